@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+        .library(name: "HeraldCore", targets: ["HeraldCore"]),
+        .library(name: "HeraldSMTP", targets: ["HeraldSMTP"]),
+        .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // System libraries: libcurl (SMTP transport) and OpenSSL's libcrypto (SHA-256 only).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHeraldCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Pure logic: recipients, campaign, rendering, MIME, delivery log records. No network.
+        .target(
+            name: "HeraldCore",
+            dependencies: [
+                "CHeraldCrypto",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        // The libcurl SMTP transport; the only module that imports CCurl.
+        .target(
+            name: "HeraldSMTP",
+            dependencies: ["HeraldCore", "CCurl"]
+        ),
+        // Commands and the composition root (`buildApplication`).
+        .target(
+            name: "HeraldCLI",
+            dependencies: [
+                "HeraldCore",
+                "HeraldSMTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: ["HeraldCLI"]
+        ),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore"]),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

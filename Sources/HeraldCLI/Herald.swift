@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct Herald: ParsableCommand { public init() {} }

@@ -1,0 +1,170 @@
+import Foundation
+import TOMLKit
+
+extension Campaign {
+    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp"]
+    static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file"]
+
+    /// Parses a campaign file's text; every problem becomes a `.badConfig` diagnostic naming the line and key.
+    ///
+    /// - Parameters:
+    ///   - text: the TOML source.
+    ///   - file: the campaign file's path, used in diagnostics and to resolve relative paths.
+    /// - Throws: `ValidationFailure` listing every problem found, not just the first.
+    public static func parse(_ text: String, file: String) throws(ValidationFailure) -> Campaign {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ValidationFailure([Diagnostic(.badConfig, file: file, line: error.source.begin.line,
+                                                "not valid TOML: \(error.description)")])
+        } catch {
+            throw ValidationFailure([Diagnostic(.badConfig, file: file, "not valid TOML: \(error)")])
+        }
+        let locator = TOMLKeyLocator(text)
+        var problems: [Diagnostic] = []
+        func problem(_ key: String, table tableName: String? = nil, _ message: String) {
+            let field = tableName.map { "\($0).\(key)" } ?? key
+            problems.append(Diagnostic(.badConfig, file: file, line: locator.line(of: key, in: tableName),
+                                       field: field, message))
+        }
+
+        for key in table.keys.sorted() where !topLevelKeys.contains(key) {
+            problem(key, "unknown key; known keys are \(topLevelKeys.sorted().joined(separator: ", "))")
+        }
+
+        func string(_ key: String, in source: TOMLTable, table tableName: String? = nil, required: Bool) -> String? {
+            guard let value = source[key] else {
+                if required { problem(key, table: tableName, "missing; add `\(key) = \"…\"`") }
+                return nil
+            }
+            guard let text = value.string else {
+                problem(key, table: tableName, "must be a string, found \(value.type)")
+                return nil
+            }
+            if text.isEmpty {
+                problem(key, table: tableName, "must not be empty")
+                return nil
+            }
+            return text
+        }
+
+        let name = string("name", in: table, required: true)
+        if let name, !isValidName(name) {
+            problem("name", "\"\(name)\" is not a valid campaign name; use letters, digits, '.', '_' and '-' (64 at most, not starting with '.')")
+        }
+        let template = string("template", in: table, required: true)
+        let log = string("log", in: table, required: true)
+        let schedule = string("schedule", in: table, required: false)
+
+        var recipients: [String] = []
+        if let value = table["recipients"] {
+            if let array = value.array {
+                for element in array {
+                    if let path = element.string, !path.isEmpty {
+                        recipients.append(path)
+                    } else {
+                        problem("recipients", "every entry must be a non-empty string (a CSV file path)")
+                    }
+                }
+                if array.isEmpty { problem("recipients", "lists no file; name at least one CSV file") }
+            } else {
+                problem("recipients", "must be a list of CSV file paths, e.g. recipients = [\"list.csv\"]")
+            }
+        } else {
+            problem("recipients", "missing; add `recipients = [\"list.csv\"]`")
+        }
+
+        var smtp: SMTPSettings?
+        if let value = table["smtp"] {
+            if let smtpTable = value.table {
+                smtp = parseSMTP(smtpTable, problem: { key, message in problem(key, table: "smtp", message) },
+                                 string: { key, required in string(key, in: smtpTable, table: "smtp", required: required) })
+            } else {
+                problem("smtp", "must be a table: write it as [smtp] with url = \"smtp://host:port\"")
+            }
+        } else {
+            problem("smtp", "missing; add an [smtp] table with url = \"smtp://host:port\"")
+        }
+
+        guard problems.isEmpty, let name, let template, let log, let smtp else {
+            throw ValidationFailure(problems)
+        }
+        return Campaign(name: name, file: file,
+                        templatePath: resolve(template, against: file),
+                        recipientPaths: recipients.map { resolve($0, against: file) },
+                        logPath: resolve(log, against: file),
+                        schedule: schedule, smtp: smtp)
+    }
+
+    private static func parseSMTP(_ table: TOMLTable,
+                                  problem: (String, String) -> Void,
+                                  string: (String, Bool) -> String?) -> SMTPSettings? {
+        for key in table.keys.sorted() where !smtpKeys.contains(key) {
+            if key == "password" {
+                problem(key, "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file")
+            } else {
+                problem(key, "unknown key; known keys are \(smtpKeys.sorted().joined(separator: ", "))")
+            }
+        }
+        let url = string("url", true)
+        if let url, SMTPURL(url) == nil {
+            problem("url", "\"\(url)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)")
+        }
+        var tls: TLSMode?
+        if let text = string("tls", false) {
+            tls = TLSMode(rawValue: text)
+            if tls == nil { problem("tls", "must be one of required, opportunistic, none; found \"\(text)\"") }
+        }
+        let username = string("username", false)
+        let passwordEnv = string("password_env", false)
+        let passwordFile = string("password_file", false)
+        if passwordEnv != nil && passwordFile != nil {
+            problem("password_env", "give password_env or password_file, not both")
+        }
+        if username != nil && passwordEnv == nil && passwordFile == nil {
+            problem("username", "a username needs password_env or password_file")
+        }
+        if username == nil && (passwordEnv != nil || passwordFile != nil) {
+            problem(passwordEnv != nil ? "password_env" : "password_file", "a password needs a username")
+        }
+        guard let url, let parsed = SMTPURL(url) else { return nil }
+        let mode = tls ?? SMTPSettings.defaultTLS(forURL: url)
+        if mode == .none && !parsed.isLoopback {
+            problem("tls", "\"none\" sends letters and credentials readable by anyone on the path; it is only allowed for a loopback host")
+        }
+        if mode == .none && parsed.secure {
+            problem("tls", "\"none\" contradicts an smtps:// URL")
+        }
+        return SMTPSettings(url: url, tls: mode, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+    }
+}
+
+/// Finds the line on which a key is defined, for diagnostics (TOMLKit keeps no source positions).
+struct TOMLKeyLocator {
+    private var lines: [Substring]
+
+    init(_ text: String) {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// The 1-based line where `key` is assigned inside `table` (nil for the top level), or where the table opens.
+    func line(of key: String, in table: String?) -> Int? {
+        var current: String?
+        var tableLine: Int?
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                current = name
+                if table == nil && name == key { return index + 1 }
+                if name == table { tableLine = index + 1 }
+                continue
+            }
+            guard current == table, let equals = line.firstIndex(of: "=") else { continue }
+            let name = line[..<equals].trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'"))
+            if name == key { return index + 1 }
+        }
+        return tableLine
+    }
+}

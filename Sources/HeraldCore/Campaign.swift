@@ -1,0 +1,45 @@
+import Foundation
+
+/// A campaign file, parsed and checked: what to send, to whom, through which server, logged where.
+///
+/// Paths are resolved against the campaign file's folder, so a campaign can be run
+/// from anywhere (cron starts jobs in `$HOME`).
+public struct Campaign: Sendable, Equatable {
+    /// The campaign's name: part of every Message-ID and the key of its delivery log.
+    public var name: String
+    /// Path of the campaign file itself, as given.
+    public var file: String
+    public var templatePath: String
+    public var recipientPaths: [String]
+    public var logPath: String
+    /// The raw `schedule` value; interpreted by the scheduler, carried here unchanged.
+    public var schedule: String?
+    public var smtp: SMTPSettings
+
+    public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
+                schedule: String? = nil, smtp: SMTPSettings) {
+        self.name = name
+        self.file = file
+        self.templatePath = templatePath
+        self.recipientPaths = recipientPaths
+        self.logPath = logPath
+        self.schedule = schedule
+        self.smtp = smtp
+    }
+}
+
+extension Campaign {
+    /// Resolves `path` against the folder holding `campaignFile`, leaving absolute paths alone.
+    static func resolve(_ path: String, against campaignFile: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let folder = (campaignFile as NSString).deletingLastPathComponent
+        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+    }
+
+    /// True when `name` is safe as a folder name and inside a Message-ID.
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.first, first != ".", name.count <= 64 else { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        return name.allSatisfy { allowed.contains($0) }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Sends a prepared campaign: for each recipient not yet done, write a durable intent,
+/// hand the message to the transport, write the outcome.
+///
+/// The dispatcher knows the transport and journal only through their protocols and
+/// takes the clock as a function, so every path is testable with fakes.
+public final class CampaignDispatcher {
+    /// Why a run ended before reaching every recipient.
+    public enum Stop: Sendable, Equatable {
+        /// No connection to the server could be made (exit 69).
+        case unavailable(String)
+        /// The server refused the credentials (exit 77).
+        case authenticationFailed(String)
+        /// TLS could not be set up as required (exit 69).
+        case tlsFailed(String)
+        /// A stop was requested (signal); nothing is left in flight (exit 75).
+        case interrupted
+    }
+
+    /// A recipient whose letter may or may not have been accepted.
+    public struct InDoubt: Sendable, Equatable {
+        public var recipient: String
+        public var messageID: String
+        /// What happened, when this run left it in doubt; nil when found in doubt in the log.
+        public var reason: String?
+
+        public init(recipient: String, messageID: String, reason: String? = nil) {
+            self.recipient = recipient
+            self.messageID = messageID
+            self.reason = reason
+        }
+    }
+
+    /// What one run did.
+    public struct Report: Sendable, Equatable {
+        public var sent = 0
+        public var failed = 0
+        public var deferred = 0
+        /// Recipients the log already recorded as sent or failed, skipped this run.
+        public var alreadyDone = 0
+        /// Recipients in doubt, not sent this run (or left in doubt by this run).
+        public var inDoubt: [InDoubt] = []
+        public var stop: Stop?
+
+        public init() {}
+    }
+
+    private let prepared: PreparedCampaign
+    private var ledger: DeliveryLedger
+    private let transport: MailTransport
+    private let journal: DeliveryJournal
+    private let clock: () -> Date
+
+    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
+                journal: DeliveryJournal, clock: @escaping () -> Date) {
+        self.prepared = prepared
+        self.ledger = ledger
+        self.transport = transport
+        self.journal = journal
+        self.clock = clock
+    }
+
+    /// Runs the campaign once.
+    ///
+    /// - Parameters:
+    ///   - resendInDoubt: resend recipients whose last record is an intent with no outcome
+    ///     (same Message-ID); otherwise they are only reported.
+    ///   - shouldStop: polled before each message; true ends the run cleanly.
+    ///   - onRecord: called after each record is durable (for progress output).
+    /// - Throws: only journal write errors: then nothing more is sent.
+    public func run(resendInDoubt: Bool = false, shouldStop: () -> Bool = { false },
+                    onRecord: (DeliveryRecord) -> Void = { _ in }) throws -> Report {
+        var report = Report()
+        let name = prepared.campaign.name
+        for recipient in prepared.recipients {
+            let entry = ledger[recipient.key]
+            if let entry, entry.isDone { report.alreadyDone += 1; continue }
+            if let entry, entry.isInDoubt, !resendInDoubt {
+                report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
+                continue
+            }
+            if shouldStop() { report.stop = .interrupted; break }
+            // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
+            let message = try prepared.compose(recipient, date: clock())
+            let attempt = (entry?.attempts ?? 0) + 1
+            func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
+                let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: name, recipient: recipient.key,
+                                            messageID: message.messageID, status: status, attempt: attempt,
+                                            smtpCode: code, smtpReply: reply, error: error)
+                try journal.append(record, durable: true)
+                ledger.apply(record)
+                onRecord(record)
+            }
+            try record(.sending)
+            switch transport.deliver(message) {
+            case .accepted(let code, let reply):
+                try record(.sent, code: code, reply: reply)
+                report.sent += 1
+            case .rejected(let code, let reply):
+                try record(.failed, code: code, reply: reply)
+                report.failed += 1
+            case .deferred(let code, let reply, let error):
+                try record(.deferred, code: code, reply: reply, error: error)
+                report.deferred += 1
+            case .inDoubt(_, let error):
+                // The intent stays the last record: the server may have the message.
+                report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: message.messageID, reason: error))
+            case .unavailable(let error):
+                try record(.deferred, error: error)
+                report.deferred += 1
+                report.stop = .unavailable(error)
+            case .authenticationFailed(let code, let reply):
+                try record(.deferred, code: code, reply: reply, error: "authentication failed")
+                report.deferred += 1
+                report.stop = .authenticationFailed(reply ?? "authentication failed")
+            case .tlsFailed(let error):
+                try record(.deferred, error: error)
+                report.deferred += 1
+                report.stop = .tlsFailed(error)
+            }
+            if report.stop != nil { break }
+        }
+        return report
+    }
+}

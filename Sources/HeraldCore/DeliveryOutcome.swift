@@ -1,0 +1,35 @@
+/// What the transport reports for one message, classified for the pipeline.
+///
+/// The classification, not a libcurl code, crosses the module boundary: the pipeline
+/// decides what to log and whether to go on from this alone.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// 2xx after DATA: the server took responsibility for the message.
+    case accepted(code: Int, reply: String)
+    /// A 5xx reply: permanent refusal of this message (e.g. 550 unknown recipient).
+    case rejected(code: Int, reply: String)
+    /// Transient failure before the message was handed over (4xx, reset, timeout):
+    /// safe to try again later.
+    case deferred(code: Int?, reply: String?, error: String?)
+    /// The body was sent but no final reply arrived: the server may have accepted it.
+    case inDoubt(reply: String?, error: String)
+    /// No connection could be made (refused, unreachable, greeting refused): the server is unavailable.
+    case unavailable(error: String)
+    /// The server refused the credentials: no message can be sent with them.
+    case authenticationFailed(code: Int?, reply: String?)
+    /// TLS could not be established or verified as the campaign requires.
+    case tlsFailed(error: String)
+}
+
+/// Sends composed messages to a mail server; one instance per connection/thread.
+///
+/// Implementations keep one connection open across calls where the server allows.
+public protocol MailTransport: AnyObject {
+    func deliver(_ message: ComposedMessage) -> DeliveryOutcome
+}
+
+/// Durable storage of delivery records.
+public protocol DeliveryJournal: AnyObject {
+    /// Appends one record. When `durable` is true the record is on stable storage (fsync)
+    /// before this returns: the pipeline relies on it for intent records.
+    func append(_ record: DeliveryRecord, durable: Bool) throws
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What happened to one recipient's letter: one line of the JSON Lines delivery log.
+public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
+    /// Intent: about to hand the message to the server. Written and fsync'd first, so a
+    /// crash afterwards leaves proof that the message may have left (in doubt).
+    case sending
+    /// The server accepted the message (250 after DATA).
+    case sent
+    /// The server refused it permanently (5xx); rerunning will not help.
+    case failed
+    /// Not delivered this time for a transient reason; the next run tries again.
+    case deferred
+}
+
+/// One delivery-log event. Field names are a contract read by scripts: see README "Delivery log".
+public struct DeliveryRecord: Sendable, Equatable, Codable {
+    /// RFC 3339 UTC time of the event.
+    public var time: String
+    public var campaign: String
+    /// The recipient's address, lowercased: the log's key.
+    public var recipient: String
+    public var messageID: String
+    public var status: DeliveryStatus
+    /// 1 for the first attempt at this recipient, counting across runs.
+    public var attempt: Int
+    /// The server's final reply code, when it answered.
+    public var smtpCode: Int?
+    /// The server's final reply line, e.g. `250 2.0.0 Ok: queued as 1234`.
+    public var smtpReply: String?
+    /// What went wrong when there was no usable reply (connection refused, timeout …).
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case time, campaign, recipient, status, attempt, error
+        case messageID = "message_id"
+        case smtpCode = "smtp_code"
+        case smtpReply = "smtp_reply"
+    }
+
+    public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
+                attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil) {
+        self.time = time
+        self.campaign = campaign
+        self.recipient = recipient
+        self.messageID = messageID
+        self.status = status
+        self.attempt = attempt
+        self.smtpCode = smtpCode
+        self.smtpReply = smtpReply
+        self.error = error
+    }
+
+    /// One JSON object on one line, no trailing newline; keys sorted so lines diff well.
+    public func jsonLine() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a struct of strings and ints cannot fail.
+        let data = try! encoder.encode(self)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Parses one log line; nil when it is not a complete record.
+    public static func parse(line: String) -> DeliveryRecord? {
+        try? JSONDecoder().decode(DeliveryRecord.self, from: Data(line.utf8))
+    }
+}

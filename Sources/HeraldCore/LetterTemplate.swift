@@ -1,0 +1,111 @@
+import Mustache
+
+/// A letter template: a header block, a blank line, then the body, each a Mustache template
+/// rendered as plain text (no HTML escaping: `&`, `<` and quotes arrive as written).
+///
+/// Recipient fields are data, never template: Mustache does not re-read substituted
+/// values, so a field holding `{{x}}` is printed literally.
+public struct LetterTemplate: Sendable {
+    /// A field reference found in the template source, with where it stands.
+    public struct FieldUse: Sendable, Equatable {
+        public var name: String
+        public var line: Int
+        /// True when used in the header block (where a line break would inject a header).
+        public var inHeader: Bool
+        /// True for `{{#name}}`/`{{^name}}`: a flag, which may be empty.
+        public var isSection: Bool
+        /// Sections enclosing this use: `(name, inverted)`; the use only renders when they are open.
+        public var enclosing: [Enclosing]
+    }
+
+    /// A section around a field use.
+    public struct Enclosing: Sendable, Equatable {
+        public var name: String
+        public var inverted: Bool
+    }
+
+    public let file: String
+    public let fieldUses: [FieldUse]
+    let header: MustacheTemplate
+    let body: MustacheTemplate
+    /// Template line on which the header block starts (after an optional pragma line).
+    let headerFirstLine: Int
+
+    /// Every template is rendered as text; this pragma says so to swift-mustache.
+    static let textPragma = "{{% CONTENT_TYPE: TEXT }}"
+
+    /// Parses template source.
+    ///
+    /// - Throws: `ValidationFailure` naming the template's line for a Mustache syntax
+    ///   error or a missing header block.
+    public init(source: String, file: String) throws(ValidationFailure) {
+        self.file = file
+        var lines = source.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        var firstLine = 1
+        if let first = lines.first, first.trimmingSpaces.hasPrefix("{{%"), first.trimmingSpaces.hasSuffix("}}") {
+            lines.removeFirst()
+            firstLine = 2
+        }
+        guard let blank = lines.firstIndex(where: { $0.trimmingSpaces.isEmpty }), blank > 0 else {
+            throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine,
+                                                "a template starts with header lines (From:, To:, Subject:), then a blank line, then the body")])
+        }
+        let headerText = lines[..<blank].joined(separator: "\n")
+        let bodyText = lines[(blank + 1)...].joined(separator: "\n")
+        let bodyFirstLine = firstLine + blank + 1
+        self.headerFirstLine = firstLine
+        self.header = try Self.parse(headerText, file: file, firstLine: firstLine)
+        self.body = try Self.parse(bodyText, file: file, firstLine: bodyFirstLine)
+        self.fieldUses = Self.scan(headerText, firstLine: firstLine, inHeader: true)
+            + Self.scan(bodyText, firstLine: bodyFirstLine, inHeader: false)
+    }
+
+    private static func parse(_ text: String, file: String, firstLine: Int) throws(ValidationFailure) -> MustacheTemplate {
+        do {
+            return try MustacheTemplate(string: textPragma + text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine + error.context.lineNumber - 1,
+                                                "template syntax error: \(error.error) in \"\(error.context.line.trimmingSpaces)\"")])
+        } catch {
+            throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine, "template syntax error: \(error)")])
+        }
+    }
+
+    /// Finds `{{name}}`, `{{{name}}}`, `{{&name}}`, `{{#name}}` and `{{^name}}` tags, tracking section nesting.
+    static func scan(_ text: String, firstLine: Int, inHeader: Bool) -> [FieldUse] {
+        var uses: [FieldUse] = []
+        var stack: [Enclosing] = []
+        var line = firstLine
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            line += rest[..<open.lowerBound].filter { $0 == "\n" }.count
+            let afterOpen = rest[open.upperBound...]
+            let triple = afterOpen.hasPrefix("{")
+            guard let close = afterOpen.range(of: triple ? "}}}" : "}}") else { break }
+            var tag = afterOpen[..<close.lowerBound]
+            if triple { tag = tag.dropFirst() }
+            let content = String(tag).trimmingSpaces
+            line += tag.filter { $0 == "\n" }.count
+            rest = afterOpen[close.upperBound...]
+            guard let sigil = content.first else { continue }
+            switch sigil {
+            case "!", "%", ">", "<", "=", "$":
+                continue
+            case "/":
+                if !stack.isEmpty { stack.removeLast() }
+            case "#", "^":
+                let name = String(content.dropFirst()).trimmingSpaces
+                uses.append(FieldUse(name: name, line: line, inHeader: inHeader, isSection: true, enclosing: stack))
+                stack.append(Enclosing(name: name, inverted: sigil == "^"))
+            case "&":
+                let name = String(content.dropFirst()).trimmingSpaces
+                uses.append(FieldUse(name: name, line: line, inHeader: inHeader, isSection: false, enclosing: stack))
+            default:
+                if content == "." { continue }
+                uses.append(FieldUse(name: content, line: line, inHeader: inHeader, isSection: false, enclosing: stack))
+            }
+        }
+        return uses
+    }
+}

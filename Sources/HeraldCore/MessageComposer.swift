@@ -1,0 +1,136 @@
+import Foundation
+
+/// Builds an RFC 5322 / MIME message from a rendered letter.
+///
+/// Contract: the output is 7-bit, has CRLF line ends only, no header line over 998
+/// characters (and under 78 wherever a fold is possible), `Date`, a stable
+/// `Message-ID`, `MIME-Version: 1.0`, `Content-Type: text/plain; charset=utf-8`, and a
+/// transfer encoding safe for the body (7bit when it is short-lined ASCII, else
+/// quoted-printable). `Bcc` goes to the envelope only.
+public enum MessageComposer {
+    /// A header problem, located on the template line that produced the header.
+    public struct Problem: Error, Sendable, Equatable {
+        public var templateLine: Int
+        public var field: String
+        public var message: String
+    }
+
+    /// Headers Herald writes itself; a template may not set them.
+    static let managedHeaders: Set<String> = ["date", "message-id", "mime-version", "content-type", "content-transfer-encoding"]
+    static let addressHeaders: Set<String> = ["from", "to", "cc", "bcc", "reply-to", "sender"]
+    static let singleHeaders: Set<String> = ["from", "to", "cc", "bcc", "reply-to", "sender", "subject"]
+
+    /// Composes one message.
+    ///
+    /// - Parameters:
+    ///   - campaign: the campaign name, part of the Message-ID.
+    ///   - recipientKey: the recipient's log key, part of the Message-ID.
+    ///   - date: the value of the `Date` header.
+    /// - Throws: every header problem found.
+    public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
+                               date: Date) throws(ComposeFailure) -> ComposedMessage {
+        var problems: [Problem] = []
+        var seen: Set<String> = []
+        var lines = ""
+        var from: Mailbox?
+        var envelope: [EmailAddress] = []
+        var subject: String?
+
+        for header in letter.headers {
+            let lower = header.name.lowercased()
+            func problem(_ message: String) {
+                problems.append(Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name, message: message))
+            }
+            guard isValidName(header.name) else {
+                problem("\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line")
+                continue
+            }
+            if managedHeaders.contains(lower) {
+                problem("is written by Herald; remove it from the template")
+                continue
+            }
+            if singleHeaders.contains(lower) && !seen.insert(lower).inserted {
+                problem("appears twice")
+                continue
+            }
+            if header.value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) {
+                problem("holds a control character")
+                continue
+            }
+            if addressHeaders.contains(lower) {
+                let mailboxes: [Mailbox]
+                do { mailboxes = try Mailbox.parseList(header.value) } catch {
+                    problem("\(error)")
+                    continue
+                }
+                if lower == "from" {
+                    guard mailboxes.count == 1 else { problem("must name exactly one sender"); continue }
+                    from = mailboxes[0]
+                }
+                if lower == "to" || lower == "cc" || lower == "bcc" { envelope += mailboxes.map(\.address) }
+                if lower == "bcc" { continue }
+                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.mailboxListAtoms(mailboxes))
+            } else {
+                if lower == "subject" { subject = header.value }
+                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.unstructuredAtoms(header.value))
+            }
+        }
+        let firstLine = letter.headers.first?.line ?? 1
+        for required in ["From", "To", "Subject"] where !seen.contains(required.lowercased()) {
+            problems.append(Problem(templateLine: firstLine, field: required, message: "is missing from the template's header lines"))
+        }
+        for line in lines.components(separatedBy: "\r\n") where line.utf8.count > HeaderEncoder.maximumLineLength {
+            problems.append(Problem(templateLine: firstLine, field: String(line.prefix { $0 != ":" }),
+                                    message: "cannot be folded under \(HeaderEncoder.maximumLineLength) characters"))
+        }
+        guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
+
+        let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain)
+        let body = normalizeLineEnds(letter.body)
+        let plain = body.unicodeScalars.allSatisfy(\.isASCII)
+            && body.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= HeaderEncoder.maximumLineLength }
+        lines += "Date: \(RFC5322Date.format(date))\r\n"
+        lines += "Message-ID: \(messageID)\r\n"
+        lines += "MIME-Version: 1.0\r\n"
+        lines += "Content-Type: text/plain; charset=utf-8\r\n"
+        lines += "Content-Transfer-Encoding: \(plain ? "7bit" : "quoted-printable")\r\n"
+        let text = lines + "\r\n" + (plain ? body : QuotedPrintable.encode(body))
+        return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+                               subject: subject, data: Array(text.utf8))
+    }
+
+    /// Converts CRLF, lone CR and lone LF to CRLF, ending with exactly one CRLF.
+    /// SMTP needs CRLF everywhere, and libcurl only dot-stuffs lines that follow a CRLF.
+    static func normalizeLineEnds(_ text: String) -> String {
+        var lf = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        while lf.hasSuffix("\n") { lf.removeLast() }
+        return lf.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 76 && name.utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != UInt8(ascii: ":") }
+    }
+
+    /// `reply-to` → `Reply-To`, keeping the template's spelling for headers Herald does not know.
+    static func canonicalName(_ name: String) -> String {
+        switch name.lowercased() {
+        case "from": return "From"
+        case "to": return "To"
+        case "cc": return "Cc"
+        case "reply-to": return "Reply-To"
+        case "sender": return "Sender"
+        case "subject": return "Subject"
+        default: return name
+        }
+    }
+
+    private static func unique(_ addresses: [EmailAddress]) -> [EmailAddress] {
+        var seen: Set<String> = []
+        return addresses.filter { seen.insert($0.normalized).inserted }
+    }
+}
+
+/// Every header problem of one composed letter.
+public struct ComposeFailure: Error, Sendable {
+    public var problems: [MessageComposer.Problem]
+}

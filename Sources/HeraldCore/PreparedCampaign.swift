@@ -1,0 +1,75 @@
+import Foundation
+
+/// A campaign whose every part has been loaded and checked: each recipient's letter
+/// renders and composes. Only a prepared campaign can be previewed or sent, so bad
+/// input is caught before the first message leaves.
+public struct PreparedCampaign: Sendable {
+    public var campaign: Campaign
+    public var template: LetterTemplate
+    /// Recipients in list order, each address once.
+    public var recipients: [Recipient]
+    /// Things worth telling the user that do not stop the campaign (duplicate addresses).
+    public var warnings: [Diagnostic]
+
+    /// Checks the template against every list and every row, and composes every letter once.
+    ///
+    /// - Parameters:
+    ///   - lists: each recipient file's path and text, in campaign order.
+    ///   - date: the date used for the trial composition.
+    /// - Throws: `ValidationFailure` with every problem in every file.
+    public static func prepare(campaign: Campaign, template: LetterTemplate,
+                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+        var problems: [Diagnostic] = []
+        var warnings: [Diagnostic] = []
+        var recipients: [Recipient] = []
+        var firstSeen: [String: Recipient] = [:]
+        for list in lists {
+            problems += template.check(columns: list.columns, listFile: list.file)
+            for recipient in list.recipients {
+                if let earlier = firstSeen[recipient.key] {
+                    warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
+                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter"))
+                    continue
+                }
+                firstSeen[recipient.key] = recipient
+                recipients.append(recipient)
+            }
+        }
+        if recipients.isEmpty && problems.isEmpty {
+            problems.append(Diagnostic(.badData, file: campaign.file, field: "recipients", "the recipient lists hold no recipient"))
+        }
+        if problems.isEmpty {
+            var prepared = PreparedCampaign(campaign: campaign, template: template, recipients: recipients, warnings: warnings)
+            for recipient in recipients {
+                let rowProblems = template.check(recipient)
+                if !rowProblems.isEmpty { problems += rowProblems; continue }
+                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
+            }
+            // Template-level header problems repeat for every row: keep one of each.
+            var seen: Set<String> = []
+            problems = problems.filter { seen.insert($0.description).inserted }
+            if problems.isEmpty {
+                prepared.warnings = warnings
+                return prepared
+            }
+        }
+        throw ValidationFailure(problems)
+    }
+
+    /// Renders and composes one recipient's message.
+    public func compose(_ recipient: Recipient, date: Date) throws(ValidationFailure) -> ComposedMessage {
+        let letter = template.render(recipient)
+        do {
+            return try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date)
+        } catch {
+            let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
+            throw ValidationFailure(error.problems.map { problem in
+                if headerLinesWithFields.contains(problem.templateLine) {
+                    return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: problem.field,
+                                      "\(problem.message) (rendered from \(template.file):\(problem.templateLine))")
+                }
+                return Diagnostic(.badData, file: template.file, line: problem.templateLine, field: problem.field, problem.message)
+            })
+        }
+    }
+}

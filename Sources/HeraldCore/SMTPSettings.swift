@@ -1,0 +1,85 @@
+/// Where and how to submit mail: the `[smtp]` table of a campaign file.
+///
+/// Holds the *name* of a secret's source, never the secret: the password is read
+/// from `passwordEnv` or `passwordFile` at send time, by the edge that needs it.
+public struct SMTPSettings: Sendable, Equatable {
+    public var url: String
+    public var tls: TLSMode
+    public var username: String?
+    public var passwordEnv: String?
+    public var passwordFile: String?
+
+    public init(url: String, tls: TLSMode, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
+        self.url = url
+        self.tls = tls
+        self.username = username
+        self.passwordEnv = passwordEnv
+        self.passwordFile = passwordFile
+    }
+
+    /// The host part of `url`, without brackets, or nil when the URL is malformed.
+    public var host: String? { SMTPURL(url)?.host }
+
+    /// The default TLS mode for a URL: loopback may be plaintext, anything else must be encrypted.
+    public static func defaultTLS(forURL url: String) -> TLSMode {
+        guard let parsed = SMTPURL(url) else { return .required }
+        if parsed.secure { return .required }
+        return parsed.isLoopback ? .opportunistic : .required
+    }
+}
+
+/// The parts of an `smtp://` or `smtps://` URL that Herald checks before libcurl sees it.
+public struct SMTPURL: Sendable, Equatable {
+    public var secure: Bool
+    public var host: String
+    public var port: Int?
+
+    /// Parses `smtp[s]://host[:port][/path]`; returns nil for anything else, including user info in the URL
+    /// (credentials belong in `username`/`password_env`, never in a URL that may be logged).
+    public init?(_ text: String) {
+        let rest: Substring
+        if text.lowercased().hasPrefix("smtp://") {
+            secure = false
+            rest = text.dropFirst(7)
+        } else if text.lowercased().hasPrefix("smtps://") {
+            secure = true
+            rest = text.dropFirst(8)
+        } else {
+            return nil
+        }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.isEmpty || authority.contains("@") { return nil }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.isEmpty {
+                port = nil
+            } else if after.hasPrefix(":"), let value = Int(after.dropFirst()), (1...65535).contains(value) {
+                port = value
+            } else {
+                return nil
+            }
+        } else {
+            let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, !parts[0].isEmpty else { return nil }
+            host = String(parts[0])
+            if parts.count == 2 {
+                guard let value = Int(parts[1]), (1...65535).contains(value) else { return nil }
+                port = value
+            } else {
+                port = nil
+            }
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+        if !host.allSatisfy({ allowed.contains($0) }) { return nil }
+    }
+
+    /// True for 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
+    public var isLoopback: Bool {
+        let lower = host.lowercased()
+        if lower == "localhost" || lower == "::1" { return true }
+        let octets = lower.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,198 @@
+import CCurl
+import Foundation
+import HeraldCore
+
+/// A `MailTransport` over one libcurl easy handle: one SMTP connection, reused across
+/// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
+/// server closes it.
+///
+/// Not thread-safe: create it on the thread that uses it; parallel sending uses one
+/// transport per thread.
+public final class CurlTransport: MailTransport {
+    private let handle: UnsafeMutableRawPointer
+    private let endpoint: SMTPEndpoint
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    /// libcurl's process-wide initialisation, done once before the first handle.
+    private static let globalInit: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        // CURL_GLOBAL_ALL (SSL | WIN32): the macro does not import into Swift.
+        return curl_global_init(3) == CURLE_OK
+    }()
+
+    /// Errors raised before any message is sent; the CLI turns them into exit codes.
+    public enum SetupError: Error, CustomStringConvertible {
+        case initFailed
+        case option(String)
+
+        public var description: String {
+            switch self {
+            case .initFailed: return "libcurl could not be initialised"
+            case .option(let name): return "libcurl refused the option \(name)"
+            }
+        }
+    }
+
+    public init(endpoint: SMTPEndpoint) throws {
+        guard Self.globalInit, let handle = curl_easy_init() else { throw SetupError.initFailed }
+        self.handle = handle
+        self.endpoint = endpoint
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        try configure()
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Options that stay the same for every message on this handle. One TLS setting per
+    /// handle: a reused connection must never carry a weaker requirement than asked for.
+    private func configure() throws {
+        try set(CURLOPT_URL, endpoint.url, "URL")
+        try set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
+        try set(CURLOPT_UPLOAD, 1, "UPLOAD")
+        try set(CURLOPT_CONNECTTIMEOUT, endpoint.connectTimeout, "CONNECTTIMEOUT")
+        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, endpoint.responseTimeout, "SERVER_RESPONSE_TIMEOUT")
+        try check(herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
+        let useSSL: Int
+        switch endpoint.tls {
+        case .required: useSSL = Int(CURLUSESSL_ALL.rawValue)
+        case .opportunistic: useSSL = Int(CURLUSESSL_TRY.rawValue)
+        case .none: useSSL = Int(CURLUSESSL_NONE.rawValue)
+        }
+        try set(CURLOPT_USE_SSL, useSSL, "USE_SSL")
+        try set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
+        try set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
+        if let caFile = endpoint.caFile { try set(CURLOPT_CAINFO, caFile, "CAINFO") }
+        if let username = endpoint.username { try set(CURLOPT_USERNAME, username, "USERNAME") }
+        if let password = endpoint.password { try set(CURLOPT_PASSWORD, password, "PASSWORD") }
+        try check(herald_curl_setopt_io_callback(handle, CURLOPT_READFUNCTION, readCallback), "READFUNCTION")
+        try check(herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
+    }
+
+    public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
+        let transfer = Transfer(data: message.data)
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+        var recipients: UnsafeMutablePointer<curl_slist>?
+        for address in message.envelopeRecipients {
+            recipients = curl_slist_append(recipients, "<\(address)>")
+        }
+        defer {
+            _ = herald_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
+            curl_slist_free_all(recipients)
+        }
+        errorBuffer[0] = 0
+        do {
+            try set(CURLOPT_MAIL_FROM, "<\(message.envelopeFrom)>", "MAIL_FROM")
+            try check(herald_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients), "MAIL_RCPT")
+            // Becomes SIZE= on MAIL FROM; must be reset for every message on a reused handle.
+            try check(herald_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.data.count)), "INFILESIZE_LARGE")
+            try check(herald_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()), "READDATA")
+            try check(herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()), "HEADERDATA")
+        } catch {
+            return .deferred(code: nil, reply: nil, error: "\(error)")
+        }
+        let result = curl_easy_perform(handle)
+        return classify(result, transfer)
+    }
+
+    /// Maps curl's result and the replies seen to an outcome. The replies, not
+    /// `CURLINFO_RESPONSE_CODE` (stale after a network error), decide.
+    private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
+        let last = transfer.lastFinalReply
+        if result == CURLE_OK {
+            return .accepted(code: last?.code ?? 250, reply: last?.text ?? "250")
+        }
+        let error = errorText(result)
+        switch result {
+        case CURLE_LOGIN_DENIED:
+            return .authenticationFailed(code: last?.code, reply: last?.text)
+        case CURLE_USE_SSL_FAILED:
+            return .tlsFailed(error: "the server did not offer STARTTLS, and the campaign requires TLS (\(error))")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
+            return .tlsFailed(error: error)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST:
+            return .unavailable(error: error)
+        default:
+            break
+        }
+        if transfer.sawDataGoAhead && (last == nil || last!.code == 354) {
+            // The body went out; the reply that would say whether it was accepted never came.
+            return .inDoubt(reply: last?.text, error: error)
+        }
+        guard let last else { return .deferred(code: nil, reply: nil, error: error) }
+        if transfer.onlyGreeting && last.code >= 400 {
+            return .unavailable(error: "the server refused the connection: \(last.text)")
+        }
+        switch last.code {
+        case 500...599: return .rejected(code: last.code, reply: last.text)
+        case 400...499: return .deferred(code: last.code, reply: last.text, error: nil)
+        default: return .deferred(code: nil, reply: nil, error: error)
+        }
+    }
+
+    private func errorText(_ result: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        let summary = String(cString: curl_easy_strerror(result))
+        return detail.isEmpty ? summary : "\(summary): \(detail)"
+    }
+
+    private func set(_ option: CURLoption, _ value: Int, _ name: String) throws {
+        try check(herald_curl_setopt_long(handle, option, value), name)
+    }
+
+    private func set(_ option: CURLoption, _ value: String, _ name: String) throws {
+        try check(value.withCString { herald_curl_setopt_string(handle, option, $0) }, name)
+    }
+
+    private func check(_ code: CURLcode, _ name: String) throws {
+        if code != CURLE_OK { throw SetupError.option(name) }
+    }
+}
+
+/// Per-message state shared with libcurl's callbacks through their userdata pointer.
+final class Transfer {
+    let data: [UInt8]
+    var offset = 0
+    /// Final lines of every reply seen during this transfer.
+    var finalReplies: [SMTPReply] = []
+    var sawDataGoAhead = false
+
+    init(data: [UInt8]) { self.data = data }
+
+    var lastFinalReply: SMTPReply? { finalReplies.last }
+    /// True when the server said nothing after its greeting.
+    var onlyGreeting: Bool { finalReplies.count == 1 }
+}
+
+/// CURLOPT_READFUNCTION: copies the next chunk of the message into curl's buffer.
+private let readCallback: herald_curl_io_callback = { buffer, size, count, userdata in
+    guard let buffer, let userdata else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let room = size * count
+    let chunk = min(room, transfer.data.count - transfer.offset)
+    if chunk > 0 {
+        transfer.data.withUnsafeBufferPointer { source in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + transfer.offset, byteCount: chunk)
+        }
+        transfer.offset += chunk
+    }
+    return chunk
+}
+
+/// CURLOPT_HEADERFUNCTION: for SMTP, each server reply line.
+private let headerCallback: herald_curl_io_callback = { buffer, size, count, userdata in
+    let length = size * count
+    guard let buffer, let userdata else { return length }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    if let reply = SMTPReply(line: line), reply.isFinal {
+        transfer.finalReplies.append(reply)
+        if reply.code == 354 { transfer.sawDataGoAhead = true }
+    }
+    return length
+}

@@ -1,0 +1,34 @@
+import HeraldCore
+
+/// Everything the transport needs to reach one SMTP server, secrets included.
+///
+/// Built at the edge from a campaign's `[smtp]` table and the password's source;
+/// `description` never shows the password.
+public struct SMTPEndpoint: Sendable, CustomStringConvertible {
+    public var url: String
+    public var tls: TLSMode
+    public var username: String?
+    public var password: String?
+    /// Seconds allowed to connect (TCP plus greeting).
+    public var connectTimeout: Int
+    /// Seconds allowed for any single server reply, the one after the end of DATA included.
+    /// RFC 5321 §4.5.3.2.6 asks for 10 minutes; less turns slow servers into duplicates.
+    public var responseTimeout: Int
+    /// A PEM bundle of trusted CAs instead of the system store.
+    public var caFile: String?
+
+    public init(url: String, tls: TLSMode, username: String? = nil, password: String? = nil,
+                connectTimeout: Int = 30, responseTimeout: Int = 600, caFile: String? = nil) {
+        self.url = url
+        self.tls = tls
+        self.username = username
+        self.password = password
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+        self.caFile = caFile
+    }
+
+    public var description: String {
+        "\(url) (tls: \(tls.rawValue)\(username.map { ", user: \($0)" } ?? ""))"
+    }
+}

@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+"""Loopback SMTP sink for Herald's integration tests and `make demo`.
+
+Listens on 127.0.0.1 only, stores every accepted message byte-for-byte, and
+can inject faults (rejected recipients, transient DATA failures, refused
+greetings, slow replies).
+
+Usage:
+    python3 Tests/Support/smtp_server.py --store DIR --ready-file FILE
+        [--port N] [--rcpt-reply ADDR=SPEC]... [--mail-reply SPEC]
+        [--data-reply SPEC] [--greeting-reply SPEC] [--data-delay SECONDS]
+        [--smtputf8] [--hostname NAME] [--idle-timeout SECONDS]
+
+SPEC is `CODE` (always), or `CODExN` (the first N times, then behave
+normally), optionally followed by `:TEXT` to replace the default reply text,
+e.g. `550`, `451x2`, `554x1:5.7.1 Go away`. CODE must be 4xx or 5xx.
+
+Files written into the store directory:
+    000001.eml, 000002.eml, ...  raw message bytes exactly as received
+                                 (after dot-unstuffing; CRLF preserved)
+    index.jsonl                  one JSON object per stored message:
+        {"file", "mail_from", "rcpt_tos", "message_id", "connection",
+         "mail_options", "queue_id"}
+    stats.json                   {"connections": N, "messages": M}, rewritten
+                                 atomically on every new connection / message
+
+The ready file receives the listening port ("2525\\n") once the server is
+accepting connections; it is written atomically (temp file + rename).
+
+The server runs its own asyncio loop in the main thread (no aiosmtpd
+Controller), so there is no self-test connection to discount. SIGTERM and
+SIGINT stop it cleanly with exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email.parser
+import email.policy
+import json
+import os
+import re
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+try:
+    from aiosmtpd.smtp import SMTP, Envelope, Session
+except ImportError:  # pragma: no cover - environment problem
+    sys.stderr.write("smtp_server.py: the 'aiosmtpd' package is required "
+                     "(pip install aiosmtpd)\n")
+    sys.exit(2)
+
+
+# --------------------------------------------------------------------------
+# Logging
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    frac = int((time.time() % 1) * 1000)
+    sys.stderr.write(f"[smtp-sink {stamp}.{frac:03d}] {message}\n")
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------
+# Fault specifications
+
+SPEC_RE = re.compile(r"^(?P<code>[45]\d\d)(?:x(?P<count>\d+))?(?::(?P<text>.*))?$")
+
+
+@dataclass
+class FaultRule:
+    """Reply `code` instead of the normal answer, `remaining` more times
+    (None = forever). `text` overrides the stage's default reply text."""
+
+    code: int
+    remaining: Optional[int]
+    text: Optional[str] = None
+    spec: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> "FaultRule":
+        m = SPEC_RE.match(spec.strip())
+        if not m:
+            raise ValueError(
+                f"bad reply SPEC {spec!r}: expected CODE or CODExN "
+                f"(CODE 400-599), optionally followed by :TEXT")
+        count = m.group("count")
+        return cls(code=int(m.group("code")),
+                   remaining=None if count is None else int(count),
+                   text=m.group("text"),
+                   spec=spec.strip())
+
+    def fire(self) -> bool:
+        """Consume one use of the rule. True if it applies this time."""
+        if self.remaining is None:
+            return True
+        if self.remaining > 0:
+            self.remaining -= 1
+            return True
+        return False
+
+    def reply(self, default_text: str) -> str:
+        return f"{self.code} {self.text if self.text is not None else default_text}"
+
+
+def default_text(stage: str, code: int, address: str = "") -> str:
+    """Reply text (after the code) used when a rule has no explicit :TEXT."""
+    transient = code < 500
+    if stage == "greeting":
+        return ("4.3.2 Service not available" if transient
+                else "5.3.2 No SMTP service here")
+    if stage == "mail":
+        return ("4.3.0 Try again later" if transient
+                else f"5.1.8 <{address}>: Sender address rejected")
+    if stage == "rcpt":
+        return ("4.3.0 Try again later" if transient
+                else f"5.1.1 <{address}>: Recipient address rejected")
+    if stage == "data":
+        return ("4.3.0 Try again later" if transient
+                else "5.7.1 Message rejected")
+    return "4.3.0 Try again later" if transient else "5.5.0 Rejected"
+
+
+@dataclass
+class FaultPlan:
+    """All fault rules; counters live for the whole process.
+
+    To add a new fault: add a field here, fill it in `from_args`, and consult
+    it from the relevant hook in `SinkHandler` / `SinkSMTP` via `check`.
+    """
+
+    greeting: Optional[FaultRule] = None
+    mail: Optional[FaultRule] = None
+    rcpt: Dict[str, FaultRule] = field(default_factory=dict)  # lower-cased address
+    data: Optional[FaultRule] = None
+    data_delay: float = 0.0
+
+    @staticmethod
+    def check(rule: Optional[FaultRule], stage: str, address: str = "") -> Optional[str]:
+        """Return the fault reply to send now, or None to behave normally."""
+        if rule is None or not rule.fire():
+            return None
+        return rule.reply(default_text(stage, rule.code, address))
+
+    def rcpt_rule(self, address: str) -> Optional[FaultRule]:
+        return self.rcpt.get(normalize_address(address))
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "FaultPlan":
+        plan = cls()
+        if args.greeting_reply:
+            plan.greeting = FaultRule.parse(args.greeting_reply)
+        if args.mail_reply:
+            plan.mail = FaultRule.parse(args.mail_reply)
+        if args.data_reply:
+            plan.data = FaultRule.parse(args.data_reply)
+        for item in args.rcpt_reply or []:
+            m = re.match(r"^(?P<addr>.+)=(?P<spec>[45]\d\d(?:x\d+)?(?::.*)?)$", item)
+            if not m:
+                raise ValueError(f"bad --rcpt-reply {item!r}: expected ADDR=SPEC")
+            plan.rcpt[normalize_address(m.group("addr"))] = FaultRule.parse(m.group("spec"))
+        if args.data_delay < 0:
+            raise ValueError("--data-delay must be >= 0")
+        plan.data_delay = args.data_delay
+        return plan
+
+    def describe(self) -> str:
+        parts = []
+        if self.greeting:
+            parts.append(f"greeting={self.greeting.spec}")
+        if self.mail:
+            parts.append(f"mail={self.mail.spec}")
+        for addr, rule in self.rcpt.items():
+            parts.append(f"rcpt[{addr}]={rule.spec}")
+        if self.data:
+            parts.append(f"data={self.data.spec}")
+        if self.data_delay:
+            parts.append(f"data-delay={self.data_delay}s")
+        return ", ".join(parts) if parts else "none"
+
+
+def normalize_address(address: str) -> str:
+    address = address.strip()
+    if address.startswith("<") and address.endswith(">"):
+        address = address[1:-1]
+    return address.lower()
+
+
+# --------------------------------------------------------------------------
+# Storage
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+    os.replace(tmp, path)
+
+
+def extract_message_id(content: bytes) -> Optional[str]:
+    try:
+        headers = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            content, headersonly=True)
+        value = headers.get("Message-ID")
+        if value is None:
+            return None
+        value = re.sub(r"\r?\n[ \t]*", " ", str(value)).strip()
+        return value or None
+    except Exception:  # never let a malformed message break the sink
+        return None
+
+
+class Store:
+    def __init__(self, directory: str):
+        self.directory = directory
+        os.makedirs(directory, exist_ok=True)
+        # Never overwrite: continue numbering after any existing NNNNNN.eml.
+        existing = [int(name[:-4]) for name in os.listdir(directory)
+                    if re.fullmatch(r"\d{6,}\.eml", name)]
+        self.next_number = max(existing, default=0) + 1
+        self.connections = 0
+        self.messages = 0
+        self.index = open(os.path.join(directory, "index.jsonl"), "a", encoding="utf-8")
+        self.write_stats()
+
+    def new_connection(self) -> int:
+        self.connections += 1
+        self.write_stats()
+        return self.connections
+
+    def store(self, envelope: Envelope, connection: int) -> Dict[str, object]:
+        number = self.next_number
+        self.next_number += 1
+        name = f"{number:06d}.eml"
+        content = envelope.original_content
+        if content is None:  # defensive; aiosmtpd always sets it
+            content = envelope.content if isinstance(envelope.content, bytes) else b""
+        write_atomically(os.path.join(self.directory, name), content)
+        record = {
+            "file": name,
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "message_id": extract_message_id(content),
+            "connection": connection,
+            "mail_options": list(envelope.mail_options),
+            "queue_id": f"HERALD{number:06d}",
+        }
+        self.index.write(json.dumps(record) + "\n")
+        self.index.flush()
+        self.messages += 1
+        self.write_stats()
+        return record
+
+    def write_stats(self) -> None:
+        stats = {"connections": self.connections, "messages": self.messages}
+        write_atomically(os.path.join(self.directory, "stats.json"),
+                         (json.dumps(stats) + "\n").encode("ascii"))
+
+    def close(self) -> None:
+        self.index.close()
+
+
+# --------------------------------------------------------------------------
+# SMTP protocol + handler
+
+
+class SinkHandler:
+    """aiosmtpd handler hooks. `server` is the SinkSMTP for the connection."""
+
+    def __init__(self, store: Store, faults: FaultPlan):
+        self.store = store
+        self.faults = faults
+
+    async def handle_MAIL(self, server: "SinkSMTP", session: Session,
+                          envelope: Envelope, address: str,
+                          mail_options: List[str]) -> str:
+        fault = self.faults.check(self.faults.mail, "mail", address)
+        if fault:
+            log(f"conn#{server.serial} MAIL FROM:<{address}> {mail_options} -> {fault}")
+            return fault
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        log(f"conn#{server.serial} MAIL FROM:<{address}> {mail_options} -> 250")
+        return "250 2.1.0 Ok"
+
+    async def handle_RCPT(self, server: "SinkSMTP", session: Session,
+                          envelope: Envelope, address: str,
+                          rcpt_options: List[str]) -> str:
+        fault = self.faults.check(self.faults.rcpt_rule(address), "rcpt", address)
+        if fault:
+            log(f"conn#{server.serial} RCPT TO:<{address}> -> {fault}")
+            return fault
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        log(f"conn#{server.serial} RCPT TO:<{address}> -> 250")
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server: "SinkSMTP", session: Session,
+                          envelope: Envelope) -> str:
+        size = len(envelope.original_content or b"")
+        if self.faults.data_delay > 0:
+            log(f"conn#{server.serial} DATA received ({size} bytes); "
+                f"delaying reply {self.faults.data_delay}s")
+            try:
+                await asyncio.sleep(self.faults.data_delay)
+            except asyncio.CancelledError:
+                log(f"conn#{server.serial} client went away during DATA delay; "
+                    f"message not stored")
+                raise
+        fault = self.faults.check(self.faults.data, "data")
+        if fault:
+            log(f"conn#{server.serial} DATA ({size} bytes) -> {fault} (not stored)")
+            return fault
+        record = self.store.store(envelope, server.serial)
+        reply = f"250 2.0.0 Ok: queued as {record['queue_id']}"
+        log(f"conn#{server.serial} DATA stored {record['file']} ({size} bytes) "
+            f"from=<{record['mail_from']}> to={record['rcpt_tos']} "
+            f"message_id={record['message_id']} -> {reply}")
+        return reply
+
+
+class SinkSMTP(SMTP):
+    """aiosmtpd SMTP protocol with connection numbering and greeting faults."""
+
+    def __init__(self, handler: SinkHandler, registry: "set[SinkSMTP]", **kwargs):
+        super().__init__(handler, **kwargs)
+        self.sink = handler
+        self.registry = registry
+        self.serial = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # connection_made also runs after STARTTLS on the same connection;
+        # only count genuinely new TCP connections.
+        is_new = self.transport is None
+        super().connection_made(transport)
+        if is_new:
+            self.serial = self.sink.store.new_connection()
+            self.registry.add(self)
+            log(f"conn#{self.serial} opened from {transport.get_extra_info('peername')}")
+
+    def connection_lost(self, error: Optional[Exception]) -> None:
+        self.registry.discard(self)
+        log(f"conn#{self.serial} closed" + (f" ({error})" if error else ""))
+        super().connection_lost(error)
+
+    async def _handle_client(self) -> None:
+        fault = self.sink.faults.check(self.sink.faults.greeting, "greeting")
+        if fault:
+            log(f"conn#{self.serial} greeting -> {fault}; closing")
+            await self.push(fault)
+            if self.transport is not None:
+                self.transport.close()
+            return
+        await super()._handle_client()
+
+
+# --------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="smtp_server.py",
+        description="Loopback SMTP sink with fault injection (Herald tests).")
+    p.add_argument("--store", required=True, metavar="DIR",
+                   help="directory for NNNNNN.eml, index.jsonl and stats.json")
+    p.add_argument("--ready-file", required=True, metavar="FILE",
+                   help="the listening port is written here once ready")
+    p.add_argument("--port", type=int, default=0,
+                   help="TCP port on 127.0.0.1 (0 = pick a free one; default)")
+    p.add_argument("--rcpt-reply", action="append", default=[], metavar="ADDR=SPEC",
+                   help="reply CODE to RCPT TO:<ADDR> (always, or the first N times)")
+    p.add_argument("--mail-reply", metavar="SPEC",
+                   help="reply CODE to MAIL FROM (always, or the first N times)")
+    p.add_argument("--data-reply", metavar="SPEC",
+                   help="reply CODE at end of DATA instead of storing")
+    p.add_argument("--greeting-reply", metavar="SPEC",
+                   help="send CODE as the greeting and close the connection")
+    p.add_argument("--data-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long before replying at end of DATA")
+    p.add_argument("--smtputf8", action="store_true",
+                   help="advertise and accept SMTPUTF8 (off by default)")
+    p.add_argument("--hostname", default="herald-test.localhost",
+                   help="name used in the 220 greeting and EHLO reply")
+    p.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="close idle client connections after this long")
+    args = p.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        p.error("--port must be between 0 and 65535")
+    try:
+        args.faults = FaultPlan.from_args(args)
+    except ValueError as exc:
+        p.error(str(exc))
+    return args
+
+
+async def serve(args: argparse.Namespace) -> int:
+    loop = asyncio.get_running_loop()
+    store = Store(args.store)
+    handler = SinkHandler(store, args.faults)
+    active: "set[SinkSMTP]" = set()
+
+    def factory() -> SinkSMTP:
+        return SinkSMTP(handler, active,
+                        hostname=args.hostname,
+                        decode_data=False,
+                        enable_SMTPUTF8=args.smtputf8,
+                        timeout=args.idle_timeout,
+                        loop=loop)
+
+    server = await loop.create_server(factory, host="127.0.0.1", port=args.port)
+    port = server.sockets[0].getsockname()[1]
+
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    log(f"listening on 127.0.0.1:{port}; store={args.store}; "
+        f"faults: {args.faults.describe()}")
+    write_atomically(args.ready_file, f"{port}\n".encode("ascii"))
+
+    await stop.wait()
+    log("signal received; shutting down")
+    server.close()
+    for proto in list(active):
+        if proto.transport is not None:
+            proto.transport.close()
+    try:
+        await asyncio.wait_for(server.wait_closed(), timeout=2.0)
+    except (asyncio.TimeoutError, Exception):
+        pass
+    store.close()
+    log(f"stopped: {store.connections} connection(s), {store.messages} message(s)")
+    return 0
+
+
+def main(argv: List[str]) -> int:
+    args = parse_args(argv)
+    try:
+        return asyncio.run(serve(args))
+    except OSError as exc:
+        log(f"error: {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
