@@ -1,2 +1,93 @@
 import ArgumentParser
-public struct Herald: ParsableCommand { public init() {} }
+import Foundation
+
+/// The `herald` command: a list of subcommands, each a thin shell over `Application`.
+public struct Herald: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
+        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 75 rerun later, 77 login refused, 78 bad campaign file.",
+        subcommands: [Validate.self, Preview.self, Send.self, Status.self]
+    )
+
+    public init() {}
+}
+
+extension ExitStatus {
+    /// Ends the command with this status.
+    func exit() throws -> Never {
+        throw ExitCode(rawValue)
+    }
+}
+
+struct CampaignArgument: ParsableArguments {
+    @Argument(help: "The campaign file (TOML).")
+    var campaign: String
+}
+
+extension Herald {
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the campaign, its template, its recipient lists and its log; send nothing.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        func run() throws {
+            try buildApplication().validate(campaign: arguments.campaign).exit()
+        }
+    }
+
+    struct Preview: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every message exactly as it would be sent, one .eml per recipient; no network.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .long, help: "Folder for the .eml files (default: preview/<campaign name>/).")
+        var out: String?
+
+        func run() throws {
+            try buildApplication().preview(campaign: arguments.campaign, outDirectory: out).exit()
+        }
+    }
+
+    struct Send: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send every letter the delivery log does not record as sent or failed.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .customLong("smtp-url"), help: "Use this smtp:// or smtps:// server instead of the campaign's.")
+        var smtpURL: String?
+
+        @Option(name: .long, help: "Use this delivery log instead of the campaign's.")
+        var log: String?
+
+        @Flag(name: .customLong("resend-in-doubt"),
+              help: "Also resend letters whose outcome is unknown after a crash (same Message-ID).")
+        var resendInDoubt = false
+
+        func run() throws {
+            StopSignal.install()
+            let options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt)
+            try buildApplication().send(campaign: arguments.campaign, options: options).exit()
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each recipient's delivery state from the delivery log.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .long, help: "Read this delivery log instead of the campaign's.")
+        var log: String?
+
+        @Flag(name: .long, help: "Print one JSON object with the counts.")
+        var json = false
+
+        func run() throws {
+            try buildApplication().status(campaign: arguments.campaign, logPath: log, json: json).exit()
+        }
+    }
+}

@@ -91,9 +91,9 @@ extension Campaign {
             throw ValidationFailure(problems)
         }
         return Campaign(name: name, file: file,
-                        templatePath: resolve(template, against: file),
-                        recipientPaths: recipients.map { resolve($0, against: file) },
-                        logPath: resolve(log, against: file),
+                        templatePath: resolvePath(template, against: file),
+                        recipientPaths: recipients.map { resolvePath($0, against: file) },
+                        logPath: resolvePath(log, against: file),
                         schedule: schedule, smtp: smtp)
     }
 
@@ -128,15 +128,10 @@ extension Campaign {
         if username == nil && (passwordEnv != nil || passwordFile != nil) {
             problem(passwordEnv != nil ? "password_env" : "password_file", "a password needs a username")
         }
-        guard let url, let parsed = SMTPURL(url) else { return nil }
-        let mode = tls ?? SMTPSettings.defaultTLS(forURL: url)
-        if mode == .none && !parsed.isLoopback {
-            problem("tls", "\"none\" sends letters and credentials readable by anyone on the path; it is only allowed for a loopback host")
-        }
-        if mode == .none && parsed.secure {
-            problem("tls", "\"none\" contradicts an smtps:// URL")
-        }
-        return SMTPSettings(url: url, tls: mode, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        guard let url, SMTPURL(url) != nil else { return nil }
+        let settings = SMTPSettings(url: url, tls: tls, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        if let message = settings.tlsProblem { problem("tls", message) }
+        return settings
     }
 }
 

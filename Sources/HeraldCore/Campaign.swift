@@ -30,10 +30,11 @@ public struct Campaign: Sendable, Equatable {
 
 extension Campaign {
     /// Resolves `path` against the folder holding `campaignFile`, leaving absolute paths alone.
-    static func resolve(_ path: String, against campaignFile: String) -> String {
+    public static func resolvePath(_ path: String, against campaignFile: String) -> String {
         if path.hasPrefix("/") { return path }
         let folder = (campaignFile as NSString).deletingLastPathComponent
-        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        let joined = folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
     }
 
     /// True when `name` is safe as a folder name and inside a Message-ID.

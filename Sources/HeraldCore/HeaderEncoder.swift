@@ -15,8 +15,9 @@ public enum HeaderEncoder {
     private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
     private static let prefix = "=?utf-8?q?"
     private static let suffix = "?="
-    /// An encoded-word may be at most 75 characters (RFC 2047 §2).
-    private static let maxEncodedWord = 75
+    /// An encoded-word may be at most 75 characters (RFC 2047 §2); Herald keeps them to 60
+    /// so that one still fits on the first line after a header name of up to 16 characters.
+    static let maxEncodedWord = 60
 
     /// Encodes `text` as one or more Q encoded-words, never splitting a character across words.
     public static func encodedWords(_ text: String) -> [String] {
@@ -47,6 +48,38 @@ public enum HeaderEncoder {
     /// Splits an unstructured value (Subject and the like) into foldable atoms, encoding
     /// runs of words that are not plain ASCII (or that look like encoded-words themselves).
     public static func unstructuredAtoms(_ value: String) -> [String] {
+        mixedAtoms(value) { word in
+            !word.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
+                || word.contains("=?") || word.utf8.count > preferredLineLength - 10
+        }
+    }
+
+    /// Atoms for a display name: bare when it is only atoms, a quoted string when it is
+    /// ASCII with specials (a comma, a dot), else atoms with encoded-words for the runs of
+    /// words that are not atoms.
+    ///
+    /// Encoding word runs rather than the whole name keeps encoded-words short, so they
+    /// rarely need splitting: decoders disagree on the space between two encoded-words in
+    /// a phrase (RFC 2047 §6.2 drops it; Python's address parser keeps it).
+    public static func phraseAtoms(_ name: String) -> [String] {
+        let isASCII = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
+        let isAtom: (String) -> Bool = { word in !word.isEmpty && word.utf8.allSatisfy { atext.contains($0) } && !word.contains("=?") }
+        if !isASCII {
+            return mixedAtoms(name.split(separator: " ").joined(separator: " ")) { !isAtom($0) }
+        }
+        let words = name.split(separator: " ").map(String.init)
+        if !words.isEmpty && words.allSatisfy(isAtom) { return words }
+        var quoted = "\""
+        for character in name {
+            if character == "\"" || character == "\\" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return [quoted + "\""]
+    }
+
+    /// Words stay as they are unless `needsEncoding` says otherwise; consecutive words that
+    /// need it are encoded together, so the spaces between them survive decoding.
+    private static func mixedAtoms(_ value: String, needsEncoding: (String) -> Bool) -> [String] {
         let words = value.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var atoms: [String] = []
         var pending: [String] = []
@@ -57,11 +90,7 @@ public enum HeaderEncoder {
             }
         }
         for word in words {
-            let needsEncoding = !word.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
-                || word.contains("=?") || word.utf8.count > preferredLineLength - 10
-            if needsEncoding {
-                pending.append(word)
-            } else if !pending.isEmpty && word.isEmpty {
+            if needsEncoding(word) || (!pending.isEmpty && word.isEmpty) {
                 pending.append(word)
             } else {
                 flush()
@@ -70,23 +99,6 @@ public enum HeaderEncoder {
         }
         flush()
         return atoms
-    }
-
-    /// Atoms for a display name: bare when it is only atoms, a quoted string when it is
-    /// ASCII with specials (a comma, a dot), encoded-words when it holds non-ASCII text.
-    public static func phraseAtoms(_ name: String) -> [String] {
-        let isASCII = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
-        if !isASCII { return encodedWords(name) }
-        let words = name.split(separator: " ").map(String.init)
-        if !words.isEmpty && words.allSatisfy({ $0.utf8.allSatisfy { atext.contains($0) } }) && !name.contains("=?") {
-            return words
-        }
-        var quoted = "\""
-        for character in name {
-            if character == "\"" || character == "\\" { quoted.append("\\") }
-            quoted.append(character)
-        }
-        return [quoted + "\""]
     }
 
     /// Atoms for an address list header: `Name <addr>, Other <addr2>`.

@@ -4,17 +4,32 @@
 /// from `passwordEnv` or `passwordFile` at send time, by the edge that needs it.
 public struct SMTPSettings: Sendable, Equatable {
     public var url: String
-    public var tls: TLSMode
+    /// The `tls` key as written, or nil when the campaign leaves it to the default.
+    public var explicitTLS: TLSMode?
     public var username: String?
     public var passwordEnv: String?
     public var passwordFile: String?
 
-    public init(url: String, tls: TLSMode, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
+    public init(url: String, tls: TLSMode? = nil, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
         self.url = url
-        self.tls = tls
+        self.explicitTLS = tls
         self.username = username
         self.passwordEnv = passwordEnv
         self.passwordFile = passwordFile
+    }
+
+    /// The TLS mode in force: the campaign's, else the default for the URL's host.
+    public var tls: TLSMode { explicitTLS ?? Self.defaultTLS(forURL: url) }
+
+    /// Why these settings may not be used, or nil. Checked for the campaign file and
+    /// again when `--smtp-url` replaces the URL.
+    public var tlsProblem: String? {
+        guard let parsed = SMTPURL(url) else { return "\"\(url)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)" }
+        if tls == .none && !parsed.isLoopback {
+            return "tls \"none\" sends letters and credentials readable by anyone on the path; it is only allowed for a loopback host"
+        }
+        if tls == .none && parsed.secure { return "tls \"none\" contradicts an smtps:// URL" }
+        return nil
     }
 
     /// The host part of `url`, without brackets, or nil when the URL is malformed.

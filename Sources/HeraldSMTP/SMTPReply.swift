@@ -8,8 +8,10 @@ struct SMTPReply: Equatable {
 
     /// Parses `NNN text` / `NNN-text`; nil for anything else.
     init?(line: String) {
-        var text = line
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        // "\r\n" is one Character in Swift: trim by scalars.
+        var scalars = Substring(line).unicodeScalars
+        while let last = scalars.last, last == "\r" || last == "\n" { scalars.removeLast() }
+        let text = String(scalars)
         let bytes = Array(text.utf8)
         guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let code = Int(String(decoding: bytes[0...2], as: UTF8.self)) else { return nil }

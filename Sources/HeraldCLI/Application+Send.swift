@@ -1,0 +1,102 @@
+import Foundation
+import HeraldCore
+import HeraldSMTP
+
+extension Application {
+    /// Options of `herald send` beyond the campaign file.
+    public struct SendOptions {
+        public var smtpURL: String?
+        public var logPath: String?
+        public var resendInDoubt = false
+
+        public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false) {
+            self.smtpURL = smtpURL
+            self.logPath = logPath
+            self.resendInDoubt = resendInDoubt
+        }
+    }
+
+    /// `herald send`: deliver every letter not yet sent, logging each outcome.
+    public func send(campaign path: String, options: SendOptions) -> ExitStatus {
+        let (loaded, status) = load(path)
+        guard var prepared = loaded else { return status }
+        if let url = options.smtpURL {
+            prepared.campaign.smtp.url = url
+            if let problem = prepared.campaign.smtp.tlsProblem {
+                parts.errors("--smtp-url: \(problem)")
+                return .usage
+            }
+        }
+        if let log = options.logPath { prepared.campaign.logPath = log }
+        let campaign = prepared.campaign
+
+        let lock: CampaignLock
+        do { lock = try CampaignLock(logPath: campaign.logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
+            parts.errors("\(busy)")
+            return .tempFail
+        } catch {
+            parts.errors("\(error)")
+            return .ioError
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let journal = FileJournal(path: campaign.logPath)
+        let (records, logStatus) = readLog(journal)
+        guard let records else { return logStatus }
+        let ledger = DeliveryLedger(records: records, campaign: campaign.name)
+
+        let endpoint: SMTPEndpoint
+        do { endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {
+            parts.errors(error.description)
+            return .config
+        }
+        let transport: MailTransport
+        do { transport = try parts.makeTransport(endpoint) } catch {
+            parts.errors("cannot set up the SMTP transport: \(error)")
+            return .unavailable
+        }
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transport: transport,
+                                            journal: journal, clock: parts.clock)
+        let report: CampaignDispatcher.Report
+        do {
+            report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { record in
+                guard record.status != .sending else { return }
+                let detail = record.smtpReply ?? record.error ?? ""
+                self.parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
+            }
+        } catch {
+            parts.errors("\(error)")
+            parts.errors("stopped: the delivery log cannot be written, so nothing more is sent")
+            return .ioError
+        }
+        return finish(report, campaign: campaign)
+    }
+
+    /// Prints what a run left to do and picks the exit status.
+    private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign) -> ExitStatus {
+        for doubt in report.inDoubt {
+            let why = doubt.reason.map { " (\($0))" } ?? ""
+            parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
+        }
+        parts.output("\(campaign.name): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done")
+        switch report.stop {
+        case .unavailable(let error)?:
+            parts.errors("\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")
+            return .unavailable
+        case .tlsFailed(let error)?:
+            parts.errors("\(SMTPURL(campaign.smtp.url)?.host ?? campaign.smtp.url): TLS failed: \(error); nothing was sent")
+            return .unavailable
+        case .authenticationFailed(let reply)?:
+            parts.errors("\(campaign.smtp.url): the server refused the login: \(reply)")
+            return .noPermission
+        case .interrupted?:
+            parts.errors("stopped on request; rerun `herald send` to continue")
+            return .tempFail
+        case nil:
+            break
+        }
+        if !report.inDoubt.isEmpty || report.deferred > 0 { return .tempFail }
+        if report.failed > 0 { return .someFailed }
+        return .ok
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HeraldCore
+import HeraldSMTP
+
+/// Herald's commands as functions from arguments to an exit status, over injected parts.
+///
+/// Each command loads and checks the whole campaign first; any diagnostic ends it
+/// before a file is written or a connection opened.
+public final class Application {
+    let parts: ApplicationParts
+
+    init(parts: ApplicationParts) {
+        self.parts = parts
+    }
+
+    /// Loads and checks a campaign, printing every problem; nil when it is not usable.
+    func load(_ campaignPath: String) -> (PreparedCampaign?, ExitStatus) {
+        do {
+            let prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock())
+            for warning in prepared.warnings { parts.errors("warning: \(warning)") }
+            return (prepared, .ok)
+        } catch {
+            for diagnostic in error.diagnostics { parts.errors(diagnostic.description) }
+            let count = error.diagnostics.count
+            parts.errors("\(campaignPath): \(count) problem\(count == 1 ? "" : "s") found; nothing was sent")
+            return (nil, ExitStatus(error.kind))
+        }
+    }
+
+    /// Reads the delivery log, printing a torn-line warning; nil (with the status) when it is damaged.
+    func readLog(_ journal: FileJournal) -> ([DeliveryRecord]?, ExitStatus) {
+        do {
+            let (records, warning) = try journal.load()
+            if let warning { parts.errors("warning: \(warning)") }
+            return (records, .ok)
+        } catch {
+            parts.errors("\(error)")
+            if case .io = error { return (nil, .ioError) }
+            return (nil, .dataError)
+        }
+    }
+
+    /// `herald validate`: check everything, send nothing.
+    public func validate(campaign path: String) -> ExitStatus {
+        let (loaded, status) = load(path)
+        guard let prepared = loaded else { return status }
+        let (records, logStatus) = readLog(FileJournal(path: prepared.campaign.logPath))
+        guard records != nil else { return logStatus }
+        let lists = prepared.campaign.recipientPaths.count
+        parts.output("\(path): ok: campaign \(prepared.campaign.name), \(prepared.recipients.count) recipients from \(lists) list\(lists == 1 ? "" : "s"), template \(prepared.campaign.templatePath)")
+        return .ok
+    }
+
+    /// `herald preview`: write every message as it would be sent; no network.
+    public func preview(campaign path: String, outDirectory: String?) -> ExitStatus {
+        let (loaded, status) = load(path)
+        guard let prepared = loaded else { return status }
+        let folder = outDirectory ?? "preview/\(prepared.campaign.name)"
+        do {
+            try PreviewWriter.prepareFolder(folder)
+            var rows: [[String]] = []
+            let width = String(prepared.recipients.count).count
+            for (index, recipient) in prepared.recipients.enumerated() {
+                let message = try prepared.compose(recipient, date: parts.clock())
+                let number = String(repeating: "0", count: width - String(index + 1).count) + String(index + 1)
+                let file = (folder as NSString).appendingPathComponent("\(number)-\(PreviewWriter.safeName(recipient.key)).eml")
+                try PreviewWriter.write(message.data, to: file)
+                rows.append([recipient.key, message.subject, "\(message.data.count)"])
+            }
+            parts.output(TextTable.render(header: ["RECIPIENT", "SUBJECT", "SIZE"], rows: rows, rightAligned: [2]))
+            parts.output("\(rows.count) messages written to \(folder)/ (nothing was sent)")
+            return .ok
+        } catch let failure as ValidationFailure {
+            for diagnostic in failure.diagnostics { parts.errors(diagnostic.description) }
+            return ExitStatus(failure.kind)
+        } catch {
+            parts.errors("\(folder): \(error)")
+            return .ioError
+        }
+    }
+
+    /// `herald status`: each recipient's state from the delivery log.
+    public func status(campaign path: String, logPath: String?, json: Bool) -> ExitStatus {
+        let (loaded, status) = load(path)
+        guard let prepared = loaded else { return status }
+        let log = logPath ?? prepared.campaign.logPath
+        let (records, logStatus) = readLog(FileJournal(path: log))
+        guard let records else { return logStatus }
+        let summary = CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: prepared.campaign.name))
+        if json {
+            parts.output(summary.json())
+        } else {
+            parts.output(summary.table())
+            parts.output(summary.line())
+        }
+        return .ok
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import HeraldCore
+import HeraldSMTP
+
+/// The adapters an `Application` runs with: the real ones from `live`, fakes in tests.
+public struct ApplicationParts {
+    /// Normal output (tables, progress): stdout in the real program.
+    public var output: (String) -> Void
+    /// Diagnostics and warnings: stderr in the real program.
+    public var errors: (String) -> Void
+    public var clock: () -> Date
+    /// The process environment, for `password_env`.
+    public var environment: [String: String]
+    /// Makes the transport for a send; called once per run, only when there is something to send.
+    public var makeTransport: (SMTPEndpoint) throws -> MailTransport
+    /// Polled between messages; true asks the run to stop cleanly (SIGINT/SIGTERM).
+    public var shouldStop: () -> Bool
+
+    public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
+                environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws -> MailTransport,
+                shouldStop: @escaping () -> Bool) {
+        self.output = output
+        self.errors = errors
+        self.clock = clock
+        self.environment = environment
+        self.makeTransport = makeTransport
+        self.shouldStop = shouldStop
+    }
+
+    /// stdout, stderr, the system clock, the real environment and libcurl.
+    public static var live: ApplicationParts {
+        ApplicationParts(
+            output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            clock: { Date() },
+            environment: ProcessInfo.processInfo.environment,
+            makeTransport: { try CurlTransport(endpoint: $0) },
+            shouldStop: { StopSignal.isRequested }
+        )
+    }
+}
+
+/// The composition root: wires the adapters into an `Application`. `@main` calls it with
+/// the live parts; tests call it with in-memory ones.
+public func buildApplication(_ parts: ApplicationParts = .live) -> Application {
+    Application(parts: parts)
+}

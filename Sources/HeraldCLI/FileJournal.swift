@@ -1,0 +1,126 @@
+import Foundation
+import HeraldCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The delivery log on disk: JSON Lines, appended, each record flushed (and fsync'd when
+/// durable) before `append` returns.
+///
+/// Created 0600 (it holds personal data). A torn last line, left by a crash in the
+/// middle of a write, is skipped with a warning when read and cut off before the next
+/// append; a malformed line anywhere else is an error naming `LOG:LINE`, never a guess.
+public final class FileJournal: DeliveryJournal {
+    /// A delivery log that cannot be trusted or written.
+    public enum Failure: Error, CustomStringConvertible {
+        case malformed(file: String, line: Int, reason: String)
+        case io(file: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let file, let line, let reason):
+                return "\(file):\(line): \(reason); fix or remove that line (the log is the record of what was sent: edit with care)"
+            case .io(let file, let reason): return "\(file): \(reason)"
+            }
+        }
+    }
+
+    public let path: String
+    private var descriptor: Int32 = -1
+    /// The state of the file's end as found by `load`, to be mended by the next append.
+    private enum Tail {
+        case clean
+        /// A complete record without its newline: write the newline first.
+        case missingNewline
+        /// An incomplete record after `validLength` bytes: cut it off.
+        case torn(validLength: Int)
+    }
+    private var tail = Tail.clean
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Reads every complete record. Returns the records and a warning for a torn last line.
+    public func load() throws(Failure) -> (records: [DeliveryRecord], warning: String?) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw .io(file: path, reason: "cannot be read") }
+            return ([], nil)
+        }
+        var records: [DeliveryRecord] = []
+        var warning: String?
+        let bytes = [UInt8](data)
+        var start = 0
+        var lineNumber = 0
+        while start < bytes.count {
+            lineNumber += 1
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
+            let lineBytes = bytes[start..<(end ?? bytes.count)]
+            let text = String(decoding: lineBytes, as: UTF8.self)
+            if end == nil {
+                // No newline: the write of this line never finished.
+                if let record = DeliveryRecord.parse(line: text) {
+                    records.append(record)
+                    tail = .missingNewline
+                } else {
+                    warning = "\(path):\(lineNumber): ignoring an incomplete last line (a crash while writing?); it will be cut off on the next write"
+                    tail = .torn(validLength: start)
+                }
+                break
+            }
+            if !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let record = DeliveryRecord.parse(line: text) else {
+                    throw .malformed(file: path, line: lineNumber, reason: "not a delivery record")
+                }
+                records.append(record)
+            }
+            start = end! + 1
+        }
+        return (records, warning)
+    }
+
+    public func append(_ record: DeliveryRecord, durable: Bool) throws {
+        try openIfNeeded()
+        var line = record.jsonLine() + "\n"
+        if case .missingNewline = tail { line = "\n" + line }
+        tail = .clean
+        let bytes = Array(line.utf8)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(errno)))")
+            }
+            written += result
+        }
+        if durable && fsync(descriptor) != 0 {
+            throw Failure.io(file: path, reason: "cannot sync to disk: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func openIfNeeded() throws(Failure) {
+        guard descriptor < 0 else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch { throw .io(file: path, reason: "cannot create its folder: \(error.localizedDescription)") }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if fd < 0 { throw .io(file: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))") }
+        if case .torn(let length) = tail {
+            if ftruncate(fd, off_t(length)) != 0 {
+                close(fd)
+                throw .io(file: path, reason: "cannot cut off the incomplete last line: \(String(cString: strerror(errno)))")
+            }
+            tail = .clean
+        }
+        descriptor = fd
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HeraldCore
+import HeraldSMTP
+
+/// Reads the SMTP password from where the campaign says it is, at send time only.
+///
+/// Error messages name the variable or file, never the value.
+enum SecretSource {
+    struct Problem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func endpoint(for campaign: Campaign, environment: [String: String]) throws(Problem) -> SMTPEndpoint {
+        let smtp = campaign.smtp
+        var password: String?
+        if let variable = smtp.passwordEnv {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw Problem(description: "\(campaign.file): smtp.password_env: the environment variable \(variable) is not set; export it before running herald")
+            }
+            password = value
+        } else if let file = smtp.passwordFile {
+            let path = Campaign.resolvePath(file, against: campaign.file)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let mode = attributes[.posixPermissions] as? Int else {
+                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) not found")
+            }
+            if mode & 0o077 != 0 {
+                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) cannot be read")
+            }
+            password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password)
+    }
+}
