@@ -58,9 +58,11 @@ let package = Package(
             name: "herald",
             dependencies: ["HeraldCLI"]
         ),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore"]),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldCore"]),
+        // Helpers shared by the test targets: the real SMTP server, subprocesses, the Python oracle.
+        .target(name: "HeraldTestSupport", path: "Tests/HeraldTestSupport"),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldCore", "HeraldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

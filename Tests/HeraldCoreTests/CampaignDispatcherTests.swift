@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+
+/// A transport that replies from a script and checks that each message's intent was durable first.
+final class ScriptedTransport: MailTransport {
+    var replies: [String: [DeliveryOutcome]]
+    var delivered: [ComposedMessage] = []
+    let journal: MemoryJournal
+    var intentWasDurable: [Bool] = []
+
+    init(journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:]) {
+        self.journal = journal
+        self.replies = replies
+    }
+
+    func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
+        delivered.append(message)
+        let key = message.envelopeRecipients[0].normalized
+        intentWasDurable.append(journal.durable.last.map { $0.status == .sending && $0.recipient == key } ?? false)
+        if var script = replies[key], !script.isEmpty {
+            let next = script.removeFirst()
+            replies[key] = script
+            return next
+        }
+        return .accepted(code: 250, reply: "250 2.0.0 Ok: queued as \(delivered.count)")
+    }
+}
+
+/// A journal in memory; `durable` holds what an fsync would have made safe.
+final class MemoryJournal: DeliveryJournal {
+    var records: [DeliveryRecord] = []
+    var durable: [DeliveryRecord] = []
+    var failAfter: Int?
+
+    func append(_ record: DeliveryRecord, durable isDurable: Bool) throws {
+        if let failAfter, records.count >= failAfter { throw CocoaError(.fileWriteOutOfSpace) }
+        records.append(record)
+        if isDurable { durable = records }
+    }
+}
+
+@Suite struct CampaignDispatcherTests {
+    static let csv = "email,name\na@x.example,Ann\nb@x.example,Bo\nc@x.example,Cy\n"
+
+    func run(_ prepared: PreparedCampaign, journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:],
+             resendInDoubt: Bool = false, stopAfter: Int? = nil) throws -> (CampaignDispatcher.Report, ScriptedTransport) {
+        let transport = ScriptedTransport(journal: journal, replies: replies)
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
+                                            transport: transport, journal: journal, clock: { Date(timeIntervalSince1970: 0) })
+        let report = try dispatcher.run(resendInDoubt: resendInDoubt, shouldStop: { stopAfter.map { transport.delivered.count >= $0 } ?? false })
+        return (report, transport)
+    }
+
+    @Test func sendsEachRecipientOnceWithDurableIntentFirst() throws {
+        let journal = MemoryJournal()
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(report.sent == 3)
+        #expect(transport.intentWasDurable == [true, true, true])
+        #expect(journal.records.map(\.status) == [.sending, .sent, .sending, .sent, .sending, .sent])
+        #expect(journal.records[1].smtpReply == "250 2.0.0 Ok: queued as 1")
+        #expect(journal.records.allSatisfy { $0.attempt == 1 && $0.campaign == "test-campaign" })
+        let (again, second) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(again.sent == 0 && again.alreadyDone == 3)
+        #expect(second.delivered.isEmpty)
+    }
+
+    @Test func rejectedRecipientFailsAndTheRestGoOn() throws {
+        let journal = MemoryJournal()
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal,
+                                          replies: ["b@x.example": [.rejected(code: 550, reply: "550 5.1.1 no such user")]])
+        #expect((report.sent, report.failed) == (2, 1))
+        #expect(transport.delivered.count == 3)
+        let failed = try #require(journal.records.first { $0.status == .failed })
+        #expect(failed.recipient == "b@x.example" && failed.smtpCode == 550)
+        // A failed recipient is done: the next run does not retry it.
+        let (again, _) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(again.alreadyDone == 3)
+    }
+
+    @Test func deferredRecipientIsRetriedNextRunWithNextAttemptNumber() throws {
+        let journal = MemoryJournal()
+        let (first, _) = try run(TestData.prepared(Self.csv), journal: journal,
+                                 replies: ["a@x.example": [.deferred(code: 451, reply: "451 4.3.0 later", error: nil)]])
+        #expect((first.sent, first.deferred) == (2, 1))
+        let (second, transport) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(second.sent == 1 && transport.delivered.map { $0.envelopeRecipients[0].description } == ["a@x.example"])
+        #expect(journal.records.last?.attempt == 2)
+    }
+
+    @Test func unavailableServerStopsTheRunAndLosesNothing() throws {
+        let journal = MemoryJournal()
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal,
+                                          replies: ["a@x.example": [.unavailable(error: "Couldn't connect")]])
+        #expect(report.stop == .unavailable("Couldn't connect"))
+        #expect(transport.delivered.count == 1)
+        #expect(journal.records.last?.status == .deferred)
+        let (second, _) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(second.sent == 3)
+    }
+
+    @Test func inDoubtIsReportedNotResentUnlessAsked() throws {
+        let journal = MemoryJournal()
+        let (first, _) = try run(TestData.prepared(Self.csv), journal: journal,
+                                 replies: ["b@x.example": [.inDoubt(reply: "354 go ahead", error: "connection reset")]])
+        #expect(first.inDoubt.map(\.recipient) == ["b@x.example"])
+        #expect(first.inDoubt.first?.reason == "connection reset")
+        let messageID = try #require(first.inDoubt.first?.messageID)
+        let (second, quiet) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(quiet.delivered.isEmpty && second.inDoubt.map(\.messageID) == [messageID])
+        let (third, resent) = try run(TestData.prepared(Self.csv), journal: journal, resendInDoubt: true)
+        #expect(third.sent == 1 && resent.delivered.map(\.messageID) == [messageID])
+    }
+
+    @Test func stopRequestEndsBetweenMessages() throws {
+        let journal = MemoryJournal()
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal, stopAfter: 1)
+        #expect(report.stop == .interrupted && report.sent == 1 && transport.delivered.count == 1)
+        #expect(journal.records.last?.status == .sent, "nothing is left in doubt by a stop")
+    }
+
+    @Test func journalFailureStopsBeforeTheMessageLeaves() throws {
+        let journal = MemoryJournal()
+        journal.failAfter = 2
+        let transport = ScriptedTransport(journal: journal)
+        let prepared = try TestData.prepared(Self.csv)
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
+                                            transport: transport, journal: journal, clock: { Date() })
+        #expect(throws: (any Error).self) { try dispatcher.run() }
+        #expect(transport.delivered.count == 1, "the second message was never handed over without its intent")
+    }
+
+    @Test(arguments: [
+        (DeliveryOutcome.authenticationFailed(code: 535, reply: "535 5.7.8 bad"), CampaignDispatcher.Stop.authenticationFailed("535 5.7.8 bad")),
+        (DeliveryOutcome.tlsFailed(error: "unknown issuer"), CampaignDispatcher.Stop.tlsFailed("unknown issuer")),
+    ])
+    func connectionLevelFailuresStopTheRun(outcome: DeliveryOutcome, stop: CampaignDispatcher.Stop) throws {
+        let journal = MemoryJournal()
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal, replies: ["a@x.example": [outcome]])
+        #expect(report.stop == stop && transport.delivered.count == 1 && report.sent == 0)
+    }
+
+    @Test func ledgerKeepsOnlyThisCampaignAndLatestState() {
+        let records = [
+            DeliveryRecord(time: "t", campaign: "other", recipient: "a@x.example", messageID: "<1@x>", status: .sent, attempt: 1),
+            DeliveryRecord(time: "t", campaign: "c", recipient: "a@x.example", messageID: "<2@x>", status: .deferred, attempt: 1),
+            DeliveryRecord(time: "t", campaign: "c", recipient: "a@x.example", messageID: "<2@x>", status: .sending, attempt: 2),
+        ]
+        let ledger = DeliveryLedger(records: records, campaign: "c")
+        #expect(ledger["a@x.example"]?.isInDoubt == true)
+        #expect(ledger["a@x.example"]?.attempts == 2)
+        #expect(ledger["b@x.example"] == nil)
+    }
+
+    @Test func recordsAreOneLineOfJSONWithContractKeys() throws {
+        let record = DeliveryRecord(time: "2026-11-29T03:33:49Z", campaign: "c", recipient: "a@x.example", messageID: "<m@x>",
+                                    status: .sent, attempt: 1, smtpCode: 250, smtpReply: "250 2.0.0 Ok: queued as 7")
+        let line = record.jsonLine()
+        #expect(!line.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["time", "campaign", "recipient", "message_id", "status", "attempt", "smtp_code", "smtp_reply"])
+        #expect(DeliveryRecord.parse(line: line) == record)
+        #expect(DeliveryRecord.parse(line: String(line.dropLast(3))) == nil)
+    }
+
+    @Test func duplicateAddressesAcrossListsGetOneLetter() throws {
+        let prepared = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")])
+        #expect(prepared.recipients.count == 1)
+        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter"])
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs child processes for integration tests: the real `herald` binary and Python helpers.
+public enum Subprocess {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+
+        public var description: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+    }
+
+    /// Starts a process with stdout/stderr captured into files (pipes can fill and block).
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let outPath: String
+        let errPath: String
+
+        init(process: Process, outPath: String, errPath: String) {
+            self.process = process
+            self.outPath = outPath
+            self.errPath = errPath
+        }
+
+        public var pid: Int32 { process.processIdentifier }
+
+        /// Waits for exit, at most `timeout` seconds (then kills it and records status -9).
+        public func wait(timeout: TimeInterval = 120) -> Result {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+            return Result(status: process.terminationStatus, stdout: out, stderr: err)
+        }
+
+        public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    }
+
+    /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`.
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                             directory: String? = nil) throws -> Running {
+        let process = Process()
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let id = UUID().uuidString.prefix(8)
+        let outPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-out-\(id)")
+        let errPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-err-\(id)")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        process.standardError = FileHandle(forWritingAtPath: errPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, outPath: outPath, errPath: errPath)
+    }
+
+    /// Runs to completion.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           directory: String? = nil, timeout: TimeInterval = 120) throws -> Result {
+        try start(executable, arguments, environment: environment, directory: directory).wait(timeout: timeout)
+    }
+
+    /// Runs the built `herald` binary.
+    public static func herald(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                              timeout: TimeInterval = 120) throws -> Result {
+        try run(PackagePaths.herald, arguments, environment: environment, directory: directory, timeout: timeout)
+    }
+}
