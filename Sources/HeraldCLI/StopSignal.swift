@@ -15,6 +15,13 @@ public enum StopSignal {
     public static func install() {
         signal(SIGINT, stopHandler)
         signal(SIGTERM, stopHandler)
+        // A parent (a test runner's thread, a supervisor) may have started us with these
+        // blocked; children inherit the mask, and a blocked SIGTERM would never stop a send.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     fileprivate static func request() { requested.store(true, ordering: .relaxed) }

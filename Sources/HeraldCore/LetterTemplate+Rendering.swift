@@ -5,6 +5,11 @@ public struct RenderedLetter: Sendable, Equatable {
     /// The body text with LF line ends, as rendered.
     public var body: String
 
+    public init(headers: [(name: String, value: String, line: Int)], body: String) {
+        self.headers = headers
+        self.body = body
+    }
+
     public static func == (lhs: RenderedLetter, rhs: RenderedLetter) -> Bool {
         lhs.body == rhs.body && lhs.headers.map { "\($0.name)\u{0}\($0.value)\u{0}\($0.line)" }
             == rhs.headers.map { "\($0.name)\u{0}\($0.value)\u{0}\($0.line)" }

@@ -102,7 +102,17 @@ public final class CurlTransport: MailTransport {
     /// Maps curl's result and the replies seen to an outcome. The replies, not
     /// `CURLINFO_RESPONSE_CODE` (stale after a network error), decide.
     private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
-        let last = transfer.lastFinalReply
+        var last = transfer.lastFinalReply
+        if result != CURLE_OK && (last == nil || last!.code < 400) {
+            // libcurl 7.88 does not pass a refused MAIL/RCPT reply to the header callback;
+            // its code is in CURLINFO_RESPONSE_CODE (stale after a network error, so only a
+            // 4xx/5xx code is trusted, and only when no later reply line was seen).
+            var code = 0
+            _ = herald_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+            if code >= 400 && code <= 599 {
+                last = SMTPReply(line: "\(code) \(errorText(result))")
+            }
+        }
         if result == CURLE_OK {
             return .accepted(code: last?.code ?? 250, reply: last?.text ?? "250")
         }

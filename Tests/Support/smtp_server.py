@@ -432,16 +432,23 @@ async def serve(args: argparse.Namespace) -> int:
         if proto.transport is not None:
             proto.transport.close()
     try:
-        await asyncio.wait_for(server.wait_closed(), timeout=2.0)
+        await asyncio.wait_for(server.wait_closed(), timeout=0.5)
     except (asyncio.TimeoutError, Exception):
         pass
     store.close()
     log(f"stopped: {store.connections} connection(s), {store.messages} message(s)")
-    return 0
+    # Leave at once: asyncio.run would otherwise wait for aiosmtpd's session tasks,
+    # which can sit in a read until their idle timeout.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: List[str]) -> int:
     args = parse_args(argv)
+    # A parent may start us with signals blocked (threads of a test runner often block
+    # them, and children inherit the mask): unblock the ones that stop us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         return asyncio.run(serve(args))
     except OSError as exc:

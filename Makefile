@@ -1,0 +1,52 @@
+# Herald: build, test and demo. Every target installs what it needs on a fresh Debian machine.
+SWIFT  ?= swift
+PYTHON ?= python3
+CAMPAIGN := Campaigns/eu-china-dialogue-1999.toml
+HERALD := .build/debug/herald
+DEMO := demo
+
+.PHONY: all deps build test demo clean
+
+all: build
+
+# System and Python dependencies: libcurl (transport), libcrypto (SHA-256), aiosmtpd (test server),
+# croniter (schedule oracle). Installed only when missing.
+deps:
+	@if ! pkg-config --exists libcurl libcrypto 2>/dev/null; then \
+		echo "installing libcurl4-openssl-dev libssl-dev pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcurl4-openssl-dev libssl-dev pkg-config >/dev/null; \
+	fi
+	@$(PYTHON) -c "import aiosmtpd" 2>/dev/null || { echo "installing aiosmtpd"; $(PYTHON) -m pip install -q aiosmtpd; }
+
+build: deps
+	$(SWIFT) build
+
+# Unit tests and integration tests; the integration tests start their own SMTP servers
+# (Tests/Support/smtp_server.py, aiosmtpd) on free loopback ports.
+test: build
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# The main job on a loopback SMTP server: validate, preview, send the Secretary General's
+# letter to the 15 governments, send again (nothing new), show the status.
+demo: build
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)/mailbox
+	@$(PYTHON) Tests/Support/smtp_server.py --store $(DEMO)/mailbox --ready-file $(DEMO)/port 2>$(DEMO)/smtp-server.log & \
+	server=$$!; trap "kill $$server 2>/dev/null; wait $$server 2>/dev/null" EXIT; \
+	for i in $$(seq 100); do [ -s $(DEMO)/port ] && break; sleep 0.1; done; \
+	[ -s $(DEMO)/port ] || { echo "the demo SMTP server did not start; see $(DEMO)/smtp-server.log"; exit 69; }; \
+	url="smtp://127.0.0.1:$$(cat $(DEMO)/port)"; \
+	echo "== SMTP server (aiosmtpd) listening on $$url"; \
+	echo "== herald validate $(CAMPAIGN)"; $(HERALD) validate $(CAMPAIGN) || exit $$?; \
+	echo "== herald preview $(CAMPAIGN) --out $(DEMO)/preview"; $(HERALD) preview $(CAMPAIGN) --out $(DEMO)/preview || exit $$?; \
+	echo "== herald send $(CAMPAIGN) --smtp-url $$url --log $(DEMO)/delivery.jsonl"; \
+	$(HERALD) send $(CAMPAIGN) --smtp-url $$url --log $(DEMO)/delivery.jsonl || exit $$?; \
+	echo "== herald send again: the log says every letter went, so nothing is sent"; \
+	$(HERALD) send $(CAMPAIGN) --smtp-url $$url --log $(DEMO)/delivery.jsonl || exit $$?; \
+	echo "== herald status $(CAMPAIGN) --log $(DEMO)/delivery.jsonl"; \
+	$(HERALD) status $(CAMPAIGN) --log $(DEMO)/delivery.jsonl || exit $$?; \
+	echo "== the server received $$(ls $(DEMO)/mailbox/*.eml | wc -l) messages: $(DEMO)/mailbox/ (index.jsonl lists them)"; \
+	echo "== previews: $(DEMO)/preview/   delivery log: $(DEMO)/delivery.jsonl"
+
+clean:
+	rm -rf .build $(DEMO) preview
