@@ -15,7 +15,8 @@ public final class SMTPTestServer: @unchecked Sendable {
         /// The body: everything after the first blank line.
         public var body: [UInt8] { Received.split(data).body }
 
-        static func split(_ bytes: [UInt8]) -> (headers: [UInt8], body: [UInt8]) {
+        /// Splits raw message bytes at the first blank line.
+        public static func split(_ bytes: [UInt8]) -> (headers: [UInt8], body: [UInt8]) {
             let separator: [UInt8] = [13, 10, 13, 10]
             guard bytes.count >= 4 else { return (bytes, []) }
             for index in 0...(bytes.count - 4) where Array(bytes[index..<index + 4]) == separator {
