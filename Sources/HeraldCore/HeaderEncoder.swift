@@ -2,6 +2,8 @@
 /// for non-ASCII text, quoted strings where needed, and folding under 78 characters.
 ///
 /// Pure and deterministic, so composed messages can be compared byte for byte.
+import Foundation
+
 public enum HeaderEncoder {
     /// Longest line, without CRLF, that folding aims for (RFC 5322 §2.1.1 SHOULD).
     public static let preferredLineLength = 78
@@ -13,42 +15,62 @@ public enum HeaderEncoder {
     private static let qSafe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/".utf8)
     /// ASCII characters that may appear in an atom (RFC 5322 §3.2.3).
     private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
-    private static let prefix = "=?utf-8?q?"
     private static let suffix = "?="
-    /// An encoded-word may be at most 75 characters (RFC 2047 §2); Herald keeps them to 60
-    /// so that one still fits on the first line after a header name of up to 16 characters.
-    static let maxEncodedWord = 60
+    /// An encoded-word may be at most 75 characters (RFC 2047 §2).
+    public static let maxEncodedWord = 75
 
-    /// Encodes `text` as one or more Q encoded-words, never splitting a character across words.
-    public static func encodedWords(_ text: String) -> [String] {
-        let room = maxEncodedWord - prefix.count - suffix.count
+    /// Encodes `text` as one or more encoded-words of at most 75 characters, never splitting
+    /// a character across words. Uses Q ("=?utf-8?q?") or B ("=?utf-8?b?"), whichever is
+    /// shorter for this text: fewer, longer words mean fewer splits, and decoders disagree
+    /// about the space between two encoded-words of a display name.
+    ///
+    /// - Parameter firstLimit: the longest the first word may be (the room left on a
+    ///   header's first line, which cannot be folded before its first word).
+    public static func encodedWords(_ text: String, firstLimit: Int = maxEncodedWord) -> [String] {
+        let q = split(text, prefix: "=?utf-8?q?", firstLimit: firstLimit, length: { qEncode($0).count }, encode: qEncode)
+        let b = split(text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
+                      length: { ($0.count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
+        let total: ([String]) -> Int = { $0.reduce(0) { $0 + $1.count } }
+        return total(b) < total(q) ? b : q
+    }
+
+    /// Cuts text into words at character boundaries so each fits its limit once encoded.
+    private static func split(_ text: String, prefix: String, firstLimit: Int,
+                              length: ([UInt8]) -> Int, encode: ([UInt8]) -> String) -> [String] {
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         for character in text {
-            var piece = ""
-            for byte in String(character).utf8 {
-                if byte == UInt8(ascii: " ") {
-                    piece += "_"
-                } else if qSafe.contains(byte) {
-                    piece.append(Character(UnicodeScalar(byte)))
-                } else {
-                    piece += "=" + hex(byte)
-                }
+            let bytes = Array(String(character).utf8)
+            let limit = (words.isEmpty ? max(firstLimit, prefix.count + suffix.count + 12) : maxEncodedWord) - prefix.count - suffix.count
+            if !current.isEmpty && length(current + bytes) > limit {
+                words.append(prefix + encode(current) + suffix)
+                current = []
             }
-            if current.count + piece.count > room && !current.isEmpty {
-                words.append(prefix + current + suffix)
-                current = ""
-            }
-            current += piece
+            current += bytes
         }
-        if !current.isEmpty || words.isEmpty { words.append(prefix + current + suffix) }
+        if !current.isEmpty || words.isEmpty { words.append(prefix + encode(current) + suffix) }
         return words
+    }
+
+    /// Q encoding (RFC 2047 §4.2) with the strictest safe set, valid in phrases too.
+    private static func qEncode(_ bytes: [UInt8]) -> String {
+        var out = ""
+        for byte in bytes {
+            if byte == UInt8(ascii: " ") {
+                out += "_"
+            } else if qSafe.contains(byte) {
+                out.append(Character(UnicodeScalar(byte)))
+            } else {
+                out += "=" + hex(byte)
+            }
+        }
+        return out
     }
 
     /// Splits an unstructured value (Subject and the like) into foldable atoms, encoding
     /// runs of words that are not plain ASCII (or that look like encoded-words themselves).
-    public static func unstructuredAtoms(_ value: String) -> [String] {
-        mixedAtoms(value) { word in
+    public static func unstructuredAtoms(_ value: String, firstLimit: Int = maxEncodedWord) -> [String] {
+        mixedAtoms(value, firstLimit: firstLimit) { word in
             !word.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
                 || word.contains("=?") || word.utf8.count > preferredLineLength - 10
         }
@@ -61,11 +83,11 @@ public enum HeaderEncoder {
     /// Encoding word runs rather than the whole name keeps encoded-words short, so they
     /// rarely need splitting: decoders disagree on the space between two encoded-words in
     /// a phrase (RFC 2047 §6.2 drops it; Python's address parser keeps it).
-    public static func phraseAtoms(_ name: String) -> [String] {
+    public static func phraseAtoms(_ name: String, firstLimit: Int = maxEncodedWord) -> [String] {
         let isASCII = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
         let isAtom: (String) -> Bool = { word in !word.isEmpty && word.utf8.allSatisfy { atext.contains($0) } && !word.contains("=?") }
         if !isASCII {
-            return mixedAtoms(name.split(separator: " ").joined(separator: " ")) { !isAtom($0) }
+            return mixedAtoms(name.split(separator: " ").joined(separator: " "), firstLimit: firstLimit) { !isAtom($0) }
         }
         let words = name.split(separator: " ").map(String.init)
         if !words.isEmpty && words.allSatisfy(isAtom) { return words }
@@ -79,13 +101,13 @@ public enum HeaderEncoder {
 
     /// Words stay as they are unless `needsEncoding` says otherwise; consecutive words that
     /// need it are encoded together, so the spaces between them survive decoding.
-    private static func mixedAtoms(_ value: String, needsEncoding: (String) -> Bool) -> [String] {
+    private static func mixedAtoms(_ value: String, firstLimit: Int, needsEncoding: (String) -> Bool) -> [String] {
         let words = value.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var atoms: [String] = []
         var pending: [String] = []
         func flush() {
             if !pending.isEmpty {
-                atoms += encodedWords(pending.joined(separator: " "))
+                atoms += encodedWords(pending.joined(separator: " "), firstLimit: atoms.isEmpty ? firstLimit : maxEncodedWord)
                 pending = []
             }
         }
@@ -102,12 +124,12 @@ public enum HeaderEncoder {
     }
 
     /// Atoms for an address list header: `Name <addr>, Other <addr2>`.
-    public static func mailboxListAtoms(_ mailboxes: [Mailbox]) -> [String] {
+    public static func mailboxListAtoms(_ mailboxes: [Mailbox], firstLimit: Int = maxEncodedWord) -> [String] {
         var atoms: [String] = []
         for (index, mailbox) in mailboxes.enumerated() {
             var these: [String] = []
             if let name = mailbox.displayName, !name.isEmpty {
-                these += phraseAtoms(name)
+                these += phraseAtoms(name, firstLimit: atoms.isEmpty ? firstLimit : maxEncodedWord)
                 these.append("<\(mailbox.address)>")
             } else {
                 these.append(mailbox.address.description)
@@ -116,6 +138,11 @@ public enum HeaderEncoder {
             atoms += these
         }
         return atoms
+    }
+
+    /// The room on a header's first line after `Name: `, for the first encoded-word.
+    public static func firstLineRoom(for name: String) -> Int {
+        preferredLineLength - name.utf8.count - 2
     }
 
     /// Joins `name: atom atom …` into CRLF-terminated lines, folding between atoms so that

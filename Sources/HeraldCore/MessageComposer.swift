@@ -69,10 +69,12 @@ public enum MessageComposer {
                 }
                 if lower == "to" || lower == "cc" || lower == "bcc" { envelope += mailboxes.map(\.address) }
                 if lower == "bcc" { continue }
-                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.mailboxListAtoms(mailboxes))
+                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.mailboxListAtoms(
+                    mailboxes, firstLimit: HeaderEncoder.firstLineRoom(for: header.name)))
             } else {
                 if lower == "subject" { subject = header.value }
-                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.unstructuredAtoms(header.value))
+                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.unstructuredAtoms(
+                    header.value, firstLimit: HeaderEncoder.firstLineRoom(for: header.name)))
             }
         }
         let firstLine = letter.headers.first?.line ?? 1
