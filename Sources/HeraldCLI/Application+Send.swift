@@ -56,7 +56,7 @@ extension Application {
             return .unavailable
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transport: transport,
-                                            journal: journal, clock: parts.clock)
+                                            journal: journal, clock: parts.clock, pause: parts.pause)
         let report: CampaignDispatcher.Report
         do {
             report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { record in

@@ -15,16 +15,19 @@ public struct ApplicationParts {
     public var makeTransport: (SMTPEndpoint) throws -> MailTransport
     /// Polled between messages; true asks the run to stop cleanly (SIGINT/SIGTERM).
     public var shouldStop: () -> Bool
+    /// Waits before a retry; false when a stop was requested meanwhile.
+    public var pause: (Double) -> Bool
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws -> MailTransport,
-                shouldStop: @escaping () -> Bool) {
+                shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true }) {
         self.output = output
         self.errors = errors
         self.clock = clock
         self.environment = environment
         self.makeTransport = makeTransport
         self.shouldStop = shouldStop
+        self.pause = pause
     }
 
     /// stdout, stderr, the system clock, the real environment and libcurl.
@@ -35,7 +38,16 @@ public struct ApplicationParts {
             clock: { Date() },
             environment: ProcessInfo.processInfo.environment,
             makeTransport: { try CurlTransport(endpoint: $0) },
-            shouldStop: { StopSignal.isRequested }
+            shouldStop: { StopSignal.isRequested },
+            pause: { seconds in
+                // Sleep in slices so SIGTERM ends a long backoff promptly.
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline {
+                    if StopSignal.isRequested { return false }
+                    Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow)))
+                }
+                return !StopSignal.isRequested
+            }
         )
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import TOMLKit
 
 extension Campaign {
-    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp"]
+    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp", "retry"]
+    static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
     static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file"]
 
     /// Parses a campaign file's text; every problem becomes a `.badConfig` diagnostic naming the line and key.
@@ -87,6 +88,15 @@ extension Campaign {
             problem("smtp", "missing; add an [smtp] table with url = \"smtp://host:port\"")
         }
 
+        var retry = RetryPolicy.default
+        if let value = table["retry"] {
+            if let retryTable = value.table {
+                retry = parseRetry(retryTable) { key, message in problem(key, table: "retry", message) }
+            } else {
+                problem("retry", "must be a table: [retry] with max_attempts, initial_backoff_seconds, max_backoff_seconds")
+            }
+        }
+
         guard problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(problems)
         }
@@ -94,7 +104,31 @@ extension Campaign {
                         templatePath: resolvePath(template, against: file),
                         recipientPaths: recipients.map { resolvePath($0, against: file) },
                         logPath: resolvePath(log, against: file),
-                        schedule: schedule, smtp: smtp)
+                        schedule: schedule, smtp: smtp, retry: retry)
+    }
+
+    private static func parseRetry(_ table: TOMLTable, problem: (String, String) -> Void) -> RetryPolicy {
+        var policy = RetryPolicy.default
+        for key in table.keys.sorted() where !retryKeys.contains(key) {
+            problem(key, "unknown key; known keys are \(retryKeys.sorted().joined(separator: ", "))")
+        }
+        if let value = table["max_attempts"] {
+            if let number = value.int, number >= 1, number <= 100 { policy.maxAttempts = number }
+            else { problem("max_attempts", "must be a whole number from 1 to 100") }
+        }
+        func seconds(_ key: String) -> Double? {
+            guard let value = table[key] else { return nil }
+            if let number = value.int, number >= 0 { return Double(number) }
+            if let number = value.double, number >= 0, number.isFinite { return number }
+            problem(key, "must be a number of seconds, 0 or more")
+            return nil
+        }
+        if let initial = seconds("initial_backoff_seconds") { policy.initialBackoff = initial }
+        if let maximum = seconds("max_backoff_seconds") { policy.maxBackoff = maximum }
+        if policy.maxBackoff < policy.initialBackoff {
+            problem("max_backoff_seconds", "must not be less than initial_backoff_seconds")
+        }
+        return policy
     }
 
     private static func parseSMTP(_ table: TOMLTable,

@@ -15,9 +15,11 @@ public struct Campaign: Sendable, Equatable {
     /// The raw `schedule` value; interpreted by the scheduler, carried here unchanged.
     public var schedule: String?
     public var smtp: SMTPSettings
+    /// Retries of transient failures within one run (`[retry]`).
+    public var retry: RetryPolicy
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
-                schedule: String? = nil, smtp: SMTPSettings) {
+                schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {
         self.name = name
         self.file = file
         self.templatePath = templatePath
@@ -25,6 +27,7 @@ public struct Campaign: Sendable, Equatable {
         self.logPath = logPath
         self.schedule = schedule
         self.smtp = smtp
+        self.retry = retry
     }
 }
 

@@ -51,14 +51,24 @@ public final class CampaignDispatcher {
     private let transport: MailTransport
     private let journal: DeliveryJournal
     private let clock: () -> Date
+    private let pause: (Double) -> Bool
+    private let random: () -> Double
 
+    /// - Parameters:
+    ///   - pause: waits the given seconds before a retry; returns false when a stop was
+    ///     requested meanwhile (the run then ends cleanly).
+    ///   - random: uniform in [0, 1), for backoff jitter.
     public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
-                journal: DeliveryJournal, clock: @escaping () -> Date) {
+                journal: DeliveryJournal, clock: @escaping () -> Date,
+                pause: @escaping (Double) -> Bool = { _ in true },
+                random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
         self.prepared = prepared
         self.ledger = ledger
         self.transport = transport
         self.journal = journal
         self.clock = clock
+        self.pause = pause
+        self.random = random
     }
 
     /// Runs the campaign once.
@@ -72,55 +82,78 @@ public final class CampaignDispatcher {
     public func run(resendInDoubt: Bool = false, shouldStop: () -> Bool = { false },
                     onRecord: (DeliveryRecord) -> Void = { _ in }) throws -> Report {
         var report = Report()
-        let name = prepared.campaign.name
-        for recipient in prepared.recipients {
-            let entry = ledger[recipient.key]
-            if let entry, entry.isDone { report.alreadyDone += 1; continue }
-            if let entry, entry.isInDoubt, !resendInDoubt {
-                report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
-                continue
+        recipients: for recipient in prepared.recipients {
+            if let entry = ledger[recipient.key] {
+                if entry.isDone { report.alreadyDone += 1; continue }
+                if entry.isInDoubt && !resendInDoubt {
+                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
+                    continue
+                }
             }
-            if shouldStop() { report.stop = .interrupted; break }
-            // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
-            let message = try prepared.compose(recipient, date: clock())
-            let attempt = (entry?.attempts ?? 0) + 1
-            func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
-                let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: name, recipient: recipient.key,
-                                            messageID: message.messageID, status: status, attempt: attempt,
-                                            smtpCode: code, smtpReply: reply, error: error)
-                try journal.append(record, durable: true)
-                ledger.apply(record)
-                onRecord(record)
+            var tries = 0
+            while true {
+                if shouldStop() { report.stop = .interrupted; break recipients }
+                tries += 1
+                let outcome = try attempt(recipient, onRecord: onRecord)
+                switch outcome {
+                case .accepted: report.sent += 1
+                case .rejected: report.failed += 1
+                case .inDoubt(_, let error):
+                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: ledger[recipient.key]!.last.messageID, reason: error))
+                case .authenticationFailed(_, let reply):
+                    report.deferred += 1
+                    report.stop = .authenticationFailed(reply ?? "authentication failed")
+                    break recipients
+                case .tlsFailed(let error):
+                    report.deferred += 1
+                    report.stop = .tlsFailed(error)
+                    break recipients
+                case .deferred, .unavailable:
+                    if tries < prepared.campaign.retry.maxAttempts {
+                        let wait = prepared.campaign.retry.delay(beforeRetry: tries, random: random())
+                        if pause(wait) { continue }
+                        report.deferred += 1
+                        report.stop = .interrupted
+                        break recipients
+                    }
+                    report.deferred += 1
+                    if case .unavailable(let error) = outcome {
+                        // The server stayed unreachable through every retry: later recipients would fare no better.
+                        report.stop = .unavailable(error)
+                        break recipients
+                    }
+                }
+                break
             }
-            try record(.sending)
-            switch transport.deliver(message) {
-            case .accepted(let code, let reply):
-                try record(.sent, code: code, reply: reply)
-                report.sent += 1
-            case .rejected(let code, let reply):
-                try record(.failed, code: code, reply: reply)
-                report.failed += 1
-            case .deferred(let code, let reply, let error):
-                try record(.deferred, code: code, reply: reply, error: error)
-                report.deferred += 1
-            case .inDoubt(_, let error):
-                // The intent stays the last record: the server may have the message.
-                report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: message.messageID, reason: error))
-            case .unavailable(let error):
-                try record(.deferred, error: error)
-                report.deferred += 1
-                report.stop = .unavailable(error)
-            case .authenticationFailed(let code, let reply):
-                try record(.deferred, code: code, reply: reply, error: "authentication failed")
-                report.deferred += 1
-                report.stop = .authenticationFailed(reply ?? "authentication failed")
-            case .tlsFailed(let error):
-                try record(.deferred, error: error)
-                report.deferred += 1
-                report.stop = .tlsFailed(error)
-            }
-            if report.stop != nil { break }
         }
         return report
+    }
+
+    /// One attempt at one recipient: durable intent, hand-over, outcome record.
+    /// An in-doubt outcome writes no record: the intent stays the last word.
+    private func attempt(_ recipient: Recipient, onRecord: (DeliveryRecord) -> Void) throws -> DeliveryOutcome {
+        // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
+        let message = try prepared.compose(recipient, date: clock())
+        let attempt = (ledger[recipient.key]?.attempts ?? 0) + 1
+        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
+            let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: prepared.campaign.name,
+                                        recipient: recipient.key, messageID: message.messageID, status: status,
+                                        attempt: attempt, smtpCode: code, smtpReply: reply, error: error)
+            try journal.append(record, durable: true)
+            ledger.apply(record)
+            onRecord(record)
+        }
+        try record(.sending)
+        let outcome = transport.deliver(message)
+        switch outcome {
+        case .accepted(let code, let reply): try record(.sent, code: code, reply: reply)
+        case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
+        case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
+        case .inDoubt: break
+        case .unavailable(let error): try record(.deferred, error: error)
+        case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
+        case .tlsFailed(let error): try record(.deferred, error: error)
+        }
+        return outcome
     }
 }

@@ -131,6 +131,11 @@ public final class CurlTransport: MailTransport {
             break
         }
         if transfer.sawDataGoAhead && (last == nil || last!.code == 354) {
+            if transfer.offset < transfer.data.count {
+                // The connection broke before the whole body was handed over: without the
+                // final "." the server cannot have accepted it, so a retry is safe.
+                return .deferred(code: nil, reply: nil, error: "connection lost while sending the message: \(error)")
+            }
             // The body went out; the reply that would say whether it was accepted never came.
             return .inDoubt(reply: last?.text, error: error)
         }

@@ -59,9 +59,21 @@ import Testing
         #expect(server.messages().count == 14)
     }
 
+    @Test func rcpt451TwiceIsRetriedWithinTheRunIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@ud.sweden.example=451x2"])
+        let campaign = TestCampaign(extra: "[retry]\ninitial_backoff_seconds = 0.2\n")
+        let result = try campaign.send(server)
+        #expect(result.status == 0, "\(result)")
+        #expect(server.messages().count == 15)
+        #expect(server.messages().filter { $0.recipients == ["minister@ud.sweden.example"] }.count == 1)
+        let sweden = campaign.records().filter { $0["recipient"] as? String == "minister@ud.sweden.example" }
+        #expect(sweden.map { $0["status"] as? String ?? "" } == ["sending", "deferred", "sending", "deferred", "sending", "sent"])
+        #expect(sweden.compactMap { $0["smtp_code"] as? Int } == [451, 451, 250])
+    }
+
     @Test func deferredRecipientIsSentOnTheNextRunIntegration() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@ud.sweden.example=451x1"])
-        let campaign = TestCampaign()
+        let campaign = TestCampaign(extra: "[retry]\nmax_attempts = 1\n")
         let first = try campaign.send(server)
         #expect(first.status == 75, "\(first)")
         #expect(server.messages().count == 14)
@@ -75,10 +87,11 @@ import Testing
 
     @Test func serverDownExits69AndLosesNothingIntegration() throws {
         let port = unusedLoopbackPort()
-        let campaign = TestCampaign(url: "smtp://127.0.0.1:\(port)")
+        let campaign = TestCampaign(url: "smtp://127.0.0.1:\(port)", extra: "[retry]\nmax_attempts = 3\ninitial_backoff_seconds = 0.1\n")
         let down = try campaign.send(nil)
         #expect(down.status == 69, "\(down)")
         #expect(down.stderr.contains("server unavailable"))
+        #expect(campaign.records().filter { $0["status"] as? String == "deferred" }.count == 3, "three attempts, each logged")
         let server = try SMTPTestServer()
         let up = try campaign.send(server)
         #expect(up.status == 0, "\(up)")

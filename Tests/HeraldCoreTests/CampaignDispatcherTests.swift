@@ -42,12 +42,15 @@ final class MemoryJournal: DeliveryJournal {
 
 @Suite struct CampaignDispatcherTests {
     static let csv = "email,name\na@x.example,Ann\nb@x.example,Bo\nc@x.example,Cy\n"
+    static let noRetry = RetryPolicy(maxAttempts: 1, initialBackoff: 0, maxBackoff: 0)
 
     func run(_ prepared: PreparedCampaign, journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:],
-             resendInDoubt: Bool = false, stopAfter: Int? = nil) throws -> (CampaignDispatcher.Report, ScriptedTransport) {
+             resendInDoubt: Bool = false, stopAfter: Int? = nil,
+             pause: @escaping (Double) -> Bool = { _ in true }) throws -> (CampaignDispatcher.Report, ScriptedTransport) {
         let transport = ScriptedTransport(journal: journal, replies: replies)
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: { Date(timeIntervalSince1970: 0) })
+                                            transport: transport, journal: journal, clock: { Date(timeIntervalSince1970: 0) },
+                                            pause: pause, random: { 0.5 })
         let report = try dispatcher.run(resendInDoubt: resendInDoubt, shouldStop: { stopAfter.map { transport.delivered.count >= $0 } ?? false })
         return (report, transport)
     }
@@ -80,7 +83,7 @@ final class MemoryJournal: DeliveryJournal {
 
     @Test func deferredRecipientIsRetriedNextRunWithNextAttemptNumber() throws {
         let journal = MemoryJournal()
-        let (first, _) = try run(TestData.prepared(Self.csv), journal: journal,
+        let (first, _) = try run(TestData.prepared(Self.csv, retry: Self.noRetry), journal: journal,
                                  replies: ["a@x.example": [.deferred(code: 451, reply: "451 4.3.0 later", error: nil)]])
         #expect((first.sent, first.deferred) == (2, 1))
         let (second, transport) = try run(TestData.prepared(Self.csv), journal: journal)
@@ -90,13 +93,54 @@ final class MemoryJournal: DeliveryJournal {
 
     @Test func unavailableServerStopsTheRunAndLosesNothing() throws {
         let journal = MemoryJournal()
-        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal,
-                                          replies: ["a@x.example": [.unavailable(error: "Couldn't connect")]])
+        let down = Array(repeating: DeliveryOutcome.unavailable(error: "Couldn't connect"), count: 5)
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal, replies: ["a@x.example": down])
         #expect(report.stop == .unavailable("Couldn't connect"))
-        #expect(transport.delivered.count == 1)
-        #expect(journal.records.last?.status == .deferred)
+        #expect(transport.delivered.count == 5, "tried max_attempts times, then gave up on the whole run")
+        #expect(journal.records.map(\.status) == Array(repeating: [DeliveryStatus.sending, .deferred], count: 5).flatMap { $0 })
+        #expect(journal.records.map(\.attempt) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
         let (second, _) = try run(TestData.prepared(Self.csv), journal: journal)
         #expect(second.sent == 3)
+    }
+
+    @Test func transientFailuresAreRetriedWithinTheRunWithBackoff() throws {
+        let journal = MemoryJournal()
+        var waits: [Double] = []
+        let soft = DeliveryOutcome.deferred(code: 451, reply: "451 4.3.0 later", error: nil)
+        let retry = RetryPolicy(maxAttempts: 5, initialBackoff: 2, maxBackoff: 5)
+        let (report, transport) = try run(TestData.prepared(Self.csv, retry: retry), journal: journal,
+                                          replies: ["b@x.example": [soft, soft, soft, .unavailable(error: "reset")]],
+                                          pause: { waits.append($0); return true })
+        #expect(report.sent == 3 && report.deferred == 0)
+        #expect(waits == [1, 2, 2.5, 2.5], "half of min(max, 2, 4, 8, 16), the random draw being 0.5")
+        #expect(transport.delivered.count == 7)
+        #expect(journal.records.filter { $0.recipient == "b@x.example" }.map(\.attempt) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    }
+
+    @Test func retriesRunOutIntoDeferredAndTheRunGoesOn() throws {
+        let journal = MemoryJournal()
+        let soft = DeliveryOutcome.deferred(code: 451, reply: "451 4.3.0 later", error: nil)
+        let retry = RetryPolicy(maxAttempts: 2, initialBackoff: 1, maxBackoff: 1)
+        let (report, _) = try run(TestData.prepared(Self.csv, retry: retry), journal: journal,
+                                  replies: ["a@x.example": [soft, soft, soft]])
+        #expect(report.deferred == 1 && report.sent == 2 && report.stop == nil)
+    }
+
+    @Test func stopDuringBackoffEndsTheRunCleanly() throws {
+        let journal = MemoryJournal()
+        let soft = DeliveryOutcome.deferred(code: 421, reply: "421 closing", error: nil)
+        let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal,
+                                          replies: ["a@x.example": [soft]], pause: { _ in false })
+        #expect(report.stop == .interrupted && transport.delivered.count == 1)
+        #expect(journal.records.last?.status == .deferred)
+    }
+
+    @Test(arguments: [(1, 2.0), (2, 4.0), (3, 8.0), (8, 256.0), (9, 300.0), (60, 300.0)])
+    func backoffCeilingDoublesUpToTheMaximum(retry: Int, ceiling: Double) {
+        let policy = RetryPolicy.default
+        #expect(policy.ceiling(beforeRetry: retry) == ceiling)
+        #expect(policy.delay(beforeRetry: retry, random: 0) == 0)
+        #expect(policy.delay(beforeRetry: retry, random: 0.25) == ceiling / 4)
     }
 
     @Test func inDoubtIsReportedNotResentUnlessAsked() throws {

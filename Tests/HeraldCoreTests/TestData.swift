@@ -14,9 +14,9 @@ enum TestData {
         try LetterTemplate(source: source, file: file)
     }
 
-    static func campaign(name: String = "test-campaign") -> Campaign {
+    static func campaign(name: String = "test-campaign", retry: RetryPolicy = .default) -> Campaign {
         Campaign(name: name, file: campaignFile, templatePath: "letter.mustache", recipientPaths: ["list.csv"],
-                 logPath: "log.jsonl", smtp: SMTPSettings(url: "smtp://127.0.0.1:2525"))
+                 logPath: "log.jsonl", smtp: SMTPSettings(url: "smtp://127.0.0.1:2525"), retry: retry)
     }
 
     static let simpleTemplate = """
@@ -28,8 +28,9 @@ enum TestData {
     Bye.
     """
 
-    static func prepared(_ csv: String, template source: String = simpleTemplate, name: String = "test-campaign") throws -> PreparedCampaign {
-        try PreparedCampaign.prepare(campaign: campaign(name: name), template: template(source), lists: [list(csv)],
+    static func prepared(_ csv: String, template source: String = simpleTemplate, name: String = "test-campaign",
+                         retry: RetryPolicy = .default) throws -> PreparedCampaign {
+        try PreparedCampaign.prepare(campaign: campaign(name: name, retry: retry), template: template(source), lists: [list(csv)],
                                      date: Date(timeIntervalSince1970: 0))
     }
 
