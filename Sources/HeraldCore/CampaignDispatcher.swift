@@ -136,9 +136,12 @@ public final class CampaignDispatcher {
         let message = try prepared.compose(recipient, date: clock())
         let attempt = (ledger[recipient.key]?.attempts ?? 0) + 1
         func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
+            let intent = status == .sending
             let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: prepared.campaign.name,
                                         recipient: recipient.key, messageID: message.messageID, status: status,
-                                        attempt: attempt, smtpCode: code, smtpReply: reply, error: error)
+                                        attempt: attempt, smtpCode: code, smtpReply: reply, error: error,
+                                        templateSHA256: intent ? prepared.template.fingerprint : nil,
+                                        rowSHA256: intent ? recipient.fingerprint : nil)
             try journal.append(record, durable: true)
             ledger.apply(record)
             onRecord(record)

@@ -30,16 +30,25 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var smtpReply: String?
     /// What went wrong when there was no usable reply (connection refused, timeout …).
     public var error: String?
+    /// On intents: SHA-256 of the template source, so a resumed campaign can tell the letter changed.
+    public var templateSHA256: String?
+    /// On intents: SHA-256 of the recipient's row, so a resumed campaign can tell the row changed.
+    public var rowSHA256: String?
+    /// Set on a record an operator wrote with `herald resolve`.
+    public var note: String?
 
     enum CodingKeys: String, CodingKey {
-        case time, campaign, recipient, status, attempt, error
+        case time, campaign, recipient, status, attempt, error, note
+        case templateSHA256 = "template_sha256"
+        case rowSHA256 = "row_sha256"
         case messageID = "message_id"
         case smtpCode = "smtp_code"
         case smtpReply = "smtp_reply"
     }
 
     public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
-                attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil) {
+                attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
+                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil) {
         self.time = time
         self.campaign = campaign
         self.recipient = recipient
@@ -49,6 +58,9 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         self.smtpCode = smtpCode
         self.smtpReply = smtpReply
         self.error = error
+        self.templateSHA256 = templateSHA256
+        self.rowSHA256 = rowSHA256
+        self.note = note
     }
 
     /// One JSON object on one line, no trailing newline; keys sorted so lines diff well.

@@ -34,21 +34,36 @@ public enum HeaderEncoder {
         return total(b) < total(q) ? b : q
     }
 
-    /// Cuts text into words at character boundaries so each fits its limit once encoded.
+    /// Cuts text into words so each fits its limit once encoded: after a space where one is
+    /// near (words stay whole for every decoder), else between characters, else, for a
+    /// single character too long for any word, between its code points.
     private static func split(_ text: String, prefix: String, firstLimit: Int,
                               length: ([UInt8]) -> Int, encode: ([UInt8]) -> String) -> [String] {
-        var words: [String] = []
-        var current: [UInt8] = []
+        var pieces: [[UInt8]] = []
         for character in text {
             let bytes = Array(String(character).utf8)
-            let limit = (words.isEmpty ? max(firstLimit, prefix.count + suffix.count + 12) : maxEncodedWord) - prefix.count - suffix.count
-            if !current.isEmpty && length(current + bytes) > limit {
-                words.append(prefix + encode(current) + suffix)
-                current = []
+            if length(bytes) > maxEncodedWord - prefix.count - suffix.count {
+                pieces += character.unicodeScalars.map { Array(String($0).utf8) }
+            } else {
+                pieces.append(bytes)
             }
-            current += bytes
         }
-        if !current.isEmpty || words.isEmpty { words.append(prefix + encode(current) + suffix) }
+        var words: [String] = []
+        var current: [[UInt8]] = []
+        func limit() -> Int {
+            (words.isEmpty ? max(firstLimit, prefix.count + suffix.count + 12) : maxEncodedWord) - prefix.count - suffix.count
+        }
+        for piece in pieces {
+            if !current.isEmpty && length(current.flatMap { $0 } + piece) > limit() {
+                // Prefer to end the word just after its last space.
+                var cut = current.count
+                if let space = current.lastIndex(of: [UInt8(ascii: " ")]), space > 0 { cut = space + 1 }
+                words.append(prefix + encode(current[..<cut].flatMap { $0 }) + suffix)
+                current = Array(current[cut...])
+            }
+            current.append(piece)
+        }
+        if !current.isEmpty || words.isEmpty { words.append(prefix + encode(current.flatMap { $0 }) + suffix) }
         return words
     }
 
@@ -86,7 +101,7 @@ public enum HeaderEncoder {
     public static func phraseAtoms(_ name: String, firstLimit: Int = maxEncodedWord) -> [String] {
         let isASCII = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
         let isAtom: (String) -> Bool = { word in !word.isEmpty && word.utf8.allSatisfy { atext.contains($0) } && !word.contains("=?") }
-        if !isASCII {
+        if !isASCII || name.contains("=?") {
             return mixedAtoms(name.split(separator: " ").joined(separator: " "), firstLimit: firstLimit) { !isAtom($0) }
         }
         let words = name.split(separator: " ").map(String.init)

@@ -25,6 +25,8 @@ public struct LetterTemplate: Sendable {
     }
 
     public let file: String
+    /// SHA-256 of the template source: the letter's version, recorded with every intent.
+    public let fingerprint: String
     public let fieldUses: [FieldUse]
     let header: MustacheTemplate
     let body: MustacheTemplate
@@ -40,6 +42,7 @@ public struct LetterTemplate: Sendable {
     ///   error or a missing header block.
     public init(source: String, file: String) throws(ValidationFailure) {
         self.file = file
+        self.fingerprint = SHA256.hex(source)
         var lines = source.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
         var firstLine = 1

@@ -18,4 +18,9 @@ public struct Recipient: Sendable, Equatable {
 
     /// The key under which this recipient's deliveries are logged.
     public var key: String { address.normalized }
+
+    /// SHA-256 of the row's fields, independent of column order: changes when any value does.
+    public var fingerprint: String {
+        SHA256.hex(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{0}"))
+    }
 }

@@ -19,9 +19,15 @@ public struct RecipientList: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(ValidationFailure) -> RecipientList {
         var source = text
         if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
-        if let line = unterminatedQuoteLine(source) {
+        switch quoteProblem(source) {
+        case .unterminated(let line)?:
             throw ValidationFailure([Diagnostic(.badData, file: file, line: line,
                                                 "a quoted field opened here is never closed; close it with '\"' (write a quote inside a field as \"\")")])
+        case .textAfterClosingQuote(let line)?:
+            throw ValidationFailure([Diagnostic(.badData, file: file, line: line,
+                                                "text follows a closing quote; quote the whole field and write a quote inside it as \"\"")])
+        case nil:
+            break
         }
         let reader: CSVReader
         do {
@@ -86,8 +92,14 @@ public struct RecipientList: Sendable, Equatable {
         }
     }
 
-    /// The line of a quote that opens a field and is never closed, or nil when quotes balance.
-    static func unterminatedQuoteLine(_ text: String) -> Int? {
+    /// A quoting mistake that a lenient CSV reader would silently turn into shifted or swallowed rows.
+    enum QuoteProblem: Equatable {
+        case unterminated(line: Int)
+        case textAfterClosingQuote(line: Int)
+    }
+
+    /// Scans the raw text for quoting mistakes, tracking physical lines.
+    static func quoteProblem(_ text: String) -> QuoteProblem? {
         var line = 1
         var inQuotes = false
         var justClosed = false
@@ -104,17 +116,18 @@ public struct RecipientList: Sendable, Equatable {
             }
             switch scalar {
             case "\"":
-                // At a field's start a quote opens it; right after a closing quote it is an escaped quote.
-                if atFieldStart || justClosed { inQuotes = true; openedAt = line }
+                if atFieldStart { inQuotes = true; openedAt = line }
+                else if justClosed { inQuotes = true }  // "" inside a quoted field: an escaped quote
                 atFieldStart = false
             case ",", "\n", "\r":
                 atFieldStart = true
             default:
+                if justClosed { return .textAfterClosingQuote(line: line) }
                 atFieldStart = false
             }
             justClosed = false
         }
-        return inQuotes ? openedAt : nil
+        return inQuotes ? .unterminated(line: openedAt) : nil
     }
 }
 

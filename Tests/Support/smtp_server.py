@@ -139,6 +139,7 @@ class FaultPlan:
     rcpt: Dict[str, FaultRule] = field(default_factory=dict)  # lower-cased address
     data: Optional[FaultRule] = None
     data_delay: float = 0.0
+    data_drop: int = 0  # close the connection after the body, without a reply, this many times
 
     @staticmethod
     def check(rule: Optional[FaultRule], stage: str, address: str = "") -> Optional[str]:
@@ -167,6 +168,9 @@ class FaultPlan:
         if args.data_delay < 0:
             raise ValueError("--data-delay must be >= 0")
         plan.data_delay = args.data_delay
+        if args.data_drop < 0:
+            raise ValueError("--data-drop must be >= 0")
+        plan.data_drop = args.data_drop
         return plan
 
     def describe(self) -> str:
@@ -181,6 +185,8 @@ class FaultPlan:
             parts.append(f"data={self.data.spec}")
         if self.data_delay:
             parts.append(f"data-delay={self.data_delay}s")
+        if self.data_drop:
+            parts.append(f"data-drop={self.data_drop}")
         return ", ".join(parts) if parts else "none"
 
 
@@ -313,6 +319,14 @@ class SinkHandler:
                 log(f"conn#{server.serial} client went away during DATA delay; "
                     f"message not stored")
                 raise
+        if self.faults.data_drop > 0:
+            self.faults.data_drop -= 1
+            log(f"conn#{server.serial} DATA received ({size} bytes); dropping the "
+                f"connection without a reply (not stored)")
+            if server.transport is not None:
+                server.transport.abort()
+            # The transport is gone: this reply is never written.
+            return "421 4.4.2 Connection dropped"
         fault = self.faults.check(self.faults.data, "data")
         if fault:
             log(f"conn#{server.serial} DATA ({size} bytes) -> {fault} (not stored)")
@@ -384,6 +398,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="send CODE as the greeting and close the connection")
     p.add_argument("--data-delay", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long before replying at end of DATA")
+    p.add_argument("--data-drop", type=int, default=0, metavar="N",
+                   help="for the first N messages, close the connection after the "
+                        "body without replying (the client cannot know the outcome)")
     p.add_argument("--smtputf8", action="store_true",
                    help="advertise and accept SMTPUTF8 (off by default)")
     p.add_argument("--hostname", default="herald-test.localhost",
