@@ -8,11 +8,13 @@ extension Application {
         public var smtpURL: String?
         public var logPath: String?
         public var resendInDoubt = false
+        public var allowChanged = false
 
-        public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false) {
+        public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
             self.logPath = logPath
             self.resendInDoubt = resendInDoubt
+            self.allowChanged = allowChanged
         }
     }
 
@@ -44,6 +46,14 @@ extension Application {
         let (records, logStatus) = readLog(journal)
         guard let records else { return logStatus }
         let ledger = DeliveryLedger(records: records, campaign: campaign.name)
+        let changes = EditCheck.changes(in: prepared, records: records)
+        if !changes.isEmpty {
+            for change in changes { parts.errors((options.allowChanged ? "warning: " : "") + change.description) }
+            if !options.allowChanged {
+                parts.errors("\(campaign.name): the campaign changed while half-sent; nothing was sent. Restore the earlier version, or rerun with --allow-changed to send the rest as they are now")
+                return .dataError
+            }
+        }
 
         let endpoint: SMTPEndpoint
         do { endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {

@@ -7,7 +7,7 @@ public struct Herald: ParsableCommand {
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 75 rerun later, 77 login refused, 78 bad campaign file.",
-        subcommands: [Validate.self, Preview.self, Send.self, Status.self]
+        subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self]
     )
 
     public init() {}
@@ -67,10 +67,40 @@ extension Herald {
               help: "Also resend letters whose outcome is unknown after a crash (same Message-ID).")
         var resendInDoubt = false
 
+        @Flag(name: .customLong("allow-changed"),
+              help: "Go on although the template or a pending recipient's row changed since sending started.")
+        var allowChanged = false
+
         func run() throws {
             StopSignal.install()
-            let options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt)
+            let options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
+                                                  allowChanged: allowChanged)
             try buildApplication().send(campaign: arguments.campaign, options: options).exit()
+        }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an operator's decision for a letter in doubt: it was sent, or it failed.")
+
+        enum Outcome: String, ExpressibleByArgument, CaseIterable {
+            case sent, failed
+        }
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .long, help: "The recipient's address.")
+        var recipient: String
+
+        @Option(name: .customLong("as"), help: "What happened: sent or failed.")
+        var outcome: Outcome
+
+        @Option(name: .long, help: "Use this delivery log instead of the campaign's.")
+        var log: String?
+
+        func run() throws {
+            try buildApplication().resolve(campaign: arguments.campaign, recipient: recipient,
+                                           as: outcome == .sent ? .sent : .failed, logPath: log).exit()
         }
     }
 

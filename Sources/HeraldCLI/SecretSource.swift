@@ -32,6 +32,7 @@ enum SecretSource {
             }
             password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
-        return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password)
+        return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password,
+                            responseTimeout: smtp.replyTimeout)
     }
 }

@@ -4,7 +4,7 @@ import TOMLKit
 extension Campaign {
     static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp", "retry"]
     static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
-    static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file"]
+    static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds"]
 
     /// Parses a campaign file's text; every problem becomes a `.badConfig` diagnostic naming the line and key.
     ///
@@ -163,7 +163,11 @@ extension Campaign {
             problem(passwordEnv != nil ? "password_env" : "password_file", "a password needs a username")
         }
         guard let url, SMTPURL(url) != nil else { return nil }
-        let settings = SMTPSettings(url: url, tls: tls, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        var settings = SMTPSettings(url: url, tls: tls, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        if let value = table["reply_timeout_seconds"] {
+            if let seconds = value.int, seconds >= 1, seconds <= 3600 { settings.replyTimeout = seconds }
+            else { problem("reply_timeout_seconds", "must be a whole number of seconds from 1 to 3600 (default 600)") }
+        }
         if let message = settings.tlsProblem { problem("tls", message) }
         return settings
     }

@@ -9,6 +9,9 @@ public struct SMTPSettings: Sendable, Equatable {
     public var username: String?
     public var passwordEnv: String?
     public var passwordFile: String?
+    /// Seconds to wait for any server reply, the one after the end of DATA included.
+    /// 600 by default (RFC 5321 §4.5.3.2.6): a shorter wait turns slow servers into duplicates.
+    public var replyTimeout: Int = 600
 
     public init(url: String, tls: TLSMode? = nil, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
         self.url = url
