@@ -310,15 +310,6 @@ class SinkHandler:
     async def handle_DATA(self, server: "SinkSMTP", session: Session,
                           envelope: Envelope) -> str:
         size = len(envelope.original_content or b"")
-        if self.faults.data_delay > 0:
-            log(f"conn#{server.serial} DATA received ({size} bytes); "
-                f"delaying reply {self.faults.data_delay}s")
-            try:
-                await asyncio.sleep(self.faults.data_delay)
-            except asyncio.CancelledError:
-                log(f"conn#{server.serial} client went away during DATA delay; "
-                    f"message not stored")
-                raise
         if self.faults.data_drop > 0:
             self.faults.data_drop -= 1
             log(f"conn#{server.serial} DATA received ({size} bytes); dropping the "
@@ -329,13 +320,20 @@ class SinkHandler:
             return "421 4.4.2 Connection dropped"
         fault = self.faults.check(self.faults.data, "data")
         if fault:
+            reply = fault
             log(f"conn#{server.serial} DATA ({size} bytes) -> {fault} (not stored)")
-            return fault
-        record = self.store.store(envelope, server.serial)
-        reply = f"250 2.0.0 Ok: queued as {record['queue_id']}"
-        log(f"conn#{server.serial} DATA stored {record['file']} ({size} bytes) "
-            f"from=<{record['mail_from']}> to={record['rcpt_tos']} "
-            f"message_id={record['message_id']} -> {reply}")
+        else:
+            # Stored before any delay, as a real MTA queues the message before it replies:
+            # a client that gives up waiting leaves a letter that did arrive (in doubt).
+            record = self.store.store(envelope, server.serial)
+            reply = f"250 2.0.0 Ok: queued as {record['queue_id']}"
+            log(f"conn#{server.serial} DATA stored {record['file']} ({size} bytes) "
+                f"from=<{record['mail_from']}> to={record['rcpt_tos']} "
+                f"message_id={record['message_id']}")
+        if self.faults.data_delay > 0:
+            log(f"conn#{server.serial} delaying the reply {self.faults.data_delay}s")
+            await asyncio.sleep(self.faults.data_delay)
+        log(f"conn#{server.serial} DATA -> {reply}")
         return reply
 
 
