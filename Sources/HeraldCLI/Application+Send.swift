@@ -30,6 +30,15 @@ extension Application {
             }
         }
         if let log = options.logPath { prepared.campaign.logPath = log }
+        return dispatch(prepared, options: options, occurrence: nil)
+    }
+
+    /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
+    /// transport, dispatch, exit status.
+    ///
+    /// - Parameter occurrence: the scheduled firing a recurring campaign is sent for, part
+    ///   of the log's key; nil for a campaign sent as a whole.
+    func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) -> ExitStatus {
         let campaign = prepared.campaign
 
         let lock: CampaignLock
@@ -45,8 +54,8 @@ extension Application {
         let journal = FileJournal(path: campaign.logPath)
         let (records, logStatus) = readLog(journal)
         guard let records else { return logStatus }
-        let ledger = DeliveryLedger(records: records, campaign: campaign.name)
-        let changes = EditCheck.changes(in: prepared, records: records)
+        let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence)
+        let changes = EditCheck.changes(in: prepared, records: records, occurrence: occurrence)
         if !changes.isEmpty {
             for change in changes { parts.errors((options.allowChanged ? "warning: " : "") + change.description) }
             if !options.allowChanged {
@@ -66,7 +75,7 @@ extension Application {
             return .unavailable
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transport: transport,
-                                            journal: journal, clock: parts.clock, pause: parts.pause)
+                                            journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
         let report: CampaignDispatcher.Report
         do {
             report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { record in
@@ -79,16 +88,17 @@ extension Application {
             parts.errors("stopped: the delivery log cannot be written, so nothing more is sent")
             return .ioError
         }
-        return finish(report, campaign: campaign)
+        return finish(report, campaign: campaign, occurrence: occurrence)
     }
 
     /// Prints what a run left to do and picks the exit status.
-    private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign) -> ExitStatus {
+    private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign, occurrence: String?) -> ExitStatus {
         for doubt in report.inDoubt {
             let why = doubt.reason.map { " (\($0))" } ?? ""
             parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
         }
-        parts.output("\(campaign.name): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done")
+        let label = occurrence.map { "\(campaign.name) @ \($0)" } ?? campaign.name
+        parts.output("\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done")
         switch report.stop {
         case .unavailable(let error)?:
             parts.errors("\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")

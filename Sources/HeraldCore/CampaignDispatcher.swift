@@ -53,6 +53,7 @@ public final class CampaignDispatcher {
     private let clock: () -> Date
     private let pause: (Double) -> Bool
     private let random: () -> Double
+    private let occurrence: String?
 
     /// - Parameters:
     ///   - pause: waits the given seconds before a retry; returns false when a stop was
@@ -61,7 +62,8 @@ public final class CampaignDispatcher {
     public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
                 journal: DeliveryJournal, clock: @escaping () -> Date,
                 pause: @escaping (Double) -> Bool = { _ in true },
-                random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil) {
+        self.occurrence = occurrence
         self.prepared = prepared
         self.ledger = ledger
         self.transport = transport
@@ -133,7 +135,7 @@ public final class CampaignDispatcher {
     /// An in-doubt outcome writes no record: the intent stays the last word.
     private func attempt(_ recipient: Recipient, onRecord: (DeliveryRecord) -> Void) throws -> DeliveryOutcome {
         // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
-        let message = try prepared.compose(recipient, date: clock())
+        let message = try prepared.compose(recipient, date: clock(), occurrence: occurrence)
         let attempt = (ledger[recipient.key]?.attempts ?? 0) + 1
         func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
             let intent = status == .sending
@@ -141,7 +143,7 @@ public final class CampaignDispatcher {
                                         recipient: recipient.key, messageID: message.messageID, status: status,
                                         attempt: attempt, smtpCode: code, smtpReply: reply, error: error,
                                         templateSHA256: intent ? prepared.template.fingerprint : nil,
-                                        rowSHA256: intent ? recipient.fingerprint : nil)
+                                        rowSHA256: intent ? recipient.fingerprint : nil, occurrence: occurrence)
             try journal.append(record, durable: true)
             ledger.apply(record)
             onRecord(record)

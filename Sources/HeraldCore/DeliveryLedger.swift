@@ -15,8 +15,10 @@ public struct DeliveryLedger: Sendable {
 
     public private(set) var entries: [String: Entry] = [:]
 
-    public init(records: [DeliveryRecord] = [], campaign: String) {
-        for record in records where record.campaign == campaign { apply(record) }
+    /// Folds the records of one campaign, and of one occurrence of it (nil: a campaign sent
+    /// as a whole, by `herald send` or a one-shot schedule).
+    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil) {
+        for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
     }
 
     /// Folds one more record in.

@@ -36,9 +36,12 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var rowSHA256: String?
     /// Set on a record an operator wrote with `herald resolve`.
     public var note: String?
+    /// For a recurring campaign sent by the daemon: the scheduled firing (RFC 3339 UTC) this
+    /// letter belongs to. Part of the log's key, so each occurrence is sent once.
+    public var occurrence: String?
 
     enum CodingKeys: String, CodingKey {
-        case time, campaign, recipient, status, attempt, error, note
+        case time, campaign, recipient, status, attempt, error, note, occurrence
         case templateSHA256 = "template_sha256"
         case rowSHA256 = "row_sha256"
         case messageID = "message_id"
@@ -48,7 +51,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
 
     public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
                 attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
-                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil) {
+                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil) {
         self.time = time
         self.campaign = campaign
         self.recipient = recipient
@@ -61,6 +64,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         self.templateSHA256 = templateSHA256
         self.rowSHA256 = rowSHA256
         self.note = note
+        self.occurrence = occurrence
     }
 
     /// One JSON object on one line, no trailing newline; keys sorted so lines diff well.

@@ -5,10 +5,10 @@
 /// the first intent in the log. Recipients already done are not affected by edits.
 public enum EditCheck {
     /// Human-readable descriptions of what changed; empty when it is safe to resume.
-    public static func changes(in prepared: PreparedCampaign, records: [DeliveryRecord]) -> [Diagnostic] {
+    public static func changes(in prepared: PreparedCampaign, records: [DeliveryRecord], occurrence: String? = nil) -> [Diagnostic] {
         let name = prepared.campaign.name
-        let intents = records.filter { $0.campaign == name && $0.status == .sending }
-        let ledger = DeliveryLedger(records: records, campaign: name)
+        let intents = records.filter { $0.campaign == name && $0.occurrence == occurrence && $0.status == .sending }
+        let ledger = DeliveryLedger(records: records, campaign: name, occurrence: occurrence)
         let pending = prepared.recipients.filter { !(ledger[$0.key]?.isDone ?? false) }
         guard !pending.isEmpty else { return [] }
         var problems: [Diagnostic] = []

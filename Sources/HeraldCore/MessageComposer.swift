@@ -28,7 +28,7 @@ public enum MessageComposer {
     ///   - date: the value of the `Date` header.
     /// - Throws: every header problem found.
     public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
-                               date: Date) throws(ComposeFailure) -> ComposedMessage {
+                               date: Date, occurrence: String? = nil) throws(ComposeFailure) -> ComposedMessage {
         var problems: [Problem] = []
         var seen: Set<String> = []
         var lines = ""
@@ -87,7 +87,8 @@ public enum MessageComposer {
         }
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 
-        let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain)
+        let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
+                                       occurrence: occurrence)
         let body = normalizeLineEnds(letter.body)
         let plain = body.unicodeScalars.allSatisfy(\.isASCII)
             && body.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= HeaderEncoder.maximumLineLength }

@@ -57,10 +57,11 @@ public struct PreparedCampaign: Sendable {
     }
 
     /// Renders and composes one recipient's message.
-    public func compose(_ recipient: Recipient, date: Date) throws(ValidationFailure) -> ComposedMessage {
+    public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
         let letter = template.render(recipient)
         do {
-            return try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date)
+            return try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
+                                               occurrence: occurrence)
         } catch {
             let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
             throw ValidationFailure(error.problems.map { problem in
