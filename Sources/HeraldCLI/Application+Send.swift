@@ -40,6 +40,7 @@ extension Application {
     ///   of the log's key; nil for a campaign sent as a whole.
     func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) -> ExitStatus {
         let campaign = prepared.campaign
+        if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
         let lock: CampaignLock
         do { lock = try CampaignLock(logPath: campaign.logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {

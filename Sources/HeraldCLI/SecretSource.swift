@@ -33,6 +33,7 @@ enum SecretSource {
             password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
         return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password,
-                            responseTimeout: smtp.replyTimeout)
+                            responseTimeout: smtp.replyTimeout,
+                            caFile: smtp.caFile.map { Campaign.resolvePath($0, against: campaign.file) })
     }
 }

@@ -4,7 +4,7 @@ import TOMLKit
 extension Campaign {
     static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp", "retry"]
     static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
-    static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds"]
+    static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds", "ca_file", "allow_plaintext"]
 
     /// Parses a campaign file's text; every problem becomes a `.badConfig` diagnostic naming the line and key.
     ///
@@ -164,6 +164,10 @@ extension Campaign {
         }
         guard let url, SMTPURL(url) != nil else { return nil }
         var settings = SMTPSettings(url: url, tls: tls, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        if let value = table["allow_plaintext"] {
+            if let flag = value.bool { settings.allowPlaintext = flag } else { problem("allow_plaintext", "must be true or false") }
+        }
+        if let caFile = string("ca_file", false) { settings.caFile = caFile }
         if let value = table["reply_timeout_seconds"] {
             if let seconds = value.int, seconds >= 1, seconds <= 3600 { settings.replyTimeout = seconds }
             else { problem("reply_timeout_seconds", "must be a whole number of seconds from 1 to 3600 (default 600)") }

@@ -12,6 +12,10 @@ public struct SMTPSettings: Sendable, Equatable {
     /// Seconds to wait for any server reply, the one after the end of DATA included.
     /// 600 by default (RFC 5321 §4.5.3.2.6): a shorter wait turns slow servers into duplicates.
     public var replyTimeout: Int = 600
+    /// Trusted CA bundle (PEM) instead of the system store, resolved against the campaign file.
+    public var caFile: String?
+    /// `tls = "none"` to a non-loopback host, accepted knowingly (a warning is printed on every run).
+    public var allowPlaintext = false
 
     public init(url: String, tls: TLSMode? = nil, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
         self.url = url
@@ -28,11 +32,20 @@ public struct SMTPSettings: Sendable, Equatable {
     /// again when `--smtp-url` replaces the URL.
     public var tlsProblem: String? {
         guard let parsed = SMTPURL(url) else { return "\"\(url)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)" }
-        if tls == .none && !parsed.isLoopback {
-            return "tls \"none\" sends letters and credentials readable by anyone on the path; it is only allowed for a loopback host"
+        if tls == .none && !parsed.isLoopback && !allowPlaintext {
+            return "tls \"none\" sends letters readable by anyone on the path; it is only allowed for a loopback host, or with allow_plaintext = true"
         }
         if tls == .none && parsed.secure { return "tls \"none\" contradicts an smtps:// URL" }
+        if username != nil && !parsed.isLoopback && !parsed.secure && tls != .required {
+            return "AUTH over a connection that may be plaintext would expose the password; use tls = \"required\" or smtps:// (plaintext AUTH is only allowed to a loopback host)"
+        }
         return nil
+    }
+
+    /// A warning to print on every run, when the settings are allowed but unsafe.
+    public var plaintextWarning: String? {
+        guard tls == .none, let parsed = SMTPURL(url), !parsed.isLoopback else { return nil }
+        return "warning: \(url): sending without TLS (allow_plaintext = true): letters can be read on the way"
     }
 
     /// The host part of `url`, without brackets, or nil when the URL is malformed.
