@@ -7,7 +7,7 @@ public struct Herald: ParsableCommand {
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 75 rerun later, 77 login refused, 78 bad campaign file.",
-        subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self]
+        subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self, ScheduleCommand.self, Daemon.self]
     )
 
     public init() {}
@@ -101,6 +101,55 @@ extension Herald {
         func run() throws {
             try buildApplication().resolve(campaign: arguments.campaign, recipient: recipient,
                                            as: outcome == .sent ? .sent : .failed, logPath: log).exit()
+        }
+    }
+
+    struct ScheduleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "schedule",
+            abstract: "Print the next firing times of a campaign's schedule or of a cron expression.")
+
+        @Argument(help: "A campaign file with a schedule (or use --cron).")
+        var campaign: String?
+
+        @Option(name: .long, help: "A 5-field cron expression or macro, instead of a campaign.")
+        var cron: String?
+
+        @Option(name: .long, help: "IANA time zone for --cron (default UTC).")
+        var timezone: String?
+
+        @Option(name: .long, help: "Start after this RFC 3339 time (default now).")
+        var after: String?
+
+        @Option(name: .long, help: "How many firing times to print.")
+        var count = 5
+
+        func run() throws {
+            try buildApplication().schedule(campaign: campaign, cron: cron, timeZone: timezone, after: after, count: count).exit()
+        }
+    }
+
+    struct Daemon: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every campaign in a folder on its schedule until SIGTERM; SIGHUP reloads.")
+
+        @Option(name: .long, help: "The folder of campaign files (*.toml).")
+        var campaigns: String
+
+        @Option(name: .customLong("log-format"), help: "text (default) or json: one line per event on stderr.")
+        var logFormat: HeraldLogHandler.Format = .text
+
+        @Option(name: .customLong("time-scale"), help: .hidden)
+        var timeScale: Double = 1
+
+        func run() throws {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: campaigns, isDirectory: &isDirectory), isDirectory.boolValue else {
+                FileHandle.standardError.write(Data("\(campaigns): campaign folder not found\n".utf8))
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+            guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
+            try runDaemonToCompletion(directory: campaigns, format: logFormat, timeScale: timeScale)
         }
     }
 

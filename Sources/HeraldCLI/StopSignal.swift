@@ -15,12 +15,15 @@ public enum StopSignal {
     public static func install() {
         signal(SIGINT, stopHandler)
         signal(SIGTERM, stopHandler)
-        // A parent (a test runner's thread, a supervisor) may have started us with these
-        // blocked; children inherit the mask, and a blocked SIGTERM would never stop a send.
+        unblock([SIGINT, SIGTERM])
+    }
+
+    /// A parent (a test runner's thread, a supervisor) may have started us with these
+    /// blocked; children inherit the mask, and a blocked SIGTERM would never stop a send.
+    public static func unblock(_ signals: [Int32]) {
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+        for number in signals { sigaddset(&set, number) }
         sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 

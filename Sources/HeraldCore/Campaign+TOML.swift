@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 extension Campaign {
-    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "smtp", "retry"]
+    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "timezone", "catch_up_seconds", "smtp", "retry"]
     static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
     static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds", "ca_file", "allow_plaintext"]
 
@@ -88,6 +88,20 @@ extension Campaign {
             problem("smtp", "missing; add an [smtp] table with url = \"smtp://host:port\"")
         }
 
+        let timezone = string("timezone", in: table, required: false)
+        var parsedSchedule: Schedule?
+        if let schedule {
+            do { parsedSchedule = try Schedule(parsing: schedule, timeZone: timezone) } catch {
+                problem("schedule", "\(error); write a 5-field cron expression (\"0 9 * * 1-5\"), a macro (@daily) or an RFC 3339 time (\"2026-12-01T09:00:00+01:00\")")
+            }
+        } else if let timezone, TimeZone(identifier: timezone) == nil {
+            problem("timezone", "\"\(timezone)\" is not an IANA time zone name such as Europe/Brussels")
+        }
+        var catchUp = 3600
+        if let value = table["catch_up_seconds"] {
+            if let seconds = value.int, seconds >= 0 { catchUp = seconds }
+            else { problem("catch_up_seconds", "must be a whole number of seconds, 0 or more (default 3600)") }
+        }
         var retry = RetryPolicy.default
         if let value = table["retry"] {
             if let retryTable = value.table {
@@ -100,11 +114,15 @@ extension Campaign {
         guard problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(problems)
         }
-        return Campaign(name: name, file: file,
+        var campaign = Campaign(name: name, file: file,
                         templatePath: resolvePath(template, against: file),
                         recipientPaths: recipients.map { resolvePath($0, against: file) },
                         logPath: resolvePath(log, against: file),
                         schedule: schedule, smtp: smtp, retry: retry)
+        campaign.parsedSchedule = parsedSchedule
+        campaign.timezone = timezone
+        campaign.catchUpSeconds = catchUp
+        return campaign
     }
 
     private static func parseRetry(_ table: TOMLTable, problem: (String, String) -> Void) -> RetryPolicy {

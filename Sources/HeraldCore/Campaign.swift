@@ -12,8 +12,14 @@ public struct Campaign: Sendable, Equatable {
     public var templatePath: String
     public var recipientPaths: [String]
     public var logPath: String
-    /// The raw `schedule` value; interpreted by the scheduler, carried here unchanged.
+    /// The raw `schedule` value, as written.
     public var schedule: String?
+    /// The `schedule` value, parsed in `timezone` (checked when the file is parsed).
+    public var parsedSchedule: Schedule?
+    /// The IANA time zone of a cron schedule (`timezone`, default UTC).
+    public var timezone: String?
+    /// How late a missed firing may still be sent when the daemon starts (`catch_up_seconds`, default 3600).
+    public var catchUpSeconds: Int = 3600
     public var smtp: SMTPSettings
     /// Retries of transient failures within one run (`[retry]`).
     public var retry: RetryPolicy

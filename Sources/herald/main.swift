@@ -1,2 +1,3 @@
 import HeraldCLI
+
 Herald.main()

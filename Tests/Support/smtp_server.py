@@ -10,17 +10,32 @@ Usage:
         [--port N] [--rcpt-reply ADDR=SPEC]... [--mail-reply SPEC]
         [--data-reply SPEC] [--greeting-reply SPEC] [--data-delay SECONDS]
         [--smtputf8] [--hostname NAME] [--idle-timeout SECONDS]
+        [--tls-cert FILE --tls-key FILE [--require-tls]] [--auth USER:PASSWORD]
 
 SPEC is `CODE` (always), or `CODExN` (the first N times, then behave
 normally), optionally followed by `:TEXT` to replace the default reply text,
 e.g. `550`, `451x2`, `554x1:5.7.1 Go away`. CODE must be 4xx or 5xx.
+
+Security options (all off by default; then neither STARTTLS nor AUTH is offered):
+    --tls-cert FILE --tls-key FILE   offer STARTTLS with this certificate chain
+                                     and key (PEM); `make_certs.py` makes some
+    --require-tls                    refuse everything but EHLO/NOOP/QUIT/STARTTLS
+                                     before STARTTLS (530); needs --tls-cert
+    --auth USER:PASSWORD             offer AUTH PLAIN and LOGIN, accept only this
+                                     pair (535 5.7.8 otherwise) and refuse MAIL/RCPT/
+                                     DATA before a successful AUTH (530 5.7.0).
+                                     AUTH is allowed in clear text unless
+                                     --require-tls is also given.
+The password is never written anywhere (log lines show the user name only).
 
 Files written into the store directory:
     000001.eml, 000002.eml, ...  raw message bytes exactly as received
                                  (after dot-unstuffing; CRLF preserved)
     index.jsonl                  one JSON object per stored message:
         {"file", "mail_from", "rcpt_tos", "message_id", "connection",
-         "mail_options", "queue_id"}
+         "mail_options", "queue_id",
+         "tls",        true if the session had done STARTTLS
+         "auth_user"}  the AUTH user name, or null
     stats.json                   {"connections": N, "messages": M}, rewritten
                                  atomically on every new connection / message
 
@@ -38,17 +53,22 @@ import argparse
 import asyncio
 import email.parser
 import email.policy
+import hmac
 import json
+import logging
 import os
 import re
 import signal
+import ssl
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 try:
-    from aiosmtpd.smtp import SMTP, Envelope, Session
+    from aiosmtpd.smtp import (SMTP, AuthResult, Envelope, LoginPassword, Session,
+                               TLSSetupException, syntax)
 except ImportError:  # pragma: no cover - environment problem
     sys.stderr.write("smtp_server.py: the 'aiosmtpd' package is required "
                      "(pip install aiosmtpd)\n")
@@ -60,8 +80,9 @@ except ImportError:  # pragma: no cover - environment problem
 
 
 def log(message: str) -> None:
-    stamp = time.strftime("%H:%M:%S")
-    frac = int((time.time() % 1) * 1000)
+    now = time.time()  # one reading, so the seconds and milliseconds agree
+    stamp = time.strftime("%H:%M:%S", time.localtime(now))
+    frac = int((now % 1) * 1000)
     sys.stderr.write(f"[smtp-sink {stamp}.{frac:03d}] {message}\n")
     sys.stderr.flush()
 
@@ -240,7 +261,8 @@ class Store:
         self.write_stats()
         return self.connections
 
-    def store(self, envelope: Envelope, connection: int) -> Dict[str, object]:
+    def store(self, envelope: Envelope, connection: int, tls: bool = False,
+              auth_user: Optional[str] = None) -> Dict[str, object]:
         number = self.next_number
         self.next_number += 1
         name = f"{number:06d}.eml"
@@ -256,6 +278,8 @@ class Store:
             "connection": connection,
             "mail_options": list(envelope.mail_options),
             "queue_id": f"HERALD{number:06d}",
+            "tls": tls,
+            "auth_user": auth_user,
         }
         self.index.write(json.dumps(record) + "\n")
         self.index.flush()
@@ -273,15 +297,110 @@ class Store:
 
 
 # --------------------------------------------------------------------------
+# STARTTLS and AUTH
+
+
+class Credentials:
+    """The one USER:PASSWORD pair --auth accepts. The password is compared and
+    nothing else: it is never logged, stored, or put in a reply."""
+
+    def __init__(self, user: str, password: str):
+        self.user = user
+        self._password = password.encode("utf-8")
+
+    @classmethod
+    def parse(cls, value: str) -> "Credentials":
+        user, sep, password = value.partition(":")
+        if not sep or not user or not password:
+            # Deliberately does not echo the value: it holds the password.
+            raise ValueError("--auth expects USER:PASSWORD (both non-empty)")
+        return cls(user, password)
+
+    def matches(self, login: bytes, password: bytes) -> bool:
+        # Evaluate both comparisons (no short-circuit), in constant time.
+        user_ok = hmac.compare_digest(login, self.user.encode("utf-8"))
+        password_ok = hmac.compare_digest(password, self._password)
+        return user_ok and password_ok
+
+    def loggable_user(self, login: bytes) -> str:
+        """The user name a client sent, for the log, unless it contains the
+        password (a client that swapped or merged the two)."""
+        if self._password in login:
+            return "<redacted: contains the password>"
+        return printable(login)
+
+    def __repr__(self) -> str:
+        return f"Credentials(user={self.user!r}, password=...)"
+
+
+def printable(data: bytes) -> str:
+    """A client-supplied value made safe for one log line."""
+    text = data.decode("utf-8", errors="backslashreplace")
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """Server-side context: no client certificates, TLS 1.2+."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile=cert, keyfile=key)
+    return context
+
+
+class _QuietAiosmtpd(logging.Filter):
+    """Drop aiosmtpd warnings that are expected with our settings: every
+    connection of a --auth server without --require-tls warns that AUTH is
+    allowed in clear text, and every successful AUTH warns about aiosmtpd's own
+    use of the deprecated Session.login_data."""
+
+    EXPECTED = ("auth_required == True but auth_require_tls == False",
+                "Session.login_data is deprecated")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.EXPECTED)
+
+
+def quiet_expected_aiosmtpd_warnings() -> None:
+    logging.getLogger("mail.log").addFilter(_QuietAiosmtpd())
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+
+
+# --------------------------------------------------------------------------
 # SMTP protocol + handler
 
 
 class SinkHandler:
     """aiosmtpd handler hooks. `server` is the SinkSMTP for the connection."""
 
-    def __init__(self, store: Store, faults: FaultPlan):
+    # NB: aiosmtpd treats every handler attribute named handle_* as a hook and
+    # every one named auth_* as an AUTH mechanism; name the others differently.
+
+    def __init__(self, store: Store, faults: FaultPlan,
+                 credentials: Optional[Credentials] = None):
         self.store = store
         self.faults = faults
+        self.credentials = credentials
+
+    async def handle_EHLO(self, server: "SinkSMTP", session: Session,
+                          envelope: Envelope, hostname: str,
+                          responses: List[str]) -> List[str]:
+        # The new-style hook must record the client name itself.
+        session.host_name = hostname
+        if self.credentials is None:
+            # aiosmtpd would advertise its (always failing) AUTH after STARTTLS.
+            responses = [r for r in responses if not r[4:].upper().startswith("AUTH")]
+        return responses
+
+    def check_credentials(self, server: "SinkSMTP", session: Session,
+                          envelope: Envelope, mechanism: str,
+                          auth_data: object) -> AuthResult:
+        """aiosmtpd `authenticator` for AUTH PLAIN and LOGIN."""
+        if self.credentials is None or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        server.attempt_user = self.credentials.loggable_user(auth_data.login)
+        if self.credentials.matches(auth_data.login, auth_data.password):
+            # Keep only the user name; the password goes no further.
+            return AuthResult(success=True, auth_data=self.credentials.user)
+        return AuthResult(success=False, handled=False)
 
     async def handle_MAIL(self, server: "SinkSMTP", session: Session,
                           envelope: Envelope, address: str,
@@ -325,11 +444,15 @@ class SinkHandler:
         else:
             # Stored before any delay, as a real MTA queues the message before it replies:
             # a client that gives up waiting leaves a letter that did arrive (in doubt).
-            record = self.store.store(envelope, server.serial)
+            auth_user = session.auth_data if session.authenticated else None
+            record = self.store.store(envelope, server.serial,
+                                      tls=session.ssl is not None,
+                                      auth_user=auth_user)
             reply = f"250 2.0.0 Ok: queued as {record['queue_id']}"
             log(f"conn#{server.serial} DATA stored {record['file']} ({size} bytes) "
                 f"from=<{record['mail_from']}> to={record['rcpt_tos']} "
-                f"message_id={record['message_id']}")
+                f"message_id={record['message_id']} tls={record['tls']} "
+                f"auth_user={record['auth_user']}")
         if self.faults.data_delay > 0:
             log(f"conn#{server.serial} delaying the reply {self.faults.data_delay}s")
             await asyncio.sleep(self.faults.data_delay)
@@ -345,6 +468,9 @@ class SinkSMTP(SMTP):
         self.sink = handler
         self.registry = registry
         self.serial = 0
+        self.closed = False
+        self.attempt_user: Optional[str] = None
+        self.last_reply = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # connection_made also runs after STARTTLS on the same connection;
@@ -355,11 +481,60 @@ class SinkSMTP(SMTP):
             self.serial = self.sink.store.new_connection()
             self.registry.add(self)
             log(f"conn#{self.serial} opened from {transport.get_extra_info('peername')}")
+        else:
+            ssl_object = transport.get_extra_info("ssl_object")
+            version = ssl_object.version() if ssl_object is not None else "?"
+            cipher = transport.get_extra_info("cipher")
+            log(f"conn#{self.serial} STARTTLS done ({version}, "
+                f"{cipher[0] if cipher else '?'})")
 
     def connection_lost(self, error: Optional[Exception]) -> None:
+        # After a failed TLS handshake aiosmtpd calls this itself, and then the
+        # transport does too: log (and tidy up) once.
+        if self.closed:
+            return
+        self.closed = True
         self.registry.discard(self)
-        log(f"conn#{self.serial} closed" + (f" ({error})" if error else ""))
+        detail = f"{error}" if error is not None else ""
+        if isinstance(error, TLSSetupException):
+            detail = "TLS handshake failed"
+        log(f"conn#{self.serial} closed" + (f" ({detail})" if detail else ""))
         super().connection_lost(error)
+
+    def close_transports(self) -> None:
+        """Close the connection (both layers after STARTTLS)."""
+        for transport in (self.transport, self._original_transport):
+            if transport is not None:
+                transport.close()
+
+    async def push(self, status) -> None:
+        self.last_reply = status if isinstance(status, str) else status.decode("ascii", "replace")
+        await super().push(status)
+
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):
+            cause = error.__cause__ or error
+            log(f"conn#{self.serial} STARTTLS handshake failed: "
+                f"{type(cause).__name__}: {cause}")
+            return "454 4.7.0 TLS handshake failed"  # never sent: the connection closes
+        return await super().handle_exception(error)
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg: str) -> None:
+        # Log the mechanism, the user name and the reply code; never the rest of
+        # the arguments (PLAIN's initial response holds the password).
+        words = arg.split() if arg else []
+        # (With --smtputf8 aiosmtpd decodes arguments with surrogateescape.)
+        mechanism = printable(words[0].encode("utf-8", "surrogateescape")) if words else ""
+        self.attempt_user = None
+        self.last_reply = ""
+        await super().smtp_AUTH(arg)
+        user = self.attempt_user
+        code = self.last_reply[:3]
+        if code == "334":  # should not happen: the exchange ended without a reply
+            code = "?"
+        log(f"conn#{self.serial} AUTH {mechanism or '(none)'}"
+            + (f" user={user}" if user is not None else "") + f" -> {code}")
 
     async def _handle_client(self) -> None:
         fault = self.sink.faults.check(self.sink.faults.greeting, "greeting")
@@ -405,9 +580,35 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="name used in the 220 greeting and EHLO reply")
     p.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
                    help="close idle client connections after this long")
+    p.add_argument("--tls-cert", metavar="FILE",
+                   help="offer STARTTLS with this PEM certificate (chain); needs --tls-key")
+    p.add_argument("--tls-key", metavar="FILE",
+                   help="PEM private key for --tls-cert")
+    p.add_argument("--require-tls", action="store_true",
+                   help="refuse MAIL (and AUTH) before STARTTLS; needs --tls-cert")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="offer AUTH PLAIN/LOGIN, accept only this pair, and require "
+                        "AUTH before MAIL (AUTH allowed without TLS unless --require-tls)")
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        p.error("--tls-cert and --tls-key must be given together")
+    if args.require_tls and not args.tls_cert:
+        p.error("--require-tls needs --tls-cert and --tls-key")
+    args.tls_context = None
+    if args.tls_cert:
+        try:
+            args.tls_context = tls_context(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            p.error(f"cannot load --tls-cert/--tls-key: {exc}")
+    args.credentials = None
+    if args.auth is not None:
+        try:
+            args.credentials = Credentials.parse(args.auth)
+        except ValueError as exc:
+            p.error(str(exc))
+        args.auth = None  # keep the password in one place only
     try:
         args.faults = FaultPlan.from_args(args)
     except ValueError as exc:
@@ -415,11 +616,38 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     return args
 
 
+def describe_security(args: argparse.Namespace) -> str:
+    parts = []
+    if args.tls_context is not None:
+        parts.append(f"STARTTLS cert={args.tls_cert}"
+                     + (" (required)" if args.require_tls else ""))
+    else:
+        parts.append("no STARTTLS")
+    if args.credentials is not None:
+        parts.append(f"AUTH PLAIN/LOGIN user={args.credentials.user} (required"
+                     + (", after STARTTLS only)" if args.require_tls else ", clear text allowed)"))
+    else:
+        parts.append("no AUTH")
+    return ", ".join(parts)
+
+
 async def serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     store = Store(args.store)
-    handler = SinkHandler(store, args.faults)
+    handler = SinkHandler(store, args.faults, args.credentials)
     active: "set[SinkSMTP]" = set()
+
+    security: Dict[str, object] = {}
+    if args.tls_context is not None:
+        security.update(tls_context=args.tls_context, require_starttls=args.require_tls)
+    if args.credentials is not None:
+        quiet_expected_aiosmtpd_warnings()
+        security.update(authenticator=handler.check_credentials,
+                        auth_required=True,
+                        auth_require_tls=args.require_tls)
+    else:
+        # No mechanism at all (handle_EHLO also drops the then empty AUTH line).
+        security.update(auth_exclude_mechanism=["LOGIN", "PLAIN"])
 
     def factory() -> SinkSMTP:
         return SinkSMTP(handler, active,
@@ -427,7 +655,8 @@ async def serve(args: argparse.Namespace) -> int:
                         decode_data=False,
                         enable_SMTPUTF8=args.smtputf8,
                         timeout=args.idle_timeout,
-                        loop=loop)
+                        loop=loop,
+                        **security)
 
     server = await loop.create_server(factory, host="127.0.0.1", port=args.port)
     port = server.sockets[0].getsockname()[1]
@@ -438,14 +667,14 @@ async def serve(args: argparse.Namespace) -> int:
 
     log(f"listening on 127.0.0.1:{port}; store={args.store}; "
         f"faults: {args.faults.describe()}")
+    log("security: " + describe_security(args))
     write_atomically(args.ready_file, f"{port}\n".encode("ascii"))
 
     await stop.wait()
     log("signal received; shutting down")
     server.close()
     for proto in list(active):
-        if proto.transport is not None:
-            proto.transport.close()
+        proto.close_transports()
     try:
         await asyncio.wait_for(server.wait_closed(), timeout=0.5)
     except (asyncio.TimeoutError, Exception):
