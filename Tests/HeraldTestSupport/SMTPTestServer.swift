@@ -58,6 +58,7 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     public struct SetupFailure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }

@@ -1,0 +1,106 @@
+import Foundation
+import HeraldTestSupport
+import Testing
+
+/// TLS verification and SMTP AUTH against a real server with a throwaway CA made in the test.
+@Suite struct SecurityIntegrationTests {
+    static let password = "s3cret-Pa55word-only-for-this-test"
+
+    /// Certificates from `Tests/Support/make_certs.py`: ca, other-ca, good, wrong-host, expired.
+    final class Certificates: @unchecked Sendable {
+        let folder = TemporaryDirectory("herald-certs")
+        init() throws {
+            let made = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/make_certs.py"), folder.path])
+            guard made.status == 0 else { throw SMTPTestServer.SetupFailure(description: "make_certs.py: \(made)") }
+        }
+        func file(_ name: String) -> String { folder.file(name) }
+        func serverArguments(_ name: String) -> [String] { ["--tls-cert", file("\(name).pem"), "--tls-key", file("\(name).key")] }
+    }
+
+    static func campaign(_ server: SMTPTestServer, host: String = "localhost", smtp: String) -> TestCampaign {
+        TestCampaign(url: "smtp://\(host):\(server.port)", extra: "").withSMTP(smtp)
+    }
+
+    @Test func verifiedSTARTTLSDeliversIntegration() throws {
+        let certs = try Certificates()
+        let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls"])
+        let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"")
+        let result = try campaign.send(nil)
+        #expect(result.status == 0, "\(result)")
+        #expect(server.messages().count == 15)
+        let index = (try? String(contentsOfFile: (server.mailbox as NSString).appendingPathComponent("index.jsonl"), encoding: .utf8)) ?? ""
+        #expect(index.split(separator: "\n").allSatisfy { $0.contains("\"tls\": true") || $0.contains("\"tls\":true") })
+    }
+
+    @Test(arguments: [
+        ("good", "other-ca.pem", "localhost", "unable to get local issuer certificate"),
+        ("wrong-host", "ca.pem", "localhost", "no alternative certificate subject name matches"),
+        ("expired", "ca.pem", "localhost", "certificate has expired"),
+    ])
+    func unverifiableServerExits69AndSendsNothingIntegration(cert: String, ca: String, host: String, reason: String) throws {
+        let certs = try Certificates()
+        let server = try SMTPTestServer(faults: certs.serverArguments(cert))
+        let campaign = Self.campaign(server, host: host, smtp: "tls = \"required\"\nca_file = \"\(certs.file(ca))\"")
+        let result = try campaign.send(nil)
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("\(host): TLS failed"), "\(result.stderr)")
+        #expect(result.stderr.contains(reason), "\(result.stderr)")
+        #expect(server.messages().isEmpty)
+    }
+
+    @Test func requiredTLSWithoutSTARTTLSExits69Integration() throws {
+        let server = try SMTPTestServer()
+        let campaign = Self.campaign(server, smtp: "tls = \"required\"")
+        let result = try campaign.send(nil)
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("did not offer STARTTLS"))
+        #expect(server.messages().isEmpty)
+    }
+
+    @Test func authWithPasswordEnvAndPasswordFileAndNoLeakIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--auth", "press:\(Self.password)"])
+        let byEnv = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
+        let first = try Subprocess.herald(["send", byEnv.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
+        #expect(first.status == 0, "\(first)")
+        #expect(server.messages().count == 15)
+
+        let byFile = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_file = \"secret.txt\"")
+        let secret = byFile.folder.write("secret.txt", Self.password + "\n")
+        chmod(secret, 0o644)
+        let loose = try Subprocess.herald(["send", byFile.path])
+        #expect(loose.status == 78 && loose.stderr.contains("chmod 600"), "\(loose)")
+        chmod(secret, 0o600)
+        let second = try Subprocess.herald(["send", byFile.path, "--log", byFile.folder.file("second.jsonl")])
+        #expect(second.status == 0, "\(second)")
+        #expect(server.messages().count == 30)
+
+        let wrong = try Subprocess.herald(["send", byEnv.path, "--log", byEnv.folder.file("wrong.jsonl")],
+                                          environment: ["HERALD_TEST_PASSWORD": "not-the-password"])
+        #expect(wrong.status == 77, "\(wrong)")
+        #expect(wrong.stderr.contains("535"), "\(wrong.stderr)")
+
+        let missing = try Subprocess.herald(["send", byEnv.path, "--log", byEnv.folder.file("missing.jsonl")])
+        #expect(missing.status == 78 && missing.stderr.contains("HERALD_TEST_PASSWORD is not set"))
+
+        // The password appears in no output and no file Herald wrote.
+        for result in [first, loose, second, wrong, missing] {
+            #expect(!result.stdout.contains(Self.password) && !result.stderr.contains(Self.password))
+        }
+        for folder in [byEnv.folder, byFile.folder] {
+            let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+            for name in files where name != "secret.txt" {
+                let text = folder.read(name) ?? ""
+                #expect(!text.contains(Self.password), "\(name) holds the password")
+            }
+        }
+    }
+}
+
+extension TestCampaign {
+    /// The same campaign with extra lines in its [smtp] table.
+    func withSMTP(_ lines: String) -> TestCampaign {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        try? (text + "\n" + lines + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return self
+    }
+}
