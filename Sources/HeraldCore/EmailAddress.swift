@@ -1,3 +1,5 @@
+import Foundation
+
 /// An RFC 5321 mailbox (`local@domain`) that is safe to hand to an SMTP server.
 ///
 /// Only the dot-atom form is accepted: it is what real recipient lists hold, and it
@@ -22,7 +24,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
             switch self {
             case .empty: return "is empty"
             case .controlCharacter: return "contains a line break or control character"
-            case .nonASCII: return "contains non-ASCII characters, which Herald cannot send yet; use the ASCII (punycode) form"
+            case .nonASCII: return "has non-ASCII characters before '@', which need SMTPUTF8; Herald sends through libcurl 7.88, which cannot ask for it safely, so use an ASCII address"
             case .missingAt: return "has no '@domain' part"
             case .multipleAt: return "has more than one '@'"
             case .invalidLocalPart(let detail): return "has an invalid part before '@': \(detail)"
@@ -38,12 +40,24 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses and checks a bare address (no display name, no angle brackets).
     public init(parsing text: String) throws(Problem) {
         if text.isEmpty { throw .empty }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { throw .controlCharacter }
-        if !text.unicodeScalars.allSatisfy(\.isASCII) { throw .nonASCII }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }) {
+            throw .controlCharacter
+        }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         if parts.count == 1 { throw .missingAt }
         if parts.count > 2 { throw .multipleAt }
-        let local = parts[0], domain = parts[1]
+        let local = parts[0]
+        if !local.unicodeScalars.allSatisfy(\.isASCII) { throw .nonASCII }
+        var domain = parts[1]
+        if !domain.unicodeScalars.allSatisfy(\.isASCII) {
+            let allowed = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters).union(CharacterSet(charactersIn: ".-"))
+            if let bad = domain.unicodeScalars.first(where: { !$0.isASCII && !allowed.contains($0) }) {
+                throw .invalidDomain("the character U+\(String(bad.value, radix: 16, uppercase: true)) is not allowed in a domain name")
+            }
+            // An internationalised domain travels as A-labels (punycode).
+            guard let ascii = Punycode.asciiDomain(String(domain)) else { throw .invalidDomain("cannot be converted to ASCII (punycode)") }
+            domain = Substring(ascii)
+        }
         if local.isEmpty { throw .invalidLocalPart("it is empty") }
         if local.utf8.count > 64 { throw .tooLong("the part before '@' has \(local.utf8.count) characters, 64 at most") }
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") {
@@ -64,7 +78,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
                 throw .invalidDomain("the character '\(Character(UnicodeScalar(bad)))' is not allowed")
             }
         }
-        if text.utf8.count > 254 { throw .tooLong("\(text.utf8.count) characters, 254 at most") }
+        let length = local.utf8.count + 1 + domain.utf8.count
+        if length > 254 { throw .tooLong("\(length) characters, 254 at most") }
         self.localPart = String(local)
         self.domain = String(domain)
     }
