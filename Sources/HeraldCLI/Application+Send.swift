@@ -9,6 +9,8 @@ extension Application {
         public var logPath: String?
         public var resendInDoubt = false
         public var allowChanged = false
+        /// Show the SMTP conversation on stderr, secrets redacted.
+        public var verbose = false
 
         public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
@@ -65,10 +67,15 @@ extension Application {
             }
         }
 
-        let endpoint: SMTPEndpoint
+        var endpoint: SMTPEndpoint
         do { endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {
             parts.errors(error.description)
             return .config
+        }
+        if options.verbose {
+            let errors = parts.errors
+            nonisolated(unsafe) let sink = errors
+            endpoint.trace = { sink("smtp: " + $0) }
         }
         let transport: MailTransport
         do { transport = try parts.makeTransport(endpoint) } catch {

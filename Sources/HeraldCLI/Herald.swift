@@ -71,10 +71,14 @@ extension Herald {
               help: "Go on although the template or a pending recipient's row changed since sending started.")
         var allowChanged = false
 
+        @Flag(name: .long, help: "Show the SMTP conversation on stderr (credentials are always redacted).")
+        var verbose = false
+
         func run() throws {
             StopSignal.install()
-            let options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
+            var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
                                                   allowChanged: allowChanged)
+            options.verbose = verbose
             try buildApplication().send(campaign: arguments.campaign, options: options).exit()
         }
     }

@@ -12,6 +12,8 @@ public final class CurlTransport: MailTransport {
     private let handle: UnsafeMutableRawPointer
     private let endpoint: SMTPEndpoint
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// State of the verbose trace, shared with libcurl's debug callback.
+    private let tracer: Tracer?
 
     /// libcurl's process-wide initialisation, done once before the first handle.
     private static let globalInit: Bool = {
@@ -37,6 +39,7 @@ public final class CurlTransport: MailTransport {
         guard Self.globalInit, let handle = curl_easy_init() else { throw SetupError.initFailed }
         self.handle = handle
         self.endpoint = endpoint
+        self.tracer = endpoint.trace.map(Tracer.init)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure()
@@ -70,6 +73,11 @@ public final class CurlTransport: MailTransport {
         if let password = endpoint.password { try set(CURLOPT_PASSWORD, password, "PASSWORD") }
         try check(herald_curl_setopt_io_callback(handle, CURLOPT_READFUNCTION, readCallback), "READFUNCTION")
         try check(herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
+        if let tracer {
+            try check(herald_curl_setopt_debug_callback(handle, debugCallback), "DEBUGFUNCTION")
+            try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(tracer).toOpaque()), "DEBUGDATA")
+            try set(CURLOPT_VERBOSE, 1, "VERBOSE")
+        }
     }
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
@@ -182,6 +190,33 @@ final class Transfer {
     var lastFinalReply: SMTPReply? { finalReplies.last }
     /// True when the server said nothing after its greeting.
     var onlyGreeting: Bool { finalReplies.count == 1 }
+}
+
+/// The verbose trace's sink and redaction state; lives as long as the transport.
+final class Tracer {
+    let sink: @Sendable (String) -> Void
+    var redactor = TraceRedactor()
+
+    init(_ sink: @escaping @Sendable (String) -> Void) { self.sink = sink }
+}
+
+/// CURLOPT_DEBUGFUNCTION: every trace line goes through the redactor before it is shown.
+private let debugCallback: herald_curl_debug_callback = { _, type, data, size, userdata in
+    guard let data, let userdata else { return 0 }
+    let tracer = Unmanaged<Tracer>.fromOpaque(userdata).takeUnretainedValue()
+    let kind: TraceRedactor.Kind
+    switch type {
+    case CURLINFO_TEXT: kind = .text
+    case CURLINFO_HEADER_IN: kind = .fromServer
+    case CURLINFO_HEADER_OUT: kind = .toServer
+    default: kind = .other
+    }
+    guard kind != .other else { return 0 }
+    let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+    for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) where !line.isEmpty {
+        if let shown = tracer.redactor.filter(kind, String(line)) { tracer.sink(shown) }
+    }
+    return 0
 }
 
 /// CURLOPT_READFUNCTION: copies the next chunk of the message into curl's buffer.

@@ -16,6 +16,8 @@ public struct SMTPEndpoint: Sendable, CustomStringConvertible {
     public var responseTimeout: Int
     /// A PEM bundle of trusted CAs instead of the system store.
     public var caFile: String?
+    /// Receives the redacted SMTP protocol trace (`herald send --verbose`); nil for none.
+    public var trace: (@Sendable (String) -> Void)?
 
     public init(url: String, tls: TLSMode, username: String? = nil, password: String? = nil,
                 connectTimeout: Int = 30, responseTimeout: Int = 600, caFile: String? = nil) {

@@ -60,8 +60,11 @@ import Testing
     @Test func authWithPasswordEnvAndPasswordFileAndNoLeakIntegration() throws {
         let server = try SMTPTestServer(faults: ["--auth", "press:\(Self.password)"])
         let byEnv = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
-        let first = try Subprocess.herald(["send", byEnv.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
+        let first = try Subprocess.herald(["send", byEnv.path, "--verbose"], environment: ["HERALD_TEST_PASSWORD": Self.password])
         #expect(first.status == 0, "\(first)")
+        #expect(first.stderr.contains("smtp: > AUTH PLAIN [credentials redacted]"), "\(first.stderr)")
+        #expect(first.stderr.contains("smtp: > MAIL FROM:<secretary.general@amnesty.example>"))
+        let encoded = [Data("\u{0}press\u{0}\(Self.password)".utf8).base64EncodedString(), Data(Self.password.utf8).base64EncodedString()]
         #expect(server.messages().count == 15)
 
         let byFile = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_file = \"secret.txt\"")
@@ -85,12 +88,13 @@ import Testing
         // The password appears in no output and no file Herald wrote.
         for result in [first, loose, second, wrong, missing] {
             #expect(!result.stdout.contains(Self.password) && !result.stderr.contains(Self.password))
+            #expect(!encoded.contains { result.stderr.contains($0) || result.stdout.contains($0) })
         }
         for folder in [byEnv.folder, byFile.folder] {
             let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
             for name in files where name != "secret.txt" {
                 let text = folder.read(name) ?? ""
-                #expect(!text.contains(Self.password), "\(name) holds the password")
+                #expect(!text.contains(Self.password) && !encoded.contains { text.contains($0) }, "\(name) holds the password")
             }
         }
     }
