@@ -8,6 +8,8 @@ import HeraldSMTP
 /// before a file is written or a connection opened.
 public final class Application {
     let parts: ApplicationParts
+    /// Keep every row of an address listed twice (`--allow-duplicates`).
+    public var allowDuplicates = false
 
     init(parts: ApplicationParts) {
         self.parts = parts
@@ -16,7 +18,7 @@ public final class Application {
     /// Loads and checks a campaign, printing every problem; nil when it is not usable.
     func load(_ campaignPath: String) -> (PreparedCampaign?, ExitStatus) {
         do {
-            let prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock())
+            let prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock(), allowDuplicates: allowDuplicates)
             for warning in prepared.warnings { parts.errors("warning: \(warning)") }
             return (prepared, .ok)
         } catch {

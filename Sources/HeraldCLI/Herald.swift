@@ -23,6 +23,17 @@ extension ExitStatus {
 struct CampaignArgument: ParsableArguments {
     @Argument(help: "The campaign file (TOML).")
     var campaign: String
+
+    @Flag(name: .customLong("allow-duplicates"),
+          help: "Give every row its own letter even when an address is listed twice (default: one letter, with a warning).")
+    var allowDuplicates = false
+
+    /// The application, set up for these arguments.
+    func application() -> Application {
+        let application = buildApplication()
+        application.allowDuplicates = allowDuplicates
+        return application
+    }
 }
 
 extension Herald {
@@ -33,7 +44,7 @@ extension Herald {
         @OptionGroup var arguments: CampaignArgument
 
         func run() throws {
-            try buildApplication().validate(campaign: arguments.campaign).exit()
+            try arguments.application().validate(campaign: arguments.campaign).exit()
         }
     }
 
@@ -47,7 +58,7 @@ extension Herald {
         var out: String?
 
         func run() throws {
-            try buildApplication().preview(campaign: arguments.campaign, outDirectory: out).exit()
+            try arguments.application().preview(campaign: arguments.campaign, outDirectory: out).exit()
         }
     }
 
@@ -79,7 +90,7 @@ extension Herald {
             var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
                                                   allowChanged: allowChanged)
             options.verbose = verbose
-            try buildApplication().send(campaign: arguments.campaign, options: options).exit()
+            try arguments.application().send(campaign: arguments.campaign, options: options).exit()
         }
     }
 
@@ -103,7 +114,7 @@ extension Herald {
         var log: String?
 
         func run() throws {
-            try buildApplication().resolve(campaign: arguments.campaign, recipient: recipient,
+            try arguments.application().resolve(campaign: arguments.campaign, recipient: recipient,
                                            as: outcome == .sent ? .sent : .failed, logPath: log).exit()
         }
     }
@@ -170,7 +181,7 @@ extension Herald {
         var json = false
 
         func run() throws {
-            try buildApplication().status(campaign: arguments.campaign, logPath: log, json: json).exit()
+            try arguments.application().status(campaign: arguments.campaign, logPath: log, json: json).exit()
         }
     }
 }

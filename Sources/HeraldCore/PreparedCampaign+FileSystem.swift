@@ -6,7 +6,8 @@ extension PreparedCampaign {
     ///
     /// - Throws: `ValidationFailure`; its `kind` gives the exit status (78 campaign file,
     ///   66 missing input, 65 bad data).
-    public static func load(campaignFile path: String, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+    public static func load(campaignFile path: String, date: Date = Date(),
+                            allowDuplicates: Bool = false) throws(ValidationFailure) -> PreparedCampaign {
         let text = try readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"))
         let campaign = try Campaign.parse(text, file: path)
         let locator = TOMLKeyLocator(text)
@@ -28,7 +29,7 @@ extension PreparedCampaign {
             } catch { problems += error.diagnostics }
         }
         guard problems.isEmpty, let template else { throw ValidationFailure(problems) }
-        return try prepare(campaign: campaign, template: template, lists: lists, date: date)
+        return try prepare(campaign: campaign, template: template, lists: lists, date: date, allowDuplicates: allowDuplicates)
     }
 
     /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a bad-data diagnostic.

@@ -17,18 +17,28 @@ public struct PreparedCampaign: Sendable {
     ///   - lists: each recipient file's path and text, in campaign order.
     ///   - date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
+    ///   - allowDuplicates: keep every row of an address listed twice (each gets its own letter
+    ///     and log key `address#2`, …) instead of sending it once.
     public static func prepare(campaign: Campaign, template: LetterTemplate,
-                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+                               lists: [RecipientList], date: Date = Date(),
+                               allowDuplicates: Bool = false) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
         var warnings: [Diagnostic] = []
         var recipients: [Recipient] = []
         var firstSeen: [String: Recipient] = [:]
+        var seenCount: [String: Int] = [:]
         for list in lists {
             problems += template.check(columns: list.columns, listFile: list.file)
-            for recipient in list.recipients {
+            for var recipient in list.recipients {
+                seenCount[recipient.key, default: 0] += 1
+                if allowDuplicates, let count = seenCount[recipient.key], count > 1 {
+                    recipient.duplicateOrdinal = count
+                    recipients.append(recipient)
+                    continue
+                }
                 if let earlier = firstSeen[recipient.key] {
                     warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
-                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter"))
+                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (--allow-duplicates sends one per row)"))
                     continue
                 }
                 firstSeen[recipient.key] = recipient

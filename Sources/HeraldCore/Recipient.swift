@@ -8,6 +8,8 @@ public struct Recipient: Sendable, Equatable {
     public var fields: [String: String]
     /// The row's `email` column, checked.
     public var address: EmailAddress
+    /// 2 for the second row with the same address (kept only with `--allow-duplicates`), and so on.
+    public var duplicateOrdinal = 1
 
     public init(file: String, line: Int, fields: [String: String], address: EmailAddress) {
         self.file = file
@@ -17,7 +19,7 @@ public struct Recipient: Sendable, Equatable {
     }
 
     /// The key under which this recipient's deliveries are logged.
-    public var key: String { address.normalized }
+    public var key: String { address.normalized + (duplicateOrdinal > 1 ? "#\(duplicateOrdinal)" : "") }
 
     /// SHA-256 of the row's fields, independent of column order: changes when any value does.
     public var fingerprint: String {

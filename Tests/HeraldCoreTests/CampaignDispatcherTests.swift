@@ -212,6 +212,20 @@ final class MemoryJournal: DeliveryJournal {
             campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
             lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")])
         #expect(prepared.recipients.count == 1)
-        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter"])
+        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (--allow-duplicates sends one per row)"])
+    }
+
+    @Test func allowDuplicatesGivesEachRowItsOwnLetterAndKey() throws {
+        let prepared = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")],
+            allowDuplicates: true)
+        #expect(prepared.recipients.map(\.key) == ["a@x.example", "a@x.example#2", "b@x.example"])
+        #expect(prepared.warnings.isEmpty)
+        let journal = MemoryJournal()
+        let (report, transport) = try run(prepared, journal: journal)
+        #expect(report.sent == 3)
+        #expect(Set(transport.delivered.map(\.messageID)).count == 3, "each row's letter has its own Message-ID")
+        #expect(transport.delivered.map { $0.envelopeRecipients[0].description } == ["A@x.example", "a@x.example", "b@x.example"])
     }
 }
