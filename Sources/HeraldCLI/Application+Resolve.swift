@@ -10,18 +10,8 @@ extension Application {
         guard let prepared = loaded else { return loadStatus }
         let log = logPath ?? prepared.campaign.logPath
         let name = prepared.campaign.name
-        let lock: CampaignLock
-        do { lock = try CampaignLock(logPath: log, campaign: name) } catch let busy as CampaignLock.Busy {
-            parts.errors("\(busy)")
-            return .tempFail
-        } catch {
-            parts.errors("\(error)")
-            return .ioError
-        }
+        guard let (lock, journal, records) = lockAndReadLog(log, campaign: name) else { return failedStatus }
         defer { withExtendedLifetime(lock) {} }
-        let journal = FileJournal(path: log)
-        let (records, logStatus) = readLog(journal)
-        guard let records else { return logStatus }
         let key = address.lowercased()
         guard let entry = DeliveryLedger(records: records, campaign: name)[key] else {
             parts.errors("\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")

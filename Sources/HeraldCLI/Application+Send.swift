@@ -44,19 +44,8 @@ extension Application {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
-        let lock: CampaignLock
-        do { lock = try CampaignLock(logPath: campaign.logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
-            parts.errors("\(busy)")
-            return .tempFail
-        } catch {
-            parts.errors("\(error)")
-            return .ioError
-        }
+        guard let (lock, journal, records) = lockAndReadLog(campaign.logPath, campaign: campaign.name) else { return failedStatus }
         defer { withExtendedLifetime(lock) {} }
-
-        let journal = FileJournal(path: campaign.logPath)
-        let (records, logStatus) = readLog(journal)
-        guard let records else { return logStatus }
         let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence)
         let changes = EditCheck.changes(in: prepared, records: records, occurrence: occurrence)
         if !changes.isEmpty {

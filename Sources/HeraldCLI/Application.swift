@@ -10,6 +10,8 @@ public final class Application {
     let parts: ApplicationParts
     /// Keep every row of an address listed twice (`--allow-duplicates`).
     public var allowDuplicates = false
+    /// Why the last `lockAndReadLog` returned nil.
+    var failedStatus = ExitStatus.ok
 
     init(parts: ApplicationParts) {
         self.parts = parts
@@ -40,6 +42,28 @@ public final class Application {
             if case .io = error { return (nil, .ioError) }
             return (nil, .dataError)
         }
+    }
+
+    /// Takes the campaign's lock and reads its log, printing why when either fails.
+    /// The caller keeps the returned lock alive for as long as it writes to the log.
+    func lockAndReadLog(_ logPath: String, campaign name: String) -> (CampaignLock, FileJournal, [DeliveryRecord])? {
+        let lock: CampaignLock
+        do { lock = try CampaignLock(logPath: logPath, campaign: name) } catch let busy as CampaignLock.Busy {
+            parts.errors("\(busy)")
+            failedStatus = .tempFail
+            return nil
+        } catch {
+            parts.errors("\(error)")
+            failedStatus = .ioError
+            return nil
+        }
+        let journal = FileJournal(path: logPath)
+        let (records, logStatus) = readLog(journal)
+        guard let records else {
+            failedStatus = logStatus
+            return nil
+        }
+        return (lock, journal, records)
     }
 
     /// `herald validate`: check everything, send nothing.

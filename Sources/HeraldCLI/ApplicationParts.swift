@@ -39,16 +39,19 @@ public struct ApplicationParts {
             environment: ProcessInfo.processInfo.environment,
             makeTransport: { try CurlTransport(endpoint: $0) },
             shouldStop: { StopSignal.isRequested },
-            pause: { seconds in
-                // Sleep in slices so SIGTERM ends a long backoff promptly.
-                let deadline = Date().addingTimeInterval(seconds)
-                while Date() < deadline {
-                    if StopSignal.isRequested { return false }
-                    Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow)))
-                }
-                return !StopSignal.isRequested
-            }
+            pause: { interruptiblePause($0, stop: { StopSignal.isRequested }) }
         )
+    }
+
+    /// Sleeps `seconds` in short slices so a stop request ends a long backoff promptly;
+    /// returns false when a stop was requested.
+    public static func interruptiblePause(_ seconds: Double, stop: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if stop() { return false }
+            Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow)))
+        }
+        return !stop()
     }
 }
 

@@ -196,14 +196,7 @@ struct CampaignScheduler {
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
         parts.shouldStop = { flags.stop.load(ordering: .relaxed) }
-        parts.pause = { seconds in
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if flags.stop.load(ordering: .relaxed) { return false }
-                Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow)))
-            }
-            return !flags.stop.load(ordering: .relaxed)
-        }
+        parts.pause = { ApplicationParts.interruptiblePause($0, stop: { flags.stop.load(ordering: .relaxed) }) }
         let application = buildApplication(parts)
         let (loaded, status) = application.load(entry.path)
         guard let prepared = loaded else {

@@ -24,15 +24,6 @@ import Testing
         server.messages().reduce(into: [:]) { $0[$1.messageID ?? "?", default: 0] += 1 }
     }
 
-    static func waitUntil(_ timeout: TimeInterval = 60, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return false
-    }
-
     static func inDoubtLines(_ stderr: String) -> [String] {
         stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("in doubt: ") }
     }
@@ -89,7 +80,7 @@ import Testing
         #expect(result.status == 75, "\(result)")
         let doubts = Self.inDoubtLines(result.stderr)
         #expect(doubts.count == 1, "\(result.stderr)")
-        #expect(Self.waitUntil(10) { server.messages().count == 1 }, "the slow server did take the letter")
+        #expect(waitUntil(10) { server.messages().count == 1 }, "the slow server did take the letter")
         #expect(doubts.first?.contains(server.messages().first?.messageID ?? "?") == true, "the report names the Message-ID to look for")
         #expect(campaign.records().filter { $0["status"] as? String == "sending" }.count == 1, "no silent retry after the body was sent")
     }
@@ -98,7 +89,7 @@ import Testing
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(500)
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
-        #expect(Self.waitUntil { server.messages().count >= 120 })
+        #expect(waitUntil(60) { server.messages().count >= 120 })
         running.signal(SIGKILL)
         let killed = running.wait()
         #expect(killed.status != 0)
@@ -127,7 +118,7 @@ import Testing
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(500)
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
-        #expect(Self.waitUntil { server.messages().count >= 120 })
+        #expect(waitUntil(60) { server.messages().count >= 120 })
         running.signal(SIGTERM)
         let stopped = running.wait()
         #expect(stopped.status == 75, "\(stopped)")
