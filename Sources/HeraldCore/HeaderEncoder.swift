@@ -100,8 +100,12 @@ public enum HeaderEncoder {
     /// a phrase (RFC 2047 §6.2 drops it; Python's address parser keeps it).
     public static func phraseAtoms(_ name: String, firstLimit: Int = maxEncodedWord) -> [String] {
         let isASCII = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }
-        let isAtom: (String) -> Bool = { word in !word.isEmpty && word.utf8.allSatisfy { atext.contains($0) } && !word.contains("=?") }
-        if !isASCII || name.contains("=?") {
+        // A word too long to fit a folded line is encoded too: encoded-words can be split.
+        let isAtom: (String) -> Bool = { word in
+            !word.isEmpty && word.utf8.count <= preferredLineLength - 12 && word.utf8.allSatisfy { atext.contains($0) } && !word.contains("=?")
+        }
+        let tooLongToQuote = name.utf8.count > preferredLineLength - 12
+        if !isASCII || name.contains("=?") || (tooLongToQuote && !name.split(separator: " ").allSatisfy({ isAtom(String($0)) })) {
             return mixedAtoms(name.split(separator: " ").joined(separator: " "), firstLimit: firstLimit) { !isAtom($0) }
         }
         let words = name.split(separator: " ").map(String.init)

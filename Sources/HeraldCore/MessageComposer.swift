@@ -57,6 +57,12 @@ public enum MessageComposer {
                 problem("holds a control character")
                 continue
             }
+            let before = lines.endIndex
+            defer {
+                if lines[before...].components(separatedBy: "\r\n").contains(where: { $0.utf8.count > HeaderEncoder.maximumLineLength }) {
+                    problem("cannot be folded under \(HeaderEncoder.maximumLineLength) characters")
+                }
+            }
             if addressHeaders.contains(lower) {
                 let mailboxes: [Mailbox]
                 do { mailboxes = try Mailbox.parseList(header.value) } catch {
@@ -80,10 +86,6 @@ public enum MessageComposer {
         let firstLine = letter.headers.first?.line ?? 1
         for required in ["From", "To", "Subject"] where !seen.contains(required.lowercased()) {
             problems.append(Problem(templateLine: firstLine, field: required, message: "is missing from the template's header lines"))
-        }
-        for line in lines.components(separatedBy: "\r\n") where line.utf8.count > HeaderEncoder.maximumLineLength {
-            problems.append(Problem(templateLine: firstLine, field: String(line.prefix { $0 != ":" }),
-                                    message: "cannot be folded under \(HeaderEncoder.maximumLineLength) characters"))
         }
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 

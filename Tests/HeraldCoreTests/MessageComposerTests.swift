@@ -62,6 +62,33 @@ import Testing
         #expect(text.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
     }
 
+    /// A spreadsheet's worst: a BOM, a 10,000-character field, template syntax in data,
+    /// quoted commas and line breaks. Every letter still composes into a valid message.
+    @Test(arguments: [String(repeating: "x", count: 10_000), String(repeating: "Word ", count: 2_000), String(repeating: "é", count: 10_000)])
+    func hostileRowsStillComposeValidMessages(longName: String) throws {
+        let csv = "\u{FEFF}email,name,note\n" +
+            "a@x.example,\"\(longName)\",plain\n" +
+            "b@x.example,{{password}},\"a, b and \"\"c\"\"\nsecond line\"\n" +
+            "c@bücher.example,\"O'Brien <boss> & co\",{{#x}}open{{/x}}\n"
+        let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: For {{name}}\n\nNote: {{note}}\n"
+        let prepared = try TestData.prepared(csv, template: template)
+        #expect(prepared.recipients.map(\.key) == ["a@x.example", "b@x.example", "c@xn--bcher-kva.example"])
+        for recipient in prepared.recipients {
+            let message = try prepared.compose(recipient, date: Self.date)
+            let report = try EmailOracle.check(bytes: message.data)
+            #expect(report.ok, "\(recipient.key): \(report.problems)")
+            let text = String(decoding: message.data, as: UTF8.self)
+            #expect(text.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 998 })
+        }
+        let second = try prepared.compose(prepared.recipients[1], date: Self.date)
+        let report = try EmailOracle.check(bytes: second.data)
+        #expect(report.to_display_name == "{{password}}")
+        #expect(report.body.contains("Note: a, b and \"c\""))
+        let third = try EmailOracle.check(bytes: try prepared.compose(prepared.recipients[2], date: Self.date).data)
+        #expect(third.to_display_name == "O'Brien <boss> & co" && third.body.contains("{{#x}}open{{/x}}"))
+        #expect(third.to_address == "c@xn--bcher-kva.example")
+    }
+
     @Test func bccGoesToTheEnvelopeOnly() throws {
         let message = try compose(Self.basic + [("Cc", "c@x.example"), ("Bcc", "Hidden <hidden@x.example>")])
         #expect(message.envelopeRecipients.map(\.description) == ["to@x.example", "c@x.example", "hidden@x.example"])
