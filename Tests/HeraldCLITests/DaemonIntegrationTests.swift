@@ -79,6 +79,24 @@ import Testing
         #expect(server.messages().count == 3, "a completed one-shot campaign is never sent again")
     }
 
+    @Test func missedFiringIsCaughtUpOnlyWithinCatchUpSecondsIntegration() throws {
+        let server = try SMTPTestServer()
+        let folder = CampaignFolder()
+        let missed = Self.rfc3339(Date().addingTimeInterval(-30))
+        folder.add("recent", schedule: missed, recipients: 2, server: server, extra: "catch_up_seconds = 60")
+        folder.add("stale", schedule: missed, recipients: 3, server: server, extra: "catch_up_seconds = 10")
+        let daemon = try folder.start()
+        #expect(waitUntil(15) { server.messages().count >= 2 })
+        usleep(500_000)
+        daemon.signal(SIGTERM)
+        let result = daemon.wait(timeout: 20)
+        #expect(result.status == 0, "\(result)")
+        let recipients = server.messages().flatMap(\.recipients)
+        #expect(recipients.sorted() == ["recent-1@daemon.example", "recent-2@daemon.example"])
+        #expect(result.stderr.contains("catching up a missed firing campaign=recent"), "\(result.stderr)")
+        #expect(result.stderr.contains("skipped: the firing is older than catch_up_seconds campaign=stale"), "\(result.stderr)")
+    }
+
     @Test func recurringCampaignSendsOncePerOccurrenceIntegration() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
