@@ -82,6 +82,8 @@ public final class CurlTransport: MailTransport {
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
         let transfer = Transfer(data: message.data)
+        transfer.requireAuth = endpoint.username != nil
+        transfer.mayStartTLS = endpoint.tls != .none
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
         var recipients: UnsafeMutablePointer<curl_slist>?
@@ -110,6 +112,9 @@ public final class CurlTransport: MailTransport {
     /// Maps curl's result and the replies seen to an outcome. The replies, not
     /// `CURLINFO_RESPONSE_CODE` (stale after a network error), decide.
     private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
+        if transfer.authNotOffered {
+            return .authenticationFailed(code: nil, reply: "the server did not offer AUTH, and credentials are configured: refusing to send unauthenticated")
+        }
         var last = transfer.lastFinalReply
         if result != CURLE_OK && (last == nil || last!.code < 400) {
             // libcurl 7.88 does not pass a refused MAIL/RCPT reply to the header callback;
@@ -184,8 +189,34 @@ final class Transfer {
     /// Final lines of every reply seen during this transfer.
     var finalReplies: [SMTPReply] = []
     var sawDataGoAhead = false
+    /// Credentials are configured: a server that does not offer AUTH must not get the letter.
+    var requireAuth = false
+    /// STARTTLS will be used when offered, so AUTH may appear only in the EHLO after it.
+    var mayStartTLS = false
+    var afterStartTLS = false
+    /// Lines of the reply being received.
+    var replyLines: [String] = []
+    /// Set when the transfer was aborted because AUTH was not offered.
+    var authNotOffered = false
 
     init(data: [UInt8]) { self.data = data }
+
+    /// Looks at a complete reply; returns false to abort the transfer.
+    ///
+    /// libcurl 7.88 silently skips AUTH when the server does not advertise it and sends
+    /// the letter unauthenticated; with credentials configured Herald refuses instead.
+    func acceptReply(_ final: SMTPReply) -> Bool {
+        defer { replyLines = [] }
+        let previous = finalReplies.dropLast().last
+        if final.code == 220 && previous?.code == 250 { afterStartTLS = true }
+        guard requireAuth, final.code == 250, previous?.code == 220 else { return true }
+        // A 250 right after a 220 (greeting, or STARTTLS ready) is the EHLO response.
+        let capabilities = replyLines.map { $0.dropFirst(4).uppercased() }
+        if capabilities.contains(where: { $0.hasPrefix("AUTH") }) { return true }
+        if mayStartTLS && !afterStartTLS && capabilities.contains(where: { $0.hasPrefix("STARTTLS") }) { return true }
+        authNotOffered = true
+        return false
+    }
 
     var lastFinalReply: SMTPReply? { finalReplies.last }
     /// True when the server said nothing after its greeting.
@@ -240,9 +271,13 @@ private let headerCallback: herald_curl_io_callback = { buffer, size, count, use
     guard let buffer, let userdata else { return length }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
-    if let reply = SMTPReply(line: line), reply.isFinal {
-        transfer.finalReplies.append(reply)
-        if reply.code == 354 { transfer.sawDataGoAhead = true }
+    if let reply = SMTPReply(line: line) {
+        transfer.replyLines.append(reply.text)
+        if reply.isFinal {
+            transfer.finalReplies.append(reply)
+            if reply.code == 354 { transfer.sawDataGoAhead = true }
+            if !transfer.acceptReply(reply) { return 0 }
+        }
     }
     return length
 }

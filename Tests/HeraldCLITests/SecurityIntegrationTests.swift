@@ -57,6 +57,24 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
+    @Test func credentialsButNoAUTHOfferedExits77AndSendsNothingIntegration() throws {
+        let server = try SMTPTestServer()
+        let campaign = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
+        let result = try Subprocess.herald(["send", campaign.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
+        #expect(result.status == 77, "\(result)")
+        #expect(result.stderr.contains("did not offer AUTH"))
+        #expect(server.messages().isEmpty)
+    }
+
+    @Test func authOfferedOnlyAfterSTARTTLSIsUsedIntegration() throws {
+        let certs = try Certificates()
+        let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls", "--auth", "press:\(Self.password)"])
+        let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"\nusername = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
+        let result = try Subprocess.herald(["send", campaign.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
+        #expect(result.status == 0, "\(result)")
+        #expect(server.messages().count == 15)
+    }
+
     @Test func authWithPasswordEnvAndPasswordFileAndNoLeakIntegration() throws {
         let server = try SMTPTestServer(faults: ["--auth", "press:\(Self.password)"])
         let byEnv = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
