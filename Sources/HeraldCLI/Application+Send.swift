@@ -67,7 +67,10 @@ extension Application {
             endpoint.trace = { sink("smtp: " + $0) }
         }
         let transport: MailTransport
-        do { transport = try parts.makeTransport(endpoint) } catch {
+        do { transport = try parts.makeTransport(endpoint) } catch CurlTransport.SetupError.mixedTLS(let server, let first, let now) {
+            parts.errors("\(campaign.file): smtp.tls: \(CurlTransport.SetupError.mixedTLS(server: server, first: first, now: now))")
+            return .config
+        } catch {
             parts.errors("cannot set up the SMTP transport: \(error)")
             return .unavailable
         }

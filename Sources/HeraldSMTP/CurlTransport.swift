@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import HeraldCore
+import Synchronization
 
 /// A `MailTransport` over one libcurl easy handle: one SMTP connection, reused across
 /// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
@@ -26,16 +27,31 @@ public final class CurlTransport: MailTransport {
     public enum SetupError: Error, CustomStringConvertible {
         case initFailed
         case option(String)
+        case mixedTLS(server: String, first: TLSMode, now: TLSMode)
 
         public var description: String {
             switch self {
             case .initFailed: return "libcurl could not be initialised"
             case .option(let name): return "libcurl refused the option \(name)"
+            case .mixedTLS(let server, let first, let now):
+                return "\(server) is already used with tls \"\(first.rawValue)\" in this process; refusing tls \"\(now.rawValue)\" to the same server (one TLS setting per server and process)"
             }
         }
     }
 
+    /// The TLS mode each server (scheme://host:port) was first used with in this process.
+    /// libcurl 7.88 can reuse a connection across differing TLS settings (CVE-2026-4873,
+    /// CVE-2026-8286); never mixing them per server closes that door.
+    private static let tlsModes = Mutex<[String: TLSMode]>([:])
+
     public init(endpoint: SMTPEndpoint) throws {
+        let server = SMTPURL(endpoint.url).map { "\($0.secure ? "smtps" : "smtp")://\($0.host.lowercased()):\($0.port ?? ($0.secure ? 465 : 25))" } ?? endpoint.url
+        let conflict: TLSMode? = Self.tlsModes.withLock { modes in
+            if let first = modes[server], first != endpoint.tls { return first }
+            modes[server] = endpoint.tls
+            return nil
+        }
+        if let conflict { throw SetupError.mixedTLS(server: server, first: conflict, now: endpoint.tls) }
         guard Self.globalInit, let handle = curl_easy_init() else { throw SetupError.initFailed }
         self.handle = handle
         self.endpoint = endpoint

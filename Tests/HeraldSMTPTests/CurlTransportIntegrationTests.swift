@@ -113,9 +113,20 @@ import Testing
         }
     }
 
+    @Test func oneProcessNeverMixesTLSSettingsForOneServer() throws {
+        let port = unusedLoopbackPort()
+        let url = "smtp://127.0.0.1:\(port)"
+        _ = try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .opportunistic))
+        _ = try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .opportunistic))
+        #expect(throws: CurlTransport.SetupError.self) { try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .none)) }
+        #expect(throws: CurlTransport.SetupError.self) { try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://127.0.0.1:\(port)/ehlo", tls: .required)) }
+    }
+
     @Test func requiredTLSWithoutSTARTTLSFailsIntegration() throws {
         let server = try SMTPTestServer()
-        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: server.url, tls: .required, connectTimeout: 5))
+        // "localhost", not 127.0.0.1: the other tests in this process use opportunistic TLS
+        // there, and one process keeps one TLS setting per server.
+        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://localhost:\(server.port)", tls: .required, connectTimeout: 5))
         let outcome = transport.deliver(try Self.message(to: "a@x.example"))
         guard case .tlsFailed(let error) = outcome else {
             Issue.record("expected tlsFailed, got \(outcome)")
