@@ -6,7 +6,7 @@ public struct Herald: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
-        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 75 rerun later, 77 login refused, 78 bad campaign file.",
+        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused, 78 bad campaign file.",
         subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self, ScheduleCommand.self, Daemon.self]
     )
 
