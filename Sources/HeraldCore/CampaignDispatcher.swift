@@ -99,7 +99,7 @@ public final class CampaignDispatcher {
                 let outcome = try attempt(recipient, onRecord: onRecord)
                 switch outcome {
                 case .accepted: report.sent += 1
-                case .rejected: report.failed += 1
+                case .rejected, .refused: report.failed += 1
                 case .inDoubt(_, let error):
                     report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: ledger[recipient.key]!.last.messageID, reason: error))
                 case .authenticationFailed(_, let reply):
@@ -158,6 +158,7 @@ public final class CampaignDispatcher {
         case .unavailable(let error): try record(.deferred, error: error)
         case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
         case .tlsFailed(let error): try record(.deferred, error: error)
+        case .refused(let reason): try record(.failed, error: reason)
         }
         return outcome
     }

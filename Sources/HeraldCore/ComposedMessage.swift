@@ -10,6 +10,11 @@ public struct ComposedMessage: Sendable, Equatable {
     /// The whole message, headers and body, CRLF line ends, 7-bit.
     public var data: [UInt8]
 
+    /// True when an envelope address is not ASCII: the server must offer SMTPUTF8.
+    public var requiresSMTPUTF8: Bool {
+        envelopeFrom.requiresSMTPUTF8 || envelopeRecipients.contains(where: \.requiresSMTPUTF8)
+    }
+
     public init(envelopeFrom: EmailAddress, envelopeRecipients: [EmailAddress], messageID: String, subject: String, data: [UInt8]) {
         self.envelopeFrom = envelopeFrom
         self.envelopeRecipients = envelopeRecipients

@@ -18,6 +18,9 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case authenticationFailed(code: Int?, reply: String?)
     /// TLS could not be established or verified as the campaign requires.
     case tlsFailed(error: String)
+    /// Herald itself refused to hand this message to this server (e.g. it needs SMTPUTF8,
+    /// which the server does not offer); permanent for this server.
+    case refused(reason: String)
 }
 
 /// Sends composed messages to a mail server; one instance per connection/thread.

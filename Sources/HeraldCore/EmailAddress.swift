@@ -24,7 +24,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
             switch self {
             case .empty: return "is empty"
             case .controlCharacter: return "contains a line break or control character"
-            case .nonASCII: return "has non-ASCII characters before '@', which need SMTPUTF8; Herald sends through libcurl 7.88, which cannot ask for it safely, so use an ASCII address"
+            case .nonASCII: return "has a non-ASCII character before '@' that is not a letter, mark or digit"
             case .missingAt: return "has no '@domain' part"
             case .multipleAt: return "has more than one '@'"
             case .invalidLocalPart(let detail): return "has an invalid part before '@': \(detail)"
@@ -47,7 +47,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 1 { throw .missingAt }
         if parts.count > 2 { throw .multipleAt }
         let local = parts[0]
-        if !local.unicodeScalars.allSatisfy(\.isASCII) { throw .nonASCII }
+        let localLetters = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters)
+        if local.unicodeScalars.contains(where: { !$0.isASCII && !localLetters.contains($0) }) { throw .nonASCII }
         var domain = parts[1]
         if !domain.unicodeScalars.allSatisfy(\.isASCII) {
             let allowed = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters).union(CharacterSet(charactersIn: ".-"))
@@ -63,7 +64,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") {
             throw .invalidLocalPart("dots may not start, end or repeat")
         }
-        if let bad = local.utf8.first(where: { $0 != UInt8(ascii: ".") && !Self.atext.contains($0) }) {
+        if let bad = local.utf8.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !Self.atext.contains($0) }) {
             throw .invalidLocalPart("the character '\(Character(UnicodeScalar(bad)))' is not allowed")
         }
         if domain.isEmpty { throw .invalidDomain("it is empty") }
@@ -85,6 +86,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(localPart)@\(domain)" }
+
+    /// True when the part before `@` is not ASCII: such an address may only be sent to a
+    /// server that offers SMTPUTF8 (RFC 6531), and appears as UTF-8 in the headers (RFC 6532).
+    public var requiresSMTPUTF8: Bool { !localPart.unicodeScalars.allSatisfy(\.isASCII) }
 
     /// The form used as a key in the delivery log: domains are case-insensitive, and so,
     /// in practice, are local parts; two spellings of one address are one recipient.

@@ -15,6 +15,9 @@ public final class CurlTransport: MailTransport {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// State of the verbose trace, shared with libcurl's debug callback.
     private let tracer: Tracer?
+    /// The server's capabilities from the last EHLO on this handle's connection.
+    private var capabilities: [String]?
+    private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// libcurl's process-wide initialisation, done once before the first handle.
     private static let globalInit: Bool = {
@@ -100,6 +103,12 @@ public final class CurlTransport: MailTransport {
         let transfer = Transfer(data: message.data)
         transfer.requireAuth = endpoint.username != nil
         transfer.mayStartTLS = endpoint.tls != .none
+        transfer.needsSMTPUTF8 = message.requiresSMTPUTF8
+        if message.requiresSMTPUTF8, let known = capabilities, !known.contains(where: { $0.hasPrefix("SMTPUTF8") }) {
+            // A reused connection sends no new EHLO: decide from the one already seen.
+            return .refused(reason: Self.noSMTPUTF8)
+        }
+        defer { if let seen = transfer.capabilities { capabilities = seen } }
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
         var recipients: UnsafeMutablePointer<curl_slist>?
@@ -128,6 +137,9 @@ public final class CurlTransport: MailTransport {
     /// Maps curl's result and the replies seen to an outcome. The replies, not
     /// `CURLINFO_RESPONSE_CODE` (stale after a network error), decide.
     private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
+        if transfer.smtputf8Missing {
+            return .refused(reason: Self.noSMTPUTF8)
+        }
         if transfer.authNotOffered {
             return .authenticationFailed(code: nil, reply: "the server did not offer AUTH, and credentials are configured: refusing to send unauthenticated")
         }
@@ -214,6 +226,12 @@ final class Transfer {
     var replyLines: [String] = []
     /// Set when the transfer was aborted because AUTH was not offered.
     var authNotOffered = false
+    /// The message has a non-ASCII address: the server must offer SMTPUTF8.
+    var needsSMTPUTF8 = false
+    /// Set when the transfer was aborted because SMTPUTF8 was needed and not offered.
+    var smtputf8Missing = false
+    /// The capabilities from the last EHLO response seen, uppercased.
+    var capabilities: [String]?
 
     init(data: [UInt8]) { self.data = data }
 
@@ -225,13 +243,23 @@ final class Transfer {
         defer { replyLines = [] }
         let previous = finalReplies.dropLast().last
         if final.code == 220 && previous?.code == 250 { afterStartTLS = true }
-        guard requireAuth, final.code == 250, previous?.code == 220 else { return true }
         // A 250 right after a 220 (greeting, or STARTTLS ready) is the EHLO response.
-        let capabilities = replyLines.map { $0.dropFirst(4).uppercased() }
-        if capabilities.contains(where: { $0.hasPrefix("AUTH") }) { return true }
-        if mayStartTLS && !afterStartTLS && capabilities.contains(where: { $0.hasPrefix("STARTTLS") }) { return true }
-        authNotOffered = true
-        return false
+        guard final.code == 250, previous?.code == 220 else { return true }
+        let offered = replyLines.map { String($0.dropFirst(4)).uppercased() }
+        capabilities = offered
+        if mayStartTLS && !afterStartTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {
+            return true  // the EHLO after STARTTLS decides
+        }
+        if requireAuth && !offered.contains(where: { $0.hasPrefix("AUTH") }) {
+            authNotOffered = true
+            return false
+        }
+        if needsSMTPUTF8 && !offered.contains(where: { $0.hasPrefix("SMTPUTF8") }) {
+            // libcurl 7.88 would send the UTF-8 address anyway; RFC 6531 forbids it.
+            smtputf8Missing = true
+            return false
+        }
+        return true
     }
 
     var lastFinalReply: SMTPReply? { finalReplies.last }

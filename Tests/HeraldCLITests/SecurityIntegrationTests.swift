@@ -57,6 +57,26 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
+    @Test func utf8LocalPartIsSentOnlyToAServerOfferingSMTPUTF8Integration() throws {
+        let csv = "email,name\nann@x.example,Ann\njosé@x.example,José\nbo@x.example,Bo\n"
+        let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\n\nDear {{name}}.\n"
+        let plain = try SMTPTestServer()
+        let campaign = TestCampaign(url: plain.url, template: template, csv: csv)
+        let refused = try campaign.send(nil)
+        #expect(refused.status == 1, "\(refused)")
+        #expect(plain.messages().flatMap(\.recipients).sorted() == ["ann@x.example", "bo@x.example"])
+        let failed = campaign.records().filter { $0["status"] as? String == "failed" }
+        #expect(failed.count == 1 && (failed.first?["error"] as? String)?.contains("SMTPUTF8") == true, "\(failed)")
+
+        let capable = try SMTPTestServer(faults: ["--smtputf8"])
+        let other = TestCampaign(url: capable.url, template: template, csv: csv)
+        let sent = try other.send(nil)
+        #expect(sent.status == 0, "\(sent)")
+        let jose = try #require(capable.messages().first { $0.recipients == ["josé@x.example"] })
+        #expect(String(decoding: jose.data, as: UTF8.self).contains("To: =?utf-8?q?Jos=C3=A9?= <josé@x.example>\r\n")
+                || String(decoding: jose.data, as: UTF8.self).contains("<josé@x.example>"))
+    }
+
     @Test func credentialsButNoAUTHOfferedExits77AndSendsNothingIntegration() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")

@@ -30,6 +30,6 @@ import Testing
     @Test func internationalDomainBecomesALabelsInTheAddress() throws {
         let address = try EmailAddress(parsing: "minister@auswärtiges-amt.example")
         #expect(address.description == "minister@xn--auswrtiges-amt-8hb.example")
-        #expect(throws: EmailAddress.Problem.nonASCII) { try EmailAddress(parsing: "joschka.fischer-ä@amt.example") }
+        #expect(try EmailAddress(parsing: "joschka.fischer-ä@auswärtiges-amt.example").description == "joschka.fischer-ä@xn--auswrtiges-amt-8hb.example")
     }
 }

@@ -226,7 +226,7 @@ import Testing
     }
 
     @Test func invalidEmailsAreAllReportedWithTheirLines() throws {
-        let text = "email,name\nnot-an-address,Ann\ngood@x.example,Bob\n\"a@x.example\nBcc: b@x.example\",Cy\n,Dee\nvédrine@x.example,Hubert\n"
+        let text = "email,name\nnot-an-address,Ann\ngood@x.example,Bob\n\"a@x.example\nBcc: b@x.example\",Cy\n,Dee\nvédrine★@x.example,Hubert\n"
         let problems = Self.diagnostics(text, file: "lists/eu.csv")
         #expect(problems.map(\.line) == [2, 4, 6, 7])
         #expect(problems.allSatisfy { $0.field == "email" && $0.kind == .badData })

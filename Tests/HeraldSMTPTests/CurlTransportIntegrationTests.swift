@@ -113,6 +113,34 @@ import Testing
         }
     }
 
+    @Test func utf8AddressNeedsSMTPUTF8Integration() throws {
+        let capable = try SMTPTestServer(faults: ["--smtputf8"])
+        let outcome = try Self.transport(capable).deliver(try Self.message(to: "josé@x.example"))
+        guard case .accepted = outcome else {
+            Issue.record("expected accepted, got \(outcome)")
+            return
+        }
+        #expect(capable.messages().map(\.recipients) == [["josé@x.example"]])
+        let index = (try? String(contentsOfFile: (capable.mailbox as NSString).appendingPathComponent("index.jsonl"), encoding: .utf8)) ?? ""
+        #expect(index.contains("SMTPUTF8"), "libcurl announces SMTPUTF8 on MAIL FROM: \(index)")
+
+        let plain = try SMTPTestServer()
+        let transport = try Self.transport(plain)
+        for _ in 1...2 {  // the second time on the same handle: decided from the EHLO already seen
+            let refused = transport.deliver(try Self.message(to: "josé@x.example"))
+            guard case .refused(let reason) = refused else {
+                Issue.record("expected refused, got \(refused)")
+                return
+            }
+            #expect(reason.contains("SMTPUTF8"))
+            guard case .accepted = transport.deliver(try Self.message(to: "jose@x.example")) else {
+                Issue.record("an ASCII message after the refusal was not accepted")
+                return
+            }
+        }
+        #expect(plain.messages().map(\.recipients) == [["jose@x.example"], ["jose@x.example"]], "no UTF-8 address reached a server without SMTPUTF8")
+    }
+
     @Test func oneProcessNeverMixesTLSSettingsForOneServer() throws {
         let port = unusedLoopbackPort()
         let url = "smtp://127.0.0.1:\(port)"
