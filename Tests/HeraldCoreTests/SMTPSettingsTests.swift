@@ -3,14 +3,7 @@ import Testing
 
 @Suite struct SMTPSettingsTests {
     static func parse(_ smtp: String) throws(ValidationFailure) -> Campaign {
-        try Campaign.parse("""
-        name = "c"
-        template = "t.mustache"
-        recipients = ["r.csv"]
-        log = "l.jsonl"
-        [smtp]
-        \(smtp)
-        """, file: "/srv/campaigns/c.toml")
+        try Campaign.parse(CampaignTOMLTests.withSMTP(smtp), file: "/srv/campaigns/c.toml")
     }
 
     static func problems(_ smtp: String) -> [String] {
@@ -46,6 +39,6 @@ import Testing
     @Test func replyTimeoutIsChecked() throws {
         #expect(try Self.parse("url = \"smtp://127.0.0.1\"").smtp.replyTimeout == 600)
         #expect(try Self.parse("url = \"smtp://127.0.0.1\"\nreply_timeout_seconds = 30").smtp.replyTimeout == 30)
-        #expect(Self.problems("url = \"smtp://127.0.0.1\"\nreply_timeout_seconds = 0").first?.contains("c.toml:7: smtp.reply_timeout_seconds") == true)
+        #expect(Self.problems("url = \"smtp://127.0.0.1\"\nreply_timeout_seconds = 0").first?.contains("c.toml:8: smtp.reply_timeout_seconds") == true)
     }
 }
