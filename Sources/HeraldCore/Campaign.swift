@@ -43,7 +43,22 @@ extension Campaign {
         if path.hasPrefix("/") { return path }
         let folder = (campaignFile as NSString).deletingLastPathComponent
         let joined = folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
-        return (joined as NSString).standardizingPath
+        return lexicallyNormalized(joined)
+    }
+
+    /// `Campaigns/../Templates/x` → `Templates/x`: removes `.` and `dir/..` by text alone
+    /// (Foundation's `standardizingPath` leaves relative paths untouched on Linux).
+    static func lexicallyNormalized(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if part == "..", absolute, parts.isEmpty { continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     /// True when `name` is safe as a folder name and inside a Message-ID.

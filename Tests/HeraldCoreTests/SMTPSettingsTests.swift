@@ -42,3 +42,17 @@ import Testing
         #expect(Self.problems("url = \"smtp://127.0.0.1\"\nreply_timeout_seconds = 0").first?.contains("c.toml:8: smtp.reply_timeout_seconds") == true)
     }
 }
+
+@Suite struct CampaignPathTests {
+    @Test(arguments: [
+        ("Campaigns/c.toml", "../Templates/t.mustache", "Templates/t.mustache"),
+        ("c.toml", "t.mustache", "t.mustache"),
+        ("/srv/a/c.toml", "../b/./t.mustache", "/srv/b/t.mustache"),
+        ("a/c.toml", "../../t.mustache", "../t.mustache"),
+        ("/c.toml", "../../t", "/t"),
+        ("a/c.toml", "/abs/t", "/abs/t"),
+    ])
+    func relativePathsResolveAgainstTheCampaignFolder(campaign: String, path: String, expected: String) {
+        #expect(Campaign.resolvePath(path, against: campaign) == expected)
+    }
+}
