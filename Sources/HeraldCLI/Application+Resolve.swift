@@ -10,8 +10,10 @@ extension Application {
         guard let prepared = loaded else { return loadStatus }
         let log = logPath ?? prepared.campaign.logPath
         let name = prepared.campaign.name
-        guard let (lock, journal, records) = lockAndReadLog(log, campaign: name) else { return failedStatus }
-        defer { withExtendedLifetime(lock) {} }
+        let (locked, lockStatus) = lockAndReadLog(log, campaign: name)
+        guard let locked else { return lockStatus }
+        defer { withExtendedLifetime(locked.lock) {} }
+        let journal = locked.journal, records = locked.records
         let key = address.lowercased()
         guard let entry = DeliveryLedger(records: records, campaign: name)[key] else {
             parts.errors("\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")

@@ -44,8 +44,10 @@ extension Application {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
-        guard let (lock, journal, records) = lockAndReadLog(campaign.logPath, campaign: campaign.name) else { return failedStatus }
-        defer { withExtendedLifetime(lock) {} }
+        let (locked, lockStatus) = lockAndReadLog(campaign.logPath, campaign: campaign.name)
+        guard let locked else { return lockStatus }
+        defer { withExtendedLifetime(locked.lock) {} }
+        let journal = locked.journal, records = locked.records
         let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence)
         let changes = EditCheck.changes(in: prepared, records: records, occurrence: occurrence)
         if !changes.isEmpty {

@@ -10,8 +10,6 @@ public final class Application {
     let parts: ApplicationParts
     /// Keep every row of an address listed twice (`--allow-duplicates`).
     public var allowDuplicates = false
-    /// Why the last `lockAndReadLog` returned nil.
-    var failedStatus = ExitStatus.ok
 
     init(parts: ApplicationParts) {
         self.parts = parts
@@ -44,26 +42,28 @@ public final class Application {
         }
     }
 
-    /// Takes the campaign's lock and reads its log, printing why when either fails.
-    /// The caller keeps the returned lock alive for as long as it writes to the log.
-    func lockAndReadLog(_ logPath: String, campaign name: String) -> (CampaignLock, FileJournal, [DeliveryRecord])? {
+    /// A campaign's log, locked for this process and read.
+    struct LockedLog {
+        /// Held for as long as the caller writes to the log.
+        var lock: CampaignLock
+        var journal: FileJournal
+        var records: [DeliveryRecord]
+    }
+
+    /// Takes the campaign's lock and reads its log; nil (with the status) after printing why not.
+    func lockAndReadLog(_ logPath: String, campaign name: String) -> (LockedLog?, ExitStatus) {
         let lock: CampaignLock
         do { lock = try CampaignLock(logPath: logPath, campaign: name) } catch let busy as CampaignLock.Busy {
             parts.errors("\(busy)")
-            failedStatus = .tempFail
-            return nil
+            return (nil, .tempFail)
         } catch {
             parts.errors("\(error)")
-            failedStatus = .ioError
-            return nil
+            return (nil, .ioError)
         }
         let journal = FileJournal(path: logPath)
-        let (records, logStatus) = readLog(journal)
-        guard let records else {
-            failedStatus = logStatus
-            return nil
-        }
-        return (lock, journal, records)
+        let (records, status) = readLog(journal)
+        guard let records else { return (nil, status) }
+        return (LockedLog(lock: lock, journal: journal, records: records), .ok)
     }
 
     /// `herald validate`: check everything, send nothing.
