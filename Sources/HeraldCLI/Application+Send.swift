@@ -64,15 +64,16 @@ extension Application {
             return .config
         }
         if options.verbose {
-            let errors = parts.errors
-            nonisolated(unsafe) let sink = errors
+            // The trace sink must be @Sendable; it is only called on this thread, by libcurl.
+            nonisolated(unsafe) let sink = parts.errors
             endpoint.trace = { sink("smtp: " + $0) }
         }
         let transport: MailTransport
-        do { transport = try parts.makeTransport(endpoint) } catch CurlTransport.SetupError.mixedTLS(let server, let first, let now) {
-            parts.errors("\(campaign.file): smtp.tls: \(CurlTransport.SetupError.mixedTLS(server: server, first: first, now: now))")
-            return .config
-        } catch {
+        do { transport = try parts.makeTransport(endpoint) } catch {
+            if case CurlTransport.SetupError.mixedTLS = error {
+                parts.errors("\(campaign.file): smtp.tls: \(error)")
+                return .config
+            }
             parts.errors("cannot set up the SMTP transport: \(error)")
             return .unavailable
         }
