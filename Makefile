@@ -5,7 +5,7 @@ CAMPAIGN := Campaigns/eu-china-dialogue-1999.toml
 HERALD := .build/debug/herald
 DEMO := demo
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo clean install
 
 all: build
 
@@ -50,6 +50,17 @@ demo: build
 
 clean:
 	rm -rf .build $(DEMO) preview
+
+# A release build put on the PATH (GNU conventions): `make install` puts herald in /usr/local/bin;
+# `make install PREFIX=/opt/herald`, or `DESTDIR=/tmp/stage` to stage a package. SCRATCH is
+# SwiftPM's build folder (--scratch-path). Needs libcurl's and OpenSSL's headers only (`make deps`
+# also installs the Python test tools, so it is not run here).
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+SCRATCH ?= .build
+install:
+	$(SWIFT) build -c release --scratch-path $(SCRATCH)
+	install -D -m 0755 $(SCRATCH)/release/herald $(DESTDIR)$(BINDIR)/herald
 
 # libFuzzer harnesses (Fuzz/README.md); not part of CI. Builds the Fuzz package with ASan and
 # libFuzzer, then runs each target for FUZZ_SECONDS on a scratch copy of its seed corpus (plus the

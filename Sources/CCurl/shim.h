@@ -45,4 +45,7 @@ static inline CURLcode herald_curl_getinfo_long(CURL *handle, CURLINFO info, lon
 /* libcurl 7.88 spells this option CURLOPT_MAIL_RCPT_ALLLOWFAILS; name it once here. */
 static const CURLoption HERALD_CURLOPT_MAIL_RCPT_ALLOWFAILS = (CURLoption)290;
 
+/* CURL_READFUNC_ABORT is a macro Swift does not import. */
+static const size_t herald_curl_readfunc_abort = CURL_READFUNC_ABORT;
+
 #endif

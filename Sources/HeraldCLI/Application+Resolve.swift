@@ -10,7 +10,7 @@ extension Application {
         guard let prepared = loaded else { return loadStatus }
         let log = logPath ?? prepared.campaign.logPath
         let name = prepared.campaign.name
-        let (locked, lockStatus) = lockAndReadLog(log, campaign: name)
+        let (locked, lockStatus) = lockAndReadLog(log, campaign: prepared.campaign)
         guard let locked else { return lockStatus }
         defer { withExtendedLifetime(locked.lock) {} }
         let journal = locked.journal, records = locked.records

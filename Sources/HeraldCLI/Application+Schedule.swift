@@ -23,12 +23,10 @@ extension Application {
         }
         let schedule: Schedule
         if let path {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                parts.errors("\(path): campaign file not found")
-                return .noInput
-            }
             do {
-                let campaign = try Campaign.parse(String(decoding: data, as: UTF8.self), file: path)
+                let text = try PreparedCampaign.readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"),
+                                                         kind: .badConfig)
+                let campaign = try Campaign.parse(text, file: path)
                 guard let parsed = campaign.parsedSchedule else {
                     parts.errors("\(path): schedule: the campaign has no schedule; add schedule = \"0 9 * * 1-5\" or an RFC 3339 time")
                     return .config

@@ -44,7 +44,7 @@ extension Application {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
-        let (locked, lockStatus) = lockAndReadLog(campaign.logPath, campaign: campaign.name)
+        let (locked, lockStatus) = lockAndReadLog(campaign.logPath, campaign: campaign)
         guard let locked else { return lockStatus }
         defer { withExtendedLifetime(locked.lock) {} }
         let journal = locked.journal, records = locked.records
@@ -83,7 +83,8 @@ extension Application {
         do {
             report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { record in
                 guard record.status != .sending else { return }
-                let detail = record.smtpReply ?? record.error ?? ""
+                var detail = record.smtpReply ?? record.error ?? ""
+                for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
                 self.parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
             }
         } catch {
@@ -109,6 +110,9 @@ extension Application {
         case .tlsFailed(let error)?:
             parts.errors("\(SMTPURL(campaign.smtp.url)?.host ?? campaign.smtp.url): TLS failed: \(error); nothing was sent")
             return .unavailable
+        case .senderRefused(let reply)?:
+            parts.errors("\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check the From address (and what the server allows it), then rerun")
+            return .unavailable
         case .authenticationFailed(let reply)?:
             parts.errors("\(campaign.smtp.url): the server refused the login: \(reply)")
             return .noPermission
@@ -118,8 +122,13 @@ extension Application {
         case nil:
             break
         }
+        for partial in report.partlyRefused {
+            for refusal in partial.refused {
+                parts.errors("refused: \(refusal.recipient) (on the letter to \(partial.recipient)): \(refusal.reply); the letter went to the others")
+            }
+        }
         if !report.inDoubt.isEmpty || report.deferred > 0 { return .tempFail }
-        if report.failed > 0 { return .someFailed }
+        if report.failed > 0 || !report.partlyRefused.isEmpty { return .someFailed }
         return .ok
     }
 }

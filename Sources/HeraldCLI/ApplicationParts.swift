@@ -30,11 +30,12 @@ public struct ApplicationParts {
         self.pause = pause
     }
 
-    /// stdout, stderr, the system clock, the real environment and libcurl.
+    /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and libcurl.
     public static var live: ApplicationParts {
         ApplicationParts(
-            output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            // A line that cannot be written (closed pipe, closed descriptor) is dropped: never a crash mid-send.
+            output: { StandardStreams.output($0) },
+            errors: { StandardStreams.error($0) },
             clock: { Date() },
             environment: ProcessInfo.processInfo.environment,
             makeTransport: { try CurlTransport(endpoint: $0) },

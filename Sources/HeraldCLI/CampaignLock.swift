@@ -3,11 +3,20 @@ import Foundation
 import Glibc
 #endif
 
-/// An exclusive lock on a campaign's delivery log (flock on `LOG.lock`), held for the whole
-/// send, so that cron starting a second copy can never send a letter twice.
+/// An exclusive lock on a campaign's delivery log, held for the whole send, so that cron
+/// starting a second copy can never send a letter twice.
 ///
-/// The kernel drops the lock when the process dies, kill -9 included, so a crash never
-/// leaves a campaign locked.
+/// The lock is an `flock` on the log file itself (opened, and created 0600 when missing):
+/// it belongs to the file, not to the path, so every way of reaching one log (a symlink to
+/// it or to its folder, a hard link, `./` or `..` in the path) meets the same lock. Beside
+/// the log's resolved path (symlinks followed), `LOG.lock` holds the holder's pid for the
+/// "being sent by pid N" message; it is locked too, so a sender that still writes to a
+/// log that was moved away and replaced keeps the new file at that path locked as well.
+///
+/// The kernel drops the locks when the process dies, kill -9 included, so a crash never
+/// leaves a campaign locked. An flock belongs to the open file description, so other
+/// descriptors of the log (`FileJournal` appends through its own) opening and closing
+/// never release it; only this object's end does.
 public final class CampaignLock {
     /// Another process holds the campaign.
     public struct Busy: Error, CustomStringConvertible {
@@ -16,34 +25,111 @@ public final class CampaignLock {
         public var description: String { "campaign \(campaign) is being sent by pid \(pid)" }
     }
 
-    private let descriptor: Int32
+    /// The log itself, flocked.
+    private let logDescriptor: Int32
+    /// `LOG.lock` beside the resolved log path, flocked, holding this process's pid.
+    private let pidDescriptor: Int32
 
     /// Takes the lock without waiting.
-    /// - Throws: `Busy` when another process holds it; `FileJournal.Failure` when the lock file cannot be made.
+    /// - Throws: `Busy` when another process holds it; `FileJournal.Failure` when the log or
+    ///   the lock file cannot be opened.
     public init(logPath: String, campaign: String) throws {
-        let path = logPath + ".lock"
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = (logPath as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd < 0 { throw FileJournal.Failure.io(file: path, reason: "cannot open lock file: \(String(cString: strerror(errno)))") }
+        var fd = open(logPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // A log the user may read but not write (an archived campaign) can still be locked and read.
+        if fd < 0 && errno == EACCES { fd = open(logPath, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { throw FileJournal.Failure.io(file: logPath, reason: "cannot open to lock it: \(Self.lastError())") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let count = pread(fd, &buffer, buffer.count, 0)
+            let busy = Busy(campaign: campaign, pid: Self.holder(of: fd, pidFile: Self.pidFilePath(logPath)))
             close(fd)
-            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Busy(campaign: campaign, pid: pid.isEmpty ? "?" : pid)
+            throw busy
+        }
+
+        let pidPath = Self.pidFilePath(logPath)
+        let pidFD = open(pidPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if pidFD < 0 {
+            close(fd)
+            throw FileJournal.Failure.io(file: pidPath, reason: "cannot open lock file: \(Self.lastError())")
+        }
+        if flock(pidFD, LOCK_EX | LOCK_NB) != 0 {
+            // Held by a process whose log was moved away from this path (or by an older
+            // Herald that locked only the lock file): the pid in it is that process's.
+            let busy = Busy(campaign: campaign, pid: Self.readPid(pidFD))
+            close(pidFD)
+            close(fd)
+            throw busy
         }
         let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pwrite(fd, pid, pid.count, 0)
-        descriptor = fd
+        _ = ftruncate(pidFD, 0)
+        _ = pwrite(pidFD, pid, pid.count, 0)
+        logDescriptor = fd
+        pidDescriptor = pidFD
     }
 
     deinit {
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
+        _ = ftruncate(pidDescriptor, 0)
+        close(pidDescriptor)
+        close(logDescriptor)
     }
+
+    /// `LOG.lock` beside the log's resolved path, so every path to one log names one pid file.
+    static func pidFilePath(_ logPath: String) -> String {
+        guard let resolved = realpath(logPath, nil) else { return logPath + ".lock" }
+        defer { free(resolved) }
+        return String(cString: resolved) + ".lock"
+    }
+
+    /// The pid of the process holding the flock on the open file `fd`: from the kernel's
+    /// lock table where there is one (it knows the holder even when the log was reached by
+    /// a hard link, whose pid file is elsewhere), else from the pid file.
+    private static func holder(of fd: Int32, pidFile: String) -> String {
+        if let pid = kernelFlockHolder(of: fd) { return pid }
+        let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
+        guard pidFD >= 0 else { return "?" }
+        defer { close(pidFD) }
+        return readPid(pidFD)
+    }
+
+    /// Reads the pid a lock holder wrote; the holder writes it just after taking the lock,
+    /// so an empty file is given a moment before "?" is answered.
+    private static func readPid(_ fd: Int32) -> String {
+        for _ in 0..<50 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !pid.isEmpty { return pid }
+            usleep(10_000)
+        }
+        return "?"
+    }
+
+    /// Linux's `/proc/locks`: `1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF`, the device as
+    /// hexadecimal major:minor and the inode in decimal. Nil where there is no such table.
+    private static func kernelFlockHolder(of fd: Int32) -> String? {
+        var info = stat()
+        guard fstat(fd, &info) == 0,
+              let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        // glibc's encoding of dev_t (gnu_dev_major, gnu_dev_minor).
+        let device = UInt64(truncatingIfNeeded: info.st_dev)
+        let major = (device >> 8) & 0xfff | (device >> 32) & 0xffff_f000
+        let minor = device & 0xff | (device >> 12) & 0xffff_ff00
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return digits.count < 2 ? "0" + digits : digits
+        }
+        let file = "\(hex(major)):\(hex(minor)):\(UInt64(truncatingIfNeeded: info.st_ino))"
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            // A blocked waiter is listed as `1: -> FLOCK …`; only the holder counts.
+            guard fields.count >= 6, fields[1] == "FLOCK", fields[5] == file, let pid = Int(fields[4]), pid > 0 else { continue }
+            return String(pid)
+        }
+        return nil
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
 }

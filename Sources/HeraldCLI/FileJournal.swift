@@ -36,6 +36,19 @@ public final class FileJournal: DeliveryJournal {
         case torn(validLength: Int)
     }
     private var tail = Tail.clean
+    /// The file `load` read (device and inode), nil when there was none.
+    private var loadedFile: FileID?
+
+    /// A file's identity, whatever path reaches it.
+    private struct FileID: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ info: stat) {
+            device = UInt64(truncatingIfNeeded: info.st_dev)
+            inode = UInt64(truncatingIfNeeded: info.st_ino)
+        }
+    }
 
     public init(path: String) {
         self.path = path
@@ -47,11 +60,19 @@ public final class FileJournal: DeliveryJournal {
 
     /// Reads every complete record. Returns the records and a warning for a torn last line.
     public func load() throws(Failure) -> (records: [DeliveryRecord], warning: String?) {
+        let (numbered, warning) = try loadNumbered()
+        return (numbered.map(\.record), warning)
+    }
+
+    /// Reads every complete record with its 1-based line number, for messages that name a line.
+    public func loadNumbered() throws(Failure) -> (records: [(line: Int, record: DeliveryRecord)], warning: String?) {
+        var info = stat()
+        loadedFile = stat(path, &info) == 0 ? FileID(info) : nil
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) { throw .io(file: path, reason: "cannot be read") }
             return ([], nil)
         }
-        var records: [DeliveryRecord] = []
+        var records: [(line: Int, record: DeliveryRecord)] = []
         var warning: String?
         let bytes = [UInt8](data)
         var start = 0
@@ -64,7 +85,7 @@ public final class FileJournal: DeliveryJournal {
             if end == nil {
                 // No newline: the write of this line never finished.
                 if let record = DeliveryRecord.parse(line: text) {
-                    records.append(record)
+                    records.append((lineNumber, record))
                     tail = .missingNewline
                 } else {
                     warning = "\(path):\(lineNumber): ignoring an incomplete last line (a crash while writing?); it will be cut off on the next write"
@@ -76,15 +97,22 @@ public final class FileJournal: DeliveryJournal {
                 guard let record = DeliveryRecord.parse(line: text) else {
                     throw .malformed(file: path, line: lineNumber, reason: "not a delivery record")
                 }
-                records.append(record)
+                records.append((lineNumber, record))
             }
             start = end! + 1
         }
         return (records, warning)
     }
 
+    /// Appends one record.
+    ///
+    /// Each record goes to the file the log's path names: a log moved away or replaced (an
+    /// editor, `sed -i`, log rotation) while a send runs is refused before anything is
+    /// written, rather than written where the next run would not read it. The sender then
+    /// stops (exit 74) before the next letter, leaving at most the letter in flight in doubt.
     public func append(_ record: DeliveryRecord, durable: Bool) throws {
         try openIfNeeded()
+        try checkStillAtPath()
         var line = record.jsonLine() + "\n"
         if case .missingNewline = tail { line = "\n" + line }
         tail = .clean
@@ -114,6 +142,11 @@ public final class FileJournal: DeliveryJournal {
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         if fd < 0 { throw .io(file: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        if let loadedFile, fstat(fd, &info) == 0, FileID(info) != loadedFile {
+            close(fd)
+            throw .io(file: path, reason: Self.replaced)
+        }
         if case .torn(let length) = tail {
             if ftruncate(fd, off_t(length)) != 0 {
                 close(fd)
@@ -122,5 +155,17 @@ public final class FileJournal: DeliveryJournal {
             tail = .clean
         }
         descriptor = fd
+    }
+
+    private static let replaced = "was moved or replaced while this run was using it; stopped so that no letter goes out unrecorded. "
+        + "The records so far went to the file that was there: if it was moved, move it back; if it was replaced, "
+        + "check that the new file holds all of them before sending again"
+
+    /// Throws when the log's path no longer names the file this journal writes to.
+    private func checkStillAtPath() throws(Failure) {
+        var writing = stat(), named = stat()
+        guard fstat(descriptor, &writing) == 0 else { return }
+        if stat(path, &named) == 0 && FileID(named) == FileID(writing) { return }
+        throw .io(file: path, reason: Self.replaced)
     }
 }

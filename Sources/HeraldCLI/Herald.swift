@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldSMTP
 
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
 public struct Herald: ParsableCommand {
@@ -7,10 +8,20 @@ public struct Herald: ParsableCommand {
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused, 78 bad campaign file.",
+        version: "herald \(Herald.version)\n\(CurlVersion.description)",
         subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self, ScheduleCommand.self, Daemon.self]
     )
 
+    /// Herald's release; `herald --version` prints it with libcurl's version line.
+    public static let version = "0.4.0"
+
     public init() {}
+
+    /// `herald` with no command: a usage error like any other, so the help goes to stderr with exit 64.
+    public func run() throws {
+        StandardStreams.error(Herald.helpMessage())
+        throw ExitCode(ExitStatus.usage.rawValue)
+    }
 }
 
 extension ExitStatus {
@@ -160,7 +171,7 @@ extension Herald {
         func run() throws {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: campaigns, isDirectory: &isDirectory), isDirectory.boolValue else {
-                FileHandle.standardError.write(Data("\(campaigns): campaign folder not found\n".utf8))
+                StandardStreams.error("\(campaigns): campaign folder not found")
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
             guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }

@@ -17,7 +17,7 @@ public struct HeraldLogHandler: LogHandler {
     let write: @Sendable (String) -> Void
 
     public init(format: Format, write: @escaping @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStreams.error(line)
     }) {
         self.format = format
         self.write = write

@@ -1,20 +1,151 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes preview files: private (0700 folder, 0600 files), since letters hold personal data.
+///
+/// A preview folder is Herald's only while it holds nothing else: a record of what a preview
+/// wrote (`.herald-preview.json`: the campaign's name and the file names) lets the next preview
+/// of the same campaign remove exactly those files. A folder holding anything else, or another
+/// campaign's preview, is refused before a file is written or deleted.
 enum PreviewWriter {
-    /// Creates the folder, or empties it of earlier `.eml` previews so no stale letter is reviewed.
-    static func prepareFolder(_ folder: String) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        for name in try manager.contentsOfDirectory(atPath: folder) where name.hasSuffix(".eml") {
-            try manager.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+    /// The record of a preview, kept in its folder.
+    static let markerName = ".herald-preview.json"
+
+    struct Marker: Codable, Equatable {
+        var campaign: String
+        var files: [String]
+    }
+
+    /// One letter to write: its file name in the folder and its bytes.
+    struct Letter {
+        var name: String
+        var bytes: [UInt8]
+    }
+
+    /// Why a folder cannot take this preview: a usage error (64); nothing was written or deleted.
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A file-system call that failed, in words.
+    struct IOFailure: Error, CustomStringConvertible {
+        var description: String
+
+        init(_ path: String, _ what: String, errno number: Int32) {
+            description = "\(path): \(what): \(String(cString: strerror(number)))"
         }
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    /// A folder checked for a preview of `campaign`.
+    struct Folder {
+        var path: String
+        /// False when Herald has to create it.
+        var exists: Bool
+        /// Files an earlier preview of this campaign wrote and that are still there.
+        var earlier: [String]
+    }
+
+    /// Checks that `path` can take a preview of `campaign`, reading only.
+    ///
+    /// - Throws: `Refusal` for a regular file, another campaign's preview, a folder holding
+    ///   files Herald did not write or an unreadable record; `IOFailure` when it cannot be read.
+    static func inspect(_ path: String, campaign: String) throws -> Folder {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOTDIR {
+                throw Refusal(description: "\(path): part of this path is a file, not a folder; give --out a folder (Herald creates it when missing)")
+            }
+            guard errno == ENOENT else { throw IOFailure(path, "cannot look at the preview folder", errno: errno) }
+            return Folder(path: path, exists: false, earlier: [])
         }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw Refusal(description: "\(path) is a file, not a folder; give --out a folder (Herald creates it when missing)")
+        }
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw IOFailure(path, "cannot list the preview folder", errno: EACCES)
+        }
+        var marker = Marker(campaign: campaign, files: [])
+        if entries.contains(markerName) {
+            let markerPath = (path as NSString).appendingPathComponent(markerName)
+            guard let data = FileManager.default.contents(atPath: markerPath),
+                  let decoded = try? JSONDecoder().decode(Marker.self, from: data) else {
+                throw Refusal(description: "\(markerPath) is not a preview record Herald can read; nothing was written or deleted. Empty the folder, or choose another --out")
+            }
+            guard decoded.campaign == campaign else {
+                throw Refusal(description: "\(path) holds the preview of campaign \"\(decoded.campaign)\", not of \"\(campaign)\"; nothing was written or deleted. Choose another --out, or remove that preview first")
+            }
+            marker = decoded
+        }
+        let listed = Set(marker.files)
+        var earlier: [String] = []
+        var foreign: [String] = []
+        for name in entries.sorted() where name != markerName {
+            if listed.contains(name) && isRegularFile((path as NSString).appendingPathComponent(name)) {
+                earlier.append(name)
+            } else {
+                foreign.append(name)
+            }
+        }
+        if !foreign.isEmpty {
+            let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? " and \(foreign.count - 3) more" : "")
+            throw Refusal(description: "\(path) holds files Herald did not write (\(shown)); nothing was written or deleted. Empty the folder, or choose another --out")
+        }
+        return Folder(path: path, exists: true, earlier: earlier)
+    }
+
+    /// Creates the folder (0700) or removes the earlier preview's files from it, then writes
+    /// the record and the letters (0600).
+    ///
+    /// The record is written before the letters, so a preview cut short leaves a folder the
+    /// next preview still recognises as its own.
+    static func replace(_ folder: Folder, campaign: String, with letters: [Letter]) throws {
+        if !folder.exists { try createFolder(folder.path) }
+        for name in folder.earlier {
+            let file = (folder.path as NSString).appendingPathComponent(name)
+            if unlink(file) != 0 && errno != ENOENT { throw IOFailure(file, "cannot remove the earlier preview", errno: errno) }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let record = try encoder.encode(Marker(campaign: campaign, files: letters.map(\.name)))
+        try write([UInt8](record) + [0x0A], to: (folder.path as NSString).appendingPathComponent(markerName))
+        for letter in letters {
+            try write(letter.bytes, to: (folder.path as NSString).appendingPathComponent(letter.name))
+        }
+    }
+
+    /// Creates `path` and any missing parents, each 0700.
+    static func createFolder(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw IOFailure(prefix, "cannot create the preview folder", errno: errno)
+            }
+        }
+    }
+
+    /// Writes a private (0600) file, replacing one of the same name.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw IOFailure(path, "cannot write", errno: errno) }
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw IOFailure(path, "cannot write", errno: written == 0 ? EIO : errno) }
+                offset += written
+            }
+        }
+    }
+
+    private static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
     /// A file-name-safe form of an address.

@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 extension Campaign {
-    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "timezone", "catch_up_seconds", "smtp", "retry"]
+    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "timezone", "catch_up_seconds", "address_columns", "smtp", "retry"]
     static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
     static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds", "ca_file", "allow_plaintext"]
 
@@ -111,6 +111,15 @@ extension Campaign {
             }
         }
 
+        var addressColumns: [String] = []
+        if let value = table["address_columns"] {
+            if let array = value.array, array.allSatisfy({ $0.string?.isEmpty == false }) {
+                addressColumns = array.compactMap(\.string)
+            } else {
+                problem("address_columns", "must be a list of column names, e.g. address_columns = [\"attache_email\"]")
+            }
+        }
+
         guard problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(problems)
         }
@@ -122,6 +131,7 @@ extension Campaign {
         campaign.parsedSchedule = parsedSchedule
         campaign.timezone = timezone
         campaign.catchUpSeconds = catchUp
+        campaign.addressColumns = addressColumns
         return campaign
     }
 

@@ -23,6 +23,9 @@ public struct Campaign: Sendable, Equatable {
     public var smtp: SMTPSettings
     /// Retries of transient failures within one run (`[retry]`).
     public var retry: RetryPolicy
+    /// Recipient-list columns that may supply an address in `To`, `Cc`, `Bcc`, `Reply-To`
+    /// (`address_columns`); each value is checked as an address. `email` always may.
+    public var addressColumns: [String] = []
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

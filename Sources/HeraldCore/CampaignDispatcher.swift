@@ -14,6 +14,8 @@ public final class CampaignDispatcher {
         case authenticationFailed(String)
         /// TLS could not be set up as required (exit 69).
         case tlsFailed(String)
+        /// The server refused the sender (`MAIL FROM`), so no letter can go (exit 69).
+        case senderRefused(String)
         /// A stop was requested (signal); nothing is left in flight (exit 75).
         case interrupted
     }
@@ -37,6 +39,8 @@ public final class CampaignDispatcher {
         public var sent = 0
         public var failed = 0
         public var deferred = 0
+        /// Letters sent to the row's address while a `Cc` or `Bcc` was refused: (row key, refusals).
+        public var partlyRefused: [(recipient: String, refused: [DeliveryOutcome.Refusal])] = []
         /// Recipients the log already recorded as sent or failed, skipped this run.
         public var alreadyDone = 0
         /// Recipients in doubt, not sent this run (or left in doubt by this run).
@@ -44,6 +48,13 @@ public final class CampaignDispatcher {
         public var stop: Stop?
 
         public init() {}
+
+        public static func == (lhs: Report, rhs: Report) -> Bool {
+            lhs.sent == rhs.sent && lhs.failed == rhs.failed && lhs.deferred == rhs.deferred
+                && lhs.alreadyDone == rhs.alreadyDone && lhs.inDoubt == rhs.inDoubt && lhs.stop == rhs.stop
+                && lhs.partlyRefused.map(\.recipient) == rhs.partlyRefused.map(\.recipient)
+                && lhs.partlyRefused.map(\.refused) == rhs.partlyRefused.map(\.refused)
+        }
     }
 
     private let prepared: PreparedCampaign
@@ -98,7 +109,9 @@ public final class CampaignDispatcher {
                 tries += 1
                 let outcome = try attempt(recipient, onRecord: onRecord)
                 switch outcome {
-                case .accepted: report.sent += 1
+                case .accepted(_, _, let refused):
+                    report.sent += 1
+                    if !refused.isEmpty { report.partlyRefused.append((recipient.key, refused)) }
                 case .rejected, .refused: report.failed += 1
                 case .inDoubt(_, let error):
                     report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: ledger[recipient.key]!.last.messageID, reason: error))
@@ -109,6 +122,10 @@ public final class CampaignDispatcher {
                 case .tlsFailed(let error):
                     report.deferred += 1
                     report.stop = .tlsFailed(error)
+                    break recipients
+                case .senderRefused(_, let reply):
+                    report.deferred += 1
+                    report.stop = .senderRefused(reply)
                     break recipients
                 case .deferred, .unavailable:
                     if tries < prepared.campaign.retry.maxAttempts {
@@ -137,13 +154,17 @@ public final class CampaignDispatcher {
         // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
         let message = try prepared.compose(recipient, date: clock(), occurrence: occurrence)
         let attempt = (ledger[recipient.key]?.attempts ?? 0) + 1
-        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil) throws {
+        let envelope = message.envelopeRecipients.map(\.description)
+        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil,
+                    refused: [DeliveryOutcome.Refusal] = []) throws {
             let intent = status == .sending
             let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: prepared.campaign.name,
                                         recipient: recipient.key, messageID: message.messageID, status: status,
                                         attempt: attempt, smtpCode: code, smtpReply: reply, error: error,
                                         templateSHA256: intent ? prepared.template.fingerprint : nil,
-                                        rowSHA256: intent ? recipient.fingerprint : nil, occurrence: occurrence)
+                                        rowSHA256: intent ? recipient.fingerprint : nil, occurrence: occurrence,
+                                        envelope: intent || status == .sent ? envelope : nil,
+                                        refused: refused.isEmpty ? nil : refused)
             try journal.append(record, durable: true)
             ledger.apply(record)
             onRecord(record)
@@ -151,13 +172,14 @@ public final class CampaignDispatcher {
         try record(.sending)
         let outcome = transport.deliver(message)
         switch outcome {
-        case .accepted(let code, let reply): try record(.sent, code: code, reply: reply)
+        case .accepted(let code, let reply, let refused): try record(.sent, code: code, reply: reply, refused: refused)
         case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
         case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
         case .inDoubt: break
         case .unavailable(let error): try record(.deferred, error: error)
         case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
         case .tlsFailed(let error): try record(.deferred, error: error)
+        case .senderRefused(let code, let reply): try record(.deferred, code: code, reply: reply, error: "the server refused the sender")
         case .refused(let reason): try record(.failed, error: reason)
         }
         return outcome

@@ -119,6 +119,35 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         self.months = month.bits
     }
 
+    /// Why the expression can never fire, such as `February has no 30th` for `0 0 30 2 *`;
+    /// nil when it fires at least once every few years.
+    ///
+    /// That happens only when the day of month is restricted, the day of week is not (when
+    /// both are, a day matching either fires), and no selected month has any selected day.
+    /// February counts 29 days, so `0 0 29 2 *` fires, in leap years. ``Schedule`` refuses
+    /// such an expression; the type itself accepts it, and ``next(after:in:)`` gives nil.
+    public var neverFiresReason: String? {
+        guard daySelectors.count == 1, let days = daySelectors[0].daysOfMonth, daySelectors[0].daysOfWeek == nil else {
+            return nil
+        }
+        let selectedMonths = (1...12).filter { months & (1 << UInt64($0)) != 0 }
+        let selectedDays = (1...31).filter { days & (1 << UInt64($0)) != 0 }
+        guard let firstDay = selectedDays.first else { return nil }
+        let longest = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        if selectedMonths.contains(where: { firstDay <= longest[$0] }) { return nil }
+        let monthNames = ["", "January", "February", "March", "April", "May", "June", "July", "August",
+                          "September", "October", "November", "December"]
+        func ordinal(_ day: Int) -> String {
+            let suffix = (11...13).contains(day % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][day % 10] ?? "th"
+            return "\(day)\(suffix)"
+        }
+        func list(_ items: [String], _ conjunction: String) -> String {
+            items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " \(conjunction) " + items.last!
+        }
+        let names = list(selectedMonths.map { monthNames[$0] }, "and")
+        return "\(names) \(selectedMonths.count == 1 ? "has" : "have") no \(list(selectedDays.map(ordinal), "or"))"
+    }
+
     /// The first firing time strictly after `date`, evaluated in `timeZone`; nil if none within a bounded search (e.g. "0 0 30 2 *").
     ///
     /// The expression is matched against wall-clock time in `timeZone`, at whole minutes,

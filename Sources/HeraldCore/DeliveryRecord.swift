@@ -39,9 +39,15 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     /// For a recurring campaign sent by the daemon: the scheduled firing (RFC 3339 UTC) this
     /// letter belongs to. Part of the log's key, so each occurrence is sent once.
     public var occurrence: String?
+    /// On `sending` and `sent` records: every `RCPT TO` address of the letter, the row's own first
+    /// (with `Cc`/`Bcc` from the template or an address column). The letter reached all of them
+    /// but those listed in `refused`.
+    public var envelope: [String]?
+    /// On `sent` records: envelope recipients other than the row's own that the server refused.
+    public var refused: [DeliveryOutcome.Refusal]?
 
     enum CodingKeys: String, CodingKey {
-        case time, campaign, recipient, status, attempt, error, note, occurrence
+        case time, campaign, recipient, status, attempt, error, note, occurrence, envelope, refused
         case templateSHA256 = "template_sha256"
         case rowSHA256 = "row_sha256"
         case messageID = "message_id"
@@ -51,7 +57,10 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
 
     public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
                 attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
-                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil) {
+                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil,
+                envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil) {
+        self.envelope = envelope
+        self.refused = refused
         self.time = time
         self.campaign = campaign
         self.recipient = recipient

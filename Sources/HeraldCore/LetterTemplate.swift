@@ -58,6 +58,14 @@ public struct LetterTemplate: Sendable {
         let bodyText = lines[(blank + 1)...].joined(separator: "\n")
         let bodyFirstLine = firstLine + blank + 1
         self.headerFirstLine = firstLine
+        var problems = Self.unsupportedTags(headerText, file: file, firstLine: firstLine)
+            + Self.unsupportedTags(bodyText, file: file, firstLine: bodyFirstLine)
+        for (offset, line) in lines[..<blank].enumerated()
+        where line.unicodeScalars.contains(where: { $0 == Self.placeholderOpen || $0 == Self.placeholderClose }) {
+            problems.append(Diagnostic(.badData, file: file, line: firstLine + offset,
+                                       "holds the private-use character U+E000 or U+E001, which Herald reserves in header lines; remove it"))
+        }
+        if !problems.isEmpty { throw ValidationFailure(problems) }
         self.header = try Self.parse(headerText, file: file, firstLine: firstLine)
         self.body = try Self.parse(bodyText, file: file, firstLine: bodyFirstLine)
         self.fieldUses = Self.scan(headerText, firstLine: firstLine, inHeader: true)
@@ -73,6 +81,40 @@ public struct LetterTemplate: Sendable {
         } catch {
             throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine, "template syntax error: \(error)")])
         }
+    }
+
+    /// Tags Herald does not support, each reported on its line: partials (`{{>name}}`) and
+    /// parents (`{{<name}}`) would read other files, and would otherwise render as nothing
+    /// (an empty letter that passes validation); blocks (`{{$name}}`) only make sense with
+    /// parents; a delimiter change (`{{=<% %>=}}`) would hide fields from validation.
+    static func unsupportedTags(_ text: String, file: String, firstLine: Int) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        var line = firstLine
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            line += rest[..<open.lowerBound].filter { $0 == "\n" }.count
+            let afterOpen = rest[open.upperBound...]
+            let content = afterOpen.drop { $0 == " " || $0 == "\t" || $0 == "{" }
+            let tag = String(afterOpen.prefix { $0 != "}" && $0 != "\n" }).trimmingSpaces
+            switch content.first {
+            case ">":
+                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
+                                           "partials are not supported: a campaign's letter is one self-contained template; paste the partial's text here"))
+            case "<":
+                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
+                                           "template inheritance is not supported: a campaign's letter is one self-contained template"))
+            case "$":
+                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
+                                           "blocks are not supported (they belong to template inheritance); write the text itself"))
+            case "=":
+                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
+                                           "changing the delimiters is not supported: Herald checks every {{field}} before sending"))
+            default:
+                break
+            }
+            rest = afterOpen
+        }
+        return problems
     }
 
     /// Finds `{{name}}`, `{{{name}}}`, `{{&name}}`, `{{#name}}` and `{{^name}}` tags, tracking section nesting.

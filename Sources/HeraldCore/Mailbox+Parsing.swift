@@ -19,6 +19,27 @@ extension Mailbox {
     /// Display names may be bare or quoted; non-ASCII names are allowed (they are
     /// encoded when composed). Comments and groups are not supported.
     public static func parseList(_ text: String) throws(ListProblem) -> [Mailbox] {
+        var result: [Mailbox] = []
+        for item in try splitList(text) {
+            let address: EmailAddress
+            do { address = try EmailAddress(parsing: item.address) } catch { throw .badAddress(item.address, error) }
+            result.append(Mailbox(displayName: item.displayName, address: address))
+        }
+        return result
+    }
+
+    /// One mailbox of a list, read but not yet checked: the display name unquoted, the
+    /// address as written (between the angle brackets, or the whole item).
+    public struct Parts: Sendable, Equatable {
+        public var displayName: String?
+        public var address: String
+    }
+
+    /// Splits an address list into display names and addresses without checking the
+    /// addresses. The template renderer reads the list's *structure* this way from a
+    /// skeleton in which every field value is a placeholder, so that no value can add,
+    /// remove or change a mailbox.
+    public static func splitList(_ text: String) throws(ListProblem) -> [Parts] {
         var items: [String] = []
         var current = ""
         var inQuotes = false, inAngle = false, escaped = false
@@ -42,18 +63,15 @@ extension Mailbox {
         items.append(current)
         let trimmed = items.map { $0.trimmingSpaces }.filter { !$0.isEmpty }
         if trimmed.isEmpty { throw .empty }
-        var result: [Mailbox] = []
-        for item in trimmed { result.append(try parseOne(item)) }
+        var result: [Parts] = []
+        for item in trimmed { result.append(try splitOne(item)) }
         return result
     }
 
-    private static func parseOne(_ item: String) throws(ListProblem) -> Mailbox {
-        guard let open = item.lastIndex(of: "<") else {
-            do { return Mailbox(displayName: nil, address: try EmailAddress(parsing: item)) }
-            catch { throw .badAddress(item, error) }
-        }
+    private static func splitOne(_ item: String) throws(ListProblem) -> Parts {
+        guard let open = item.lastIndex(of: "<") else { return Parts(displayName: nil, address: item) }
         guard item.hasSuffix(">") else { throw .unbalanced(item) }
-        let addressText = String(item[item.index(after: open)..<item.index(before: item.endIndex)])
+        let addressText = String(item[item.index(after: open)..<item.index(before: item.endIndex)]).trimmingSpaces
         var name = String(item[..<open]).trimmingSpaces
         if name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 {
             var unescaped = ""
@@ -67,9 +85,7 @@ extension Mailbox {
         } else if name.contains("\"") {
             throw .unbalanced(item)
         }
-        let address: EmailAddress
-        do { address = try EmailAddress(parsing: addressText) } catch { throw .badAddress(addressText, error) }
-        return Mailbox(displayName: name.isEmpty ? nil : name, address: address)
+        return Parts(displayName: name.isEmpty ? nil : name, address: addressText)
     }
 }
 

@@ -12,7 +12,16 @@ public enum MessageComposer {
     public struct Problem: Error, Sendable, Equatable {
         public var templateLine: Int
         public var field: String
+        /// True when the template itself is wrong, whatever the row: reported once, on the template's line.
+        public var templateLevel: Bool
         public var message: String
+
+        public init(templateLine: Int, field: String, templateLevel: Bool = false, message: String) {
+            self.templateLine = templateLine
+            self.field = field
+            self.templateLevel = templateLevel
+            self.message = message
+        }
     }
 
     /// Headers Herald writes itself; a template may not set them.
@@ -38,19 +47,26 @@ public enum MessageComposer {
 
         for header in letter.headers {
             let lower = header.name.lowercased()
-            func problem(_ message: String) {
-                problems.append(Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name, message: message))
+            func problem(_ message: String, templateLevel: Bool = false) {
+                problems.append(Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
+                                        templateLevel: templateLevel, message: message))
+            }
+            if let found = header.problem {
+                if singleHeaders.contains(lower) { seen.insert(lower) }
+                problems.append(found)
+                continue
             }
             guard isValidName(header.name) else {
-                problem("\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line")
+                problem("\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line",
+                        templateLevel: true)
                 continue
             }
             if managedHeaders.contains(lower) {
-                problem("is written by Herald; remove it from the template")
+                problem("is written by Herald; remove it from the template", templateLevel: true)
                 continue
             }
             if singleHeaders.contains(lower) && !seen.insert(lower).inserted {
-                problem("appears twice")
+                problem("appears twice", templateLevel: true)
                 continue
             }
             if header.value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) {
@@ -65,12 +81,16 @@ public enum MessageComposer {
             }
             if addressHeaders.contains(lower) {
                 let mailboxes: [Mailbox]
-                do { mailboxes = try Mailbox.parseList(header.value) } catch {
-                    problem("\(error)")
-                    continue
+                if let structured = header.mailboxes {
+                    mailboxes = structured
+                } else {
+                    do { mailboxes = try Mailbox.parseList(header.value) } catch {
+                        problem("\(error)")
+                        continue
+                    }
                 }
                 if lower == "from" {
-                    guard mailboxes.count == 1 else { problem("must name exactly one sender"); continue }
+                    guard mailboxes.count == 1 else { problem("must name exactly one sender", templateLevel: true); continue }
                     from = mailboxes[0]
                 }
                 if lower == "to" || lower == "cc" || lower == "bcc" { envelope += mailboxes.map(\.address) }
@@ -85,7 +105,8 @@ public enum MessageComposer {
         }
         let firstLine = letter.headers.first?.line ?? 1
         for required in ["From", "To", "Subject"] where !seen.contains(required.lowercased()) {
-            problems.append(Problem(templateLine: firstLine, field: required, message: "is missing from the template's header lines"))
+            problems.append(Problem(templateLine: firstLine, field: required, templateLevel: true,
+                                    message: "is missing from the template's header lines"))
         }
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 

@@ -8,7 +8,7 @@ extension PreparedCampaign {
     ///   66 missing input, 65 bad data).
     public static func load(campaignFile path: String, date: Date = Date(),
                             allowDuplicates: Bool = false) throws(ValidationFailure) -> PreparedCampaign {
-        let text = try readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"))
+        let text = try readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"), kind: .badConfig)
         let campaign = try Campaign.parse(text, file: path)
         let locator = TOMLKeyLocator(text)
         var problems: [Diagnostic] = []
@@ -32,8 +32,11 @@ extension PreparedCampaign {
         return try prepare(campaign: campaign, template: template, lists: lists, date: date, allowDuplicates: allowDuplicates)
     }
 
-    /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a bad-data diagnostic.
-    static func readText(_ path: String, missing: Diagnostic) throws(ValidationFailure) -> String {
+    /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a `kind`
+    /// diagnostic naming the line and byte of the first invalid sequence (`.badConfig` for the
+    /// campaign file, `.badData` for a template or recipient list).
+    public static func readText(_ path: String, missing: Diagnostic,
+                                kind: Diagnostic.Kind = .badData) throws(ValidationFailure) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -44,8 +47,46 @@ extension PreparedCampaign {
             throw ValidationFailure([missing])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationFailure([Diagnostic(.badData, file: path, "is not valid UTF-8 text; save it as UTF-8")])
+            throw ValidationFailure([notUTF8(path, bytes: [UInt8](data), kind: kind)])
         }
         return text
+    }
+
+    /// The diagnostic for a file that is not UTF-8: `file:LINE: byte N is not valid UTF-8 (…)`.
+    static func notUTF8(_ path: String, bytes: [UInt8], kind: Diagnostic.Kind) -> Diagnostic {
+        guard let invalid = firstInvalidUTF8(bytes) else {
+            return Diagnostic(kind, file: path, "is not valid UTF-8 text; save the file as UTF-8")
+        }
+        let byte = bytes[invalid.offset]
+        var detail = "0x" + String(byte, radix: 16, uppercase: true)
+        if byte >= 0xA0 {
+            // Latin-1 maps bytes A0-FF to U+00A0-U+00FF; Windows-1252 agrees there.
+            detail += ", \"\(Character(Unicode.Scalar(byte)))\" in Latin-1 or Windows-1252, which the file is probably saved in"
+        } else if byte >= 0x80 {
+            detail += ", a Windows-1252 character, probably"
+        }
+        return Diagnostic(kind, file: path, line: invalid.line,
+                          "byte \(invalid.offset + 1) is not valid UTF-8 (\(detail)); save the file as UTF-8")
+    }
+
+    /// Where the first byte sequence that is not UTF-8 starts: its offset (from 0) and its line
+    /// (from 1, counting LF); nil when all of `bytes` is valid UTF-8. Overlong forms, surrogates
+    /// and code points past U+10FFFF are invalid, as are sequences cut short.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (offset: Int, line: Int)? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        var line = 1
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                if encoded.count == 1 && encoded.first == 0x0A { line += 1 }
+                offset += encoded.count
+            case .error:
+                return (offset, line)
+            case .emptyInput:
+                return nil
+            }
+        }
     }
 }

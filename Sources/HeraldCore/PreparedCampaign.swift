@@ -29,6 +29,7 @@ public struct PreparedCampaign: Sendable {
         var seenCount: [String: Int] = [:]
         for list in lists {
             problems += template.check(columns: list.columns, listFile: list.file)
+            problems += checkAddressColumns(campaign, list)
             for var recipient in list.recipients {
                 seenCount[recipient.key, default: 0] += 1
                 if allowDuplicates, let count = seenCount[recipient.key], count > 1 {
@@ -66,21 +67,58 @@ public struct PreparedCampaign: Sendable {
         throw ValidationFailure(problems)
     }
 
+    /// Checks a list's address columns: each must exist, and each value must be one plain
+    /// address (or empty), so a field can only supply an address where the campaign says so.
+    static func checkAddressColumns(_ campaign: Campaign, _ list: RecipientList) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for column in campaign.addressColumns {
+            guard list.columns.contains(column) else {
+                problems.append(Diagnostic(.badData, file: list.file, line: 1, field: column,
+                                           "the campaign names \(column) in address_columns, but this list has no such column"))
+                continue
+            }
+            for recipient in list.recipients {
+                let value = (recipient.fields[column] ?? "").trimmingSpaces
+                if value.isEmpty { continue }
+                do { _ = try EmailAddress(parsing: value) } catch {
+                    problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: column,
+                                               "\"\(value.debugVisible)\" \(error); an address column holds one plain address (a@b.example) or nothing"))
+                }
+            }
+        }
+        return problems
+    }
+
     /// Renders and composes one recipient's message.
+    ///
+    /// The envelope is exactly the addresses of the rendered `To`, `Cc` and `Bcc`, the
+    /// row's own address first; the `To` must name the row's address, so the log's key is
+    /// always a recipient the letter went to.
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
-        let letter = template.render(recipient)
+        let letter = template.render(recipient, addressColumns: Set(campaign.addressColumns))
+        var message: ComposedMessage
         do {
-            return try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
-                                               occurrence: occurrence)
+            message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
+                                                  occurrence: occurrence)
         } catch {
             let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
             throw ValidationFailure(error.problems.map { problem in
-                if headerLinesWithFields.contains(problem.templateLine) {
+                if headerLinesWithFields.contains(problem.templateLine) && !problem.templateLevel {
                     return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: problem.field,
                                       "\(problem.message) (rendered from \(template.file):\(problem.templateLine))")
                 }
                 return Diagnostic(.badData, file: template.file, line: problem.templateLine, field: problem.field, problem.message)
             })
         }
+        let own = recipient.address.normalized
+        let to = letter.headers.first { $0.name.lowercased() == "to" }
+        guard let to, let mailboxes = to.mailboxes, mailboxes.contains(where: { $0.address.normalized == own }) else {
+            throw ValidationFailure([Diagnostic(.badData, file: template.file, line: to?.line, field: "To",
+                                                "does not name the recipient's own address; write {{\(RecipientList.emailColumn)}} in To (e.g. To: {{name}} <{{\(RecipientList.emailColumn)}}>), so that the letter goes to, and the log records, the row's address")])
+        }
+        if let index = message.envelopeRecipients.firstIndex(where: { $0.normalized == own }), index > 0 {
+            message.envelopeRecipients.insert(message.envelopeRecipients.remove(at: index), at: 0)
+        }
+        return message
     }
 }

@@ -39,12 +39,21 @@ public struct SMTPSettings: Sendable, Equatable {
         if username != nil && !parsed.isLoopback && !parsed.secure && tls != .required {
             return "AUTH over a connection that may be plaintext would expose the password; use tls = \"required\" or smtps:// (plaintext AUTH is only allowed to a loopback host)"
         }
+        if tls == .opportunistic && !parsed.isLoopback && username != nil {
+            return "AUTH over opportunistic TLS, which does not check who the server is, would hand the password to anyone in the middle; use tls = \"required\" (AUTH over opportunistic TLS is only allowed to a loopback host)"
+        }
+        if tls == .opportunistic && !parsed.isLoopback && !allowPlaintext {
+            return "tls \"opportunistic\" encrypts without checking the server's certificate, and sends in plaintext when STARTTLS is not offered; it is only allowed for a loopback host, or with allow_plaintext = true; use tls = \"required\""
+        }
         return nil
     }
 
     /// A warning to print on every run, when the settings are allowed but unsafe.
     public var plaintextWarning: String? {
-        guard tls == .none, let parsed = SMTPURL(url), !parsed.isLoopback else { return nil }
+        guard tls != .required, let parsed = SMTPURL(url), !parsed.isLoopback else { return nil }
+        if tls == .opportunistic {
+            return "warning: \(url): opportunistic TLS (allow_plaintext = true): the server's certificate is not checked, and letters go in plaintext if STARTTLS is not offered"
+        }
         return "warning: \(url): sending without TLS (allow_plaintext = true): letters can be read on the way"
     }
 

@@ -21,6 +21,9 @@ public enum Schedule: Sendable, Equatable {
 
     /// `text` is either RFC 3339 with offset (`2026-12-01T09:00:00+01:00`, `...Z`) or a cron expression / macro; `timeZone` an IANA name (nil = UTC). Unknown zone → error naming it.
     ///
+    /// A cron expression that can never fire (`0 0 30 2 *`: February has no 30th) is refused,
+    /// naming the months and days that never meet (see ``CronExpression/neverFiresReason``).
+    ///
     /// Text that starts like a date (`YYYY-MM-DD`) is read as an RFC 3339 date-time and must
     /// carry `Z` or a numeric offset: a local time without one would be ambiguous, so it is
     /// refused rather than guessed. Anything else is read as a ``CronExpression``, whose
@@ -40,11 +43,16 @@ public enum Schedule: Sendable, Equatable {
             self = .once(try Self.instant(rfc3339: trimmed))
             return
         }
+        let expression: CronExpression
         do {
-            self = .cron(try CronExpression(parsing: trimmed), zone)
+            expression = try CronExpression(parsing: trimmed)
         } catch {
             throw ParseError(message: "invalid cron expression \"\(trimmed)\": \(error)")
         }
+        if let reason = expression.neverFiresReason {
+            throw ParseError(message: "the cron expression \"\(trimmed)\" never fires: \(reason)")
+        }
+        self = .cron(expression, zone)
     }
 
     /// The next firing strictly after `date`; for a one-shot schedule, its instant if that is later than `date`, else nil.

@@ -13,8 +13,8 @@ public final class CurlTransport: MailTransport {
     private let handle: UnsafeMutableRawPointer
     private let endpoint: SMTPEndpoint
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    /// State of the verbose trace, shared with libcurl's debug callback.
-    private let tracer: Tracer?
+    /// Shared with libcurl's debug callback: the verbose trace and the current transfer.
+    private let session: Session
     /// The server's capabilities from the last EHLO on this handle's connection.
     private var capabilities: [String]?
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
@@ -58,7 +58,7 @@ public final class CurlTransport: MailTransport {
         guard Self.globalInit, let handle = curl_easy_init() else { throw SetupError.initFailed }
         self.handle = handle
         self.endpoint = endpoint
-        self.tracer = endpoint.trace.map(Tracer.init)
+        self.session = Session(tracer: endpoint.trace.map(Tracer.init))
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure()
@@ -85,22 +85,29 @@ public final class CurlTransport: MailTransport {
         case .none: useSSL = Int(CURLUSESSL_NONE.rawValue)
         }
         try set(CURLOPT_USE_SSL, useSSL, "USE_SSL")
-        try set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
-        try set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
+        // Opportunistic TLS (RFC 7435, Postfix's "may"): encrypt when offered, whoever the
+        // certificate names; only allowed to a loopback host (SMTPSettings.tlsProblem).
+        let verify = endpoint.tls != .opportunistic
+        try set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0, "SSL_VERIFYPEER")
+        try set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0, "SSL_VERIFYHOST")
+        // Go on past a refused Cc or Bcc; the pipeline decides per recipient (the row's own
+        // address refused stops the message in the read callback).
+        try set(HERALD_CURLOPT_MAIL_RCPT_ALLOWFAILS, 1, "MAIL_RCPT_ALLOWFAILS")
         if let caFile = endpoint.caFile { try set(CURLOPT_CAINFO, caFile, "CAINFO") }
         if let username = endpoint.username { try set(CURLOPT_USERNAME, username, "USERNAME") }
         if let password = endpoint.password { try set(CURLOPT_PASSWORD, password, "PASSWORD") }
         try check(herald_curl_setopt_io_callback(handle, CURLOPT_READFUNCTION, readCallback), "READFUNCTION")
         try check(herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
-        if let tracer {
-            try check(herald_curl_setopt_debug_callback(handle, debugCallback), "DEBUGFUNCTION")
-            try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(tracer).toOpaque()), "DEBUGDATA")
-            try set(CURLOPT_VERBOSE, 1, "VERBOSE")
-        }
+        // The debug callback is how Herald sees the commands libcurl sends (to pair each
+        // reply with its command); VERBOSE routes them there, never to stderr.
+        try check(herald_curl_setopt_debug_callback(handle, debugCallback), "DEBUGFUNCTION")
+        try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(session).toOpaque()), "DEBUGDATA")
+        try set(CURLOPT_VERBOSE, 1, "VERBOSE")
     }
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
         let transfer = Transfer(data: message.data)
+        transfer.primary = message.envelopeRecipients.first?.description
         transfer.requireAuth = endpoint.username != nil
         transfer.mayStartTLS = endpoint.tls != .none
         transfer.needsSMTPUTF8 = message.requiresSMTPUTF8
@@ -110,7 +117,11 @@ public final class CurlTransport: MailTransport {
         }
         defer { if let seen = transfer.capabilities { capabilities = seen } }
         let context = Unmanaged.passRetained(transfer)
-        defer { context.release() }
+        session.transfer = transfer
+        defer {
+            session.transfer = nil
+            context.release()
+        }
         var recipients: UnsafeMutablePointer<curl_slist>?
         for address in message.envelopeRecipients {
             recipients = curl_slist_append(recipients, "<\(address)>")
@@ -131,11 +142,15 @@ public final class CurlTransport: MailTransport {
             return .deferred(code: nil, reply: nil, error: "\(error)")
         }
         let result = curl_easy_perform(handle)
+        if endpoint.tls == .opportunistic && transfer.dialogue.startedTLS, let tracer = session.tracer {
+            tracer.sink("* TLS certificate not verified (tls = opportunistic: encrypted, but the server's identity is not checked)")
+        }
         return classify(result, transfer)
     }
 
-    /// Maps curl's result and the replies seen to an outcome. The replies, not
-    /// `CURLINFO_RESPONSE_CODE` (stale after a network error), decide.
+    /// Maps curl's result and the replies seen to an outcome. The dialogue (which reply
+    /// answered which command), not `CURLINFO_RESPONSE_CODE`, decides, and carries the
+    /// server's own words into the log.
     private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
         if transfer.smtputf8Missing {
             return .refused(reason: Self.noSMTPUTF8)
@@ -143,24 +158,32 @@ public final class CurlTransport: MailTransport {
         if transfer.authNotOffered {
             return .authenticationFailed(code: nil, reply: "the server did not offer AUTH, and credentials are configured: refusing to send unauthenticated")
         }
-        var last = transfer.lastFinalReply
-        if result != CURLE_OK && (last == nil || last!.code < 400) {
-            // libcurl 7.88 does not pass a refused MAIL/RCPT reply to the header callback;
-            // its code is in CURLINFO_RESPONSE_CODE (stale after a network error, so only a
-            // 4xx/5xx code is trusted, and only when no later reply line was seen).
-            var code = 0
-            _ = herald_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
-            if code >= 400 && code <= 599 {
-                last = SMTPReply(line: "\(code) \(errorText(result))")
-            }
+        let dialogue = transfer.dialogue
+        let error = errorText(result)
+        // The sender, not a recipient, was refused (MAIL FROM, or a 5xx before any RCPT):
+        // no recipient is at fault, and every later letter would be refused the same way.
+        if let mail = dialogue.mailReply, mail.code >= 400 {
+            if mail.code >= 500 { return .senderRefused(code: mail.code, reply: mail.text) }
+            return .deferred(code: mail.code, reply: mail.text, error: nil)
+        }
+        let recipients = dialogue.recipientReplies
+        if let primary = recipients.first, primary.reply.code >= 400 {
+            // The row's own address was refused: the letter goes to nobody (the transfer
+            // was stopped before the body when a Cc or Bcc had been accepted).
+            if primary.reply.code >= 500 { return .rejected(code: primary.reply.code, reply: primary.reply.text) }
+            return .deferred(code: primary.reply.code, reply: primary.reply.text, error: nil)
+        }
+        let refused = recipients.dropFirst().filter { $0.reply.code >= 400 }.map {
+            DeliveryOutcome.Refusal(recipient: $0.address, code: $0.reply.code, reply: $0.reply.text)
         }
         if result == CURLE_OK {
-            return .accepted(code: last?.code ?? 250, reply: last?.text ?? "250")
+            let last = dialogue.endOfDataReply
+            return .accepted(code: last?.code ?? 250, reply: last?.text ?? "250", refused: refused)
         }
-        let error = errorText(result)
+        let last = dialogue.lastReply
         switch result {
         case CURLE_LOGIN_DENIED:
-            return .authenticationFailed(code: last?.code, reply: last?.text)
+            return .authenticationFailed(code: last?.reply.code, reply: last?.reply.text)
         case CURLE_USE_SSL_FAILED:
             return .tlsFailed(error: "the server did not offer STARTTLS, and the campaign requires TLS (\(error))")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
@@ -171,22 +194,30 @@ public final class CurlTransport: MailTransport {
         default:
             break
         }
-        if transfer.sawDataGoAhead && (last == nil || last!.code == 354) {
+        if let data = dialogue.dataReply, data.code == 354 {
+            if let final = dialogue.endOfDataReply, final.code >= 400 {
+                return final.code >= 500 ? .rejected(code: final.code, reply: final.text)
+                                         : .deferred(code: final.code, reply: final.text, error: nil)
+            }
             if transfer.offset < transfer.data.count {
                 // The connection broke before the whole body was handed over: without the
                 // final "." the server cannot have accepted it, so a retry is safe.
                 return .deferred(code: nil, reply: nil, error: "connection lost while sending the message: \(error)")
             }
             // The body went out; the reply that would say whether it was accepted never came.
-            return .inDoubt(reply: last?.text, error: error)
+            return .inDoubt(reply: dialogue.endOfDataReply?.text, error: error)
         }
         guard let last else { return .deferred(code: nil, reply: nil, error: error) }
-        if transfer.onlyGreeting && last.code >= 400 {
-            return .unavailable(error: "the server refused the connection: \(last.text)")
+        if last.command == .greeting && last.reply.code >= 400 {
+            return .unavailable(error: "the server refused the connection: \(last.reply.text)")
         }
-        switch last.code {
-        case 500...599: return .rejected(code: last.code, reply: last.text)
-        case 400...499: return .deferred(code: last.code, reply: last.text, error: nil)
+        if last.reply.code >= 500 && !dialogue.sentRecipients && last.command != .auth {
+            // A 5xx before any RCPT (to EHLO, say) concerns the session, not a recipient.
+            return .senderRefused(code: last.reply.code, reply: last.reply.text)
+        }
+        switch last.reply.code {
+        case 500...599: return .rejected(code: last.reply.code, reply: last.reply.text)
+        case 400...499: return .deferred(code: last.reply.code, reply: last.reply.text, error: nil)
         default: return .deferred(code: nil, reply: nil, error: error)
         }
     }
@@ -214,16 +245,15 @@ public final class CurlTransport: MailTransport {
 final class Transfer {
     let data: [UInt8]
     var offset = 0
-    /// Final lines of every reply seen during this transfer.
-    var finalReplies: [SMTPReply] = []
-    var sawDataGoAhead = false
+    /// Which reply answered which command, with the server's words.
+    var dialogue = SMTPDialogue()
+    /// The row's own address (the first envelope recipient): if it is refused, the letter
+    /// must go to nobody, so the transfer is stopped before the body.
+    var primary: String?
     /// Credentials are configured: a server that does not offer AUTH must not get the letter.
     var requireAuth = false
     /// STARTTLS will be used when offered, so AUTH may appear only in the EHLO after it.
     var mayStartTLS = false
-    var afterStartTLS = false
-    /// Lines of the reply being received.
-    var replyLines: [String] = []
     /// Set when the transfer was aborted because AUTH was not offered.
     var authNotOffered = false
     /// The message has a non-ASCII address: the server must offer SMTPUTF8.
@@ -232,6 +262,8 @@ final class Transfer {
     var smtputf8Missing = false
     /// The capabilities from the last EHLO response seen, uppercased.
     var capabilities: [String]?
+    /// Lines of the reply being received (for the EHLO capabilities).
+    var replyLines: [String] = []
 
     init(data: [UInt8]) { self.data = data }
 
@@ -239,15 +271,12 @@ final class Transfer {
     ///
     /// libcurl 7.88 silently skips AUTH when the server does not advertise it and sends
     /// the letter unauthenticated; with credentials configured Herald refuses instead.
-    func acceptReply(_ final: SMTPReply) -> Bool {
+    func acceptReply(_ command: SMTPDialogue.Command, _ final: SMTPReply) -> Bool {
         defer { replyLines = [] }
-        let previous = finalReplies.dropLast().last
-        if final.code == 220 && previous?.code == 250 { afterStartTLS = true }
-        // A 250 right after a 220 (greeting, or STARTTLS ready) is the EHLO response.
-        guard final.code == 250, previous?.code == 220 else { return true }
+        guard command == .ehlo, final.code == 250 else { return true }
         let offered = replyLines.map { String($0.dropFirst(4)).uppercased() }
         capabilities = offered
-        if mayStartTLS && !afterStartTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {
+        if mayStartTLS && !dialogue.startedTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {
             return true  // the EHLO after STARTTLS decides
         }
         if requireAuth && !offered.contains(where: { $0.hasPrefix("AUTH") }) {
@@ -262,9 +291,11 @@ final class Transfer {
         return true
     }
 
-    var lastFinalReply: SMTPReply? { finalReplies.last }
-    /// True when the server said nothing after its greeting.
-    var onlyGreeting: Bool { finalReplies.count == 1 }
+    /// True when the row's own address was refused: nothing may be sent.
+    var primaryRefused: Bool {
+        guard let first = dialogue.recipientReplies.first else { return false }
+        return first.reply.code >= 400
+    }
 }
 
 /// The verbose trace's sink and redaction state; lives as long as the transport.
@@ -275,10 +306,19 @@ final class Tracer {
     init(_ sink: @escaping @Sendable (String) -> Void) { self.sink = sink }
 }
 
-/// CURLOPT_DEBUGFUNCTION: every trace line goes through the redactor before it is shown.
+/// What libcurl's debug callback needs: the trace sink, and the message being sent.
+final class Session {
+    let tracer: Tracer?
+    var transfer: Transfer?
+
+    init(tracer: Tracer?) { self.tracer = tracer }
+}
+
+/// CURLOPT_DEBUGFUNCTION: the commands libcurl sends go to the dialogue (which pairs
+/// them with replies); with `--verbose`, every trace line goes through the redactor.
 private let debugCallback: herald_curl_debug_callback = { _, type, data, size, userdata in
     guard let data, let userdata else { return 0 }
-    let tracer = Unmanaged<Tracer>.fromOpaque(userdata).takeUnretainedValue()
+    let session = Unmanaged<Session>.fromOpaque(userdata).takeUnretainedValue()
     let kind: TraceRedactor.Kind
     switch type {
     case CURLINFO_TEXT: kind = .text
@@ -287,7 +327,10 @@ private let debugCallback: herald_curl_debug_callback = { _, type, data, size, u
     default: kind = .other
     }
     guard kind != .other else { return 0 }
+    guard kind == .toServer || session.tracer != nil else { return 0 }
     let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+    if kind == .toServer { session.transfer?.dialogue.sent(text) }
+    guard let tracer = session.tracer else { return 0 }
     for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) where !line.isEmpty {
         if let shown = tracer.redactor.filter(kind, String(line)) { tracer.sink(shown) }
     }
@@ -298,6 +341,8 @@ private let debugCallback: herald_curl_debug_callback = { _, type, data, size, u
 private let readCallback: herald_curl_io_callback = { buffer, size, count, userdata in
     guard let buffer, let userdata else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    // The body is read only after the server's 354, so every RCPT reply is known here.
+    if transfer.offset == 0 && transfer.primaryRefused { return herald_curl_readfunc_abort }
     let room = size * count
     let chunk = min(room, transfer.data.count - transfer.offset)
     if chunk > 0 {
@@ -317,11 +362,7 @@ private let headerCallback: herald_curl_io_callback = { buffer, size, count, use
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
     if let reply = SMTPReply(line: line) {
         transfer.replyLines.append(reply.text)
-        if reply.isFinal {
-            transfer.finalReplies.append(reply)
-            if reply.code == 354 { transfer.sawDataGoAhead = true }
-            if !transfer.acceptReply(reply) { return 0 }
-        }
+        if let (command, _) = transfer.dialogue.received(reply), !transfer.acceptReply(command, reply) { return 0 }
     }
     return length
 }

@@ -1,3 +1,4 @@
 import HeraldCLI
 
+StandardStreams.prepareProcess()
 Herald.main()

@@ -177,11 +177,38 @@ final class MemoryJournal: DeliveryJournal {
     @Test(arguments: [
         (DeliveryOutcome.authenticationFailed(code: 535, reply: "535 5.7.8 bad"), CampaignDispatcher.Stop.authenticationFailed("535 5.7.8 bad")),
         (DeliveryOutcome.tlsFailed(error: "unknown issuer"), CampaignDispatcher.Stop.tlsFailed("unknown issuer")),
+        (DeliveryOutcome.senderRefused(code: 550, reply: "550 5.7.1 sender rejected"), CampaignDispatcher.Stop.senderRefused("550 5.7.1 sender rejected")),
     ])
     func connectionLevelFailuresStopTheRun(outcome: DeliveryOutcome, stop: CampaignDispatcher.Stop) throws {
         let journal = MemoryJournal()
         let (report, transport) = try run(TestData.prepared(Self.csv), journal: journal, replies: ["a@x.example": [outcome]])
         #expect(report.stop == stop && transport.delivered.count == 1 && report.sent == 0)
+    }
+
+    @Test func aRefusedSenderFailsNobody() throws {
+        let journal = MemoryJournal()
+        let (report, _) = try run(TestData.prepared(Self.csv), journal: journal,
+                                  replies: ["a@x.example": [.senderRefused(code: 550, reply: "550 5.7.1 sender rejected")]])
+        #expect(report.failed == 0 && report.deferred == 1)
+        #expect(journal.records.map(\.status) == [.sending, .deferred])
+        #expect(journal.records[1].smtpReply == "550 5.7.1 sender rejected")
+        let (again, transport) = try run(TestData.prepared(Self.csv), journal: journal)
+        #expect(again.sent == 3 && transport.delivered.count == 3, "a later run sends normally")
+    }
+
+    @Test func aRefusedCcIsRecordedOnTheSentLetter() throws {
+        let template = TestData.simpleTemplate.replacingOccurrences(of: "Subject:", with: "Cc: Press <press@org.example>\nSubject:")
+        let journal = MemoryJournal()
+        let refusal = DeliveryOutcome.Refusal(recipient: "press@org.example", code: 550, reply: "550 5.1.1 no such user")
+        let (report, transport) = try run(TestData.prepared(Self.csv, template: template), journal: journal,
+                                          replies: ["a@x.example": [.accepted(code: 250, reply: "250 ok", refused: [refusal])]])
+        #expect(report.sent == 3 && report.failed == 0)
+        #expect(report.partlyRefused.map(\.recipient) == ["a@x.example"])
+        #expect(transport.delivered[0].envelopeRecipients.map(\.description) == ["a@x.example", "press@org.example"])
+        #expect(journal.records[0].envelope == ["a@x.example", "press@org.example"], "the intent names the whole envelope")
+        #expect(journal.records[1].status == .sent && journal.records[1].refused == [refusal])
+        #expect(journal.records[3].refused == nil)
+        #expect(journal.records[1].jsonLine().contains(#""refused":[{"recipient":"press@org.example","smtp_code":550,"smtp_reply":"550 5.1.1 no such user"}]"#))
     }
 
     @Test func ledgerKeepsOnlyThisCampaignAndLatestState() {

@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func occurrencesStopWhenTheScheduleRunsOut() throws {
-        let never = try Schedule(parsing: "0 0 30 2 *", timeZone: "UTC")
+        let never = Schedule.cron(try CronExpression(parsing: "0 0 30 2 *"), TimeZone(identifier: "UTC")!)
         #expect(never.next(after: CronTestTime.date("2026-01-01T00:00:00Z")) == nil)
         #expect(never.occurrences(after: CronTestTime.date("2026-01-01T00:00:00Z"), count: 3) == [])
         #expect(try Schedule(parsing: "* * * * *", timeZone: nil).occurrences(after: Date(), count: -1) == [])

@@ -25,7 +25,7 @@ import Testing
         for index in 1...5 {
             let message = try Self.message(to: "r\(index)@x.example", body: body)
             sent.append(message)
-            guard case .accepted(let code, let reply) = transport.deliver(message) else {
+            guard case .accepted(let code, let reply, _) = transport.deliver(message) else {
                 Issue.record("message \(index) not accepted")
                 continue
             }
