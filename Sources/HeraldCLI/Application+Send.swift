@@ -61,7 +61,7 @@ extension Application {
         var endpoint: SMTPEndpoint
         do { endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {
             parts.errors(error.description)
-            return .config
+            return error.status
         }
         if options.verbose {
             // The trace sink must be @Sendable; it is only called on this thread, by libcurl.

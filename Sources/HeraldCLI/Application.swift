@@ -88,7 +88,7 @@ public final class Application {
         var worst = ExitStatus.ok
         do { _ = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {
             parts.errors(error.description)
-            worst = .config
+            worst = error.status
         }
         let (records, logStatus) = readLog(FileJournal(path: campaign.logPath), campaign: campaign)
         if let records {

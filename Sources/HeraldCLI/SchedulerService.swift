@@ -138,7 +138,18 @@ struct CampaignScheduler {
             logger.notice("campaign has no schedule; not scheduled", metadata: meta)
             return nil
         }
-        let records = (try? FileJournal(path: campaign.logPath).load().records) ?? []
+        let records: [DeliveryRecord]
+        do {
+            let numbered = try FileJournal(path: campaign.logPath).loadNumbered().records
+            try DeliveryLedger.checkOwnership(of: numbered, log: campaign.logPath, campaign: campaign.name, campaignFile: path)
+            records = numbered.map(\.record)
+        } catch {
+            // A damaged log, or one that belongs to another campaign (a rename): every firing
+            // would be refused, so say so now rather than at each firing.
+            logger.error("campaign not scheduled: its delivery log cannot be used", metadata: meta.merging([
+                "file": "\(path)", "problem": "\(error)"]) { $1 })
+            return nil
+        }
         let now = clock.now()
         let catchUp = Double(campaign.catchUpSeconds)
         func complete(_ occurrence: Date?) -> Bool {

@@ -8,6 +8,8 @@ import HeraldSMTP
 enum SecretSource {
     struct Problem: Error, CustomStringConvertible {
         var description: String
+        /// 78 for a wrong setting, 66 for a file the campaign names that is not there.
+        var status: ExitStatus = .config
     }
 
     static func endpoint(for campaign: Campaign, environment: [String: String]) throws(Problem) -> SMTPEndpoint {
@@ -32,8 +34,14 @@ enum SecretSource {
             }
             password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
+        let caFile = smtp.caFile.map { Campaign.resolvePath($0, against: campaign.file) }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            // libcurl would only say so at the first connection, as a TLS failure (69).
+            let exists = FileManager.default.fileExists(atPath: caFile)
+            throw Problem(description: "\(campaign.file): smtp.ca_file: \(caFile) \(exists ? "cannot be read" : "not found")",
+                          status: exists ? .config : .noInput)
+        }
         return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password,
-                            responseTimeout: smtp.replyTimeout,
-                            caFile: smtp.caFile.map { Campaign.resolvePath($0, against: campaign.file) })
+                            responseTimeout: smtp.replyTimeout, caFile: caFile)
     }
 }

@@ -48,6 +48,17 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
+    @Test func aMissingCAFileIsFoundByValidateAndBeforeConnectingIntegration() throws {
+        let server = try SMTPTestServer()
+        let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"no-such-ca.pem\"")
+        let validate = try Subprocess.herald(["validate", campaign.path])
+        #expect(validate.status == 66, "\(validate)")
+        #expect(validate.stderr.contains("smtp.ca_file: \(campaign.folder.file("no-such-ca.pem")) not found"), "\(validate.stderr)")
+        let send = try campaign.send(nil)
+        #expect(send.status == 66, "\(send)")
+        #expect(server.connections() == 0, "nothing was attempted")
+    }
+
     @Test func requiredTLSWithoutSTARTTLSExits69Integration() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(server, smtp: "tls = \"required\"")
