@@ -3,11 +3,12 @@ import PackageDescription
 
 let package = Package(
     name: "Herald",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization (Mutex, Atomic)
     products: [
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
         .library(name: "HeraldSMTP", targets: ["HeraldSMTP"]),
+        .library(name: "HeraldStorage", targets: ["HeraldStorage"]),
         .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
     ],
     dependencies: [
@@ -45,12 +46,18 @@ let package = Package(
             name: "HeraldSMTP",
             dependencies: ["HeraldCore", "CCurl"]
         ),
+        // The delivery log file and the campaign lock: the storage adapter, beside the transport.
+        .target(
+            name: "HeraldStorage",
+            dependencies: ["HeraldCore"]
+        ),
         // Commands and the composition root (`buildApplication`).
         .target(
             name: "HeraldCLI",
             dependencies: [
                 "HeraldCore",
                 "HeraldSMTP",
+                "HeraldStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,10 +69,11 @@ let package = Package(
             dependencies: ["HeraldCLI"]
         ),
         // Helpers shared by the test targets: the real SMTP server, subprocesses, the Python oracle.
-        .target(name: "HeraldTestSupport", path: "Tests/HeraldTestSupport"),
+        .target(name: "HeraldTestSupport", dependencies: ["HeraldCore"], path: "Tests/HeraldTestSupport"),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldStorageTests", dependencies: ["HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

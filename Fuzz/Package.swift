@@ -13,7 +13,7 @@ let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 let package = Package(
     name: "HeraldFuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
     ],
@@ -38,7 +38,7 @@ let package = Package(
             dependencies: [
                 "FuzzMain",
                 .product(name: "HeraldCore", package: herald),
-                .product(name: "HeraldCLI", package: herald),
+                .product(name: "HeraldStorage", package: herald),
             ],
             swiftSettings: harness
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCLI
+import HeraldStorage
 import HeraldTestSupport
 import Testing
 

@@ -1,44 +1,7 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 @testable import HeraldCore
-
-/// A transport that replies from a script and checks that each message's intent was durable first.
-final class ScriptedTransport: MailTransport {
-    var replies: [String: [DeliveryOutcome]]
-    var delivered: [ComposedMessage] = []
-    let journal: MemoryJournal
-    var intentWasDurable: [Bool] = []
-
-    init(journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:]) {
-        self.journal = journal
-        self.replies = replies
-    }
-
-    func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
-        delivered.append(message)
-        let key = message.envelopeRecipients[0].normalized
-        intentWasDurable.append(journal.durable.last.map { $0.status == .sending && $0.recipient == key } ?? false)
-        if var script = replies[key], !script.isEmpty {
-            let next = script.removeFirst()
-            replies[key] = script
-            return next
-        }
-        return .accepted(code: 250, reply: "250 2.0.0 Ok: queued as \(delivered.count)")
-    }
-}
-
-/// A journal in memory; `durable` holds what an fsync would have made safe.
-final class MemoryJournal: DeliveryJournal {
-    var records: [DeliveryRecord] = []
-    var durable: [DeliveryRecord] = []
-    var failAfter: Int?
-
-    func append(_ record: DeliveryRecord, durable isDurable: Bool) throws {
-        if let failAfter, records.count >= failAfter { throw CocoaError(.fileWriteOutOfSpace) }
-        records.append(record)
-        if isDurable { durable = records }
-    }
-}
 
 @Suite struct CampaignDispatcherTests {
     static let csv = "email,name\na@x.example,Ann\nb@x.example,Bo\nc@x.example,Cy\n"

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzMain
-import HeraldCLI
+import HeraldStorage
 import HeraldCore
 #if canImport(Glibc)
 import Glibc

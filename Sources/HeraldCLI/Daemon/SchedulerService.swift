@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeraldCore
+import HeraldStorage
 import Logging
 import ServiceLifecycle
 import Synchronization

@@ -1,5 +1,5 @@
 import Foundation
-import HeraldCLI
+import HeraldStorage
 import HeraldTestSupport
 import Testing
 

@@ -95,14 +95,3 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// in practice, are local parts; two spellings of one address are one recipient.
     public var normalized: String { description.lowercased() }
 }
-
-/// A mailbox with an optional display name, as it appears in `From`, `To`, `Cc`, `Reply-To`, `Bcc`.
-public struct Mailbox: Sendable, Hashable {
-    public var displayName: String?
-    public var address: EmailAddress
-
-    public init(displayName: String?, address: EmailAddress) {
-        self.displayName = displayName
-        self.address = address
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldStorage
 import HeraldSMTP
 
 /// Herald's commands as functions from arguments to an exit status, over injected parts.

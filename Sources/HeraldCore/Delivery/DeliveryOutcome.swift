@@ -47,17 +47,3 @@ extension DeliveryOutcome {
         }
     }
 }
-
-/// Sends composed messages to a mail server; one instance per connection/thread.
-///
-/// Implementations keep one connection open across calls where the server allows.
-public protocol MailTransport: AnyObject {
-    func deliver(_ message: ComposedMessage) -> DeliveryOutcome
-}
-
-/// Durable storage of delivery records.
-public protocol DeliveryJournal: AnyObject {
-    /// Appends one record. When `durable` is true the record is on stable storage (fsync)
-    /// before this returns: the pipeline relies on it for intent records.
-    func append(_ record: DeliveryRecord, durable: Bool) throws
-}

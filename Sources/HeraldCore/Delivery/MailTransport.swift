@@ -1,0 +1,11 @@
+/// The seam between the send pipeline and a mail server.
+///
+/// Contract: `deliver` hands one composed message to the server (envelope from
+/// `message.envelopeFrom`, recipients `message.envelopeRecipients`, the row's own address
+/// first) and returns how it went, classified. It never throws and never retries: the
+/// pipeline decides retries and writes the log. Implementations keep one connection open
+/// across calls where the server allows, and are used from one thread at a time.
+/// The real one is `CurlTransport` (HeraldSMTP); tests use `ScriptedTransport`.
+public protocol MailTransport: AnyObject {
+    func deliver(_ message: ComposedMessage) -> DeliveryOutcome
+}
