@@ -7,8 +7,9 @@ import Synchronization
 /// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
 /// server closes it.
 ///
-/// Not thread-safe: create it on the thread that uses it; parallel sending uses one
-/// transport per thread.
+/// Not thread-safe: use it on one thread. Herald sends one message at a time: `herald send`,
+/// and each firing of the daemon, creates one transport and uses it on its own thread, one
+/// firing after another; nothing sends in parallel.
 public final class CurlTransport: MailTransport {
     private let handle: UnsafeMutableRawPointer
     private let endpoint: SMTPEndpoint
@@ -150,8 +151,8 @@ public final class CurlTransport: MailTransport {
 
     /// Maps curl's result and the replies seen to an outcome. The dialogue (which reply
     /// answered which command), not `CURLINFO_RESPONSE_CODE`, decides, and carries the
-    /// server's own words into the log.
-    private func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
+    /// server's own words into the log. Internal for the tests, which feed it a dialogue.
+    func classify(_ result: CURLcode, _ transfer: Transfer) -> DeliveryOutcome {
         if transfer.smtputf8Missing {
             return .refused(reason: Self.noSMTPUTF8)
         }
@@ -177,8 +178,9 @@ public final class CurlTransport: MailTransport {
             DeliveryOutcome.Refusal(recipient: $0.address, code: $0.reply.code, reply: $0.reply.text)
         }
         if result == CURLE_OK {
+            // Only what the server said: without a captured reply the log says none was seen.
             let last = dialogue.endOfDataReply
-            return .accepted(code: last?.code ?? 250, reply: last?.text ?? "250", refused: refused)
+            return .accepted(code: last?.code, reply: last?.text, refused: refused)
         }
         let last = dialogue.lastReply
         switch result {

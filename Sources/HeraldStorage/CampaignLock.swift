@@ -36,8 +36,7 @@ public final class CampaignLock {
     public init(logPath: String, campaign: String) throws {
         let folder = (logPath as NSString).deletingLastPathComponent
         if !folder.isEmpty {
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
+            try? PrivateFolder.create(folder)
         }
         var fd = open(logPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         // A log the user may read but not write (an archived campaign) can still be locked and read.

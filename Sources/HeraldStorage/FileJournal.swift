@@ -135,10 +135,7 @@ public final class FileJournal: DeliveryJournal {
         guard descriptor < 0 else { return }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch { throw .io(file: path, reason: "cannot create its folder: \(error.localizedDescription)") }
+            do { try PrivateFolder.create(folder) } catch { throw .io(file: path, reason: "cannot create its folder: \(error)") }
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         if fd < 0 { throw .io(file: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))") }

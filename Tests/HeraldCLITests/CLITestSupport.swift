@@ -41,7 +41,7 @@ struct TestCampaign {
     }
 }
 
-/// The real recipient list, `count` rows of it, for campaigns that change one thing.
+/// The real recipient list's lines, its header row first, for campaigns that change one thing.
 func realRecipientRows() -> [String] {
     let text = (try? String(contentsOfFile: PackagePaths.path("Recipients/eu-member-states-1999.csv"), encoding: .utf8)) ?? ""
     return text.split(separator: "\n").map(String.init)

@@ -23,6 +23,23 @@ import Testing
         #expect(campaign.folder.read("delivery.jsonl") == nil, "no log is written for a campaign that fails validation")
     }
 
+    @Test func duplicatesAreACampaignSettingEveryCommandReadsAlikeIntegration() throws {
+        let server = try SMTPTestServer()
+        let csv = "email,name,country\na@x.example,Ann,Austria\nA@x.example,Ann's partner,Austria\nb@x.example,Bo,Belgium\n"
+        let plain = TestCampaign(template: Self.template, csv: csv)
+        let flagOnly = try Subprocess.herald(["status", plain.path, "--allow-duplicates"])
+        #expect(flagOnly.status == 64, "the flag alone would change the log's keys for this command only: \(flagOnly)")
+        #expect(flagOnly.stderr.contains("does not say allow_duplicates = true"), "\(flagOnly.stderr)")
+
+        let keyed = TestCampaign(template: Self.template, csv: csv, extra: "allow_duplicates = true")
+        let sent = try keyed.send(server)
+        #expect(sent.status == 0, "\(sent)")
+        #expect(server.messages().count == 3)
+        #expect(try keyed.statusJSON()["sent"] == 3, "status, without the flag, sees the same three keys")
+        #expect(try Subprocess.herald(["status", keyed.path, "--allow-duplicates"]).status == 0, "the flag may agree with the file")
+        #expect(keyed.records().contains { $0["recipient"] as? String == "a@x.example#2" })
+    }
+
     @Test func emptyFieldExits65NamingTheRowIntegration() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,\n")

@@ -202,14 +202,15 @@ import Testing
             campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
             lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")])
         #expect(prepared.recipients.count == 1)
-        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (--allow-duplicates sends one per row)"])
+        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (allow_duplicates = true in the campaign file sends one per row)"])
     }
 
     @Test func allowDuplicatesGivesEachRowItsOwnLetterAndKey() throws {
+        var campaign = TestData.campaign()
+        campaign.allowDuplicates = true
         let prepared = try PreparedCampaign.prepare(
-            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-            lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")],
-            allowDuplicates: true)
+            campaign: campaign, template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")])
         #expect(prepared.recipients.map(\.key) == ["a@x.example", "a@x.example#2", "b@x.example"])
         #expect(prepared.warnings.isEmpty)
         let journal = MemoryJournal()

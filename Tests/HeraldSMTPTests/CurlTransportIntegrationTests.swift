@@ -30,8 +30,8 @@ import Testing
                 continue
             }
             #expect(code == 250)
-            #expect(reply.hasPrefix("250 2.0.0 Ok: queued as HERALD"))
-            #expect(!reply.hasSuffix("\r") && !reply.hasSuffix("\n"))
+            #expect(reply?.hasPrefix("250 2.0.0 Ok: queued as HERALD") == true)
+            #expect(reply.map { !$0.hasSuffix("\r") && !$0.hasSuffix("\n") } == true)
         }
         let received = server.messages()
         #expect(received.count == 5)

@@ -9,7 +9,8 @@ import HeraldSMTP
 /// before a file is written or a connection opened.
 public final class Application {
     let parts: ApplicationParts
-    /// Keep every row of an address listed twice (`--allow-duplicates`).
+    /// `--allow-duplicates` was given: accepted only when the campaign file says
+    /// `allow_duplicates = true`, since the setting changes the log's keys.
     public var allowDuplicates = false
 
     init(parts: ApplicationParts) {
@@ -19,7 +20,11 @@ public final class Application {
     /// Loads and checks a campaign, printing every problem; nil when it is not usable.
     func load(_ campaignPath: String) -> (PreparedCampaign?, ExitStatus) {
         do {
-            let prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock(), allowDuplicates: allowDuplicates)
+            let prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock())
+            if allowDuplicates && !prepared.campaign.allowDuplicates {
+                parts.errors("--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed")
+                return (nil, .usage)
+            }
             for warning in prepared.warnings { parts.errors("warning: \(warning)") }
             return (prepared, .ok)
         } catch {

@@ -13,9 +13,10 @@ public struct ApplicationParts {
     public var environment: [String: String]
     /// Makes the transport for a send; called once per run, only when there is something to send.
     public var makeTransport: (SMTPEndpoint) throws -> MailTransport
-    /// Polled between messages; true asks the run to stop cleanly (SIGINT/SIGTERM).
+    /// Checked before each message; true asks the run to stop cleanly. Live: the run's `StopToken`.
     public var shouldStop: () -> Bool
-    /// Waits before a retry; false when a stop was requested meanwhile.
+    /// Waits the given seconds before a retry; false when a stop was requested meanwhile.
+    /// Live: a wait on the run's `StopToken`, which a stop ends at once.
     public var pause: (Double) -> Bool
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
@@ -30,8 +31,13 @@ public struct ApplicationParts {
         self.pause = pause
     }
 
-    /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and libcurl.
-    public static var live: ApplicationParts {
+    /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and
+    /// libcurl, with a `StopToken` nobody stops: for commands that are never interrupted.
+    public static var live: ApplicationParts { live(stoppingOn: StopToken()) }
+
+    /// The live parts of a run that `token` can stop: `herald send` (its signals feed the
+    /// token) and each daemon firing (the daemon's graceful shutdown feeds it).
+    public static func live(stoppingOn token: StopToken) -> ApplicationParts {
         ApplicationParts(
             // A line that cannot be written (closed pipe, closed descriptor) is dropped: never a crash mid-send.
             output: { StandardStreams.output($0) },
@@ -39,20 +45,10 @@ public struct ApplicationParts {
             clock: { Date() },
             environment: ProcessInfo.processInfo.environment,
             makeTransport: { try CurlTransport(endpoint: $0) },
-            shouldStop: { StopSignal.isRequested },
-            pause: { interruptiblePause($0, stop: { StopSignal.isRequested }) }
+            shouldStop: { token.isStopRequested },
+            // A condition wait on the token: a stop ends a long backoff at once, without polling.
+            pause: { token.pause($0) }
         )
-    }
-
-    /// Sleeps `seconds` in short slices so a stop request ends a long backoff promptly;
-    /// returns false when a stop was requested.
-    public static func interruptiblePause(_ seconds: Double, stop: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if stop() { return false }
-            Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow)))
-        }
-        return !stop()
     }
 }
 

@@ -3,7 +3,11 @@ import Foundation
 import HeraldSMTP
 
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
-public struct Herald: ParsableCommand {
+///
+/// Async from the root (the executable's `@main` awaits `Herald.main()`), so `send` and
+/// `daemon` can await signals and the ServiceGroup. No command blocks a task: each one's
+/// work (files, fsync, libcurl, waits) runs on a thread of its own (`onOwnThread`).
+public struct Herald: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
@@ -18,7 +22,7 @@ public struct Herald: ParsableCommand {
     public init() {}
 
     /// `herald` with no command: a usage error like any other, so the help goes to stderr with exit 64.
-    public func run() throws {
+    public func run() async throws {
         StandardStreams.error(Herald.helpMessage())
         throw ExitCode(ExitStatus.usage.rawValue)
     }
@@ -31,6 +35,14 @@ extension ExitStatus {
     }
 }
 
+extension Herald {
+    /// Runs a command's work on a thread of its own (see `onOwnThread`) and ends the
+    /// command with the exit status it returns.
+    static func runBlocking(_ work: @escaping @Sendable () -> ExitStatus) async throws -> Never {
+        try await onOwnThread(work).exit()
+    }
+}
+
 struct CampaignArgument: ParsableArguments {
     @Argument(help: "The campaign file (TOML).")
     var campaign: String
@@ -39,27 +51,27 @@ struct CampaignArgument: ParsableArguments {
           help: "Give every row its own letter even when an address is listed twice (default: one letter, with a warning).")
     var allowDuplicates = false
 
-    /// The application, set up for these arguments.
-    func application() -> Application {
-        let application = buildApplication()
+    /// The application, set up for these arguments, over `parts` (the live ones by default).
+    func application(_ parts: ApplicationParts = .live) -> Application {
+        let application = buildApplication(parts)
         application.allowDuplicates = allowDuplicates
         return application
     }
 }
 
 extension Herald {
-    struct Validate: ParsableCommand {
+    struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the campaign, its template, its recipient lists and its log; send nothing.")
 
         @OptionGroup var arguments: CampaignArgument
 
-        func run() throws {
-            try arguments.application().validate(campaign: arguments.campaign).exit()
+        func run() async throws {
+            try await Herald.runBlocking { arguments.application().validate(campaign: arguments.campaign) }
         }
     }
 
-    struct Preview: ParsableCommand {
+    struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write every message exactly as it would be sent, one .eml per recipient; no network.")
 
@@ -68,12 +80,12 @@ extension Herald {
         @Option(name: .long, help: "Folder for the .eml files (default: preview/<campaign name>/).")
         var out: String?
 
-        func run() throws {
-            try arguments.application().preview(campaign: arguments.campaign, outDirectory: out).exit()
+        func run() async throws {
+            try await Herald.runBlocking { arguments.application().preview(campaign: arguments.campaign, outDirectory: out) }
         }
     }
 
-    struct Send: ParsableCommand {
+    struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send every letter the delivery log does not record as sent or failed.")
 
@@ -96,16 +108,23 @@ extension Herald {
         @Flag(name: .long, help: "Show the SMTP conversation on stderr (credentials are always redacted).")
         var verbose = false
 
-        func run() throws {
-            StopSignal.install()
-            var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
-                                                  allowChanged: allowChanged)
-            options.verbose = verbose
-            try arguments.application().send(campaign: arguments.campaign, options: options).exit()
+        /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
+        /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
+        func run() async throws {
+            let token = StopToken()
+            let status = await GracefulStop.stopping(token, on: GracefulStop.sendSignals()) {
+                await onOwnThread {
+                    var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
+                                                          allowChanged: allowChanged)
+                    options.verbose = verbose
+                    return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
+                }
+            }
+            try status.exit()
         }
     }
 
-    struct Resolve: ParsableCommand {
+    struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record an operator's decision for a letter in doubt: it was sent, or it failed.")
 
@@ -124,13 +143,15 @@ extension Herald {
         @Option(name: .long, help: "Use this delivery log instead of the campaign's.")
         var log: String?
 
-        func run() throws {
-            try arguments.application().resolve(campaign: arguments.campaign, recipient: recipient,
-                                           as: outcome == .sent ? .sent : .failed, logPath: log).exit()
+        func run() async throws {
+            try await Herald.runBlocking {
+                arguments.application().resolve(campaign: arguments.campaign, recipient: recipient,
+                                                 as: outcome == .sent ? .sent : .failed, logPath: log)
+            }
         }
     }
 
-    struct ScheduleCommand: ParsableCommand {
+    struct ScheduleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "schedule",
             abstract: "Print the next firing times of a campaign's schedule or of a cron expression.")
@@ -150,12 +171,14 @@ extension Herald {
         @Option(name: .long, help: "How many firing times to print.")
         var count = 5
 
-        func run() throws {
-            try buildApplication().schedule(campaign: campaign, cron: cron, timeZone: timezone, after: after, count: count).exit()
+        func run() async throws {
+            try await Herald.runBlocking {
+                buildApplication().schedule(campaign: campaign, cron: cron, timeZone: timezone, after: after, count: count)
+            }
         }
     }
 
-    struct Daemon: ParsableCommand {
+    struct Daemon: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every campaign in a folder on its schedule until SIGTERM; SIGHUP reloads.")
 
@@ -168,18 +191,19 @@ extension Herald {
         @Option(name: .customLong("time-scale"), help: .hidden)
         var timeScale: Double = 1
 
-        func run() throws {
+        /// Runs until SIGTERM or SIGINT has stopped it (exit 0); see `runDaemon`.
+        func run() async throws {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: campaigns, isDirectory: &isDirectory), isDirectory.boolValue else {
                 StandardStreams.error("\(campaigns): campaign folder not found")
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
             guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
-            try runDaemonToCompletion(directory: campaigns, format: logFormat, timeScale: timeScale)
+            try await runDaemon(directory: campaigns, format: logFormat, timeScale: timeScale)
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show each recipient's delivery state from the delivery log.")
 
@@ -191,8 +215,8 @@ extension Herald {
         @Flag(name: .long, help: "Print one JSON object with the counts.")
         var json = false
 
-        func run() throws {
-            try arguments.application().status(campaign: arguments.campaign, logPath: log, json: json).exit()
+        func run() async throws {
+            try await Herald.runBlocking { arguments.application().status(campaign: arguments.campaign, logPath: log, json: json) }
         }
     }
 }

@@ -10,34 +10,54 @@ import UnixSignals
 /// `herald daemon`: owns the schedules of every campaign in a folder and, at each firing,
 /// runs the same send pipeline as `herald send` (same lock, same log, same retries).
 ///
-/// A swift-service-lifecycle `Service`: SIGTERM/SIGINT shut it down gracefully (the message
-/// in flight finishes and is logged), SIGHUP and changes to the folder reload the campaigns.
+/// A swift-service-lifecycle `Service`: the group's graceful shutdown (SIGTERM/SIGINT) or a
+/// cancellation stops the run's `StopToken`, so the message in flight finishes and is logged
+/// and no firing starts after it; SIGHUP and changes to the folder reload the campaigns.
+/// The schedule loop and its firings block (libcurl, fsync, waits), so they run on a thread
+/// of their own, never on the cooperative pool.
 struct SchedulerService: Service {
     let directory: String
     let clock: DaemonClock
     let logger: Logger
 
-    /// Flags set from other tasks: a reload request (SIGHUP) and a stop request (shutdown).
-    final class Flags: Sendable {
-        let reload = Atomic<Bool>(false)
-        let stop = Atomic<Bool>(false)
-    }
-
     func run() async throws {
-        let flags = Flags()
+        let token = StopToken()
+        let reload = ReloadRequest()
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let listener = Task {
-            for await _ in hangups { flags.reload.store(true, ordering: .relaxed) }
+            for await _ in hangups { reload.request(waking: token) }
         }
         defer { listener.cancel() }
-        var scheduler = CampaignScheduler(directory: directory, clock: clock, logger: logger, flags: flags)
-        await withGracefulShutdownHandler {
-            await scheduler.loop()
-        } onGracefulShutdown: {
-            flags.stop.store(true, ordering: .relaxed)
+        let (directory, clock, logger) = (self.directory, self.clock, self.logger)
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await onOwnThread {
+                var scheduler = CampaignScheduler(directory: directory, clock: clock, logger: logger, token: token, reloadRequest: reload)
+                scheduler.loop()
+            }
+        } onCancelOrGracefulShutdown: {
+            token.stop()
         }
         logger.info("stopped")
     }
+}
+
+/// A reload asked for by SIGHUP, taken by the schedule loop.
+///
+/// The request is recorded before the token is nudged, and the loop's wait checks it under
+/// the token's lock, so a SIGHUP arriving just before the loop goes to sleep is not missed.
+final class ReloadRequest: Sendable {
+    private let pending = Atomic<Bool>(false)
+
+    /// Records the request and wakes the loop if it is waiting on `token`.
+    func request(waking token: StopToken) {
+        pending.store(true, ordering: .releasing)
+        token.nudge()
+    }
+
+    var isPending: Bool { pending.load(ordering: .acquiring) }
+
+    /// True once per request.
+    func take() -> Bool { pending.exchange(false, ordering: .acquiringAndReleasing) }
 }
 
 /// The daemon's notion of now: real time, optionally sped up (a hidden test hook, so a
@@ -51,53 +71,70 @@ struct DaemonClock: Sendable {
 }
 
 /// The schedule loop: which campaign fires when, catch-up and skipping, reloads.
+///
+/// Runs on the daemon's own thread (it blocks: firings, waits); see `SchedulerService`.
 struct CampaignScheduler {
     /// One scheduled campaign.
     struct Entry {
         var path: String
         var name: String
         var schedule: Schedule
-        /// Firings still to come: when, and the occurrence they stand for (nil for one-shot).
-        var queue: [(due: Date, occurrence: Date?)]
+        /// Firings still to come, earliest first.
+        var queue: [FiringPlan.Firing]
     }
+
+    /// How often the folder is checked for changed campaign files, in real seconds. Polled:
+    /// nothing portable notifies a change to a folder's files (inotify is Linux-only and would
+    /// need its own descriptor beside the condition wait), and a second is quick enough for
+    /// an operator's edit; SIGHUP reloads at once.
+    static let folderPollSeconds = 1.0
 
     let directory: String
     let clock: DaemonClock
     let logger: Logger
-    let flags: SchedulerService.Flags
+    let token: StopToken
+    let reloadRequest: ReloadRequest
     var entries: [Entry] = []
     var stamp: [String: Date] = [:]
 
-    init(directory: String, clock: DaemonClock, logger: Logger, flags: SchedulerService.Flags) {
+    init(directory: String, clock: DaemonClock, logger: Logger, token: StopToken, reloadRequest: ReloadRequest) {
         self.directory = directory
         self.clock = clock
         self.logger = logger
-        self.flags = flags
+        self.token = token
+        self.reloadRequest = reloadRequest
     }
 
-    mutating func loop() async {
+    /// Loads the folder, then fires each campaign when due, until the token is stopped.
+    ///
+    /// Between firings it waits on the token until the next due time, a SIGHUP, a stop or
+    /// the next folder check, whichever comes first.
+    mutating func loop() {
         reload(reason: "start")
-        while !flags.stop.load(ordering: .relaxed) {
-            if flags.reload.exchange(false, ordering: .relaxed) {
+        while !token.isStopRequested {
+            if reloadRequest.take() {
                 reload(reason: "SIGHUP")
             } else if folderStamp() != stamp {
                 reload(reason: "campaign folder changed")
             }
             let now = clock.now()
             for index in entries.indices {
-                while let first = entries[index].queue.first, first.due <= now, !flags.stop.load(ordering: .relaxed) {
+                while let first = entries[index].queue.first, first.due <= now, !token.isStopRequested {
                     entries[index].queue.removeFirst()
                     fire(entries[index], occurrence: first.occurrence, due: first.due)
                     if let occurrence = first.occurrence, entries[index].queue.isEmpty,
-                       let next = entries[index].schedule.next(after: max(occurrence, clock.now())) {
-                        entries[index].queue.append((next, next))
-                        logger.info("next firing", metadata: ["campaign": "\(entries[index].name)", "at": "\(RFC5322Date.rfc3339(next))"])
+                       let next = FiringPlan.firing(after: occurrence, schedule: entries[index].schedule, now: clock.now()) {
+                        entries[index].queue.append(next)
+                        logger.info("next firing", metadata: ["campaign": "\(entries[index].name)", "at": "\(RFC5322Date.rfc3339(next.due))"])
                     }
                 }
             }
-            let nextDue = entries.compactMap { $0.queue.first?.due }.min()
-            let wait = nextDue.map { clock.realSeconds($0.timeIntervalSince(clock.now())) } ?? 1
-            try? await Task.sleep(for: .milliseconds(Int(max(0, min(wait, 0.25)) * 1000)))
+            var wait = Self.folderPollSeconds
+            if let nextDue = entries.compactMap({ $0.queue.first?.due }).min() {
+                wait = min(wait, clock.realSeconds(nextDue.timeIntervalSince(clock.now())))
+            }
+            let reloadRequest = self.reloadRequest
+            token.wait(until: Date().addingTimeInterval(max(0, wait)), orUntil: { reloadRequest.isPending })
         }
     }
 
@@ -125,7 +162,9 @@ struct CampaignScheduler {
         return result
     }
 
-    /// Works out a campaign's firings from its schedule and its delivery log.
+    /// Reads a campaign and its delivery log, logs its `FiringPlan` (worked out for the
+    /// daemon's now) and returns it as an entry; nil, with the reason logged, when there is
+    /// nothing to schedule.
     func load(_ path: String) -> Entry? {
         let prepared: PreparedCampaign
         do { prepared = try PreparedCampaign.load(campaignFile: path) } catch {
@@ -151,46 +190,28 @@ struct CampaignScheduler {
                 "file": "\(path)", "problem": "\(error)"]) { $1 })
             return nil
         }
-        let now = clock.now()
-        let catchUp = Double(campaign.catchUpSeconds)
-        func complete(_ occurrence: Date?) -> Bool {
-            let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence.map(RFC5322Date.rfc3339))
-            return prepared.recipients.allSatisfy { ledger[$0.key]?.isDone ?? false }
-        }
-        var entry = Entry(path: path, name: campaign.name, schedule: schedule, queue: [])
-        switch schedule {
-        case .once(let instant):
-            if complete(nil) {
+        let plan = FiringPlan(schedule: schedule, campaign: campaign.name, recipients: prepared.recipients.map(\.key),
+                              records: records, now: clock.now(), catchUpSeconds: campaign.catchUpSeconds)
+        for note in plan.notes {
+            switch note {
+            case .oneShotCompleted:
                 logger.info("one-shot campaign already completed; it is never sent again", metadata: meta)
-            } else if instant > now {
-                entry.queue = [(instant, nil)]
-            } else if now.timeIntervalSince(instant) <= catchUp {
-                logger.notice("catching up a missed firing", metadata: meta.merging(["due": "\(RFC5322Date.rfc3339(instant))"]) { $1 })
-                entry.queue = [(now, nil)]
-            } else {
+            case .catchingUpFiring(let due):
+                logger.notice("catching up a missed firing", metadata: meta.merging(["due": "\(RFC5322Date.rfc3339(due))"]) { $1 })
+            case .skippedFiring(let due):
                 logger.warning("skipped: the firing is older than catch_up_seconds", metadata: meta.merging([
-                    "due": "\(RFC5322Date.rfc3339(instant))", "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
+                    "due": "\(RFC5322Date.rfc3339(due))", "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
+            case .catchingUpOccurrence(let occurrence):
+                logger.notice("catching up a missed occurrence", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(occurrence))"]) { $1 })
+            case .skippedOccurrence(let occurrence):
+                logger.warning("skipped occurrence: a later one is being sent", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(occurrence))"]) { $1 })
+            case .skippedOlderOccurrences(let count, let first):
+                logger.warning("skipped occurrences older than catch_up_seconds", metadata: meta.merging([
+                    "count": "\(count)", "first": "\(RFC5322Date.rfc3339(first))",
+                    "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
             }
-        case .cron:
-            let recent = schedule.occurrences(after: now.addingTimeInterval(-catchUp), count: 1000).filter { $0 <= now }
-            if let latest = recent.last, !complete(latest) {
-                logger.notice("catching up a missed occurrence", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(latest))"]) { $1 })
-                entry.queue.append((now, latest))
-            }
-            for skipped in recent.dropLast() where !complete(skipped) {
-                logger.warning("skipped occurrence: a later one is being sent", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(skipped))"]) { $1 })
-            }
-            let recorded = records.filter { $0.campaign == campaign.name }.compactMap(\.occurrence).max()
-            if let recorded, let last = RFC5322Date.parseRFC3339(recorded) {
-                let missed = schedule.occurrences(after: last, count: 1000).filter { $0 < now.addingTimeInterval(-catchUp) }
-                if !missed.isEmpty {
-                    logger.warning("skipped occurrences older than catch_up_seconds", metadata: meta.merging([
-                        "count": "\(missed.count)", "first": "\(RFC5322Date.rfc3339(missed[0]))",
-                        "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
-                }
-            }
-            if let next = schedule.next(after: now) { entry.queue.append((next, next)) }
         }
+        let entry = Entry(path: path, name: campaign.name, schedule: schedule, queue: plan.queue)
         if let first = entry.queue.first {
             logger.info("scheduled", metadata: meta.merging(["next": "\(RFC5322Date.rfc3339(first.due))"]) { $1 })
         }
@@ -203,12 +224,10 @@ struct CampaignScheduler {
         if let occurrence { meta["occurrence"] = "\(RFC5322Date.rfc3339(occurrence))" }
         logger.info("firing", metadata: meta)
         let logger = self.logger
-        let flags = self.flags
-        var parts = ApplicationParts.live
+        // The daemon's token: a graceful shutdown ends the firing after the message in flight.
+        var parts = ApplicationParts.live(stoppingOn: token)
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
-        parts.shouldStop = { flags.stop.load(ordering: .relaxed) }
-        parts.pause = { ApplicationParts.interruptiblePause($0, stop: { flags.stop.load(ordering: .relaxed) }) }
         let application = buildApplication(parts)
         let (loaded, status) = application.load(entry.path)
         guard let prepared = loaded else {
@@ -222,26 +241,13 @@ struct CampaignScheduler {
 
 extension HeraldLogHandler.Format: ExpressibleByArgument {}
 
-/// Runs the async daemon from a synchronous command, blocking until it ends.
+/// Runs the scheduler under a ServiceGroup that turns SIGTERM/SIGINT into a graceful
+/// shutdown, until that shutdown has stopped it.
 ///
-/// The daemon's tasks run on the concurrency pool; the main thread only waits.
-func runDaemonToCompletion(directory: String, format: HeraldLogHandler.Format, timeScale: Double) throws {
-    final class Outcome: @unchecked Sendable {
-        var error: (any Error)?
-    }
-    let outcome = Outcome()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { try await runDaemon(directory: directory, format: format, timeScale: timeScale) } catch { outcome.error = error }
-        done.signal()
-    }
-    done.wait()
-    if let error = outcome.error { throw error }
-}
-
-/// Runs the scheduler under a ServiceGroup that turns SIGTERM/SIGINT into a graceful shutdown.
+/// SIGHUP is trapped for reloading even when it was ignored at start (`nohup`): the daemon
+/// is driven by it (`systemctl reload`), unlike `herald send`.
 func runDaemon(directory: String, format: HeraldLogHandler.Format, timeScale: Double) async throws {
-    StopSignal.unblock([SIGTERM, SIGINT, SIGHUP])
+    GracefulStop.unblock([SIGTERM, SIGINT, SIGHUP])
     let logger = Logger(label: "herald.daemon") { _ in HeraldLogHandler(format: format) }
     logger.info("starting", metadata: ["campaigns": "\(directory)", "pid": "\(getpid())"])
     let service = SchedulerService(directory: directory, clock: DaemonClock(scale: timeScale), logger: logger)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,7 +103,11 @@ enum PreviewWriter {
     /// The record is written before the letters, so a preview cut short leaves a folder the
     /// next preview still recognises as its own.
     static func replace(_ folder: Folder, campaign: String, with letters: [Letter]) throws {
-        if !folder.exists { try createFolder(folder.path) }
+        if !folder.exists {
+            do throws(PrivateFolder.Failure) { try PrivateFolder.create(folder.path) } catch {
+                throw IOFailure(error.path, "cannot create the preview folder", errno: error.code)
+            }
+        }
         for name in folder.earlier {
             let file = (folder.path as NSString).appendingPathComponent(name)
             if unlink(file) != 0 && errno != ENOENT { throw IOFailure(file, "cannot remove the earlier preview", errno: errno) }
@@ -113,17 +118,6 @@ enum PreviewWriter {
         try write([UInt8](record) + [0x0A], to: (folder.path as NSString).appendingPathComponent(markerName))
         for letter in letters {
             try write(letter.bytes, to: (folder.path as NSString).appendingPathComponent(letter.name))
-        }
-    }
-
-    /// Creates `path` and any missing parents, each 0700.
-    static func createFolder(_ path: String) throws {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                throw IOFailure(prefix, "cannot create the preview folder", errno: errno)
-            }
         }
     }
 

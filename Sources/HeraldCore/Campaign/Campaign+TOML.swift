@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 extension Campaign {
-    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "timezone", "catch_up_seconds", "address_columns", "smtp", "retry"]
+    static let topLevelKeys: Set<String> = ["name", "template", "recipients", "log", "schedule", "timezone", "catch_up_seconds", "address_columns", "allow_duplicates", "smtp", "retry"]
     static let retryKeys: Set<String> = ["max_attempts", "initial_backoff_seconds", "max_backoff_seconds"]
     static let smtpKeys: Set<String> = ["url", "tls", "username", "password_env", "password_file", "reply_timeout_seconds", "ca_file", "allow_plaintext"]
 
@@ -120,6 +120,11 @@ extension Campaign {
             }
         }
 
+        var allowDuplicates = false
+        if let value = table["allow_duplicates"] {
+            if let flag = value.bool { allowDuplicates = flag } else { problem("allow_duplicates", "must be true or false") }
+        }
+
         guard problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(problems)
         }
@@ -132,6 +137,7 @@ extension Campaign {
         campaign.timezone = timezone
         campaign.catchUpSeconds = catchUp
         campaign.addressColumns = addressColumns
+        campaign.allowDuplicates = allowDuplicates
         return campaign
     }
 

@@ -26,6 +26,10 @@ public struct Campaign: Sendable, Equatable {
     /// Recipient-list columns that may supply an address in `To`, `Cc`, `Bcc`, `Reply-To`
     /// (`address_columns`); each value is checked as an address. `email` always may.
     public var addressColumns: [String] = []
+    /// Give every row its own letter when an address is listed twice (`allow_duplicates`),
+    /// keyed `address#2`, …; a campaign-file key because it changes the log's keys, which
+    /// every command and the daemon must read alike.
+    public var allowDuplicates = false
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

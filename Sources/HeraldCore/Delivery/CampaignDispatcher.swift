@@ -148,6 +148,9 @@ public final class CampaignDispatcher {
         return report
     }
 
+    /// The `error` of a `sent` record whose transport reported acceptance without the server's reply.
+    static let noReplyCaptured = "no server reply to the end of the message was captured; the transport reported it accepted"
+
     /// One attempt at one recipient: durable intent, hand-over, outcome record.
     /// An in-doubt outcome writes no record: the intent stays the last word.
     private func attempt(_ recipient: Recipient, onRecord: (DeliveryRecord) -> Void) throws -> DeliveryOutcome {
@@ -172,7 +175,8 @@ public final class CampaignDispatcher {
         try record(.sending)
         let outcome = transport.deliver(message)
         switch outcome {
-        case .accepted(let code, let reply, let refused): try record(.sent, code: code, reply: reply, refused: refused)
+        case .accepted(let code, let reply, let refused):
+            try record(.sent, code: code, reply: reply, error: reply == nil ? Self.noReplyCaptured : nil, refused: refused)
         case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
         case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
         case .inDoubt: break

@@ -5,7 +5,11 @@
 public enum DeliveryOutcome: Sendable, Equatable {
     /// 2xx after DATA: the server took responsibility for the message, for the row's own
     /// address and every other envelope recipient except those in `refused`.
-    case accepted(code: Int, reply: String, refused: [Refusal] = [])
+    ///
+    /// `code` and `reply` are the server's reply to the end of the message, exactly as
+    /// received; both nil when the transport saw the message accepted without capturing
+    /// that reply (libcurl reporting success), so the log never shows a reply that was not sent.
+    case accepted(code: Int?, reply: String?, refused: [Refusal] = [])
     /// A 5xx reply: permanent refusal of this message (e.g. 550 unknown recipient).
     case rejected(code: Int, reply: String)
     /// Transient failure before the message was handed over (4xx, reset, timeout):

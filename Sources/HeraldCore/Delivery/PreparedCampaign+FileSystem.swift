@@ -6,8 +6,7 @@ extension PreparedCampaign {
     ///
     /// - Throws: `ValidationFailure`; its `kind` gives the exit status (78 campaign file,
     ///   66 missing input, 65 bad data).
-    public static func load(campaignFile path: String, date: Date = Date(),
-                            allowDuplicates: Bool = false) throws(ValidationFailure) -> PreparedCampaign {
+    public static func load(campaignFile path: String, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         let text = try readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"), kind: .badConfig)
         let campaign = try Campaign.parse(text, file: path)
         let locator = TOMLKeyLocator(text)
@@ -29,7 +28,7 @@ extension PreparedCampaign {
             } catch { problems += error.diagnostics }
         }
         guard problems.isEmpty, let template else { throw ValidationFailure(problems) }
-        return try prepare(campaign: campaign, template: template, lists: lists, date: date, allowDuplicates: allowDuplicates)
+        return try prepare(campaign: campaign, template: template, lists: lists, date: date)
     }
 
     /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a `kind`

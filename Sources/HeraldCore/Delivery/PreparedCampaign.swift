@@ -13,15 +13,16 @@ public struct PreparedCampaign: Sendable {
 
     /// Checks the template against every list and every row, and composes every letter once.
     ///
+    /// An address listed twice gets one letter, with a warning, unless the campaign's
+    /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
+    ///
     /// - Parameters:
     ///   - lists: each recipient file's path and text, in campaign order.
     ///   - date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
-    ///   - allowDuplicates: keep every row of an address listed twice (each gets its own letter
-    ///     and log key `address#2`, …) instead of sending it once.
     public static func prepare(campaign: Campaign, template: LetterTemplate,
-                               lists: [RecipientList], date: Date = Date(),
-                               allowDuplicates: Bool = false) throws(ValidationFailure) -> PreparedCampaign {
+                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+        let allowDuplicates = campaign.allowDuplicates
         var problems: [Diagnostic] = []
         var warnings: [Diagnostic] = []
         var recipients: [Recipient] = []
@@ -39,7 +40,7 @@ public struct PreparedCampaign: Sendable {
                 }
                 if let earlier = firstSeen[recipient.key] {
                     warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
-                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (--allow-duplicates sends one per row)"))
+                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (allow_duplicates = true in the campaign file sends one per row)"))
                     continue
                 }
                 firstSeen[recipient.key] = recipient

@@ -1,9 +1,9 @@
+import Foundation
+
 /// Turns header values into 7-bit RFC 5322 header lines: RFC 2047 encoded-words
 /// for non-ASCII text, quoted strings where needed, and folding under 78 characters.
 ///
 /// Pure and deterministic, so composed messages can be compared byte for byte.
-import Foundation
-
 public enum HeaderEncoder {
     /// Longest line, without CRLF, that folding aims for (RFC 5322 §2.1.1 SHOULD).
     public static let preferredLineLength = 78
@@ -13,8 +13,9 @@ public enum HeaderEncoder {
     /// Characters that may stand unencoded inside a Q-encoded word in any header context
     /// (RFC 2047 §5 rule 3, the strictest one, for phrases).
     private static let qSafe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/".utf8)
-    /// ASCII characters that may appear in an atom (RFC 5322 §3.2.3).
-    private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
+    /// ASCII characters that may appear in an atom (RFC 5322 §3.2.3 `atext`): Herald's one
+    /// copy, also what ``EmailAddress`` allows between the dots of a local part.
+    static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
     private static let suffix = "?="
     /// An encoded-word may be at most 75 characters (RFC 2047 §2).
     public static let maxEncodedWord = 75

@@ -34,7 +34,6 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
     private static let labelCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
 
     /// Parses and checks a bare address (no display name, no angle brackets).
@@ -64,7 +63,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") {
             throw .invalidLocalPart("dots may not start, end or repeat")
         }
-        if let bad = local.utf8.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !Self.atext.contains($0) }) {
+        if let bad = local.utf8.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !HeaderEncoder.atext.contains($0) }) {
             throw .invalidLocalPart("the character '\(Character(UnicodeScalar(bad)))' is not allowed")
         }
         if domain.isEmpty { throw .invalidDomain("it is empty") }

@@ -264,20 +264,20 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     /// The first wall-clock minute at or after `start` that matches, searching at most 50
     /// calendar years ahead.
     func nextWallMinute(atOrAfter start: Int, days: DaySelector) -> Int? {
-        let startDay = Self.floorDivide(start, 86_400)
+        let startDay = CivilDate.floorDivide(start, 86_400)
         var minuteOfDay = (start - startDay * 86_400) / 60
-        var (year, month, day) = Self.civil(fromDays: startDay)
+        var (year, month, day) = CivilDate.civil(fromDays: startDay)
         let lastYear = year + 50
         while year <= lastYear {
-            if months & (1 << UInt64(month)) == 0 || day > Self.daysIn(month: month, year: year) {
+            if months & (1 << UInt64(month)) == 0 || day > CivilDate.daysIn(month: month, year: year) {
                 month += 1
                 if month > 12 { month = 1; year += 1 }
                 day = 1
                 minuteOfDay = 0
                 continue
             }
-            let dayNumber = Self.days(year: year, month: month, day: day)
-            let weekday = ((dayNumber % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday; Sunday is 0
+            let dayNumber = CivilDate.days(year: year, month: month, day: day)
+            let weekday = CivilDate.weekday(ofDays: dayNumber)  // Sunday is 0
             if days.accepts(day: day, weekday: weekday), let minute = firstMinute(atOrAfter: minuteOfDay) {
                 return dayNumber * 86_400 + minute * 60
             }
@@ -300,45 +300,6 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             minute = 0
         }
         return nil
-    }
-
-    private static func floorDivide(_ a: Int, _ b: Int) -> Int {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
-    }
-
-    private static func isLeap(_ year: Int) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDivide(y, 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01.
-    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

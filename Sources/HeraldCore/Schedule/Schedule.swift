@@ -105,72 +105,14 @@ public enum Schedule: Sendable, Equatable {
         return true
     }
 
-    /// Parses `YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|±HH:MM)` (RFC 3339 §5.6).
+    /// Reads an RFC 3339 date-time with ``RFC3339/parse(_:)``; a missing offset gets a hint
+    /// that a cron expression (which takes a time zone) may have been meant.
     private static func instant(rfc3339 text: String) throws(ParseError) -> Date {
-        let bytes = Array(text.utf8)
-        func fail(_ why: String) -> ParseError {
-            ParseError(message: "\"\(text)\" is not a valid RFC 3339 date-time: \(why)")
+        do {
+            return try RFC3339.parse(text)
+        } catch {
+            let hint = error.reason == .missingOffset ? " (or give a cron expression with a time zone)" : ""
+            throw ParseError(message: error.description + hint)
         }
-        let shape = "expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"
-        func number(_ start: Int, _ length: Int) -> Int? {
-            guard start + length <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[start..<(start + length)] {
-                guard isDigit(byte) else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        func byte(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
-
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let separator = byte(10), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(separator),
-              let hour = number(11, 2), byte(13) == UInt8(ascii: ":"), let minute = number(14, 2),
-              byte(16) == UInt8(ascii: ":"), let second = number(17, 2)
-        else { throw fail(shape) }
-
-        var index = 19
-        var fraction = 0.0
-        if byte(index) == UInt8(ascii: ".") {
-            index += 1
-            let start = index
-            while let digit = byte(index), isDigit(digit) { index += 1 }
-            if index == start { throw fail("the fraction of a second after \".\" has no digits") }
-            fraction = Double("0." + String(decoding: bytes[start..<index], as: UTF8.self)) ?? 0
-        }
-
-        var offset = 0
-        switch byte(index) {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            index += 1
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            let sign = byte(index) == UInt8(ascii: "-") ? -1 : 1
-            guard let offsetHours = number(index + 1, 2), byte(index + 3) == UInt8(ascii: ":"),
-                  let offsetMinutes = number(index + 4, 2)
-            else { throw fail("the UTC offset must look like +01:00 or -05:30") }
-            guard offsetHours <= 23, offsetMinutes <= 59 else { throw fail("the UTC offset is out of range") }
-            offset = sign * (offsetHours * 3600 + offsetMinutes * 60)
-            index += 6
-        case nil:
-            throw ParseError(message: "\"\(text)\" has no UTC offset; add \"Z\" or an offset such as \"+01:00\" "
-                + "(or give a cron expression with a time zone)")
-        default:
-            throw fail(shape)
-        }
-        if index != bytes.count { throw fail("unexpected text after the UTC offset") }
-
-        guard (1...12).contains(month) else { throw fail("month \(month) is out of range 1-12") }
-        let monthLength = CronExpression.days(year: month == 12 ? year + 1 : year, month: month == 12 ? 1 : month + 1, day: 1)
-            - CronExpression.days(year: year, month: month, day: 1)
-        guard (1...monthLength).contains(day) else {
-            throw fail("day \(day) is out of range 1-\(monthLength) for \(String(format: "%04d-%02d", year, month))")
-        }
-        guard hour <= 23 else { throw fail("hour \(hour) is out of range 0-23") }
-        guard minute <= 59 else { throw fail("minute \(minute) is out of range 0-59") }
-        if second == 60 { throw fail("leap seconds (second 60) are not supported") }
-        guard second <= 59 else { throw fail("second \(second) is out of range 0-59") }
-
-        let wall = CronExpression.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-        return Date(timeIntervalSince1970: Double(wall - offset) + fraction)
     }
 }

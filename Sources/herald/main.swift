@@ -1,4 +1,0 @@
-import HeraldCLI
-
-StandardStreams.prepareProcess()
-Herald.main()
