@@ -27,36 +27,23 @@ public final class CurlTransport: MailTransport {
         return curl_global_init(3) == CURLE_OK
     }()
 
-    /// Errors raised before any message is sent; the CLI turns them into exit codes.
-    public enum SetupError: Error, CustomStringConvertible {
-        case initFailed
-        case option(String)
-        case mixedTLS(server: String, first: TLSMode, now: TLSMode)
-
-        public var description: String {
-            switch self {
-            case .initFailed: return "libcurl could not be initialised"
-            case .option(let name): return "libcurl refused the option \(name)"
-            case .mixedTLS(let server, let first, let now):
-                return "\(server) is already used with tls \"\(first.rawValue)\" in this process; refusing tls \"\(now.rawValue)\" to the same server (one TLS setting per server and process)"
-            }
-        }
-    }
-
     /// The TLS mode each server (scheme://host:port) was first used with in this process.
     /// libcurl 7.88 can reuse a connection across differing TLS settings (CVE-2026-4873,
     /// CVE-2026-8286); never mixing them per server closes that door.
     private static let tlsModes = Mutex<[String: TLSMode]>([:])
 
-    public init(endpoint: SMTPEndpoint) throws {
-        let server = SMTPURL(endpoint.url).map { "\($0.secure ? "smtps" : "smtp")://\($0.host.lowercased()):\($0.port ?? ($0.secure ? 465 : 25))" } ?? endpoint.url
+    /// - Throws: `TransportSetupError` before any connection: `.conflictingTLS` when this
+    ///   process already reaches the same server with another TLS mode, `.unavailable` when
+    ///   libcurl cannot be initialised or refuses an option.
+    public init(endpoint: SMTPEndpoint) throws(TransportSetupError) {
+        let server = endpoint.url.server
         let conflict: TLSMode? = Self.tlsModes.withLock { modes in
             if let first = modes[server], first != endpoint.tls { return first }
             modes[server] = endpoint.tls
             return nil
         }
-        if let conflict { throw SetupError.mixedTLS(server: server, first: conflict, now: endpoint.tls) }
-        guard Self.globalInit, let handle = curl_easy_init() else { throw SetupError.initFailed }
+        if let conflict { throw .conflictingTLS(server: server, first: conflict, now: endpoint.tls) }
+        guard Self.globalInit, let handle = curl_easy_init() else { throw .unavailable("libcurl could not be initialised") }
         self.handle = handle
         self.endpoint = endpoint
         self.session = Session(tracer: endpoint.trace.map(Tracer.init))
@@ -72,8 +59,8 @@ public final class CurlTransport: MailTransport {
 
     /// Options that stay the same for every message on this handle. One TLS setting per
     /// handle: a reused connection must never carry a weaker requirement than asked for.
-    private func configure() throws {
-        try set(CURLOPT_URL, endpoint.url, "URL")
+    private func configure() throws(TransportSetupError) {
+        try set(CURLOPT_URL, endpoint.url.text, "URL")
         try set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
         try set(CURLOPT_UPLOAD, 1, "UPLOAD")
         try set(CURLOPT_CONNECTTIMEOUT, endpoint.connectTimeout, "CONNECTTIMEOUT")
@@ -161,18 +148,35 @@ public final class CurlTransport: MailTransport {
         }
         let dialogue = transfer.dialogue
         let error = errorText(result)
-        // The sender, not a recipient, was refused (MAIL FROM, or a 5xx before any RCPT):
-        // no recipient is at fault, and every later letter would be refused the same way.
         if let mail = dialogue.mailReply, mail.code >= 400 {
+            // `MAIL FROM … SIZE=` refused as too big (RFC 1870: 552, or X.3.4) concerns this
+            // letter alone: it fails (or waits, for 452) and the campaign goes on.
+            if mail.code == 552 || mail.enhancedStatus?.hasSuffix(".3.4") == true {
+                return .rejected(code: mail.code, reply: mail.text)
+            }
+            // Otherwise the sender, not a recipient, was refused: no recipient is at fault,
+            // and every later letter would be refused the same way.
             if mail.code >= 500 { return .senderRefused(code: mail.code, reply: mail.text) }
             return .deferred(code: mail.code, reply: mail.text, error: nil)
         }
         let recipients = dialogue.recipientReplies
         if let primary = recipients.first, primary.reply.code >= 400 {
+            // A refusal at RCPT that names the sender, the client or the HELO name (Postfix's
+            // default smtpd_delay_reject answers those restrictions at RCPT) is not about
+            // this recipient: failing the row would burn a letter that was never refused.
+            if primary.reply.code >= 500 && primary.reply.concernsSession(recipient: primary.address) {
+                return .senderRefused(code: primary.reply.code, reply: primary.reply.text)
+            }
             // The row's own address was refused: the letter goes to nobody (the transfer
             // was stopped before the body when a Cc or Bcc had been accepted).
             if primary.reply.code >= 500 { return .rejected(code: primary.reply.code, reply: primary.reply.text) }
             return .deferred(code: primary.reply.code, reply: primary.reply.text, error: nil)
+        }
+        if let data = dialogue.dataReply, data.code >= 400 {
+            // The DATA command refused before any content was seen: about the sender or the
+            // session (Postfix's smtpd_data_restrictions), not this letter or recipient.
+            if data.code >= 500 { return .senderRefused(code: data.code, reply: data.text) }
+            return .deferred(code: data.code, reply: data.text, error: nil)
         }
         let refused = recipients.dropFirst().filter { $0.reply.code >= 400 }.map {
             DeliveryOutcome.Refusal(recipient: $0.address, code: $0.reply.code, reply: $0.reply.text)
@@ -230,16 +234,16 @@ public final class CurlTransport: MailTransport {
         return detail.isEmpty ? summary : "\(summary): \(detail)"
     }
 
-    private func set(_ option: CURLoption, _ value: Int, _ name: String) throws {
+    private func set(_ option: CURLoption, _ value: Int, _ name: String) throws(TransportSetupError) {
         try check(herald_curl_setopt_long(handle, option, value), name)
     }
 
-    private func set(_ option: CURLoption, _ value: String, _ name: String) throws {
+    private func set(_ option: CURLoption, _ value: String, _ name: String) throws(TransportSetupError) {
         try check(value.withCString { herald_curl_setopt_string(handle, option, $0) }, name)
     }
 
-    private func check(_ code: CURLcode, _ name: String) throws {
-        if code != CURLE_OK { throw SetupError.option(name) }
+    private func check(_ code: CURLcode, _ name: String) throws(TransportSetupError) {
+        if code != CURLE_OK { throw .unavailable("libcurl refused the option \(name)") }
     }
 }
 

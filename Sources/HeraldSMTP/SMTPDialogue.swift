@@ -36,6 +36,25 @@ struct SMTPDialogue {
                   parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) else { return nil }
             return String(words[1])
         }
+
+        /// True when a refusal of `RCPT TO:<recipient>` is about something else: the sender
+        /// (RFC 3463 X.1.7/X.1.8, "Sender address rejected"), the client or the HELO name.
+        /// Postfix, by default, answers its sender, client and HELO restrictions at RCPT,
+        /// naming the object first: `554 5.7.1 <sender@org.example>: Sender address rejected: …`.
+        func concernsSession(recipient: String) -> Bool {
+            if let status = enhancedStatus, status.hasSuffix(".1.7") || status.hasSuffix(".1.8") { return true }
+            let lower = text.lowercased()
+            for phrase in ["sender address rejected", "helo command rejected", "client host rejected"] where lower.contains(phrase) {
+                return true
+            }
+            // `<object>: …` after the code and enhanced status, naming another object.
+            var rest = text.split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            if let status = enhancedStatus, rest.hasPrefix(status) { rest = String(rest.dropFirst(status.count).drop { $0 == " " }) }
+            guard rest.hasPrefix("<"), let close = rest.firstIndex(of: ">"),
+                  rest[rest.index(after: close)...].hasPrefix(":") else { return false }
+            let object = rest[rest.index(after: rest.startIndex)..<close].lowercased()
+            return object != recipient.lowercased()
+        }
     }
 
     /// The command the next reply answers.

@@ -5,7 +5,8 @@ import HeraldCore
 /// Built at the edge from a campaign's `[smtp]` table and the password's source;
 /// `description` never shows the password.
 public struct SMTPEndpoint: Sendable, CustomStringConvertible {
-    public var url: String
+    /// The server, as parsed when the campaign was read (or `--smtp-url` replaced it).
+    public var url: SMTPURL
     public var tls: TLSMode
     public var username: String?
     public var password: String?
@@ -19,7 +20,7 @@ public struct SMTPEndpoint: Sendable, CustomStringConvertible {
     /// Receives the redacted SMTP protocol trace (`herald send --verbose`); nil for none.
     public var trace: (@Sendable (String) -> Void)?
 
-    public init(url: String, tls: TLSMode, username: String? = nil, password: String? = nil,
+    public init(url: SMTPURL, tls: TLSMode, username: String? = nil, password: String? = nil,
                 connectTimeout: Int = 30, responseTimeout: Int = 600, caFile: String? = nil) {
         self.url = url
         self.tls = tls

@@ -97,6 +97,44 @@ import Testing
         #expect(try campaign.statusJSON()["sent"] == 15)
     }
 
+    @Test func aSenderRefusedAtRCPTAsPostfixDoesByDefaultFailsNobodyIntegration() throws {
+        // Postfix's default smtpd_delay_reject = yes answers sender restrictions at RCPT.
+        let words = "5.7.1 <secretary.general@amnesty.example>: Sender address rejected: Sender blocked by policy"
+        let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@bmaa.austria.example=554x1:\(words)"])
+        let campaign = TestCampaign(url: server.url)
+        let first = try campaign.send(nil)
+        #expect(first.status == 69, "\(first)")
+        #expect(first.stderr.contains("554 \(words)"), "\(first.stderr)")
+        #expect(!campaign.records().contains { $0["status"] as? String == "failed" }, "nobody is failed for the sender's fault")
+        let second = try campaign.send(nil)
+        #expect(second.status == 0, "\(second)")
+        #expect(server.messages().count == 15)
+    }
+
+    @Test func aLetterTooBigForTheServerFailsAloneIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--mail-reply", "552x1:5.3.4 Message size exceeds fixed limit"])
+        let campaign = TestCampaign(url: server.url)
+        let result = try campaign.send(nil)
+        #expect(result.status == 1, "\(result)")
+        #expect(server.messages().count == 14)
+        let failed = campaign.records().filter { $0["status"] as? String == "failed" }
+        #expect(failed.map { $0["smtp_reply"] as? String ?? "" } == ["552 5.3.4 Message size exceeds fixed limit"])
+    }
+
+    @Test func aRefusedDATACommandKeepsTheServersWordsAndFailsNobodyIntegration() throws {
+        let words = "5.7.1 <DATA>: Data command rejected: Access denied"
+        let server = try SMTPTestServer(faults: ["--data-command-reply", "554x1:\(words)"])
+        let campaign = TestCampaign(url: server.url)
+        let first = try campaign.send(nil)
+        #expect(first.status == 69, "\(first)")
+        #expect(first.stderr.contains("554 \(words)"), "\(first.stderr)")
+        let records = campaign.records()
+        #expect(!records.contains { $0["status"] as? String == "failed" })
+        #expect(records.contains { $0["smtp_reply"] as? String == "554 \(words)" }, "the server's words, not curl's")
+        #expect(try campaign.send(nil).status == 0)
+        #expect(server.messages().count == 15)
+    }
+
     @Test func opportunisticTLSToALoopbackRelayWithASelfSignedCertificateDeliversIntegration() throws {
         let certs = try SecurityIntegrationTests.Certificates()
         // Like Debian's Postfix with its "snakeoil" certificate: a name that is not 127.0.0.1, an issuer nobody trusts.

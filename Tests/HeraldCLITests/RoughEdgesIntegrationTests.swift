@@ -177,6 +177,19 @@ import Testing
 
     // MARK: 6. Preview folders
 
+    @Test func anEmptyOutIsRefusedAndNothingIsWrittenThroughALink() throws {
+        let campaign = TestCampaign()
+        let work = campaign.folder.file("work")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let notes = campaign.folder.write("work/notes.txt", "notes\n")
+        try FileManager.default.createSymbolicLink(atPath: (work as NSString).appendingPathComponent("01-minister@bmaa.austria.example.eml"),
+                                                   withDestinationPath: notes)
+        let result = try Subprocess.herald(["preview", campaign.path, "--out", ""], directory: work)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("--out is empty"), "\(result.stderr)")
+        #expect(campaign.folder.read("work/notes.txt") == "notes\n", "nothing was written through the link")
+    }
+
     @Test func previewCreatesAPrivateFolderAndLaterRemovesOnlyWhatItWrote() throws {
         let campaign = TestCampaign()
         let out = campaign.folder.file("previews/letters")

@@ -148,6 +148,19 @@ import Testing
         #expect(report.stop == stop && transport.delivered.count == 1 && report.sent == 0)
     }
 
+    @Test func anOutcomeThatCannotBeLoggedNamesTheLetterInDoubt() throws {
+        let journal = MemoryJournal()
+        journal.failAfter = 1  // the intent is written, the outcome is not
+        do {
+            _ = try run(TestData.prepared(Self.csv), journal: journal)
+            Issue.record("a journal failure must end the run")
+        } catch let failure as CampaignDispatcher.JournalFailure {
+            #expect(failure.inDoubt?.recipient == "a@x.example")
+            #expect(failure.description.contains("in doubt: a@x.example <"), "\(failure)")
+            #expect(failure.description.contains("accepted: 250 2.0.0 Ok: queued as 1"), "\(failure)")
+        }
+    }
+
     @Test func aRefusedSenderFailsNobody() throws {
         let journal = MemoryJournal()
         let (report, _) = try run(TestData.prepared(Self.csv), journal: journal,

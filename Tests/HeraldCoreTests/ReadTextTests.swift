@@ -26,7 +26,7 @@ import Testing
         let folder = TemporaryDirectory("herald-read-text")
         let path = folder.file("list.csv")
         let bytes = Array("email,name\na@x.example,Ann\nb@x.example,Ren".utf8) + [0xE9] + Array("\n".utf8)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let missing = Diagnostic(.missingInput, file: path, "not found")
         for kind in [Diagnostic.Kind.badData, .badConfig] {
             do {
@@ -44,7 +44,7 @@ import Testing
     @Test func campaignFileThatIsNotUTF8IsACampaignFileError() throws {
         let folder = TemporaryDirectory("herald-read-text")
         let path = folder.file("campaign.toml")
-        FileManager.default.createFile(atPath: path, contents: Data(Array("name = \"x\"\n# San".utf8) + [0xE9] + [0x0A]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(Array("name = \"x\"\n# San".utf8) + [0xE9] + [0x0A]))
         do {
             _ = try PreparedCampaign.load(campaignFile: path)
             Issue.record("loaded")

@@ -14,7 +14,7 @@ import Testing
     }
 
     static func transport(_ server: SMTPTestServer, responseTimeout: Int = 600) throws -> CurlTransport {
-        try CurlTransport(endpoint: SMTPEndpoint(url: server.url, tls: .opportunistic, connectTimeout: 5, responseTimeout: responseTimeout))
+        try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: server.url), tls: .opportunistic, connectTimeout: 5, responseTimeout: responseTimeout))
     }
 
     @Test func reusesOneConnectionAndDeliversBytesExactlyIntegration() throws {
@@ -86,7 +86,7 @@ import Testing
 
     @Test func refusedConnectionIsUnavailableIntegration() throws {
         let port = unusedLoopbackPort()
-        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://127.0.0.1:\(port)", tls: .opportunistic, connectTimeout: 5))
+        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://127.0.0.1:\(port)"), tls: .opportunistic, connectTimeout: 5))
         let outcome = transport.deliver(try Self.message(to: "a@x.example"))
         guard case .unavailable = outcome else {
             Issue.record("expected unavailable, got \(outcome)")
@@ -143,18 +143,24 @@ import Testing
 
     @Test func oneProcessNeverMixesTLSSettingsForOneServer() throws {
         let port = unusedLoopbackPort()
-        let url = "smtp://127.0.0.1:\(port)"
+        let url = try SMTPURL(parsing: "smtp://127.0.0.1:\(port)")
         _ = try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .opportunistic))
         _ = try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .opportunistic))
-        #expect(throws: CurlTransport.SetupError.self) { try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .none)) }
-        #expect(throws: CurlTransport.SetupError.self) { try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://127.0.0.1:\(port)/ehlo", tls: .required)) }
+        let server = "smtp://127.0.0.1:\(port)"
+        #expect(throws: TransportSetupError.conflictingTLS(server: server, first: .opportunistic, now: .none)) {
+            try CurlTransport(endpoint: SMTPEndpoint(url: url, tls: .none))
+        }
+        // The same server, though this URL adds a path.
+        #expect(throws: TransportSetupError.conflictingTLS(server: server, first: .opportunistic, now: .required)) {
+            try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://127.0.0.1:\(port)/ehlo"), tls: .required))
+        }
     }
 
     @Test func requiredTLSWithoutSTARTTLSFailsIntegration() throws {
         let server = try SMTPTestServer()
         // "localhost", not 127.0.0.1: the other tests in this process use opportunistic TLS
         // there, and one process keeps one TLS setting per server.
-        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://localhost:\(server.port)", tls: .required, connectTimeout: 5))
+        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://localhost:\(server.port)"), tls: .required, connectTimeout: 5))
         let outcome = transport.deliver(try Self.message(to: "a@x.example"))
         guard case .tlsFailed(let error) = outcome else {
             Issue.record("expected tlsFailed, got \(outcome)")

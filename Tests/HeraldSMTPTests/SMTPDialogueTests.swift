@@ -43,4 +43,20 @@ import Testing
         #expect(dialogue.recipientReplies.first?.reply == .init(code: 451, text: "451"))
         #expect(dialogue.recipientReplies.first?.reply.enhancedStatus == nil)
     }
+
+    @Test(arguments: [
+        ("554 5.7.1 <sender@org.example>: Sender address rejected: Sender blocked by policy", true),
+        ("504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname", true),
+        ("554 5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied", true),
+        ("553 5.1.8 Domain of sender address does not exist", true),
+        ("550 5.1.1 <a@x.example>: Recipient address rejected: User unknown in virtual mailbox table", false),
+        ("550 5.1.1 <A@X.example>: Recipient address rejected", false),
+        ("550 5.7.1 Relaying denied", false),
+        ("550 No such user here", false),
+        ("550", false),
+    ])
+    func aRefusalAtRCPTCanConcernTheSession(text: String, session: Bool) {
+        let reply = SMTPDialogue.Reply(code: Int(text.prefix(3))!, text: text)
+        #expect(reply.concernsSession(recipient: "a@x.example") == session)
+    }
 }

@@ -60,8 +60,8 @@ public enum Subprocess {
         let id = UUID().uuidString.prefix(8)
         let outPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-out-\(id)")
         let errPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-err-\(id)")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle(forWritingAtPath: errPath)
         process.standardInput = FileHandle.nullDevice

@@ -159,6 +159,7 @@ class FaultPlan:
     mail: Optional[FaultRule] = None
     rcpt: Dict[str, FaultRule] = field(default_factory=dict)  # lower-cased address
     data: Optional[FaultRule] = None
+    data_command: Optional[FaultRule] = None  # the reply to the DATA command itself (before 354)
     data_delay: float = 0.0
     data_drop: int = 0  # close the connection after the body, without a reply, this many times
 
@@ -181,6 +182,8 @@ class FaultPlan:
             plan.mail = FaultRule.parse(args.mail_reply)
         if args.data_reply:
             plan.data = FaultRule.parse(args.data_reply)
+        if args.data_command_reply:
+            plan.data_command = FaultRule.parse(args.data_command_reply)
         for item in args.rcpt_reply or []:
             m = re.match(r"^(?P<addr>.+)=(?P<spec>[45]\d\d(?:x\d+)?(?::.*)?)$", item)
             if not m:
@@ -536,6 +539,17 @@ class SinkSMTP(SMTP):
         log(f"conn#{self.serial} AUTH {mechanism or '(none)'}"
             + (f" user={user}" if user is not None else "") + f" -> {code}")
 
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        # A refusal of the DATA command itself (Postfix's smtpd_data_restrictions).
+        if self.envelope is not None and self.envelope.rcpt_tos:
+            fault = self.sink.faults.check(self.sink.faults.data_command, "data-command")
+            if fault:
+                log(f"conn#{self.serial} DATA command -> {fault}")
+                await self.push(fault)
+                return
+        await super().smtp_DATA(arg)
+
     async def _handle_client(self) -> None:
         fault = self.sink.faults.check(self.sink.faults.greeting, "greeting")
         if fault:
@@ -567,6 +581,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="reply CODE to MAIL FROM (always, or the first N times)")
     p.add_argument("--data-reply", metavar="SPEC",
                    help="reply CODE at end of DATA instead of storing")
+    p.add_argument("--data-command-reply", metavar="SPEC",
+                   help="reply CODE to the DATA command itself, instead of 354")
     p.add_argument("--greeting-reply", metavar="SPEC",
                    help="send CODE as the greeting and close the connection")
     p.add_argument("--data-delay", type=float, default=0.0, metavar="SECONDS",

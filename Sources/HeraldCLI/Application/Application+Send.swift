@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
 
 extension Application {
     /// Options of `herald send` beyond the campaign file.
@@ -22,60 +21,57 @@ extension Application {
 
     /// `herald send`: deliver every letter not yet sent, logging each outcome.
     public func send(campaign path: String, options: SendOptions) -> ExitStatus {
-        let (loaded, status) = load(path)
-        guard var prepared = loaded else { return status }
-        if let url = options.smtpURL {
-            prepared.campaign.smtp.url = url
-            if let problem = prepared.campaign.smtp.tlsProblem {
-                parts.errors("--smtp-url: \(problem)")
-                return .usage
+        run { () throws(CommandFailure) -> ExitStatus in
+            var prepared = try load(path)
+            if let text = options.smtpURL {
+                do throws(SMTPURL.Malformed) { prepared.campaign.smtp.url = try SMTPURL(parsing: text) } catch {
+                    throw CommandFailure(.usage, "--smtp-url: \(error)")
+                }
+                if let problem = prepared.campaign.smtp.tlsProblem {
+                    throw CommandFailure(.usage, "--smtp-url: \(problem)")
+                }
             }
+            if let log = options.logPath { prepared.campaign.logPath = log }
+            return try sendPipeline(prepared, options: options, occurrence: nil)
         }
-        if let log = options.logPath { prepared.campaign.logPath = log }
-        return dispatch(prepared, options: options, occurrence: nil)
     }
 
-    /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
-    /// transport, dispatch, exit status.
+    /// The send pipeline as a command of its own: each daemon firing runs it.
     ///
     /// - Parameter occurrence: the scheduled firing a recurring campaign is sent for, part
     ///   of the log's key; nil for a campaign sent as a whole.
     func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in try sendPipeline(prepared, options: options, occurrence: occurrence) }
+    }
+
+    /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
+    /// transport, dispatch, exit status.
+    private func sendPipeline(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) throws(CommandFailure) -> ExitStatus {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
-        let (locked, lockStatus) = lockAndReadLog(campaign.logPath, campaign: campaign)
-        guard let locked else { return lockStatus }
+        let locked = try lockAndReadLog(campaign.logPath, campaign: campaign)
         defer { withExtendedLifetime(locked.lock) {} }
         let journal = locked.journal, records = locked.records
         let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence)
         let changes = EditCheck.changes(in: prepared, records: records, occurrence: occurrence)
         if !changes.isEmpty {
-            for change in changes { parts.errors((options.allowChanged ? "warning: " : "") + change.description) }
-            if !options.allowChanged {
-                parts.errors("\(campaign.name): the campaign changed while half-sent; nothing was sent. Restore the earlier version, or rerun with --allow-changed to send the rest as they are now")
-                return .dataError
+            guard options.allowChanged else {
+                throw CommandFailure(.dataError, changes.map(\.description) + [
+                    "\(campaign.name): the campaign changed while half-sent; nothing was sent. Restore the earlier version, or rerun with --allow-changed to send the rest as they are now"])
             }
+            for change in changes { parts.errors("warning: " + change.description) }
         }
 
-        var endpoint: SMTPEndpoint
-        do { endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch {
-            parts.errors(error.description)
-            return error.status
-        }
+        var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
         if options.verbose {
             // The trace sink must be @Sendable; it is only called on this thread, by libcurl.
             nonisolated(unsafe) let sink = parts.errors
             endpoint.trace = { sink("smtp: " + $0) }
         }
         let transport: MailTransport
-        do { transport = try parts.makeTransport(endpoint) } catch {
-            if case CurlTransport.SetupError.mixedTLS = error {
-                parts.errors("\(campaign.file): smtp.tls: \(error)")
-                return .config
-            }
-            parts.errors("cannot set up the SMTP transport: \(error)")
-            return .unavailable
+        do throws(TransportSetupError) { transport = try parts.makeTransport(endpoint) } catch {
+            throw CommandFailure(error, campaign: campaign)
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transport: transport,
                                             journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
@@ -88,15 +84,16 @@ extension Application {
                 self.parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
             }
         } catch {
-            parts.errors("\(error)")
-            parts.errors("stopped: the delivery log cannot be written, so nothing more is sent")
-            return .ioError
+            throw CommandFailure(.ioError, ["\(error)", "stopped: the delivery log cannot be written, so nothing more is sent"])
         }
-        return finish(report, campaign: campaign, occurrence: occurrence)
+        return try finish(report, campaign: campaign, occurrence: occurrence)
     }
 
     /// Prints what a run left to do and picks the exit status.
-    private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign, occurrence: String?) -> ExitStatus {
+    ///
+    /// - Throws: when the run stopped before the end: 69 (server unavailable, TLS failed,
+    ///   sender refused), 77 (login refused), 75 (a stop was requested).
+    private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> ExitStatus {
         for doubt in report.inDoubt {
             let why = doubt.reason.map { " (\($0))" } ?? ""
             parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
@@ -105,20 +102,15 @@ extension Application {
         parts.output("\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done")
         switch report.stop {
         case .unavailable(let error)?:
-            parts.errors("\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")
-            return .unavailable
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")
         case .tlsFailed(let error)?:
-            parts.errors("\(SMTPURL(campaign.smtp.url)?.host ?? campaign.smtp.url): TLS failed: \(error); nothing was sent")
-            return .unavailable
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(error); nothing was sent")
         case .senderRefused(let reply)?:
-            parts.errors("\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check the From address (and what the server allows it), then rerun")
-            return .unavailable
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check the From address (and what the server allows it), then rerun")
         case .authenticationFailed(let reply)?:
-            parts.errors("\(campaign.smtp.url): the server refused the login: \(reply)")
-            return .noPermission
+            throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(reply)")
         case .interrupted?:
-            parts.errors("stopped on request; rerun `herald send` to continue")
-            return .tempFail
+            throw CommandFailure(.tempFail, "stopped on request; rerun `herald send` to continue")
         case nil:
             break
         }

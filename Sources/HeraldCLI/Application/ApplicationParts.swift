@@ -11,8 +11,10 @@ public struct ApplicationParts {
     public var clock: () -> Date
     /// The process environment, for `password_env`.
     public var environment: [String: String]
-    /// Makes the transport for a send; called once per run, only when there is something to send.
-    public var makeTransport: (SMTPEndpoint) throws -> MailTransport
+    /// Makes the transport for a send; called once per run, after the log is locked and the
+    /// password read. Live: libcurl (`CurlTransport`); tests return a `ScriptedTransport`, or
+    /// throw a `TransportSetupError` to see how a command reports it.
+    public var makeTransport: (SMTPEndpoint) throws(TransportSetupError) -> MailTransport
     /// Checked before each message; true asks the run to stop cleanly. Live: the run's `StopToken`.
     public var shouldStop: () -> Bool
     /// Waits the given seconds before a retry; false when a stop was requested meanwhile.
@@ -20,7 +22,7 @@ public struct ApplicationParts {
     public var pause: (Double) -> Bool
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
-                environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws -> MailTransport,
+                environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
                 shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true }) {
         self.output = output
         self.errors = errors
@@ -44,7 +46,7 @@ public struct ApplicationParts {
             errors: { StandardStreams.error($0) },
             clock: { Date() },
             environment: ProcessInfo.processInfo.environment,
-            makeTransport: { try CurlTransport(endpoint: $0) },
+            makeTransport: { endpoint throws(TransportSetupError) in try CurlTransport(endpoint: endpoint) },
             shouldStop: { token.isStopRequested },
             // A condition wait on the token: a stop ends a long backoff at once, without polling.
             pause: { token.pause($0) }
@@ -52,8 +54,10 @@ public struct ApplicationParts {
     }
 }
 
-/// The composition root: wires the adapters into an `Application`. `@main` calls it with
-/// the live parts; tests call it with in-memory ones.
+/// The composition root: wires the adapters into an `Application`. The commands call it with
+/// the live parts (`herald send` and each daemon firing with parts their stop token can
+/// stop); the in-process tests (`ApplicationTests`) call it with captured output and
+/// errors, a fixed clock, a chosen environment and a `ScriptedTransport`.
 public func buildApplication(_ parts: ApplicationParts = .live) -> Application {
     Application(parts: parts)
 }

@@ -229,8 +229,9 @@ struct CampaignScheduler {
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
         let application = buildApplication(parts)
-        let (loaded, status) = application.load(entry.path)
-        guard let prepared = loaded else {
+        let prepared: PreparedCampaign
+        do throws(CommandFailure) { prepared = try application.load(entry.path) } catch {
+            let status = application.report(error)
             logger.error("firing abandoned: the campaign no longer validates", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
             return
         }

@@ -53,6 +53,10 @@ enum PreviewWriter {
     /// - Throws: `Refusal` for a regular file, another campaign's preview, a folder holding
     ///   files Herald did not write or an unreadable record; `IOFailure` when it cannot be read.
     static func inspect(_ path: String, campaign: String) throws -> Folder {
+        guard !path.isEmpty else {
+            // `--out "$UNSET"`: an empty path would silently mean the current folder.
+            throw Refusal(description: "--out is empty; give the preview folder's path (Herald creates it when missing)")
+        }
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOTDIR {
@@ -117,13 +121,14 @@ enum PreviewWriter {
         let record = try encoder.encode(Marker(campaign: campaign, files: letters.map(\.name)))
         try write([UInt8](record) + [0x0A], to: (folder.path as NSString).appendingPathComponent(markerName))
         for letter in letters {
-            try write(letter.bytes, to: (folder.path as NSString).appendingPathComponent(letter.name))
+            try write(letter.bytes, to: (folder.path as NSString).appendingPathComponent(letter.name), fresh: true)
         }
     }
 
-    /// Writes a private (0600) file, replacing one of the same name.
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    /// Writes a private (0600) file, replacing one of the same name (or, when `fresh`,
+    /// refusing one that appeared meanwhile). Never through a symbolic link.
+    static func write(_ bytes: [UInt8], to path: String, fresh: Bool = false) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (fresh ? O_EXCL : O_TRUNC), 0o600)
         guard descriptor >= 0 else { throw IOFailure(path, "cannot write", errno: errno) }
         defer { close(descriptor) }
         try bytes.withUnsafeBytes { buffer in

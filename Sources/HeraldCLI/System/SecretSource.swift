@@ -6,31 +6,30 @@ import HeraldSMTP
 ///
 /// Error messages name the variable or file, never the value.
 enum SecretSource {
-    struct Problem: Error, CustomStringConvertible {
-        var description: String
-        /// 78 for a wrong setting, 66 for a file the campaign names that is not there.
-        var status: ExitStatus = .config
-    }
-
-    static func endpoint(for campaign: Campaign, environment: [String: String]) throws(Problem) -> SMTPEndpoint {
+    /// The endpoint for `campaign`'s `[smtp]` table, with the password from its source.
+    ///
+    /// - Throws: `CommandFailure` with one line: 78 for a source that is wrong (`password_env`
+    ///   unset or empty, `password_file` missing, readable by group or others, unreadable,
+    ///   `ca_file` unreadable), 66 for a `ca_file` that is not there.
+    static func endpoint(for campaign: Campaign, environment: [String: String]) throws(CommandFailure) -> SMTPEndpoint {
         let smtp = campaign.smtp
         var password: String?
         if let variable = smtp.passwordEnv {
             guard let value = environment[variable], !value.isEmpty else {
-                throw Problem(description: "\(campaign.file): smtp.password_env: the environment variable \(variable) is not set; export it before running herald")
+                throw CommandFailure(.config, "\(campaign.file): smtp.password_env: the environment variable \(variable) is not set; export it before running herald")
             }
             password = value
         } else if let file = smtp.passwordFile {
             let path = Campaign.resolvePath(file, against: campaign.file)
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                   let mode = attributes[.posixPermissions] as? Int else {
-                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) not found")
+                throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) not found")
             }
             if mode & 0o077 != 0 {
-                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
+                throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
             }
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw Problem(description: "\(campaign.file): smtp.password_file: \(path) cannot be read")
+                throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) cannot be read")
             }
             password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
@@ -38,8 +37,8 @@ enum SecretSource {
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             // libcurl would only say so at the first connection, as a TLS failure (69).
             let exists = FileManager.default.fileExists(atPath: caFile)
-            throw Problem(description: "\(campaign.file): smtp.ca_file: \(caFile) \(exists ? "cannot be read" : "not found")",
-                          status: exists ? .config : .noInput)
+            throw CommandFailure(exists ? .config : .noInput,
+                                 "\(campaign.file): smtp.ca_file: \(caFile) \(exists ? "cannot be read" : "not found")")
         }
         return SMTPEndpoint(url: smtp.url, tls: smtp.tls, username: smtp.username, password: password,
                             responseTimeout: smtp.replyTimeout, caFile: caFile)

@@ -3,7 +3,8 @@
 /// Holds the *name* of a secret's source, never the secret: the password is read
 /// from `passwordEnv` or `passwordFile` at send time, by the edge that needs it.
 public struct SMTPSettings: Sendable, Equatable {
-    public var url: String
+    /// The server, parsed once: when the campaign file is read, or when `--smtp-url` replaces it.
+    public var url: SMTPURL
     /// The `tls` key as written, or nil when the campaign leaves it to the default.
     public var explicitTLS: TLSMode?
     public var username: String?
@@ -17,7 +18,7 @@ public struct SMTPSettings: Sendable, Equatable {
     /// `tls = "none"` to a non-loopback host, accepted knowingly (a warning is printed on every run).
     public var allowPlaintext = false
 
-    public init(url: String, tls: TLSMode? = nil, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
+    public init(url: SMTPURL, tls: TLSMode? = nil, username: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil) {
         self.url = url
         self.explicitTLS = tls
         self.username = username
@@ -26,23 +27,22 @@ public struct SMTPSettings: Sendable, Equatable {
     }
 
     /// The TLS mode in force: the campaign's, else the default for the URL's host.
-    public var tls: TLSMode { explicitTLS ?? Self.defaultTLS(forURL: url) }
+    public var tls: TLSMode { explicitTLS ?? url.defaultTLS }
 
     /// Why these settings may not be used, or nil. Checked for the campaign file and
     /// again when `--smtp-url` replaces the URL.
     public var tlsProblem: String? {
-        guard let parsed = SMTPURL(url) else { return "\"\(url)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)" }
-        if tls == .none && !parsed.isLoopback && !allowPlaintext {
+        if tls == .none && !url.isLoopback && !allowPlaintext {
             return "tls \"none\" sends letters readable by anyone on the path; it is only allowed for a loopback host, or with allow_plaintext = true"
         }
-        if tls == .none && parsed.secure { return "tls \"none\" contradicts an smtps:// URL" }
-        if username != nil && !parsed.isLoopback && !parsed.secure && tls != .required {
+        if tls == .none && url.secure { return "tls \"none\" contradicts an smtps:// URL" }
+        if username != nil && !url.isLoopback && !url.secure && tls != .required {
             return "AUTH over a connection that may be plaintext would expose the password; use tls = \"required\" or smtps:// (plaintext AUTH is only allowed to a loopback host)"
         }
-        if tls == .opportunistic && !parsed.isLoopback && username != nil {
+        if tls == .opportunistic && !url.isLoopback && username != nil {
             return "AUTH over opportunistic TLS, which does not check who the server is, would hand the password to anyone in the middle; use tls = \"required\" (AUTH over opportunistic TLS is only allowed to a loopback host)"
         }
-        if tls == .opportunistic && !parsed.isLoopback && !allowPlaintext {
+        if tls == .opportunistic && !url.isLoopback && !allowPlaintext {
             return "tls \"opportunistic\" encrypts without checking the server's certificate, and sends in plaintext when STARTTLS is not offered; it is only allowed for a loopback host, or with allow_plaintext = true; use tls = \"required\""
         }
         return nil
@@ -50,33 +50,39 @@ public struct SMTPSettings: Sendable, Equatable {
 
     /// A warning to print on every run, when the settings are allowed but unsafe.
     public var plaintextWarning: String? {
-        guard tls != .required, let parsed = SMTPURL(url), !parsed.isLoopback else { return nil }
+        guard tls != .required, !url.isLoopback else { return nil }
         if tls == .opportunistic {
             return "warning: \(url): opportunistic TLS (allow_plaintext = true): the server's certificate is not checked, and letters go in plaintext if STARTTLS is not offered"
         }
         return "warning: \(url): sending without TLS (allow_plaintext = true): letters can be read on the way"
     }
-
-    /// The host part of `url`, without brackets, or nil when the URL is malformed.
-    public var host: String? { SMTPURL(url)?.host }
-
-    /// The default TLS mode for a URL: loopback may be plaintext, anything else must be encrypted.
-    public static func defaultTLS(forURL url: String) -> TLSMode {
-        guard let parsed = SMTPURL(url) else { return .required }
-        if parsed.secure { return .required }
-        return parsed.isLoopback ? .opportunistic : .required
-    }
 }
 
-/// The parts of an `smtp://` or `smtps://` URL that Herald checks before libcurl sees it.
-public struct SMTPURL: Sendable, Equatable {
-    public var secure: Bool
-    public var host: String
-    public var port: Int?
+/// An `smtp://` or `smtps://` URL, checked before libcurl sees it, with the text as written.
+///
+/// `init(parsing:)` is the one place where text becomes an `SMTPURL`: the campaign file's
+/// `smtp.url` and `--smtp-url` go through it once, and everything after holds the parsed value.
+public struct SMTPURL: Sendable, Equatable, CustomStringConvertible {
+    /// The URL exactly as written; what libcurl is given and what messages show.
+    public let text: String
+    public let secure: Bool
+    /// The host, without the brackets of an IPv6 literal.
+    public let host: String
+    public let port: Int?
 
-    /// Parses `smtp[s]://host[:port][/path]`; returns nil for anything else, including user info in the URL
+    /// Text that is not an SMTP URL Herald accepts.
+    public struct Malformed: Error, Sendable, Equatable, CustomStringConvertible {
+        public var text: String
+
+        public var description: String {
+            "\"\(text)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)"
+        }
+    }
+
+    /// Parses `smtp[s]://host[:port][/path]`; anything else is refused, including user info in the URL
     /// (credentials belong in `username`/`password_env`, never in a URL that may be logged).
-    public init?(_ text: String) {
+    public init(parsing text: String) throws(Malformed) {
+        let malformed = Malformed(text: text)
         let rest: Substring
         if text.lowercased().hasPrefix("smtp://") {
             secure = false
@@ -85,35 +91,40 @@ public struct SMTPURL: Sendable, Equatable {
             secure = true
             rest = text.dropFirst(8)
         } else {
-            return nil
+            throw malformed
         }
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if authority.isEmpty || authority.contains("@") { return nil }
+        if authority.isEmpty || authority.contains("@") { throw malformed }
+        let hostPart: Substring
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            guard let close = authority.firstIndex(of: "]") else { throw malformed }
+            hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if after.isEmpty {
                 port = nil
             } else if after.hasPrefix(":"), let value = Int(after.dropFirst()), (1...65535).contains(value) {
                 port = value
             } else {
-                return nil
+                throw malformed
             }
         } else {
             let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count <= 2, !parts[0].isEmpty else { return nil }
-            host = String(parts[0])
+            guard parts.count <= 2, !parts[0].isEmpty else { throw malformed }
+            hostPart = parts[0]
             if parts.count == 2 {
-                guard let value = Int(parts[1]), (1...65535).contains(value) else { return nil }
+                guard let value = Int(parts[1]), (1...65535).contains(value) else { throw malformed }
                 port = value
             } else {
                 port = nil
             }
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
-        if !host.allSatisfy({ allowed.contains($0) }) { return nil }
+        if !hostPart.allSatisfy({ allowed.contains($0) }) { throw malformed }
+        self.text = text
+        self.host = String(hostPart)
     }
+
+    public var description: String { text }
 
     /// True for 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
     public var isLoopback: Bool {
@@ -121,5 +132,25 @@ public struct SMTPURL: Sendable, Equatable {
         if lower == "localhost" || lower == "::1" { return true }
         let octets = lower.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The default TLS mode for this server: loopback may be plaintext, anything else must be encrypted.
+    public var defaultTLS: TLSMode {
+        if secure { return .required }
+        return isLoopback ? .opportunistic : .required
+    }
+
+    /// `scheme://host:port` with the host lowercased and the default port filled in: the same
+    /// server however the URL spells it.
+    public var server: String {
+        "\(secure ? "smtps" : "smtp")://\(host.lowercased()):\(port ?? (secure ? 465 : 25))"
+    }
+}
+
+extension SMTPURL: ExpressibleByStringLiteral {
+    /// A URL written in source code (tests, fixtures). An invalid literal is a programming
+    /// error and stops the program; text from a user goes through `init(parsing:)`.
+    public init(stringLiteral text: String) {
+        do { try self.init(parsing: text) } catch { preconditionFailure("\(error)") }
     }
 }

@@ -174,6 +174,24 @@ public final class CampaignDispatcher {
         }
         try record(.sending)
         let outcome = transport.deliver(message)
+        do {
+            try recordOutcome(outcome, record)
+        } catch {
+            // The letter left (or was answered), but the log cannot say so: its intent is the
+            // last word, so the next run reports it in doubt. Name it now, with what happened.
+            throw JournalFailure(underlying: error, inDoubt: InDoubt(recipient: recipient.key, messageID: message.messageID,
+                                                                     reason: "the server's answer (\(Self.describe(outcome))) could not be logged"))
+        }
+        return outcome
+    }
+
+    /// Writes the record for an outcome; an in-doubt outcome writes none (the intent stays the last word).
+    private func recordOutcome(_ outcome: DeliveryOutcome,
+                               _ write: (DeliveryStatus, Int?, String?, String?, [DeliveryOutcome.Refusal]) throws -> Void) throws {
+        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil,
+                    refused: [DeliveryOutcome.Refusal] = []) throws {
+            try write(status, code, reply, error, refused)
+        }
         switch outcome {
         case .accepted(let code, let reply, let refused):
             try record(.sent, code: code, reply: reply, error: reply == nil ? Self.noReplyCaptured : nil, refused: refused)
@@ -186,6 +204,32 @@ public final class CampaignDispatcher {
         case .senderRefused(let code, let reply): try record(.deferred, code: code, reply: reply, error: "the server refused the sender")
         case .refused(let reason): try record(.failed, error: reason)
         }
-        return outcome
+    }
+
+    /// An outcome in a few words, for messages.
+    static func describe(_ outcome: DeliveryOutcome) -> String {
+        switch outcome {
+        case .accepted(_, let reply, _): return "accepted: \(reply ?? "no reply captured")"
+        case .rejected(_, let reply): return "refused: \(reply)"
+        case .deferred(_, let reply, let error): return "deferred: \(reply ?? error ?? "")"
+        case .inDoubt(_, let error): return "no final reply: \(error)"
+        case .unavailable(let error): return "unavailable: \(error)"
+        case .authenticationFailed(_, let reply): return "login refused: \(reply ?? "")"
+        case .tlsFailed(let error): return "TLS failed: \(error)"
+        case .senderRefused(_, let reply): return "sender refused: \(reply)"
+        case .refused(let reason): return "not sent: \(reason)"
+        }
+    }
+
+    /// The delivery log could not be written: nothing more is sent. When the failing write
+    /// was an outcome, the letter it belongs to is in doubt, and said so by name.
+    public struct JournalFailure: Error, CustomStringConvertible {
+        public var underlying: any Error
+        public var inDoubt: InDoubt?
+
+        public var description: String {
+            guard let inDoubt else { return "\(underlying)" }
+            return "\(underlying)\nin doubt: \(inDoubt.recipient) \(inDoubt.messageID) (\(inDoubt.reason ?? "")): check, then `herald send --resend-in-doubt` or record the answer with `herald resolve`"
+        }
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import HeraldCore
+import Testing
+@testable import HeraldCLI
+
+/// `CampaignStatus`: each recipient's state from the log, as `herald status` prints it.
+@Suite struct CampaignStatusTests {
+    static let csv = "email,name\na@x.example,Ann\nb@x.example,Bob\nc@x.example,Cy\nd@x.example,Di\ne@x.example,Ed\n"
+
+    static func record(_ recipient: String, _ status: DeliveryStatus, attempt: Int = 1, time: String = "2026-11-29T09:00:00Z",
+                       reply: String? = nil, error: String? = nil, campaign: String = "app-test") -> DeliveryRecord {
+        DeliveryRecord(time: time, campaign: campaign, recipient: recipient, messageID: "<\(recipient.prefix(1))@org.example>",
+                       status: status, attempt: attempt, smtpReply: reply, error: error)
+    }
+
+    /// a sent, b failed, c deferred twice, d in doubt, e pending.
+    static let records = [
+        record("a@x.example", .sending), record("a@x.example", .sent, reply: "250 2.0.0 Ok: queued as 1"),
+        record("b@x.example", .sending), record("b@x.example", .failed, reply: "550 5.1.1 unknown user"),
+        record("c@x.example", .sending), record("c@x.example", .deferred, error: "Couldn't connect to server"),
+        record("c@x.example", .sending, attempt: 2, time: "2026-11-29T09:00:02Z"),
+        record("c@x.example", .deferred, attempt: 2, time: "2026-11-29T09:00:02Z", reply: "451 4.3.0 later"),
+        record("d@x.example", .sending, time: "2026-11-29T09:00:03Z"),
+        record("e@x.example", .sent, campaign: "another-campaign"),
+    ]
+
+    static func status(_ records: [DeliveryRecord] = records) throws -> CampaignStatus {
+        let harness = ApplicationHarness(csv: csv)
+        let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: ApplicationHarness.now)
+        return CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: "app-test"))
+    }
+
+    @Test func eachRecipientInTheListsOrderWithItsState() throws {
+        let status = try Self.status()
+        #expect(status.campaign == "app-test")
+        #expect(status.rows.map(\.recipient) == ["a@x.example", "b@x.example", "c@x.example", "d@x.example", "e@x.example"])
+        #expect(status.rows.map(\.state) == [.sent, .failed, .deferred, .inDoubt, .pending])
+        #expect(status.rows.map(\.attempts) == [1, 1, 2, 1, 0])
+        #expect(status.rows.map(\.detail) == ["250 2.0.0 Ok: queued as 1", "550 5.1.1 unknown user", "451 4.3.0 later", "<d@org.example>", ""])
+        #expect(status.count(.pending) == 1 && status.count(.deferred) == 1)
+    }
+
+    @Test func theTable() throws {
+        let lines = try Self.status().table().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines == [
+            "RECIPIENT    STATUS    ATTEMPTS  TIME                  LAST REPLY",
+            "a@x.example  sent             1  2026-11-29T09:00:00Z  250 2.0.0 Ok: queued as 1",
+            "b@x.example  failed           1  2026-11-29T09:00:00Z  550 5.1.1 unknown user",
+            "c@x.example  deferred         2  2026-11-29T09:00:02Z  451 4.3.0 later",
+            "d@x.example  in doubt         1  2026-11-29T09:00:03Z  <d@org.example>",
+            // A pending row has no time and no reply: the time column is padded, the last is not.
+            "e@x.example  pending          0  " + String(repeating: " ", count: 20) + "  ",
+        ])
+    }
+
+    @Test func theSummaryLine() throws {
+        #expect(try Self.status().line() == "app-test: 5 recipients: 1 sent, 1 failed, 1 deferred, 1 in doubt, 1 pending")
+    }
+
+    @Test func theJSONObjectIsAContractForScripts() throws {
+        #expect(try Self.status().json() == #"{"campaign":"app-test","deferred":1,"failed":1,"in_doubt":1,"pending":1,"sent":1,"total":5}"#)
+        let empty = try Self.status([])
+        #expect(empty.json() == #"{"campaign":"app-test","deferred":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"total":5}"#)
+        let object = try JSONSerialization.jsonObject(with: Data(empty.json().utf8)) as? [String: Any]
+        #expect(Set(object?.keys.map { $0 } ?? []) == ["campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"])
+    }
+
+    @Test func aDeferredRecordWithoutAReplyShowsItsError() throws {
+        let status = try Self.status([Self.record("a@x.example", .deferred, error: "Couldn't connect to server")])
+        #expect(status.rows[0].detail == "Couldn't connect to server")
+    }
+}
