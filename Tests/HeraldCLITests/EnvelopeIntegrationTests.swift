@@ -56,6 +56,9 @@ import Testing
             #expect(refused.first?["smtp_code"] as? Int == 550)
             #expect(refused.first?["smtp_reply"] as? String == "550 5.1.1 <\(Self.press)>: Recipient address rejected: mailbox full for good")
         }
+        let status = try Subprocess.herald(["status", campaign.path])
+        #expect(status.stdout.contains("; refused \(Self.press): 550 5.1.1"), "\(status.stdout)")
+        #expect(status.stdout.contains("15 sent with a Cc or Bcc refused (not retried)"), "\(status.stdout)")
         #expect(try campaign.send(nil).status == 0, "the ministers have their letters; nothing is resent")
         #expect(server.messages().count == 15)
     }
@@ -151,6 +154,31 @@ import Testing
         let refused = try required.send(nil)
         #expect(refused.status == 69, "required keeps verifying: \(refused)")
         #expect(server.messages().count == 15)
+    }
+
+    @Test(arguments: ["smtp://127.0.0.1:25/x y", "smtp://127.0.0.1:25/%0d%0aRSET", "smtp://127.0.0.1:25/a?b"])
+    func aURLPathThatIsNoEHLONameIsRefusedBeforeSending(url: String) throws {
+        let campaign = TestCampaign(url: url)
+        let validate = try Subprocess.herald(["validate", campaign.path])
+        #expect(validate.status == 78, "\(validate)")
+        #expect(validate.stderr.contains("is the name Herald gives in EHLO"), "\(validate.stderr)")
+        let good = TestCampaign()
+        let override = try Subprocess.herald(["send", good.path, "--smtp-url", url])
+        #expect(override.status == 64, "\(override)")
+    }
+
+    @Test func aMistypedLogIsRefusedInsteadOfResendingIntegration() throws {
+        let server = try SMTPTestServer()
+        let campaign = TestCampaign(url: server.url)
+        #expect(try campaign.send(nil).status == 0)
+        let typo = try campaign.send(nil, ["--log", campaign.folder.file("typo/nowhere/delivery.jsonl")])
+        #expect(typo.status == 64, "\(typo)")
+        #expect(typo.stderr.contains("--log: the folder"), "\(typo.stderr)")
+        let fresh = try campaign.send(nil, ["--log", campaign.folder.file("other.jsonl")])
+        #expect(fresh.status == 64, "\(fresh)")
+        #expect(fresh.stderr.contains("already records letters: a new log would send every one of them again"), "\(fresh.stderr)")
+        #expect(server.messages().count == 15, "nothing was sent again")
+        #expect(!FileManager.default.fileExists(atPath: campaign.folder.file("typo")))
     }
 
     @Test func opportunisticTLSIsForLoopbackOnly() throws {

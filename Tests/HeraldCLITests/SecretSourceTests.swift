@@ -76,6 +76,17 @@ import Testing
         #expect(!refused.description.contains(password))
     }
 
+    @Test func aLinkIsJudgedByTheFileItNames() throws {
+        // Kubernetes and Docker mount secrets as symbolic links (mode 0777 themselves).
+        let password = "pw-\(UUID().uuidString)"
+        let target = try passwordFile(password, mode: 0o600)
+        try FileManager.default.createSymbolicLink(atPath: folder.file("linked"), withDestinationPath: target)
+        #expect(try SecretSource.endpoint(for: campaign(passwordFile: "linked"), environment: [:]).password == password)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: target)
+        let refused = try #require(failure(campaign(passwordFile: "linked")))
+        #expect(refused.description.contains("(a link to \(URL(fileURLWithPath: target).resolvingSymlinksInPath().path)) can be read by others (mode 644)"), "\(refused)")
+    }
+
     @Test func aMissingFileIs78() throws {
         let campaign = campaign(passwordFile: "nowhere/secret")
         #expect(failure(campaign) == CommandFailure(.config, "\(campaign.file): smtp.password_file: \(folder.file("nowhere/secret")) not found"))

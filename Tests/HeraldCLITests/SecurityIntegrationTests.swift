@@ -126,12 +126,15 @@ import Testing
         #expect(second.status == 0, "\(second)")
         #expect(server.messages().count == 30)
 
-        let wrong = try Subprocess.herald(["send", byEnv.path, "--log", byEnv.folder.file("wrong.jsonl")],
+        // A campaign of its own (a fresh log): `--log` to a new file is refused while the
+        // campaign's own log records letters, since it would send them all again.
+        let unsent = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
+        let wrong = try Subprocess.herald(["send", unsent.path],
                                           environment: ["HERALD_TEST_PASSWORD": "not-the-password"])
         #expect(wrong.status == 77, "\(wrong)")
         #expect(wrong.stderr.contains("535"), "\(wrong.stderr)")
 
-        let missing = try Subprocess.herald(["send", byEnv.path, "--log", byEnv.folder.file("missing.jsonl")])
+        let missing = try Subprocess.herald(["send", unsent.path])
         #expect(missing.status == 78 && missing.stderr.contains("HERALD_TEST_PASSWORD is not set"))
 
         // The password appears in no output and no file Herald wrote.

@@ -31,9 +31,26 @@ extension Application {
                     throw CommandFailure(.usage, "--smtp-url: \(problem)")
                 }
             }
-            if let log = options.logPath { prepared.campaign.logPath = log }
+            if let log = options.logPath {
+                try checkLogOverride(log, campaignLog: prepared.campaign.logPath)
+                prepared.campaign.logPath = log
+            }
             return try sendPipeline(prepared, options: options, occurrence: nil)
         }
+    }
+
+    /// Refuses a `--log` that would make a typo into a full resend: a log in a folder that does
+    /// not exist, or a new log while the campaign's own log already records letters.
+    func checkLogOverride(_ log: String, campaignLog: String) throws(CommandFailure) {
+        let manager = FileManager.default
+        let folder = (log as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if !folder.isEmpty && !(manager.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+            throw CommandFailure(.usage, "--log: the folder \(folder) does not exist; check the path (Herald creates the campaign's own log folder, not one named on the command line)")
+        }
+        guard !manager.fileExists(atPath: log), manager.fileExists(atPath: campaignLog),
+              let text = manager.contents(atPath: campaignLog), text.contains(UInt8(ascii: "\n")) else { return }
+        throw CommandFailure(.usage, "--log: \(log) does not exist, but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first)")
     }
 
     /// The send pipeline as a command of its own: each daemon firing runs it.
@@ -106,7 +123,7 @@ extension Application {
         case .tlsFailed(let error)?:
             throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(error); nothing was sent")
         case .senderRefused(let reply)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check the From address (and what the server allows it), then rerun")
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check what the reply names: the From address, this machine (the client), or the EHLO name (the URL's path: smtp://host:port/mail.example.org), then rerun")
         case .authenticationFailed(let reply)?:
             throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(reply)")
         case .interrupted?:

@@ -14,6 +14,8 @@ struct CampaignStatus {
         var attempts: Int
         var time: String
         var detail: String
+        /// Other envelope recipients (a Cc, a Bcc) the server refused on the sent letter.
+        var refused: [DeliveryOutcome.Refusal] = []
     }
 
     let campaign: String
@@ -32,8 +34,11 @@ struct CampaignStatus {
             case .deferred: state = .deferred
             case .sending: state = .inDoubt
             }
-            let detail = entry.last.smtpReply ?? entry.last.error ?? (state == .inDoubt ? entry.last.messageID : "")
-            return Row(recipient: recipient.key, state: state, attempts: entry.attempts, time: entry.last.time, detail: detail)
+            var detail = entry.last.smtpReply ?? entry.last.error ?? (state == .inDoubt ? entry.last.messageID : "")
+            let refused = state == .sent ? entry.last.refused ?? [] : []
+            for refusal in refused { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
+            return Row(recipient: recipient.key, state: state, attempts: entry.attempts, time: entry.last.time, detail: detail,
+                       refused: refused)
         }
     }
 
@@ -46,7 +51,9 @@ struct CampaignStatus {
     }
 
     func line() -> String {
-        "\(campaign): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+        let partly = rows.filter { !$0.refused.isEmpty }.count
+        return "\(campaign): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+            + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
     }
 
     /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HeraldCore
 import HeraldSMTP
 
@@ -21,12 +24,17 @@ enum SecretSource {
             password = value
         } else if let file = smtp.passwordFile {
             let path = Campaign.resolvePath(file, against: campaign.file)
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let mode = attributes[.posixPermissions] as? Int else {
+            // stat, not lstat: a symbolic link (Kubernetes and Docker mount secrets so) is
+            // judged by the file it names, which is what a reader gets.
+            var info = stat()
+            guard stat(path, &info) == 0 else {
                 throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) not found")
             }
+            let mode = Int(info.st_mode) & 0o7777
             if mode & 0o077 != 0 {
-                throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
+                let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                let shown = resolved == path ? path : "\(path) (a link to \(resolved))"
+                throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(shown) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(resolved)")
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) cannot be read")

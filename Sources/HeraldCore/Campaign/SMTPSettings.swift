@@ -69,13 +69,19 @@ public struct SMTPURL: Sendable, Equatable, CustomStringConvertible {
     /// The host, without the brackets of an IPv6 literal.
     public let host: String
     public let port: Int?
+    /// The URL's path without its `/`: the name libcurl gives in `EHLO`/`HELO` (its default,
+    /// when there is none, is this machine's host name). Nil when the URL has no path.
+    public let ehloName: String?
 
     /// Text that is not an SMTP URL Herald accepts.
     public struct Malformed: Error, Sendable, Equatable, CustomStringConvertible {
         public var text: String
+        /// What in particular is wrong, when more can be said than the general shape.
+        public var reason: String? = nil
 
         public var description: String {
-            "\"\(text)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)"
+            if let reason { return "\"\(text)\": \(reason)" }
+            return "\"\(text)\" is not an smtp:// or smtps:// URL with a host (and no user or password in it)"
         }
     }
 
@@ -120,6 +126,21 @@ public struct SMTPURL: Sendable, Equatable, CustomStringConvertible {
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
         if !hostPart.allSatisfy({ allowed.contains($0) }) { throw malformed }
+        // What follows the host is libcurl's EHLO name: a domain name, or nothing. Anything
+        // else (spaces, %-escapes, CR/LF, a query) libcurl would refuse at every attempt,
+        // which would defer every letter instead of saying so once.
+        let path = rest.dropFirst(authority.count)
+        if path.isEmpty || path == "/" {
+            ehloName = nil
+        } else {
+            let name = path.dropFirst()
+            let nameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+            guard path.hasPrefix("/"), name.count <= 253, name.first != "-", name.first != ".",
+                  name.allSatisfy({ nameCharacters.contains($0) }) else {
+                throw Malformed(text: text, reason: "the part after the host, \"\(String(path).debugVisible)\", is the name Herald gives in EHLO: write a domain name (smtp://host:port/mail.example.org) or nothing")
+            }
+            ehloName = String(name)
+        }
         self.text = text
         self.host = String(hostPart)
     }

@@ -14,7 +14,8 @@ public final class CampaignDispatcher {
         case authenticationFailed(String)
         /// TLS could not be set up as required (exit 69).
         case tlsFailed(String)
-        /// The server refused the sender (`MAIL FROM`), so no letter can go (exit 69).
+        /// The server refused the sender or the session (see `DeliveryOutcome.senderRefused`),
+        /// so no letter can go (exit 69).
         case senderRefused(String)
         /// A stop was requested (signal); nothing is left in flight (exit 75).
         case interrupted

@@ -19,8 +19,10 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case inDoubt(reply: String?, error: String)
     /// No connection could be made (refused, unreachable, greeting refused): the server is unavailable.
     case unavailable(error: String)
-    /// The server refused the sender (a 5xx to `MAIL FROM`, or to any command before the
-    /// first `RCPT TO`): no recipient is at fault, and every letter would meet the same refusal.
+    /// The server refused the sender or the session, not a recipient: a 5xx to `MAIL FROM`,
+    /// to the `DATA` command, at `RCPT` naming the sender, client or HELO name (Postfix's
+    /// delayed restrictions), or to any command before the first `RCPT TO`. No recipient is
+    /// at fault, and every letter would meet the same refusal.
     case senderRefused(code: Int, reply: String)
     /// The server refused the credentials: no message can be sent with them.
     case authenticationFailed(code: Int?, reply: String?)
