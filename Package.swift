@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldStorageTests", dependencies: ["HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldSMTP", "HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
