@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 @testable import HeraldCore
 
@@ -6,25 +7,6 @@ import Testing
 /// calendar, and the date formats built on it (`RFC5322Date`), checked against the
 /// Calendar-based formatting they replaced.
 @Suite struct CivilDateTests {
-    /// SplitMix64: the same numbers on every run and platform.
-    struct SplitMix {
-        var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func next(in range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
-        }
-    }
-
     static let utc = TimeZone(identifier: "UTC")!
 
     static func calendar(_ zone: TimeZone) -> Calendar {

@@ -282,26 +282,8 @@ enum CronTestTime {
 /// where Herald deliberately reads the text differently from croniter (equal ranges such as
 /// `5-5`, a day-of-week step from 7) are not generated.
 enum CronCaseGenerator {
-    /// SplitMix64: small, fast, and the same sequence on every platform and toolchain.
-    struct Random {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-
-        mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
-    }
+    /// The shared deterministic generator (HeraldTestSupport).
+    typealias Random = SplitMix
 
     struct FieldShape {
         var low: Int
@@ -368,7 +350,7 @@ enum CronCaseGenerator {
 
     static func cases(seed: UInt64 = 0x4845_5241_4C44, generated: Int = 320, startsPerExpression: Int = 7,
                       count: Int = 8) -> [CronExpressionTests.OracleCase] {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         var result: [CronExpressionTests.OracleCase] = []
         for expression in fixedExpressions {
             for (zone, start) in starts {

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 @testable import HeraldCore
 
@@ -120,7 +121,7 @@ import Testing
         let zones = ["UTC", "Europe/Brussels", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham", "America/Los_Angeles"]
             .compactMap(TimeZone.init(identifier:))
         #expect(zones.count == 6)
-        var random = CivilDateTests.SplitMix(seed: 3339)
+        var random = SplitMix(seed: 3339)
         for _ in 0..<2000 {
             let utc = Date(timeIntervalSince1970: Double(random.next(in: -62_167_219_200...253_402_300_799)))
             #expect(RFC5322Date.parseRFC3339(RFC5322Date.rfc3339(utc)) == utc)

@@ -83,44 +83,9 @@ public struct LetterTemplate: Sendable {
         }
     }
 
-    /// Tags Herald does not support, each reported on its line: partials (`{{>name}}`) and
-    /// parents (`{{<name}}`) would read other files, and would otherwise render as nothing
-    /// (an empty letter that passes validation); blocks (`{{$name}}`) only make sense with
-    /// parents; a delimiter change (`{{=<% %>=}}`) would hide fields from validation.
-    static func unsupportedTags(_ text: String, file: String, firstLine: Int) -> [Diagnostic] {
-        var problems: [Diagnostic] = []
-        var line = firstLine
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            line += rest[..<open.lowerBound].filter { $0 == "\n" }.count
-            let afterOpen = rest[open.upperBound...]
-            let content = afterOpen.drop { $0 == " " || $0 == "\t" || $0 == "{" }
-            let tag = String(afterOpen.prefix { $0 != "}" && $0 != "\n" }).trimmingSpaces
-            switch content.first {
-            case ">":
-                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
-                                           "partials are not supported: a campaign's letter is one self-contained template; paste the partial's text here"))
-            case "<":
-                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
-                                           "template inheritance is not supported: a campaign's letter is one self-contained template"))
-            case "$":
-                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
-                                           "blocks are not supported (they belong to template inheritance); write the text itself"))
-            case "=":
-                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(tag)}}",
-                                           "changing the delimiters is not supported: Herald checks every {{field}} before sending"))
-            default:
-                break
-            }
-            rest = afterOpen
-        }
-        return problems
-    }
-
-    /// Finds `{{name}}`, `{{{name}}}`, `{{&name}}`, `{{#name}}` and `{{^name}}` tags, tracking section nesting.
-    static func scan(_ text: String, firstLine: Int, inHeader: Bool) -> [FieldUse] {
-        var uses: [FieldUse] = []
-        var stack: [Enclosing] = []
+    /// Calls `visit` for each `{{…}}` tag: its line, its content without braces (trimmed) and
+    /// whether it was a triple `{{{…}}}`. The one walk over a template's tags.
+    static func forEachTag(_ text: String, firstLine: Int, _ visit: (_ line: Int, _ content: String) -> Void) {
         var line = firstLine
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
@@ -130,13 +95,41 @@ public struct LetterTemplate: Sendable {
             guard let close = afterOpen.range(of: triple ? "}}}" : "}}") else { break }
             var tag = afterOpen[..<close.lowerBound]
             if triple { tag = tag.dropFirst() }
-            let content = String(tag).trimmingSpaces
+            visit(line, String(tag).trimmingSpaces)
             line += tag.filter { $0 == "\n" }.count
             rest = afterOpen[close.upperBound...]
-            guard let sigil = content.first else { continue }
+        }
+    }
+
+    /// Tags Herald does not support, each reported on its line: partials (`{{>name}}`) and
+    /// parents (`{{<name}}`) would read other files, and would otherwise render as nothing
+    /// (an empty letter that passes validation); blocks (`{{$name}}`) only make sense with
+    /// parents; a delimiter change (`{{=<% %>=}}`) would hide fields from validation.
+    static func unsupportedTags(_ text: String, file: String, firstLine: Int) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        forEachTag(text, firstLine: firstLine) { line, content in
+            let reason: String
+            switch content.first {
+            case ">": reason = "partials are not supported: a campaign's letter is one self-contained template; paste the partial's text here"
+            case "<": reason = "template inheritance is not supported: a campaign's letter is one self-contained template"
+            case "$": reason = "blocks are not supported (they belong to template inheritance); write the text itself"
+            case "=": reason = "changing the delimiters is not supported: Herald checks every {{field}} before sending"
+            default: return
+            }
+            problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(content)}}", reason))
+        }
+        return problems
+    }
+
+    /// Finds `{{name}}`, `{{{name}}}`, `{{&name}}`, `{{#name}}` and `{{^name}}` tags, tracking section nesting.
+    static func scan(_ text: String, firstLine: Int, inHeader: Bool) -> [FieldUse] {
+        var uses: [FieldUse] = []
+        var stack: [Enclosing] = []
+        forEachTag(text, firstLine: firstLine) { line, content in
+            guard let sigil = content.first else { return }
             switch sigil {
             case "!", "%", ">", "<", "=", "$":
-                continue
+                return
             case "/":
                 if !stack.isEmpty { stack.removeLast() }
             case "#", "^":
@@ -147,7 +140,7 @@ public struct LetterTemplate: Sendable {
                 let name = String(content.dropFirst()).trimmingSpaces
                 uses.append(FieldUse(name: name, line: line, inHeader: inHeader, isSection: false, enclosing: stack))
             default:
-                if content == "." { continue }
+                if content == "." { return }
                 uses.append(FieldUse(name: content, line: line, inHeader: inHeader, isSection: false, enclosing: stack))
             }
         }
