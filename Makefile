@@ -79,3 +79,14 @@ fuzz: deps
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crash in$$failed; the inputs are in Fuzz/Regressions/<target>/ (see Fuzz/README.md)"; exit 1; fi; \
 	echo "fuzz: no crash in FuzzCSV FuzzCompose FuzzLog"
+
+# Throughput of `herald validate` against Python's `mailmerge --dry-run` on the same generated
+# campaign (Benchmarks/make_campaign.py: BENCH_ROWS recipients in .build-bench/campaign), one table.
+# Builds a release in SCRATCH; installs mailmerge from PyPI when missing. Not part of `make test`.
+BENCH_ROWS ?= 20000
+BENCH_RUNS ?= 3
+.PHONY: bench
+bench:
+	$(SWIFT) build -c release --scratch-path $(SCRATCH)
+	@$(PYTHON) -c "import mailmerge" 2>/dev/null || { echo "installing mailmerge"; $(PYTHON) -m pip install -q mailmerge; }
+	$(PYTHON) Benchmarks/bench.py --herald $(SCRATCH)/release/herald --rows $(BENCH_ROWS) --runs $(BENCH_RUNS) --out .build-bench/campaign

@@ -28,9 +28,9 @@ public enum HeaderEncoder {
     /// - Parameter firstLimit: the longest the first word may be (the room left on a
     ///   header's first line, which cannot be folded before its first word).
     public static func encodedWords(_ text: String, firstLimit: Int = maxEncodedWord) -> [String] {
-        let q = split(text, prefix: "=?utf-8?q?", firstLimit: firstLimit, length: { qEncode($0).count }, encode: qEncode)
+        let q = split(text, prefix: "=?utf-8?q?", firstLimit: firstLimit, length: { _, qLength in qLength }, encode: qEncode)
         let b = split(text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
-                      length: { ($0.count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
+                      length: { count, _ in (count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
         let total: ([String]) -> Int = { $0.reduce(0) { $0 + $1.count } }
         return total(b) < total(q) ? b : q
     }
@@ -38,49 +38,66 @@ public enum HeaderEncoder {
     /// Cuts text into words so each fits its limit once encoded: after a space where one is
     /// near (words stay whole for every decoder), else between characters, else, for a
     /// single character too long for any word, between its code points.
+    ///
+    /// - Parameter length: the encoded length of some bytes, from their count and their Q
+    ///   length (`qLength`); both add up piece by piece, so a word's length is kept as it grows.
     private static func split(_ text: String, prefix: String, firstLimit: Int,
-                              length: ([UInt8]) -> Int, encode: ([UInt8]) -> String) -> [String] {
-        var pieces: [[UInt8]] = []
+                              length: (_ count: Int, _ qLength: Int) -> Int, encode: ([UInt8]) -> String) -> [String] {
+        var pieces: [(bytes: [UInt8], qLength: Int)] = []
         for character in text {
-            let bytes = Array(String(character).utf8)
-            if length(bytes) > maxEncodedWord - prefix.count - suffix.count {
-                pieces += character.unicodeScalars.map { Array(String($0).utf8) }
+            let bytes = Array(character.utf8)
+            if length(bytes.count, qLength(bytes)) > maxEncodedWord - prefix.count - suffix.count {
+                pieces += character.unicodeScalars.map { scalar in
+                    let bytes = Array(String(scalar).utf8)
+                    return (bytes, qLength(bytes))
+                }
             } else {
-                pieces.append(bytes)
+                pieces.append((bytes, qLength(bytes)))
             }
         }
         var words: [String] = []
-        var current: [[UInt8]] = []
+        var current: [(bytes: [UInt8], qLength: Int)] = []
+        var currentCount = 0, currentQLength = 0
         func limit() -> Int {
             (words.isEmpty ? max(firstLimit, prefix.count + suffix.count + 12) : maxEncodedWord) - prefix.count - suffix.count
         }
         for piece in pieces {
-            if !current.isEmpty && length(current.flatMap { $0 } + piece) > limit() {
+            if !current.isEmpty && length(currentCount + piece.bytes.count, currentQLength + piece.qLength) > limit() {
                 // Prefer to end the word just after its last space.
                 var cut = current.count
-                if let space = current.lastIndex(of: [UInt8(ascii: " ")]), space > 0 { cut = space + 1 }
-                words.append(prefix + encode(current[..<cut].flatMap { $0 }) + suffix)
+                if let space = current.lastIndex(where: { $0.bytes == [UInt8(ascii: " ")] }), space > 0 { cut = space + 1 }
+                words.append(prefix + encode(current[..<cut].flatMap(\.bytes)) + suffix)
                 current = Array(current[cut...])
+                currentCount = current.reduce(0) { $0 + $1.bytes.count }
+                currentQLength = current.reduce(0) { $0 + $1.qLength }
             }
             current.append(piece)
+            currentCount += piece.bytes.count
+            currentQLength += piece.qLength
         }
-        if !current.isEmpty || words.isEmpty { words.append(prefix + encode(current.flatMap { $0 }) + suffix) }
+        if !current.isEmpty || words.isEmpty { words.append(prefix + encode(current.flatMap(\.bytes)) + suffix) }
         return words
     }
 
     /// Q encoding (RFC 2047 §4.2) with the strictest safe set, valid in phrases too.
     private static func qEncode(_ bytes: [UInt8]) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(qLength(bytes))
         for byte in bytes {
             if byte == UInt8(ascii: " ") {
-                out += "_"
+                out.append(UInt8(ascii: "_"))
             } else if qSafe.contains(byte) {
-                out.append(Character(UnicodeScalar(byte)))
+                out.append(byte)
             } else {
-                out += "=" + hex(byte)
+                out += [UInt8(ascii: "="), QuotedPrintable.hexDigit(byte >> 4), QuotedPrintable.hexDigit(byte & 0x0F)]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The length of `qEncode(bytes)`: one character for a space or a safe byte, three for any other.
+    private static func qLength(_ bytes: [UInt8]) -> Int {
+        bytes.reduce(0) { $0 + ($1 == UInt8(ascii: " ") || qSafe.contains($1) ? 1 : 3) }
     }
 
     /// Splits an unstructured value (Subject and the like) into foldable atoms, encoding
@@ -182,7 +199,6 @@ public enum HeaderEncoder {
     }
 
     static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        String(decoding: [QuotedPrintable.hexDigit(byte >> 4), QuotedPrintable.hexDigit(byte & 0x0F)], as: UTF8.self)
     }
 }

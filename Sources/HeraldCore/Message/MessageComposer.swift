@@ -75,7 +75,7 @@ public enum MessageComposer {
             }
             let before = lines.endIndex
             defer {
-                if lines[before...].components(separatedBy: "\r\n").contains(where: { $0.utf8.count > HeaderEncoder.maximumLineLength }) {
+                if hasLine(longerThan: HeaderEncoder.maximumLineLength, in: lines[before...]) {
                     problem("cannot be folded under \(HeaderEncoder.maximumLineLength) characters")
                 }
             }
@@ -112,25 +112,52 @@ public enum MessageComposer {
 
         let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
                                        occurrence: occurrence)
-        let body = normalizeLineEnds(letter.body)
-        let plain = body.unicodeScalars.allSatisfy(\.isASCII)
-            && body.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= HeaderEncoder.maximumLineLength }
+        let body = NormalizedBody(letter.body)
+        let plain = body.isASCII && body.longestLine <= HeaderEncoder.maximumLineLength
         lines += "Date: \(RFC5322Date.format(date))\r\n"
         lines += "Message-ID: \(messageID)\r\n"
         lines += "MIME-Version: 1.0\r\n"
         lines += "Content-Type: text/plain; charset=utf-8\r\n"
         lines += "Content-Transfer-Encoding: \(plain ? "7bit" : "quoted-printable")\r\n"
-        let text = lines + "\r\n" + (plain ? body : QuotedPrintable.encode(body))
         return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                               subject: subject, data: Array(text.utf8))
+                               subject: subject, data: assemble(headers: lines, body: body, plain: plain))
+    }
+
+    /// The message's bytes: the header lines, a blank line, then the body as it is (7bit) or quoted-printable.
+    static func assemble(headers: String, body: NormalizedBody, plain: Bool) -> [UInt8] {
+        let encoded = plain ? body.bytes : body.bytes.withUnsafeBufferPointer { QuotedPrintable.encode($0) }
+        var data: [UInt8] = []
+        data.reserveCapacity(headers.utf8.count + 2 + encoded.count)
+        data.append(contentsOf: headers.utf8)
+        data.append(0x0D)
+        data.append(0x0A)
+        data.append(contentsOf: encoded)
+        return data
+    }
+
+    /// True when a line of `text` is longer than `limit` bytes, its CRLF not counted (lines
+    /// are what lies between CR LF pairs, as `components(separatedBy: "\r\n")` cuts them).
+    static func hasLine(longerThan limit: Int, in text: Substring) -> Bool {
+        var length = 0
+        var afterCR = false
+        for byte in text.utf8 {
+            if byte == 0x0A && afterCR {
+                if length - 1 > limit { return true }
+                length = 0
+                afterCR = false
+                continue
+            }
+            length += 1
+            if length > limit + 1 { return true }  // even without a CR at its end
+            afterCR = byte == 0x0D
+        }
+        return length > limit
     }
 
     /// Converts CRLF, lone CR and lone LF to CRLF, ending with exactly one CRLF.
     /// SMTP needs CRLF everywhere, and libcurl only dot-stuffs lines that follow a CRLF.
     static func normalizeLineEnds(_ text: String) -> String {
-        var lf = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        while lf.hasSuffix("\n") { lf.removeLast() }
-        return lf.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+        String(decoding: NormalizedBody(text).bytes, as: UTF8.self)
     }
 
     static func isValidName(_ name: String) -> Bool {
