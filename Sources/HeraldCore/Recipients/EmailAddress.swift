@@ -37,6 +37,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     private static let labelCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
 
     /// Parses and checks a bare address (no display name, no angle brackets).
+    /// Letters, digits and combining marks: what a non-ASCII character in an address may be.
+    /// Built once: a `CharacterSet` union costs far more than the address it checks.
+    private static let nonASCIILetters = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters)
+
     public init(parsing text: String) throws(Problem) {
         if text.isEmpty { throw .empty }
         if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }) {
@@ -46,12 +50,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 1 { throw .missingAt }
         if parts.count > 2 { throw .multipleAt }
         let local = parts[0]
-        let localLetters = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters)
-        if local.unicodeScalars.contains(where: { !$0.isASCII && !localLetters.contains($0) }) { throw .nonASCII }
+        if local.unicodeScalars.contains(where: { !$0.isASCII && !Self.nonASCIILetters.contains($0) }) { throw .nonASCII }
         var domain = parts[1]
         if !domain.unicodeScalars.allSatisfy(\.isASCII) {
-            let allowed = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters).union(CharacterSet(charactersIn: ".-"))
-            if let bad = domain.unicodeScalars.first(where: { !$0.isASCII && !allowed.contains($0) }) {
+            if let bad = domain.unicodeScalars.first(where: { !$0.isASCII && !Self.nonASCIILetters.contains($0) }) {
                 throw .invalidDomain("the character U+\(String(bad.value, radix: 16, uppercase: true)) is not allowed in a domain name")
             }
             // An internationalised domain travels as A-labels (punycode).
