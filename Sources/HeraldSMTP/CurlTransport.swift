@@ -95,7 +95,6 @@ public final class CurlTransport: MailTransport {
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
         let transfer = Transfer(data: message.data)
-        transfer.primary = message.envelopeRecipients.first?.description
         transfer.requireAuth = endpoint.username != nil
         transfer.mayStartTLS = endpoint.tls != .none
         transfer.needsSMTPUTF8 = message.requiresSMTPUTF8
@@ -253,9 +252,6 @@ final class Transfer {
     var offset = 0
     /// Which reply answered which command, with the server's words.
     var dialogue = SMTPDialogue()
-    /// The row's own address (the first envelope recipient): if it is refused, the letter
-    /// must go to nobody, so the transfer is stopped before the body.
-    var primary: String?
     /// Credentials are configured: a server that does not offer AUTH must not get the letter.
     var requireAuth = false
     /// STARTTLS will be used when offered, so AUTH may appear only in the EHLO after it.
@@ -268,8 +264,6 @@ final class Transfer {
     var smtputf8Missing = false
     /// The capabilities from the last EHLO response seen, uppercased.
     var capabilities: [String]?
-    /// Lines of the reply being received (for the EHLO capabilities).
-    var replyLines: [String] = []
 
     init(data: [UInt8]) { self.data = data }
 
@@ -277,10 +271,9 @@ final class Transfer {
     ///
     /// libcurl 7.88 silently skips AUTH when the server does not advertise it and sends
     /// the letter unauthenticated; with credentials configured Herald refuses instead.
-    func acceptReply(_ command: SMTPDialogue.Command, _ final: SMTPReply) -> Bool {
-        defer { replyLines = [] }
+    func acceptReply(_ command: SMTPDialogue.Command, _ final: SMTPDialogue.Reply, lines: [String]) -> Bool {
         guard command == .ehlo, final.code == 250 else { return true }
-        let offered = replyLines.map { String($0.dropFirst(4)).uppercased() }
+        let offered = lines.map { $0.uppercased() }
         capabilities = offered
         if mayStartTLS && !dialogue.startedTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {
             return true  // the EHLO after STARTTLS decides
@@ -367,8 +360,7 @@ private let headerCallback: herald_curl_io_callback = { buffer, size, count, use
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
     if let reply = SMTPReply(line: line) {
-        transfer.replyLines.append(reply.text)
-        if let (command, _) = transfer.dialogue.received(reply), !transfer.acceptReply(command, reply) { return 0 }
+        if let done = transfer.dialogue.received(reply), !transfer.acceptReply(done.command, done.reply, lines: done.lines) { return 0 }
     }
     return length
 }

@@ -90,19 +90,20 @@ struct SMTPDialogue {
 
     /// One reply line from the server; returns the completed reply on its last line.
     @discardableResult
-    mutating func received(_ line: SMTPReply) -> (command: Command, reply: Reply)? {
+    mutating func received(_ line: SMTPReply) -> (command: Command, reply: Reply, lines: [String])? {
         var text = line.text
         if text.count >= 4 { text = String(text.dropFirst(4)) } else { text = "" }
         lines.append(text)
         guard line.isFinal else { return nil }
-        let joined = lines.filter { !$0.isEmpty }.joined(separator: " ")
+        let all = lines
         lines = []
+        let joined = all.filter { !$0.isEmpty }.joined(separator: " ")
         let reply = Reply(code: line.code, text: joined.isEmpty ? "\(line.code)" : "\(line.code) \(joined)")
         let answered = pending
         replies.append((answered, reply))
         if answered == .data && reply.code == 354 { pending = .endOfData }
         else if answered == .greeting || answered == .endOfData { pending = .other }
-        return (answered, reply)
+        return (answered, reply, all)
     }
 
     /// The reply to `MAIL FROM`, if one came.

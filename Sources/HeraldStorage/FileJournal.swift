@@ -15,9 +15,12 @@ public final class FileJournal: DeliveryJournal {
     public enum Failure: Error, CustomStringConvertible {
         case malformed(file: String, line: Int, reason: String)
         case io(file: String, reason: String)
+        /// A record of another campaign: one log belongs to one campaign.
+        case foreign(DeliveryLedger.ForeignRecord)
 
         public var description: String {
             switch self {
+            case .foreign(let record): return record.description
             case .malformed(let file, let line, let reason):
                 return "\(file):\(line): \(reason); fix or remove that line (the log is the record of what was sent: edit with care)"
             case .io(let file, let reason): return "\(file): \(reason)"
@@ -56,6 +59,18 @@ public final class FileJournal: DeliveryJournal {
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Reads every record of `campaign`'s log, refusing a record of another campaign
+    /// (`DeliveryLedger.checkOwnership`): what every command and the daemon read a log with.
+    public func load(campaign: String, campaignFile: String) throws(Failure) -> (records: [DeliveryRecord], warning: String?) {
+        let (numbered, warning) = try loadNumbered()
+        do throws(DeliveryLedger.ForeignRecord) {
+            try DeliveryLedger.checkOwnership(of: numbered, log: path, campaign: campaign, campaignFile: campaignFile)
+        } catch {
+            throw .foreign(error)
+        }
+        return (numbered.map(\.record), warning)
     }
 
     /// Reads every complete record. Returns the records and a warning for a torn last line.
@@ -116,15 +131,8 @@ public final class FileJournal: DeliveryJournal {
         var line = record.jsonLine() + "\n"
         if case .missingNewline = tail { line = "\n" + line }
         tail = .clean
-        let bytes = Array(line.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(errno)))")
-            }
-            written += result
+        if let code = Array(line.utf8).withUnsafeBytes({ writeAll(descriptor, $0) }) {
+            throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(code)))")
         }
         if durable && fsync(descriptor) != 0 {
             throw Failure.io(file: path, reason: "cannot sync to disk: \(String(cString: strerror(errno)))")

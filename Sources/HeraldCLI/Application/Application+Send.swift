@@ -48,8 +48,10 @@ extension Application {
         if !folder.isEmpty && !(manager.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
             throw CommandFailure(.usage, "--log: the folder \(folder) does not exist; check the path (Herald creates the campaign's own log folder, not one named on the command line)")
         }
-        guard !manager.fileExists(atPath: log), manager.fileExists(atPath: campaignLog),
-              let text = manager.contents(atPath: campaignLog), text.contains(UInt8(ascii: "\n")) else { return }
+        // A stat, not a read: the campaign's log may be large, and only whether it holds
+        // anything matters (the lock leaves an empty log behind a refused run).
+        guard !manager.fileExists(atPath: log),
+              let size = (try? manager.attributesOfItem(atPath: campaignLog))?[.size] as? Int, size > 0 else { return }
         throw CommandFailure(.usage, "--log: \(log) does not exist, but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first)")
     }
 

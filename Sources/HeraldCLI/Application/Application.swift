@@ -56,21 +56,14 @@ public final class Application {
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
     func readLog(_ journal: FileJournal, campaign: Campaign) throws(CommandFailure) -> [DeliveryRecord] {
-        let numbered: [(line: Int, record: DeliveryRecord)]
         do {
-            let (records, warning) = try journal.loadNumbered()
+            let (records, warning) = try journal.load(campaign: campaign.name, campaignFile: campaign.file)
             if let warning { parts.errors("warning: \(warning)") }
-            numbered = records
+            return records
         } catch {
             if case .io = error { throw CommandFailure(.ioError, "\(error)") }
             throw CommandFailure(.dataError, "\(error)")
         }
-        do {
-            try DeliveryLedger.checkOwnership(of: numbered, log: journal.path, campaign: campaign.name, campaignFile: campaign.file)
-        } catch {
-            throw CommandFailure(.dataError, "\(error)")
-        }
-        return numbered.map(\.record)
     }
 
     /// A campaign's log, locked for this process and read.

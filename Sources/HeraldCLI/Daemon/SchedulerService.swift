@@ -180,9 +180,7 @@ struct CampaignScheduler {
         }
         let records: [DeliveryRecord]
         do {
-            let numbered = try FileJournal(path: campaign.logPath).loadNumbered().records
-            try DeliveryLedger.checkOwnership(of: numbered, log: campaign.logPath, campaign: campaign.name, campaignFile: path)
-            records = numbered.map(\.record)
+            records = try FileJournal(path: campaign.logPath).load(campaign: campaign.name, campaignFile: path).records
         } catch {
             // A damaged log, or one that belongs to another campaign (a rename): every firing
             // would be refused, so say so now rather than at each firing.

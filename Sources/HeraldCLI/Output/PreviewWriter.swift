@@ -131,14 +131,8 @@ enum PreviewWriter {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (fresh ? O_EXCL : O_TRUNC), 0o600)
         guard descriptor >= 0 else { throw IOFailure(path, "cannot write", errno: errno) }
         defer { close(descriptor) }
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw IOFailure(path, "cannot write", errno: written == 0 ? EIO : errno) }
-                offset += written
-            }
+        if let code = bytes.withUnsafeBytes({ writeAll(descriptor, $0) }) {
+            throw IOFailure(path, "cannot write", errno: code)
         }
     }
 

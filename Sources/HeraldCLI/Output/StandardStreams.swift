@@ -1,3 +1,4 @@
+import HeraldStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,28 +41,6 @@ public enum StandardStreams {
     /// Writes all of `text` to `descriptor`, retrying after a signal (EINTR) and after a
     /// partial write; gives up silently on any other error (EPIPE, EBADF, ENOSPC …).
     public static func write(_ text: String, to descriptor: Int32) {
-        let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = unistd_write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        _ = Array(text.utf8).withUnsafeBytes { writeAll(descriptor, $0) }
     }
-}
-
-/// write(2), named apart from `StandardStreams.write`.
-private func unistd_write(_ descriptor: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(descriptor, pointer, count)
-    #else
-    return Darwin.write(descriptor, pointer, count)
-    #endif
 }

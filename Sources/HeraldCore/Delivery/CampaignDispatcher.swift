@@ -176,7 +176,19 @@ public final class CampaignDispatcher {
         try record(.sending)
         let outcome = transport.deliver(message)
         do {
-            try recordOutcome(outcome, record)
+            // An in-doubt outcome writes no record: the intent stays the last word.
+            switch outcome {
+            case .accepted(let code, let reply, let refused):
+                try record(.sent, code: code, reply: reply, error: reply == nil ? Self.noReplyCaptured : nil, refused: refused)
+            case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
+            case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
+            case .inDoubt: break
+            case .unavailable(let error): try record(.deferred, error: error)
+            case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
+            case .tlsFailed(let error): try record(.deferred, error: error)
+            case .senderRefused(let code, let reply): try record(.deferred, code: code, reply: reply, error: "the server refused the sender")
+            case .refused(let reason): try record(.failed, error: reason)
+            }
         } catch {
             // The letter left (or was answered), but the log cannot say so: its intent is the
             // last word, so the next run reports it in doubt. Name it now, with what happened.
@@ -184,27 +196,6 @@ public final class CampaignDispatcher {
                                                                      reason: "the server's answer (\(Self.describe(outcome))) could not be logged"))
         }
         return outcome
-    }
-
-    /// Writes the record for an outcome; an in-doubt outcome writes none (the intent stays the last word).
-    private func recordOutcome(_ outcome: DeliveryOutcome,
-                               _ write: (DeliveryStatus, Int?, String?, String?, [DeliveryOutcome.Refusal]) throws -> Void) throws {
-        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil,
-                    refused: [DeliveryOutcome.Refusal] = []) throws {
-            try write(status, code, reply, error, refused)
-        }
-        switch outcome {
-        case .accepted(let code, let reply, let refused):
-            try record(.sent, code: code, reply: reply, error: reply == nil ? Self.noReplyCaptured : nil, refused: refused)
-        case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
-        case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
-        case .inDoubt: break
-        case .unavailable(let error): try record(.deferred, error: error)
-        case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
-        case .tlsFailed(let error): try record(.deferred, error: error)
-        case .senderRefused(let code, let reply): try record(.deferred, code: code, reply: reply, error: "the server refused the sender")
-        case .refused(let reason): try record(.failed, error: reason)
-        }
     }
 
     /// An outcome in a few words, for messages.

@@ -96,7 +96,7 @@ public struct PreparedCampaign: Sendable {
     /// row's own address first; the `To` must name the row's address, so the log's key is
     /// always a recipient the letter went to.
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
-        let letter = template.render(recipient, addressColumns: Set(campaign.addressColumns))
+        let letter = template.render(recipient, addressColumns: campaign.addressColumns)
         var message: ComposedMessage
         do {
             message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,

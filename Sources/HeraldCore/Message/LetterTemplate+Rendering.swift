@@ -87,7 +87,7 @@ extension LetterTemplate {
     /// an address header it is only ever a display name (whatever it holds: quotes, commas,
     /// angle brackets) or, for the `email` column and the campaign's `addressColumns`, one
     /// whole address. Anything else is a problem on the header, reported by the composer.
-    public func render(_ recipient: Recipient, addressColumns: Set<String> = []) -> RenderedLetter {
+    public func render(_ recipient: Recipient, addressColumns: [String] = []) -> RenderedLetter {
         var context: [String: Any] = [:]
         var skeletonContext: [String: Any] = [:]
         var placed: [String] = []
@@ -124,29 +124,32 @@ extension LetterTemplate {
         let recipient: Recipient
         /// Placeholder index → field name.
         let placed: [String]
-        let addressColumns: Set<String>
+        /// The campaign's `address_columns` (a handful at most: a list is faster than a set).
+        let addressColumns: [String]
 
         /// The skeleton text with every placeholder replaced by its value, and the fields used.
         func fill(_ skeleton: String) -> (text: String, fields: [String]) {
+            substitute(skeleton) { recipient.fields[$0] ?? "" }
+        }
+
+        /// The skeleton with each placeholder replaced by `replacement(field name)`: the one
+        /// walk over placeholders, for filling values in and for showing `{{field}}` to the user.
+        func substitute(_ skeleton: String, _ replacement: (String) -> String) -> (text: String, fields: [String]) {
             guard skeleton.unicodeScalars.contains(LetterTemplate.placeholderOpen) else { return (skeleton, []) }
             var out = String.UnicodeScalarView()
             var fields: [String] = []
             var index: Int?
             for scalar in skeleton.unicodeScalars {
                 if scalar == LetterTemplate.placeholderOpen { index = 0; continue }
-                if var current = index {
-                    if scalar == LetterTemplate.placeholderClose {
-                        let name = placed[current]
-                        fields.append(name)
-                        out.append(contentsOf: (recipient.fields[name] ?? "").unicodeScalars)
-                        index = nil
-                    } else if let digit = Int(String(scalar)) {
-                        current = current * 10 + digit
-                        index = current
-                    }
-                    continue
+                guard let current = index else { out.append(scalar); continue }
+                if scalar == LetterTemplate.placeholderClose {
+                    let name = placed[current]
+                    fields.append(name)
+                    out.append(contentsOf: replacement(name).unicodeScalars)
+                    index = nil
+                } else if ("0"..."9").contains(scalar) {
+                    index = current * 10 + Int(scalar.value - 48)
                 }
-                out.append(scalar)
             }
             return (String(out), fields)
         }
@@ -209,18 +212,7 @@ extension LetterTemplate {
 
         /// A skeleton shown to the user: placeholders as `{{field}}`.
         func shown(_ skeleton: String) -> String {
-            var out = ""
-            var index: Int?
-            for scalar in skeleton.unicodeScalars {
-                if scalar == LetterTemplate.placeholderOpen { index = 0; continue }
-                if let current = index {
-                    if scalar == LetterTemplate.placeholderClose { out += "{{\(placed[current])}}"; index = nil }
-                    else if let digit = Int(String(scalar)) { index = current * 10 + digit }
-                    continue
-                }
-                out.unicodeScalars.append(scalar)
-            }
-            return out
+            substitute(skeleton) { "{{\($0)}}" }.text
         }
     }
 
