@@ -20,7 +20,7 @@ extension CampaignFile {
     ///
     /// - Throws: `ValidationFailure` with every problem, in the order of the checks: unknown
     ///   top-level keys, name, template, log, schedule, recipients, `[smtp]`, timezone and
-    ///   schedule, catch_up_seconds, `[retry]`, address_columns, allow_duplicates.
+    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates.
     func validated(file: String) throws(ValidationFailure) -> Campaign {
         var check = Checker(file: file)
         let root = self.root
@@ -86,6 +86,13 @@ extension CampaignFile {
             check.problem(.retry, in: root, "must be a table: [retry] with max_attempts, initial_backoff_seconds, max_backoff_seconds")
         }
 
+        var limits = SendLimits.default
+        if let table = self.limits {
+            limits = check.limits(table)
+        } else if root[.limits] != nil {
+            check.problem(.limits, in: root, "must be a table: [limits] with concurrency, max_messages_per_connection, messages_per_second, messages_per_minute")
+        }
+
         var addressColumns: [String] = []
         if let field = root[.addressColumns] {
             if let array = field.value.array, array.allSatisfy({ $0.string?.isEmpty == false }) {
@@ -113,6 +120,7 @@ extension CampaignFile {
         campaign.catchUpSeconds = catchUp
         campaign.addressColumns = addressColumns
         campaign.allowDuplicates = allowDuplicates
+        campaign.limits = limits
         return campaign
     }
 }
@@ -177,6 +185,33 @@ private struct Checker {
             problem(.maxBackoffSeconds, in: table, "must not be less than initial_backoff_seconds")
         }
         return policy
+    }
+
+    /// `[limits]`; the defaults for whatever it leaves out.
+    mutating func limits(_ table: CampaignFile.Table<CampaignFile.LimitsKey>) -> SendLimits {
+        var limits = SendLimits.default
+        for unknown in table.unknownKeys {
+            problem(CampaignFile.LimitsKey.fieldName(unknown.name), line: unknown.line,
+                    "unknown key; known keys are \(CampaignFile.Table<CampaignFile.LimitsKey>.knownKeys)")
+        }
+        if let field = table[.concurrency] {
+            if let number = field.value.integer, number >= 1, number <= SendLimits.maxConcurrency { limits.concurrency = number }
+            else { problem(.concurrency, in: table, "must be a whole number of connections from 1 to \(SendLimits.maxConcurrency) (default 1)") }
+        }
+        if let field = table[.maxMessagesPerConnection] {
+            if let number = field.value.integer, number >= 1, number <= 1_000_000 { limits.maxMessagesPerConnection = number }
+            else { problem(.maxMessagesPerConnection, in: table, "must be a whole number from 1 to 1000000 (default 100)") }
+        }
+        func rate(_ key: CampaignFile.LimitsKey) -> Double? {
+            guard let field = table[key] else { return nil }
+            let number = field.value.integer.map(Double.init) ?? field.value.float
+            if let number, number > 0, number <= 1_000_000, number.isFinite { return number }
+            problem(key, in: table, "must be a number of messages greater than 0 (e.g. 10 or 0.5)")
+            return nil
+        }
+        limits.messagesPerSecond = rate(.messagesPerSecond)
+        limits.messagesPerMinute = rate(.messagesPerMinute)
+        return limits
     }
 
     /// `[smtp]`; nil when its URL is missing or malformed (the other keys are checked all the same).

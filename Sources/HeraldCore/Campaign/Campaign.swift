@@ -23,6 +23,8 @@ public struct Campaign: Sendable, Equatable {
     public var smtp: SMTPSettings
     /// Retries of transient failures within one run (`[retry]`).
     public var retry: RetryPolicy
+    /// Connections at once, messages per connection, rate ceiling (`[limits]`).
+    public var limits: SendLimits = .default
     /// Recipient-list columns that may supply an address in `To`, `Cc`, `Bcc`, `Reply-To`
     /// (`address_columns`); each value is checked as an address. `email` always may.
     public var addressColumns: [String] = []

@@ -1,7 +1,7 @@
 import TOMLKit
 
 /// A campaign file as written: for each of its three tables (the top level, `[smtp]`,
-/// `[retry]`), every key Herald reads with its value as TOML typed it and the line it is on,
+/// `[retry]`, `[limits]`), every key Herald reads with its value as TOML typed it and the line it is on,
 /// and the keys Herald does not know, before any of Herald's rules is checked.
 ///
 /// `Campaign.parse` decodes the text into this shape (`decode`, the only code that knows
@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry
+        case smtp, retry, limits
     }
 
     /// The keys of `[smtp]`.
@@ -38,6 +38,16 @@ struct CampaignFile: Equatable {
         case maxAttempts = "max_attempts"
         case initialBackoffSeconds = "initial_backoff_seconds"
         case maxBackoffSeconds = "max_backoff_seconds"
+    }
+
+    /// The keys of `[limits]`.
+    enum LimitsKey: String, CampaignFileKey {
+        static let tableName: String? = "limits"
+
+        case concurrency
+        case maxMessagesPerConnection = "max_messages_per_connection"
+        case messagesPerSecond = "messages_per_second"
+        case messagesPerMinute = "messages_per_minute"
     }
 
     /// A value as the file wrote it.
@@ -104,6 +114,8 @@ struct CampaignFile: Equatable {
     var smtp: Table<SMTPKey>?
     /// `[retry]`, when the file has `retry` and it is a table.
     var retry: Table<RetryKey>?
+    /// `[limits]`, when the file has `limits` and it is a table.
+    var limits: Table<LimitsKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -153,7 +165,8 @@ extension CampaignFile {
 
         return CampaignFile(root: table(document, at: []),
                             smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
-                            retry: document["retry"]?.table.map { table($0, at: ["retry"]) })
+                            retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
+                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) })
     }
 }
 

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+
+/// `[limits]`: connections, messages per connection and rate ceilings, checked where written.
+@Suite struct SendLimitsTOMLTests {
+    static func campaign(_ limits: String) -> String {
+        CampaignTOMLTests.withSMTP("url = \"smtp://127.0.0.1:25\"") + "\n\n[limits]\n" + limits
+    }
+
+    @Test func defaultsToOneConnectionOfAHundredMessagesAndNoRateCeiling() throws {
+        let campaign = try CampaignTOMLTests.parse(CampaignTOMLTests.withSMTP("url = \"smtp://127.0.0.1:25\""))
+        #expect(campaign.limits == SendLimits(concurrency: 1, maxMessagesPerConnection: 100))
+    }
+
+    @Test func readsEveryKey() throws {
+        let campaign = try CampaignTOMLTests.parse(Self.campaign("""
+        concurrency = 4
+        max_messages_per_connection = 50
+        messages_per_second = 2.5
+        messages_per_minute = 120
+        """))
+        #expect(campaign.limits == SendLimits(concurrency: 4, maxMessagesPerConnection: 50, messagesPerSecond: 2.5, messagesPerMinute: 120))
+    }
+
+    @Test func refusesEachBadValueOnItsLine() {
+        let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("""
+        concurrency = 0
+        max_messages_per_connection = "many"
+        messages_per_second = -1
+        messages_per_minute = 0
+        speed = 3
+        """))
+        #expect(diagnostics.map(\.field) == ["limits.speed", "limits.concurrency", "limits.max_messages_per_connection",
+                                             "limits.messages_per_second", "limits.messages_per_minute"])
+        #expect(diagnostics.map(\.line) == [14, 10, 11, 12, 13])
+        #expect(diagnostics.allSatisfy { $0.kind == .badConfig })
+    }
+
+    @Test func refusesTooManyConnections() {
+        let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("concurrency = 65"))
+        #expect(diagnostics.map(\.field) == ["limits.concurrency"])
+        #expect(diagnostics.first?.message.contains("from 1 to 64") == true)
+    }
+
+    @Test func refusesLimitsThatIsNotATable() {
+        let text = CampaignTOMLTests.withSMTP("url = \"smtp://127.0.0.1:25\"").replacingOccurrences(of: "[smtp]", with: "limits = 4\n[smtp]")
+        #expect(CampaignTOMLTests.diagnostics(text).map(\.field) == ["limits"])
+    }
+}
