@@ -7,9 +7,10 @@ import Synchronization
 /// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
 /// server closes it.
 ///
-/// Not thread-safe: use it on one thread. Herald sends one message at a time: `herald send`,
-/// and each firing of the daemon, creates one transport and uses it on its own thread, one
-/// firing after another; nothing sends in parallel.
+/// Not thread-safe: use it on one thread. A run with `[limits] concurrency = N` creates N
+/// transports, each owned by one sender thread of the pipeline: N connections, each with its
+/// own handle. After `maxMessagesPerConnection` messages the connection is closed and the next
+/// message opens a new one, as MTAs that limit messages per session expect.
 public final class CurlTransport: MailTransport {
     private let handle: UnsafeMutableRawPointer
     private let endpoint: SMTPEndpoint
@@ -18,6 +19,10 @@ public final class CurlTransport: MailTransport {
     private let session: Session
     /// The server's capabilities from the last EHLO on this handle's connection.
     private var capabilities: [String]?
+    /// Messages handed over on the current connection (0: none open, or it was closed).
+    private var messagesOnConnection = 0
+    /// Connections this transport has opened so far.
+    public private(set) var connectionsOpened = 0
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// libcurl's process-wide initialisation, done once before the first handle.
@@ -118,7 +123,10 @@ public final class CurlTransport: MailTransport {
             curl_slist_free_all(recipients)
         }
         errorBuffer[0] = 0
+        // The connection's last message: libcurl closes it (QUIT) once this transfer is done.
+        let lastOnConnection = messagesOnConnection + 1 >= endpoint.maxMessagesPerConnection
         do {
+            try set(CURLOPT_FORBID_REUSE, lastOnConnection ? 1 : 0, "FORBID_REUSE")
             try set(CURLOPT_MAIL_FROM, "<\(message.envelopeFrom)>", "MAIL_FROM")
             try check(herald_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients), "MAIL_RCPT")
             // Becomes SIZE= on MAIL FROM; must be reset for every message on a reused handle.
@@ -129,6 +137,12 @@ public final class CurlTransport: MailTransport {
             return .deferred(code: nil, reply: nil, error: "\(error)")
         }
         let result = curl_easy_perform(handle)
+        var opened = 0
+        if herald_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK, opened > 0 {
+            connectionsOpened += opened
+            messagesOnConnection = 0
+        }
+        messagesOnConnection = lastOnConnection ? 0 : messagesOnConnection + 1
         if endpoint.tls == .opportunistic && transfer.dialogue.startedTLS, let tracer = session.tracer {
             tracer.sink("* TLS certificate not verified (tls = opportunistic: encrypted, but the server's identity is not checked)")
         }

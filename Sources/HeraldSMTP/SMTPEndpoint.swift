@@ -17,6 +17,9 @@ public struct SMTPEndpoint: Sendable, CustomStringConvertible {
     public var responseTimeout: Int
     /// A PEM bundle of trusted CAs instead of the system store.
     public var caFile: String?
+    /// Messages sent over one connection before it is closed (QUIT) and a new one opened
+    /// (`[limits] max_messages_per_connection`).
+    public var maxMessagesPerConnection = SendLimits.default.maxMessagesPerConnection
     /// Receives the redacted SMTP protocol trace (`herald send --verbose`); nil for none.
     public var trace: (@Sendable (String) -> Void)?
 

@@ -4,8 +4,8 @@ import HeraldCore
 import Glibc
 #endif
 
-/// The delivery log on disk: JSON Lines, appended, each record flushed (and fsync'd when
-/// durable) before `append` returns.
+/// The delivery log on disk: JSON Lines, appended with one `write` per call; a claim is
+/// fsync'd before it returns, an outcome reaches the disk with the next claim or sync.
 ///
 /// Created 0600 (it holds personal data). A torn last line, left by a crash in the
 /// middle of a write, is skipped with a warning when read and cut off before the next
@@ -119,23 +119,45 @@ public final class FileJournal: DeliveryJournal {
         return (records, warning)
     }
 
-    /// Appends one record.
+    /// Appends intent records and syncs the file: they, and every record before them, are
+    /// on disk when this returns (one fsync for the batch).
+    public func claim(_ intents: [DeliveryRecord]) throws {
+        try write(intents)
+        try sync()
+    }
+
+    /// Appends one record without waiting for the disk (the next claim or sync makes it durable).
+    public func record(_ record: DeliveryRecord) throws {
+        try write([record])
+    }
+
+    /// Makes every record written so far durable (fsync).
+    public func sync() throws {
+        try openIfNeeded()
+        if fsync(descriptor) != 0 {
+            throw Failure.io(file: path, reason: "cannot sync to disk: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Appends records, one line each, with one write.
     ///
     /// Each record goes to the file the log's path names: a log moved away or replaced (an
     /// editor, `sed -i`, log rotation) while a send runs is refused before anything is
     /// written, rather than written where the next run would not read it. The sender then
-    /// stops (exit 74) before the next letter, leaving at most the letter in flight in doubt.
-    public func append(_ record: DeliveryRecord, durable: Bool) throws {
+    /// stops (exit 74) before the next letter, leaving at most the letters in flight in doubt.
+    private func write(_ records: [DeliveryRecord]) throws {
         try openIfNeeded()
         try checkStillAtPath()
-        var line = record.jsonLine() + "\n"
-        if case .missingNewline = tail { line = "\n" + line }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.count * 512)
+        if case .missingNewline = tail { bytes.append(UInt8(ascii: "\n")) }
         tail = .clean
-        if let code = Array(line.utf8).withUnsafeBytes({ writeAll(descriptor, $0) }) {
-            throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(code)))")
+        for record in records {
+            record.appendJSON(to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        if durable && fsync(descriptor) != 0 {
-            throw Failure.io(file: path, reason: "cannot sync to disk: \(String(cString: strerror(errno)))")
+        if let code = bytes.withUnsafeBytes({ writeAll(descriptor, $0) }) {
+            throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(code)))")
         }
     }
 

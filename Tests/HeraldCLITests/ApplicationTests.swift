@@ -233,7 +233,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         #expect(harness.transport.delivered.count == 3)
         #expect(harness.output.last == "app-test: 3 sent, 0 failed, 0 deferred, 0 in doubt, 0 already done")
         #expect(harness.output.first == "sent     a@x.example  250 2.0.0 Ok: queued as 1")
-        #expect(harness.records().map(\.status) == [.sending, .sent, .sending, .sent, .sending, .sent])
+        for key in ["a@x.example", "b@x.example", "c@x.example"] {
+            #expect(harness.records().filter { $0.recipient == key }.map(\.status) == [.sending, .sent])
+        }
         #expect(harness.records().allSatisfy { $0.time == "2026-11-29T09:00:00Z" })
         #expect(harness.errors.isEmpty)
         #expect(harness.endpoints.map(\.url) == ["smtp://127.0.0.1:2525"])

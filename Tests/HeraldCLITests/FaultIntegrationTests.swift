@@ -98,7 +98,9 @@ import Testing
 
         let resume = try campaign.send(server)
         let doubts = Self.inDoubtLines(resume.stderr)
-        #expect(doubts.count <= 1, "at most the one message in flight is in doubt: \(doubts)")
+        // The letter in flight, plus those claimed ahead of it: about 50 ms of sending at this
+        // server's pace (a 10 ms delay after DATA: under 100 letters a second), so a handful.
+        #expect(doubts.count <= 8, "at most the letters in flight and claimed ahead are in doubt: \(doubts)")
         #expect(resume.status == (doubts.isEmpty ? 0 : 75), "\(resume)")
         if !doubts.isEmpty {
             let finish = try campaign.send(server, ["--resend-in-doubt"])

@@ -24,9 +24,9 @@ import Testing
         let log = folder.write("delivery.jsonl", "")
         let journal = FileJournal(path: log)
         _ = try journal.load()
-        try journal.append(Self.record("a@x.example"), durable: true)
+        try journal.claim([Self.record("a@x.example")])
         try FileManager.default.moveItem(atPath: log, toPath: folder.file("delivery.jsonl.1"))
-        #expect(throws: FileJournal.Failure.self) { try journal.append(Self.record("b@x.example"), durable: true) }
+        #expect(throws: FileJournal.Failure.self) { try journal.claim([Self.record("b@x.example")]) }
         #expect(folder.read("delivery.jsonl.1") == Self.record("a@x.example").jsonLine() + "\n")
         #expect(folder.read("delivery.jsonl") == nil, "nothing is written anywhere else")
     }
@@ -36,12 +36,12 @@ import Testing
         let log = folder.write("delivery.jsonl", "")
         let journal = FileJournal(path: log)
         _ = try journal.load()
-        try journal.append(Self.record("a@x.example"), durable: true)
+        try journal.claim([Self.record("a@x.example")])
         // What `sed -i` or an editor does: a new file renamed over the old one.
         let copy = folder.write("copy.jsonl", folder.read("delivery.jsonl") ?? "")
         #expect(rename(copy, log) == 0)
         do {
-            try journal.append(Self.record("b@x.example"), durable: true)
+            try journal.claim([Self.record("b@x.example")])
             Issue.record("an append went to a file no path names")
         } catch {
             #expect("\(error)".contains("delivery.jsonl: was moved or replaced while this run was using it"), "\(error)")
@@ -56,7 +56,7 @@ import Testing
         _ = try journal.load()
         let other = folder.write("other.jsonl", "")
         #expect(rename(other, log) == 0)
-        #expect(throws: FileJournal.Failure.self) { try journal.append(Self.record("b@x.example"), durable: true) }
+        #expect(throws: FileJournal.Failure.self) { try journal.claim([Self.record("b@x.example")]) }
         #expect(folder.read("delivery.jsonl") == "")
     }
 
@@ -68,8 +68,8 @@ import Testing
         for path in [folder.file("link.jsonl"), folder.file("hard.jsonl")] {
             let journal = FileJournal(path: path)
             _ = try journal.load()
-            try journal.append(Self.record("a@x.example"), durable: true)
-            try journal.append(Self.record("b@x.example"), durable: true)
+            try journal.claim([Self.record("a@x.example")])
+            try journal.claim([Self.record("b@x.example")])
         }
         #expect(folder.read("delivery.jsonl")?.split(separator: "\n").count == 4)
     }

@@ -42,7 +42,7 @@ import Testing
     @Test func theLogsFolderIsCreatedPrivate() throws {
         let folder = TemporaryDirectory("herald-folder")
         let journal = FileJournal(path: folder.file("var/logs/delivery.jsonl"))
-        try journal.append(FileJournalTests.record("a@x.example"), durable: false)
+        try journal.record(FileJournalTests.record("a@x.example"))
         #expect(Self.mode(folder.file("var")) == 0o700)
         #expect(Self.mode(folder.file("var/logs")) == 0o700)
     }
@@ -52,7 +52,7 @@ import Testing
         let file = folder.write("plain", "x")
         let journal = FileJournal(path: file + "/logs/delivery.jsonl")
         do {
-            try journal.append(FileJournalTests.record("a@x.example"), durable: false)
+            try journal.record(FileJournalTests.record("a@x.example"))
             Issue.record("appended below a file")
         } catch {
             #expect("\(error)".contains("cannot create its folder: \(file)/logs: Not a directory"), "\(error)")

@@ -1,20 +1,46 @@
 import Foundation
 import HeraldCore
 
-/// A journal in memory; `durable` holds what an fsync would have made safe.
-public final class MemoryJournal: DeliveryJournal {
-    public var records: [DeliveryRecord] = []
-    /// The records an fsync would have made safe: up to the last durable append.
-    public var durable: [DeliveryRecord] = []
-    /// Fail every append once this many records are stored (a full disk).
+/// A journal in memory; `durable` holds what the syncs so far would have made safe.
+/// Thread-safe: the pipeline's senders and the transports' checks read it from several threads.
+public final class MemoryJournal: DeliveryJournal, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [DeliveryRecord] = []
+    private var synced = 0
+    private var syncCount = 0
+    /// Fail every write once this many records are stored (a full disk).
     public var failAfter: Int?
 
     public init() {}
 
-    public func append(_ record: DeliveryRecord, durable isDurable: Bool) throws {
-        if let failAfter, records.count >= failAfter { throw CocoaError(.fileWriteOutOfSpace) }
-        records.append(record)
-        if isDurable { durable = records }
+    /// Every record, in the order written.
+    public var records: [DeliveryRecord] { lock.withLock { stored } }
+    /// The records the syncs so far made safe.
+    public var durable: [DeliveryRecord] { lock.withLock { Array(stored[..<synced]) } }
+    /// How many times the journal was synced (claims included).
+    public var syncs: Int { lock.withLock { syncCount } }
+
+    public func claim(_ intents: [DeliveryRecord]) throws {
+        try lock.withLock {
+            for intent in intents { try store(intent) }
+            synced = stored.count
+            syncCount += 1
+        }
+    }
+
+    public func record(_ record: DeliveryRecord) throws {
+        try lock.withLock { try store(record) }
+    }
+
+    public func sync() throws {
+        lock.withLock {
+            synced = stored.count
+            syncCount += 1
+        }
+    }
+
+    private func store(_ record: DeliveryRecord) throws {
+        if let failAfter, stored.count >= failAfter { throw CocoaError(.fileWriteOutOfSpace) }
+        stored.append(record)
     }
 }
-

@@ -2,29 +2,47 @@ import Foundation
 import HeraldCore
 
 /// A transport that replies from a script and checks that each message's intent was durable first.
-public final class ScriptedTransport: MailTransport {
-    /// Outcomes to return, per row address, in order; `accepted` once a script runs out.
-    public var replies: [String: [DeliveryOutcome]]
-    /// Every message handed over, in order.
-    public var delivered: [ComposedMessage] = []
+///
+/// Thread-safe, so one instance can stand for every connection of a concurrent run.
+public final class ScriptedTransport: MailTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var script: [String: [DeliveryOutcome]]
+    private var handedOver: [ComposedMessage] = []
+    private var durableChecks: [Bool] = []
     public let journal: MemoryJournal
-    /// For each message: whether its intent was the last durable record when it was handed over.
-    public var intentWasDurable: [Bool] = []
+    /// Called with each message as it is handed over, before the reply (e.g. to hold a sender).
+    public var onDeliver: (ComposedMessage) -> Void = { _ in }
 
     public init(journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:]) {
         self.journal = journal
-        self.replies = replies
+        self.script = replies
     }
 
+    /// Outcomes to return, per row address, in order; `accepted` once a script runs out.
+    public var replies: [String: [DeliveryOutcome]] {
+        get { lock.withLock { script } }
+        set { lock.withLock { script = newValue } }
+    }
+    /// Every message handed over, in order.
+    public var delivered: [ComposedMessage] { lock.withLock { handedOver } }
+    /// For each message: whether its latest intent was durable, with no outcome after it, when it was handed over.
+    public var intentWasDurable: [Bool] { lock.withLock { durableChecks } }
+
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
-        delivered.append(message)
         let key = message.envelopeRecipients[0].normalized
-        intentWasDurable.append(journal.durable.last.map { $0.status == .sending && $0.recipient == key } ?? false)
-        if var script = replies[key], !script.isEmpty {
-            let next = script.removeFirst()
-            replies[key] = script
-            return next
+        let durable = journal.durable
+        let last = durable.last(where: { $0.recipient == key && $0.messageID == message.messageID })
+        let claimed = last?.status == .sending
+        onDeliver(message)
+        return lock.withLock {
+            handedOver.append(message)
+            durableChecks.append(claimed)
+            if var replies = script[key], !replies.isEmpty {
+                let next = replies.removeFirst()
+                script[key] = replies
+                return next
+            }
+            return .accepted(code: 250, reply: "250 2.0.0 Ok: queued as \(handedOver.count)")
         }
-        return .accepted(code: 250, reply: "250 2.0.0 Ok: queued as \(delivered.count)")
     }
 }

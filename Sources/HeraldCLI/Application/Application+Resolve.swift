@@ -23,7 +23,10 @@ extension Application {
             let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock()), campaign: name, recipient: key,
                                         messageID: entry.last.messageID, status: status, attempt: entry.attempts,
                                         note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.last.status.rawValue)")
-            do { try journal.append(record, durable: true) } catch {
+            do {
+                try journal.record(record)
+                try journal.sync()
+            } catch {
                 throw CommandFailure(.ioError, "\(error)")
             }
             parts.output("\(key) \(entry.last.messageID): recorded as \(status.rawValue)")

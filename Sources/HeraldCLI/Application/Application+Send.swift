@@ -83,16 +83,21 @@ extension Application {
         }
 
         var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
+        endpoint.maxMessagesPerConnection = campaign.limits.maxMessagesPerConnection
         if options.verbose {
             // The trace sink must be @Sendable; it is only called on this thread, by libcurl.
             nonisolated(unsafe) let sink = parts.errors
             endpoint.trace = { sink("smtp: " + $0) }
         }
-        let transport: MailTransport
-        do throws(TransportSetupError) { transport = try parts.makeTransport(endpoint) } catch {
+        // One transport per connection, all made before the first letter: a setup problem stops
+        // the run before anything is claimed.
+        var transports: [MailTransport] = []
+        do throws(TransportSetupError) {
+            for _ in 0..<campaign.limits.concurrency { transports.append(try parts.makeTransport(endpoint)) }
+        } catch {
             throw CommandFailure(error, campaign: campaign)
         }
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transport: transport,
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
                                             journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
         let report: CampaignDispatcher.Report
         do {

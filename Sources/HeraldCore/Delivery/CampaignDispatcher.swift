@@ -1,10 +1,11 @@
 import Foundation
 
-/// Sends a prepared campaign: for each recipient not yet done, write a durable intent,
-/// hand the message to the transport, write the outcome.
+/// Sends a prepared campaign: for each recipient not yet done, a durable intent, the
+/// message handed to a connection, the outcome logged.
 ///
-/// The dispatcher knows the transport and journal only through their protocols and
-/// takes the clock as a function, so every path is testable with fakes.
+/// The dispatcher knows the transports and journal only through their protocols and
+/// takes the clock as a function, so every path is testable with fakes. The pipeline
+/// itself (a producer, sender threads, one writer) is `DispatchRun`.
 public final class CampaignDispatcher {
     /// Why a run ended before reaching every recipient.
     public enum Stop: Sendable, Equatable {
@@ -59,144 +60,71 @@ public final class CampaignDispatcher {
     }
 
     private let prepared: PreparedCampaign
-    private var ledger: DeliveryLedger
-    private let transport: MailTransport
+    private let ledger: DeliveryLedger
+    private let transports: [MailTransport]
     private let journal: DeliveryJournal
     private let clock: () -> Date
     private let pause: (Double) -> Bool
     private let random: () -> Double
     private let occurrence: String?
+    private let claimLimit: Int
 
     /// - Parameters:
-    ///   - pause: waits the given seconds before a retry; returns false when a stop was
-    ///     requested meanwhile (the run then ends cleanly).
+    ///   - transports: one per connection, each used by one sender thread of its own; their
+    ///     number is the run's concurrency (`[limits] concurrency`).
+    ///   - clock: the time written in records and `Date` headers, and read by the rate pacer.
+    ///   - pause: waits the given seconds (a retry's backoff, a rate slot); returns false when
+    ///     a stop was requested meanwhile (the run then ends cleanly).
     ///   - random: uniform in [0, 1), for backoff jitter.
-    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
+    ///   - claimLimit: the most letters claimed with one sync of the log (see `ClaimBatch`).
+    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transports: [MailTransport],
                 journal: DeliveryJournal, clock: @escaping () -> Date,
                 pause: @escaping (Double) -> Bool = { _ in true },
-                random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil) {
+                random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+                claimLimit: Int = 64) {
+        precondition(!transports.isEmpty, "a run needs at least one transport")
         self.occurrence = occurrence
         self.prepared = prepared
         self.ledger = ledger
-        self.transport = transport
+        self.transports = transports
         self.journal = journal
         self.clock = clock
         self.pause = pause
         self.random = random
+        self.claimLimit = claimLimit
     }
 
-    /// Runs the campaign once.
+    /// A run over one connection.
+    public convenience init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
+                            journal: DeliveryJournal, clock: @escaping () -> Date,
+                            pause: @escaping (Double) -> Bool = { _ in true },
+                            random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+                            claimLimit: Int = 64) {
+        self.init(prepared: prepared, ledger: ledger, transports: [transport], journal: journal, clock: clock,
+                  pause: pause, random: random, occurrence: occurrence, claimLimit: claimLimit)
+    }
+
+    /// Runs the campaign once: the calling thread composes and claims letters in list order,
+    /// one sender thread per transport hands them to the server, and outcomes are logged as
+    /// they come (see `DispatchRun`). Returns when every sender has finished.
     ///
     /// - Parameters:
     ///   - resendInDoubt: resend recipients whose last record is an intent with no outcome
     ///     (same Message-ID); otherwise they are only reported.
-    ///   - shouldStop: polled before each message; true ends the run cleanly.
-    ///   - onRecord: called after each record is durable (for progress output).
-    /// - Throws: only journal write errors: then nothing more is sent.
-    public func run(resendInDoubt: Bool = false, shouldStop: () -> Bool = { false },
-                    onRecord: (DeliveryRecord) -> Void = { _ in }) throws -> Report {
-        var report = Report()
-        recipients: for recipient in prepared.recipients {
-            if let entry = ledger[recipient.key] {
-                if entry.isDone { report.alreadyDone += 1; continue }
-                if entry.isInDoubt && !resendInDoubt {
-                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
-                    continue
-                }
-            }
-            var tries = 0
-            while true {
-                if shouldStop() { report.stop = .interrupted; break recipients }
-                tries += 1
-                let outcome = try attempt(recipient, onRecord: onRecord)
-                switch outcome {
-                case .accepted(_, _, let refused):
-                    report.sent += 1
-                    if !refused.isEmpty { report.partlyRefused.append((recipient.key, refused)) }
-                case .rejected, .refused: report.failed += 1
-                case .inDoubt(_, let error):
-                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: ledger[recipient.key]!.last.messageID, reason: error))
-                case .authenticationFailed(_, let reply):
-                    report.deferred += 1
-                    report.stop = .authenticationFailed(reply ?? "authentication failed")
-                    break recipients
-                case .tlsFailed(let error):
-                    report.deferred += 1
-                    report.stop = .tlsFailed(error)
-                    break recipients
-                case .senderRefused(_, let reply):
-                    report.deferred += 1
-                    report.stop = .senderRefused(reply)
-                    break recipients
-                case .deferred, .unavailable:
-                    if tries < prepared.campaign.retry.maxAttempts {
-                        let wait = prepared.campaign.retry.delay(beforeRetry: tries, random: random())
-                        if pause(wait) { continue }
-                        report.deferred += 1
-                        report.stop = .interrupted
-                        break recipients
-                    }
-                    report.deferred += 1
-                    if case .unavailable(let error) = outcome {
-                        // The server stayed unreachable through every retry: later recipients would fare no better.
-                        report.stop = .unavailable(error)
-                        break recipients
-                    }
-                }
-                break
-            }
-        }
-        return report
+    ///   - shouldStop: polled before each letter is claimed and handed over; true ends the run cleanly.
+    ///   - onRecord: called with each record once it is written, on the thread that wrote it,
+    ///     one call at a time (for progress output).
+    /// - Throws: `JournalFailure` when the log cannot be written: then nothing more is sent.
+    public func run(resendInDoubt: Bool = false, shouldStop: @escaping () -> Bool = { false },
+                    onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) throws -> Report {
+        let run = DispatchRun(prepared: prepared, ledger: ledger, journal: journal, clock: clock, pause: pause,
+                              random: random, occurrence: occurrence, shouldStop: shouldStop, onRecord: onRecord,
+                              batch: ClaimBatch(connections: transports.count, limit: claimLimit))
+        return try run.execute(transports: transports, resendInDoubt: resendInDoubt)
     }
 
     /// The `error` of a `sent` record whose transport reported acceptance without the server's reply.
     static let noReplyCaptured = "no server reply to the end of the message was captured; the transport reported it accepted"
-
-    /// One attempt at one recipient: durable intent, hand-over, outcome record.
-    /// An in-doubt outcome writes no record: the intent stays the last word.
-    private func attempt(_ recipient: Recipient, onRecord: (DeliveryRecord) -> Void) throws -> DeliveryOutcome {
-        // A prepared campaign composes (it was checked); a throw here is a bug worth surfacing.
-        let message = try prepared.compose(recipient, date: clock(), occurrence: occurrence)
-        let attempt = (ledger[recipient.key]?.attempts ?? 0) + 1
-        let envelope = message.envelopeRecipients.map(\.description)
-        func record(_ status: DeliveryStatus, code: Int? = nil, reply: String? = nil, error: String? = nil,
-                    refused: [DeliveryOutcome.Refusal] = []) throws {
-            let intent = status == .sending
-            let record = DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: prepared.campaign.name,
-                                        recipient: recipient.key, messageID: message.messageID, status: status,
-                                        attempt: attempt, smtpCode: code, smtpReply: reply, error: error,
-                                        templateSHA256: intent ? prepared.template.fingerprint : nil,
-                                        rowSHA256: intent ? recipient.fingerprint : nil, occurrence: occurrence,
-                                        envelope: intent || status == .sent ? envelope : nil,
-                                        refused: refused.isEmpty ? nil : refused)
-            try journal.append(record, durable: true)
-            ledger.apply(record)
-            onRecord(record)
-        }
-        try record(.sending)
-        let outcome = transport.deliver(message)
-        do {
-            // An in-doubt outcome writes no record: the intent stays the last word.
-            switch outcome {
-            case .accepted(let code, let reply, let refused):
-                try record(.sent, code: code, reply: reply, error: reply == nil ? Self.noReplyCaptured : nil, refused: refused)
-            case .rejected(let code, let reply): try record(.failed, code: code, reply: reply)
-            case .deferred(let code, let reply, let error): try record(.deferred, code: code, reply: reply, error: error)
-            case .inDoubt: break
-            case .unavailable(let error): try record(.deferred, error: error)
-            case .authenticationFailed(let code, let reply): try record(.deferred, code: code, reply: reply, error: "authentication failed")
-            case .tlsFailed(let error): try record(.deferred, error: error)
-            case .senderRefused(let code, let reply): try record(.deferred, code: code, reply: reply, error: "the server refused the sender")
-            case .refused(let reason): try record(.failed, error: reason)
-            }
-        } catch {
-            // The letter left (or was answered), but the log cannot say so: its intent is the
-            // last word, so the next run reports it in doubt. Name it now, with what happened.
-            throw JournalFailure(underlying: error, inDoubt: InDoubt(recipient: recipient.key, messageID: message.messageID,
-                                                                     reason: "the server's answer (\(Self.describe(outcome))) could not be logged"))
-        }
-        return outcome
-    }
 
     /// An outcome in a few words, for messages.
     static func describe(_ outcome: DeliveryOutcome) -> String {
@@ -217,11 +145,27 @@ public final class CampaignDispatcher {
     /// was an outcome, the letter it belongs to is in doubt, and said so by name.
     public struct JournalFailure: Error, CustomStringConvertible {
         public var underlying: any Error
-        public var inDoubt: InDoubt?
+        /// Letters the server answered (or left unanswered) whose outcome is not in the log.
+        public var inDoubt: [InDoubt]
+        /// Letters claimed in the log but never handed to the server: the log may show them
+        /// in doubt, but they did not leave.
+        public var unsent: [InDoubt]
+
+        public init(underlying: any Error, inDoubt: [InDoubt] = [], unsent: [InDoubt] = []) {
+            self.underlying = underlying
+            self.inDoubt = inDoubt
+            self.unsent = unsent
+        }
 
         public var description: String {
-            guard let inDoubt else { return "\(underlying)" }
-            return "\(underlying)\nin doubt: \(inDoubt.recipient) \(inDoubt.messageID) (\(inDoubt.reason ?? "")): check, then `herald send --resend-in-doubt` or record the answer with `herald resolve`"
+            var lines = ["\(underlying)"]
+            for letter in inDoubt {
+                lines.append("in doubt: \(letter.recipient) \(letter.messageID) (\(letter.reason ?? "")): check, then `herald send --resend-in-doubt` or record the answer with `herald resolve`")
+            }
+            for letter in unsent {
+                lines.append("not sent: \(letter.recipient) \(letter.messageID): claimed in the log but never handed to the server; the next run may list it in doubt")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -1,13 +1,23 @@
-/// The seam between the send pipeline and durable storage of its records.
+/// The seam between the send pipeline and durable storage of its records: claim letters,
+/// record outcomes, make it durable.
 ///
-/// Contract: `append` writes one record after every record appended before it. With
-/// `durable` true, the record is on stable storage (fsync) when `append` returns: the
-/// pipeline writes each intent that way before the message is handed to the server, which
-/// is what makes "never twice without being told" hold across a crash. A throw means the
-/// record may not be stored; the pipeline then sends nothing more. The real one is
-/// `FileJournal` (HeraldStorage); tests use `MemoryJournal`.
+/// Contract: records are stored in call order, each after every record before it. `claim`
+/// makes its intents, and everything recorded before them, durable (one sync for the whole
+/// batch) before it returns; the pipeline hands a letter to the server only after its claim
+/// returned, which is what makes "never twice without being told" hold across a crash.
+/// `record` appends without waiting for the disk: an outcome lost in a crash leaves its
+/// letter's intent as the last word, so the next run reports it in doubt, which is safe.
+/// A throw means the record may not be stored; the pipeline then sends nothing more.
+///
+/// The pipeline calls a journal from one thread at a time (its writer holds a lock), and
+/// asks for nothing else: a database-backed journal shared by several dispatchers needs
+/// only these three operations, with `claim` refusing a letter another dispatcher holds.
+/// The real one is `FileJournal` (HeraldStorage); tests use `MemoryJournal`.
 public protocol DeliveryJournal: AnyObject {
-    /// Appends one record. When `durable` is true the record is on stable storage (fsync)
-    /// before this returns: the pipeline relies on it for intent records.
-    func append(_ record: DeliveryRecord, durable: Bool) throws
+    /// Appends intent records and makes them, and every record before them, durable.
+    func claim(_ intents: [DeliveryRecord]) throws
+    /// Appends one record; it becomes durable with the next `claim` or `sync`.
+    func record(_ record: DeliveryRecord) throws
+    /// Makes every record appended so far durable.
+    func sync() throws
 }

@@ -76,15 +76,6 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         self.occurrence = occurrence
     }
 
-    /// One JSON object on one line, no trailing newline; keys sorted so lines diff well.
-    public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a struct of strings and ints cannot fail.
-        let data = try! encoder.encode(self)
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// Parses one log line; nil when it is not a complete record.
     public static func parse(line: String) -> DeliveryRecord? {
         try? JSONDecoder().decode(DeliveryRecord.self, from: Data(line.utf8))

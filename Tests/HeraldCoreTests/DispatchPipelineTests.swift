@@ -1,0 +1,148 @@
+import Foundation
+import HeraldTestSupport
+import Synchronization
+import Testing
+@testable import HeraldCore
+
+/// The pipeline with several connections: exactly once, intents durable before hand-over,
+/// claims grouped, stops that leave nothing in doubt, and the rate ceiling.
+@Suite struct DispatchPipelineTests {
+    static func csv(_ count: Int) -> String {
+        "email,name\n" + (1...count).map { "r\($0)@x.example,R\($0)" }.joined(separator: "\n") + "\n"
+    }
+
+    static func prepared(_ count: Int, limits: SendLimits = .default, retry: RetryPolicy = .default) throws -> PreparedCampaign {
+        var prepared = try TestData.prepared(csv(count), retry: retry)
+        prepared.campaign.limits = limits
+        return prepared
+    }
+
+    static func dispatcher(_ prepared: PreparedCampaign, _ journal: MemoryJournal, _ transport: ScriptedTransport,
+                           connections: Int, clock: @escaping () -> Date = { Date(timeIntervalSince1970: 0) },
+                           pause: @escaping (Double) -> Bool = { _ in true }) -> CampaignDispatcher {
+        CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
+                           transports: Array(repeating: transport, count: connections), journal: journal, clock: clock,
+                           pause: pause, random: { 0.5 })
+    }
+
+    @Test(arguments: [1, 4])
+    func everyLetterGoesOnceWithItsIntentDurableFirst(connections: Int) throws {
+        let journal = MemoryJournal()
+        let transport = ScriptedTransport(journal: journal)
+        let report = try Self.dispatcher(Self.prepared(200), journal, transport, connections: connections).run()
+        #expect(report.sent == 200 && report.stop == nil)
+        #expect(Set(transport.delivered.map(\.messageID)).count == 200 && transport.delivered.count == 200)
+        #expect(transport.intentWasDurable.allSatisfy { $0 })
+        #expect(journal.records.count == 400 && journal.durable.count == 400)
+        // Grouped claims: far fewer syncs than letters.
+        #expect(journal.syncs < 100, "\(journal.syncs) syncs for 200 letters")
+    }
+
+    @Test func fourConnectionsSendAtTheSameTime() throws {
+        let journal = MemoryJournal()
+        let transport = ScriptedTransport(journal: journal)
+        let inside = Mutex((now: 0, most: 0))
+        transport.onDeliver = { _ in
+            inside.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            // Hold each sender a little, so that the others can come in.
+            usleep(20_000)
+            inside.withLock { $0.now -= 1 }
+        }
+        let report = try Self.dispatcher(Self.prepared(24), journal, transport, connections: 4).run()
+        #expect(report.sent == 24)
+        #expect(inside.withLock { $0.most } == 4, "four letters were in the hands of four connections at once")
+    }
+
+    @Test func aRefusedLoginStopsEverySenderAndLeavesNothingInDoubt() throws {
+        let journal = MemoryJournal()
+        let transport = ScriptedTransport(journal: journal, replies: ["r5@x.example": [.authenticationFailed(code: 535, reply: "535 no")]])
+        transport.onDeliver = { _ in usleep(2_000) }
+        let report = try Self.dispatcher(Self.prepared(100), journal, transport, connections: 4).run()
+        #expect(report.stop == .authenticationFailed("535 no"))
+        #expect(transport.delivered.count < 100)
+        let ledger = DeliveryLedger(records: journal.records, campaign: "test-campaign")
+        #expect(ledger.entries.values.allSatisfy { !$0.isInDoubt }, "claimed letters that never left are released")
+        let released = journal.records.filter { $0.error == DispatchRun.notHandedOver }
+        #expect(Set(released.map(\.recipient)).isDisjoint(with: transport.delivered.map { $0.envelopeRecipients[0].normalized }))
+        // The next run sends the rest, each once.
+        let again = ScriptedTransport(journal: journal)
+        let second = try Self.dispatcher(Self.prepared(100), journal, again, connections: 4).run()
+        #expect(second.sent + report.sent == 100)
+        #expect(Set(transport.delivered.map(\.messageID) + again.delivered.map(\.messageID)).count == 100)
+    }
+
+    @Test func theRateCeilingSpacesEveryHandOverRetriesIncluded() throws {
+        let journal = MemoryJournal()
+        let transport = ScriptedTransport(journal: journal, replies: ["r3@x.example": [.deferred(code: 451, reply: "451 later", error: nil)]])
+        let handOvers = Mutex<[Date]>([])
+        transport.onDeliver = { _ in handOvers.withLock { $0.append(Date()) } }
+        // 1,200 a minute is stricter than 50 a second: one every 50 ms, never closer.
+        let limits = SendLimits(concurrency: 2, maxMessagesPerConnection: 100, messagesPerSecond: 50, messagesPerMinute: 1_200)
+        let retry = RetryPolicy(maxAttempts: 2, initialBackoff: 0, maxBackoff: 0)
+        let report = try Self.dispatcher(Self.prepared(10, limits: limits, retry: retry), journal, transport, connections: 2,
+                                         clock: { Date() }, pause: { usleep(UInt32($0 * 1e6)); return true }).run()
+        #expect(report.sent == 10)
+        let times = handOvers.withLock { $0 }.sorted()
+        #expect(times.count == 11, "ten letters and one retry")
+        let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
+        // Measured just after the hand-over: a little scheduling noise, never a burst.
+        #expect(gaps.allSatisfy { $0 > 0.04 }, "\(gaps)")
+        let span = times.last!.timeIntervalSince(times.first!)
+        #expect(span >= 0.5 - 0.01 && span < 0.5 + 0.5, "ten intervals, paced but not stalled: \(span) s")
+    }
+
+    @Test func aJournalFailureNamesWhatLeftAndWhatDidNot() throws {
+        let journal = MemoryJournal()
+        journal.failAfter = 30
+        let transport = ScriptedTransport(journal: journal)
+        do {
+            _ = try Self.dispatcher(Self.prepared(100), journal, transport, connections: 4).run()
+            Issue.record("a journal failure must end the run")
+        } catch let failure as CampaignDispatcher.JournalFailure {
+            let handedOver = Set(transport.delivered.map(\.messageID))
+            let logged = Set(journal.records.filter { $0.status != .sending }.map(\.messageID))
+            // Every letter handed over has its outcome in the log, or is named in doubt.
+            #expect(handedOver == logged.union(failure.inDoubt.map(\.messageID)))
+            // Letters named unsent were never handed over.
+            #expect(handedOver.isDisjoint(with: failure.unsent.map(\.messageID)))
+        }
+    }
+}
+
+@Suite struct ClaimBatchTests {
+    @Test func startsWithOneLetterPerConnection() {
+        #expect(ClaimBatch(connections: 4).size(answered: 0, elapsed: 0) == 4)
+    }
+
+    @Test(arguments: [(10.0, 1), (100.0, 5), (1_000.0, 50), (100_000.0, 64)])
+    func coversAboutFiftyMillisecondsOfSending(rate: Double, size: Int) {
+        #expect(ClaimBatch(connections: 1).size(answered: Int(rate), elapsed: 1) == size)
+    }
+}
+
+@Suite struct RatePacerTests {
+    @Test func noCeilingNoPacer() {
+        #expect(RatePacer(.default) == nil)
+    }
+
+    @Test func theNextSlotIsOneIntervalAfterTheLastHandOverAndAPauseEarnsNoBurst() throws {
+        var pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: 2)))
+        let start = Date(timeIntervalSince1970: 100)
+        #expect(pacer.nextSlot(now: start) == start)
+        pacer.handedOver(at: start)
+        #expect(pacer.nextSlot(now: start) == start.addingTimeInterval(0.5))
+        // A sender that woke late: the next slot counts from when it really went.
+        pacer.handedOver(at: start.addingTimeInterval(0.7))
+        #expect(pacer.nextSlot(now: start.addingTimeInterval(0.7)) == start.addingTimeInterval(1.2))
+        // Idle for a minute: the next may go now, and the one after still an interval later.
+        let later = start.addingTimeInterval(60)
+        #expect(pacer.nextSlot(now: later) == later)
+        pacer.handedOver(at: later)
+        #expect(pacer.nextSlot(now: later) == later.addingTimeInterval(0.5))
+    }
+
+    @Test func theStricterCeilingWins() throws {
+        let pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: 10, messagesPerMinute: 30)))
+        #expect(pacer.interval == 2)
+    }
+}
