@@ -52,6 +52,10 @@ final class ApplicationHarness {
         """)
     }
 
+    /// Whether stdout is a terminal (the progress line is drawn into `progressLines`).
+    var onTerminal = false
+    var progressLines: [String] = []
+
     /// A new application over this harness's parts.
     func application(allowDuplicates: Bool = false) -> Application {
         let parts = ApplicationParts(
@@ -64,7 +68,8 @@ final class ApplicationHarness {
                 if let setupError { throw setupError }
                 return Delivering(self)
             },
-            shouldStop: { [unowned self] in stopRequested })
+            shouldStop: { [unowned self] in stopRequested },
+            progress: onTerminal ? { [unowned self] in progressLines.append($0) } : nil)
         let application = buildApplication(parts)
         application.allowDuplicates = allowDuplicates
         return application
@@ -226,6 +231,15 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     }
 
     // MARK: Sending (0, 1, 69, 75, 77, 78)
+
+    @Test func onATerminalASendDrawsOneProgressLineInsteadOfALinePerLetter() {
+        let harness = Harness()
+        harness.onTerminal = true
+        #expect(harness.send() == .ok)
+        #expect(harness.output == ["app-test: 3 sent, 0 failed, 0 deferred, 0 in doubt, 0 already done"])
+        #expect(harness.progressLines.last == "", "the line is cleared before the summary")
+        #expect(harness.progressLines.dropLast().last?.hasPrefix("sending 3/3") == true, "\(harness.progressLines)")
+    }
 
     @Test func aCompleteSendIs0AndASecondSendsNothing() {
         let harness = Harness()

@@ -10,6 +10,8 @@ extension Application {
         public var allowChanged = false
         /// Show the SMTP conversation on stderr, secrets redacted.
         public var verbose = false
+        /// No line per letter and no progress line: the summary and problems only.
+        public var quiet = false
 
         public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
@@ -99,13 +101,21 @@ extension Application {
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
                                             journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
+        // On a terminal one progress line, rewritten; redirected, one line per letter, for scripts.
+        var progress: ProgressLine?
+        if !options.quiet, let draw = parts.progress {
+            let toSend = prepared.recipients.count { !(ledger[$0.key]?.isDone ?? false) }
+            progress = ProgressLine(total: toSend, draw: draw)
+        }
         let report: CampaignDispatcher.Report
         do {
-            report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { record in
-                guard record.status != .sending else { return }
+            defer { if progress != nil { parts.progress?("") } }
+            report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { [parts] record in
+                if let progress { return progress.count(record) }
+                guard !options.quiet, record.status != .sending else { return }
                 var detail = record.smtpReply ?? record.error ?? ""
                 for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
-                self.parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
+                parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
             }
         } catch {
             throw CommandFailure(.ioError, ["\(error)", "stopped: the delivery log cannot be written, so nothing more is sent"])

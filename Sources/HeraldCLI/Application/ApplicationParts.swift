@@ -20,10 +20,14 @@ public struct ApplicationParts {
     /// Waits the given seconds before a retry; false when a stop was requested meanwhile.
     /// Live: a wait on the run's `StopToken`, which a stop ends at once.
     public var pause: (Double) -> Bool
+    /// Rewrites the one progress line on a terminal (an empty string clears it); nil when
+    /// output is not a terminal, so that redirected output keeps one line per letter.
+    public var progress: ((String) -> Void)?
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
-                shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true }) {
+                shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true },
+                progress: ((String) -> Void)? = nil) {
         self.output = output
         self.errors = errors
         self.clock = clock
@@ -31,6 +35,7 @@ public struct ApplicationParts {
         self.makeTransport = makeTransport
         self.shouldStop = shouldStop
         self.pause = pause
+        self.progress = progress
     }
 
     /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and
@@ -49,7 +54,9 @@ public struct ApplicationParts {
             makeTransport: { endpoint throws(TransportSetupError) in try CurlTransport(endpoint: endpoint) },
             shouldStop: { token.isStopRequested },
             // A condition wait on the token: a stop ends a long backoff at once, without polling.
-            pause: { token.pause($0) }
+            pause: { token.pause($0) },
+            // Carriage return and erase-line: the line is rewritten in place.
+            progress: isatty(1) == 1 ? { StandardStreams.write("\r\u{1B}[2K" + $0, to: 1) } : nil
         )
     }
 }

@@ -108,6 +108,9 @@ extension Herald {
         @Flag(name: .long, help: "Show the SMTP conversation on stderr (credentials are always redacted).")
         var verbose = false
 
+        @Flag(name: .long, help: "Print no line per letter and no progress line: only problems and the summary.")
+        var quiet = false
+
         /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
         func run() async throws {
@@ -117,6 +120,7 @@ extension Herald {
                     var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
                                                           allowChanged: allowChanged)
                     options.verbose = verbose
+                    options.quiet = quiet
                     return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
                 }
             }
