@@ -226,7 +226,7 @@ import Testing
         let prepared = try PreparedCampaign.prepare(
             campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
             lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")])
-        #expect(prepared.recipients.count == 1)
+        #expect(try prepared.recipients.count == 1)
         #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (allow_duplicates = true in the campaign file sends one per row)"])
     }
 
@@ -236,7 +236,7 @@ import Testing
         let prepared = try PreparedCampaign.prepare(
             campaign: campaign, template: TestData.template(TestData.simpleTemplate),
             lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")])
-        #expect(prepared.recipients.map(\.key) == ["a@x.example", "a@x.example#2", "b@x.example"])
+        #expect(try prepared.recipients.map(\.key) == ["a@x.example", "a@x.example#2", "b@x.example"])
         #expect(prepared.warnings.isEmpty)
         let journal = MemoryJournal()
         let (report, transport) = try run(prepared, journal: journal)

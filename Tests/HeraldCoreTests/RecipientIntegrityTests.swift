@@ -41,7 +41,7 @@ import Testing
         let template = "From: Sender <sender@org.example>\nTo: \(to)\nCc: Press <press@org.example>\nSubject: For {{name}}\n\nDear {{name}}\n"
         let csv = "email,name\nbob@x.example,\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
         let prepared = try Self.prepare(csv, template: template)
-        let message = try prepared.compose(prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
+        let message = try prepared.compose(try prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
         #expect(message.envelopeRecipients.map(\.description) == ["bob@x.example", "press@org.example"])
         let report = try EmailOracle.check(bytes: message.data)
         #expect(report.ok, "\(report.problems)")
@@ -66,7 +66,7 @@ import Testing
     @Test func aDeclaredAddressColumnSuppliesOneCheckedAddress() throws {
         let template = "From: Sender <sender@org.example>\nTo: {{name}} <{{email}}>\nBcc: {{attache}}\nSubject: s\n\nBody\n"
         let prepared = try Self.prepare("email,name,attache\na@x.example,A,att@x.example\n", template: template, addressColumns: ["attache"])
-        let message = try prepared.compose(prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
+        let message = try prepared.compose(try prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
         #expect(message.envelopeRecipients.map(\.description) == ["a@x.example", "att@x.example"])
         #expect(!String(decoding: message.data, as: UTF8.self).contains("att@x.example"), "Bcc stays out of the headers")
         let injected = Self.problems("email,name,attache\na@x.example,A,\"att@x.example, eve@attacker.example\"\n",
@@ -86,7 +86,7 @@ import Testing
     @Test func theRowsOwnAddressLeadsTheEnvelope() throws {
         let template = "From: Sender <sender@org.example>\nTo: Press <press@org.example>, {{name}} <{{email}}>\nSubject: s\n\nBody\n"
         let prepared = try Self.prepare("email,name\na@x.example,A\n", template: template)
-        let message = try prepared.compose(prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
+        let message = try prepared.compose(try prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
         #expect(message.envelopeRecipients.map(\.description) == ["a@x.example", "press@org.example"])
     }
 

@@ -104,7 +104,11 @@ extension Application {
         // On a terminal one progress line, rewritten; redirected, one line per letter, for scripts.
         var progress: ProgressLine?
         if !options.quiet, let draw = parts.progress {
-            let toSend = prepared.recipients.count { !(ledger[$0.key]?.isDone ?? false) }
+            var toSend = 0
+            try? prepared.forEachRecipient { recipient in
+                if !(ledger[recipient.key]?.isDone ?? false) { toSend += 1 }
+                return true
+            }
             progress = ProgressLine(total: toSend, draw: draw)
         }
         let report: CampaignDispatcher.Report
@@ -145,6 +149,8 @@ extension Application {
             throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(reply)")
         case .interrupted?:
             throw CommandFailure(.tempFail, "stopped on request; rerun `herald send` to continue")
+        case .listChanged(let problem)?:
+            throw CommandFailure(.dataError, problem)
         case nil:
             break
         }

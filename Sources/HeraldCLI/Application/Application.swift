@@ -119,7 +119,7 @@ public final class Application {
             }
             guard worst == .ok else { return worst }
             let lists = campaign.recipientPaths.count
-            parts.output("\(path): ok: campaign \(prepared.campaign.name), \(prepared.recipients.count) recipients from \(lists) list\(lists == 1 ? "" : "s"), template \(prepared.campaign.templatePath)")
+            parts.output("\(path): ok: campaign \(prepared.campaign.name), \(prepared.recipientCount) recipients from \(lists) list\(lists == 1 ? "" : "s"), template \(prepared.campaign.templatePath)")
             return .ok
         }
     }
@@ -134,21 +134,48 @@ public final class Application {
             let folder = outDirectory ?? "preview/\(prepared.campaign.name)"
             do {
                 let target = try PreviewWriter.inspect(folder, campaign: prepared.campaign.name)
-                var letters: [PreviewWriter.Letter] = []
+                let session = try PreviewWriter.Session(target, campaign: prepared.campaign.name)
+                // The table lists every letter of a campaign a person can read through; past
+                // that, the files are the listing, and memory stays flat however long the list.
+                let tableLimit = 1_000
                 var rows: [[String]] = []
-                let width = String(prepared.recipients.count).count
-                for (index, recipient) in prepared.recipients.enumerated() {
-                    let message = try prepared.compose(recipient, date: parts.clock())
-                    let number = String(repeating: "0", count: width - String(index + 1).count) + String(index + 1)
-                    letters.append(.init(name: "\(number)-\(PreviewWriter.safeName(recipient.key)).eml", bytes: message.data))
-                    rows.append([recipient.key, message.subject, "\(message.data.count)"])
+                var written = 0
+                var composeFailure: ValidationFailure?
+                var writeFailure: (any Error)?
+                let width = String(prepared.recipientCount).count
+                let progress = parts.progress.map { ProgressLine(total: prepared.recipientCount, verb: "writing", draw: $0) }
+                try prepared.forEachRecipient { recipient in
+                    do {
+                        let message = try prepared.compose(recipient, date: parts.clock())
+                        written += 1
+                        let number = String(written)
+                        let name = String(repeating: "0", count: width - number.count) + number + "-\(PreviewWriter.safeName(recipient.key)).eml"
+                        try session.add(.init(name: name, bytes: message.data))
+                        if prepared.recipientCount <= tableLimit { rows.append([recipient.key, message.subject, "\(message.data.count)"]) }
+                        progress?.countOne()
+                        return true
+                    } catch let failure as ValidationFailure {
+                        composeFailure = failure
+                    } catch {
+                        writeFailure = error
+                    }
+                    return false
                 }
-                try PreviewWriter.replace(target, campaign: prepared.campaign.name, with: letters)
-                parts.output(TextTable.render(header: ["RECIPIENT", "SUBJECT", "SIZE"], rows: rows, rightAligned: [2]))
-                parts.output("\(rows.count) messages written to \(folder.hasSuffix("/") ? folder : folder + "/") (nothing was sent)")
+                if progress != nil { parts.progress?("") }
+                if let composeFailure { throw composeFailure }
+                if let writeFailure { throw writeFailure }
+                try session.finish()
+                if rows.isEmpty {
+                    parts.output("\(written) messages: too many to list here; each is a file in the folder")
+                } else {
+                    parts.output(TextTable.render(header: ["RECIPIENT", "SUBJECT", "SIZE"], rows: rows, rightAligned: [2]))
+                }
+                parts.output("\(written) messages written to \(folder.hasSuffix("/") ? folder : folder + "/") (nothing was sent)")
                 return .ok
             } catch let failure as ValidationFailure {
                 throw CommandFailure(failure)
+            } catch let changed as PreparedCampaign.ListChanged {
+                throw CommandFailure(.dataError, changed.description)
             } catch let refusal as PreviewWriter.Refusal {
                 throw CommandFailure(.usage, refusal.description)
             } catch let failure as PreviewWriter.IOFailure {

@@ -188,7 +188,7 @@ struct CampaignScheduler {
                 "file": "\(path)", "problem": "\(error)"]) { $1 })
             return nil
         }
-        let plan = FiringPlan(schedule: schedule, campaign: campaign.name, recipients: prepared.recipients.map(\.key),
+        let plan = FiringPlan(schedule: schedule, campaign: campaign.name, recipients: ((try? prepared.recipients) ?? []).map(\.key),
                               records: records, now: clock.now(), catchUpSeconds: campaign.catchUpSeconds)
         for note in plan.notes {
             switch note {

@@ -23,7 +23,8 @@ struct CampaignStatus {
 
     init(prepared: PreparedCampaign, ledger: DeliveryLedger) {
         campaign = prepared.campaign.name
-        rows = prepared.recipients.map { recipient in
+        // The lists were checked a moment ago; one that changed since shows no rows rather than wrong ones.
+        rows = ((try? prepared.recipients) ?? []).map { recipient in
             guard let entry = ledger[recipient.key] else {
                 return Row(recipient: recipient.key, state: .pending, attempts: 0, time: "", detail: "")
             }

@@ -17,6 +17,25 @@ enum PreviewWriter {
     struct Marker: Codable, Equatable {
         var campaign: String
         var files: [String]
+
+        /// The record's text up to its first file name, written before any letter.
+        static func opening(campaign: String) -> String {
+            "{\n  \"campaign\" : \(quoted(campaign)),\n  \"files\" : ["
+        }
+
+        /// A JSON string literal.
+        static func quoted(_ text: String) -> String {
+            String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+        }
+
+        /// Reads a record, completing one that a preview cut short left open (its list of
+        /// files unterminated): every file it names was started, so the next preview clears them.
+        static func read(_ data: Data) -> Marker? {
+            if let marker = try? JSONDecoder().decode(Marker.self, from: data) { return marker }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.last?.isWhitespace == true || text.last == "," { text.removeLast() }
+            return try? JSONDecoder().decode(Marker.self, from: Data((text + "]}").utf8))
+        }
     }
 
     /// One letter to write: its file name in the folder and its bytes.
@@ -76,7 +95,7 @@ enum PreviewWriter {
         if entries.contains(markerName) {
             let markerPath = (path as NSString).appendingPathComponent(markerName)
             guard let data = FileManager.default.contents(atPath: markerPath),
-                  let decoded = try? JSONDecoder().decode(Marker.self, from: data) else {
+                  let decoded = Marker.read(data) else {
                 throw Refusal(description: "\(markerPath) is not a preview record Herald can read; nothing was written or deleted. Empty the folder, or choose another --out")
             }
             guard decoded.campaign == campaign else {
@@ -103,25 +122,59 @@ enum PreviewWriter {
 
     /// Creates the folder (0700) or removes the earlier preview's files from it, then writes
     /// the record and the letters (0600).
-    ///
-    /// The record is written before the letters, so a preview cut short leaves a folder the
-    /// next preview still recognises as its own.
     static func replace(_ folder: Folder, campaign: String, with letters: [Letter]) throws {
-        if !folder.exists {
-            do throws(PrivateFolder.Failure) { try PrivateFolder.create(folder.path) } catch {
-                throw IOFailure(error.path, "cannot create the preview folder", errno: error.code)
+        let session = try Session(folder, campaign: campaign)
+        for letter in letters { try session.add(letter) }
+        try session.finish()
+    }
+
+    /// A preview being written letter by letter, so that a 100,000-letter preview never holds
+    /// its letters in memory.
+    ///
+    /// The record is written first and each letter's name is added to it before the letter
+    /// itself, so the record always lists every file written: a preview cut short (a crash, a
+    /// full disk) leaves a folder the next preview still recognises as its own and clears.
+    final class Session {
+        private let folder: String
+        private let marker: Int32
+        private var count = 0
+
+        /// Prepares the folder and starts the record.
+        init(_ folder: Folder, campaign: String) throws {
+            if !folder.exists {
+                do throws(PrivateFolder.Failure) { try PrivateFolder.create(folder.path) } catch {
+                    throw IOFailure(error.path, "cannot create the preview folder", errno: error.code)
+                }
             }
+            for name in folder.earlier {
+                let file = (folder.path as NSString).appendingPathComponent(name)
+                if unlink(file) != 0 && errno != ENOENT { throw IOFailure(file, "cannot remove the earlier preview", errno: errno) }
+            }
+            self.folder = folder.path
+            let path = (folder.path as NSString).appendingPathComponent(markerName)
+            marker = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard marker >= 0 else { throw IOFailure(path, "cannot write", errno: errno) }
+            try append(Marker.opening(campaign: campaign))
         }
-        for name in folder.earlier {
-            let file = (folder.path as NSString).appendingPathComponent(name)
-            if unlink(file) != 0 && errno != ENOENT { throw IOFailure(file, "cannot remove the earlier preview", errno: errno) }
+
+        deinit { close(marker) }
+
+        /// Adds one letter: its name to the record, then its file.
+        func add(_ letter: Letter) throws {
+            try append((count == 0 ? "\n  " : ",\n  ") + Marker.quoted(letter.name))
+            count += 1
+            try write(letter.bytes, to: (folder as NSString).appendingPathComponent(letter.name), fresh: true)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let record = try encoder.encode(Marker(campaign: campaign, files: letters.map(\.name)))
-        try write([UInt8](record) + [0x0A], to: (folder.path as NSString).appendingPathComponent(markerName))
-        for letter in letters {
-            try write(letter.bytes, to: (folder.path as NSString).appendingPathComponent(letter.name), fresh: true)
+
+        /// Closes the record.
+        func finish() throws {
+            try append(count == 0 ? "]\n}\n" : "\n]\n}\n")
+        }
+
+        private func append(_ text: String) throws {
+            if let code = Array(text.utf8).withUnsafeBytes({ writeAll(marker, $0) }) {
+                throw IOFailure((folder as NSString).appendingPathComponent(markerName), "cannot write", errno: code)
+            }
         }
     }
 

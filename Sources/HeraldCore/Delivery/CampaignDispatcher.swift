@@ -20,6 +20,9 @@ public final class CampaignDispatcher {
         case senderRefused(String)
         /// A stop was requested (signal); nothing is left in flight (exit 75).
         case interrupted
+        /// A recipient list changed since the campaign was checked; nothing more is read from
+        /// it (exit 65).
+        case listChanged(String)
     }
 
     /// A recipient whose letter may or may not have been accepted.

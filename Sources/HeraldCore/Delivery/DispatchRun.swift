@@ -43,7 +43,9 @@ final class DispatchRun: @unchecked Sendable {
 
     /// Guards everything below, and is the one writer of the journal.
     private let lock = NSCondition()
-    private var ledger: DeliveryLedger
+    /// The log's state when the run began: read, never grown (this run's attempts are counted
+    /// on each letter), so memory does not grow with the letters sent.
+    private let ledger: DeliveryLedger
     private var report = Report()
     private var queue: [Claimed] = []
     private var queueHead = 0
@@ -111,28 +113,45 @@ final class DispatchRun: @unchecked Sendable {
     /// Walks the recipients and claims their letters a batch at a time.
     private func produce(resendInDoubt: Bool) {
         var pending: [Recipient] = []
-        for recipient in prepared.recipients {
-            guard let size = waitForRoom() else { return }
+        var ending = false
+        do {
+            try prepared.forEachRecipient { recipient in
+                guard let size = waitForRoom() else {
+                    ending = true
+                    return false
+                }
+                lock.lock()
+                let entry = ledger[recipient.key]
+                if let entry, entry.isDone {
+                    report.alreadyDone += 1
+                    lock.unlock()
+                    return true
+                }
+                if let entry, entry.isInDoubt, !resendInDoubt {
+                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
+                    lock.unlock()
+                    return true
+                }
+                lock.unlock()
+                pending.append(recipient)
+                if pending.count >= size {
+                    guard claim(pending) else {
+                        ending = true
+                        return false
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+        } catch {
+            // The letters read before the changed row go; nothing from it on.
+            if !pending.isEmpty { _ = claim(pending) }
             lock.lock()
-            let entry = ledger[recipient.key]
-            if let entry, entry.isDone {
-                report.alreadyDone += 1
-                lock.unlock()
-                continue
-            }
-            if let entry, entry.isInDoubt, !resendInDoubt {
-                report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
-                lock.unlock()
-                continue
-            }
+            end(.listChanged("\(error)"))
             lock.unlock()
-            pending.append(recipient)
-            if pending.count >= size {
-                guard claim(pending) else { return }
-                pending.removeAll(keepingCapacity: true)
-            }
+            return
         }
-        if !pending.isEmpty { _ = claim(pending) }
+        if !pending.isEmpty && !ending { _ = claim(pending) }
     }
 
     /// Waits until more letters may be claimed, then returns how many; nil when the run is
@@ -191,10 +210,7 @@ final class DispatchRun: @unchecked Sendable {
             fail(error)
             return false
         }
-        for intent in intents {
-            ledger.apply(intent)
-            onRecord(intent)
-        }
+        for intent in intents { onRecord(intent) }
         queue.append(contentsOf: claimed)
         lock.broadcast()
         return true
@@ -328,7 +344,6 @@ final class DispatchRun: @unchecked Sendable {
         do {
             let record = record(.deferred, letter, error: Self.notHandedOver)
             try journal.record(record)
-            ledger.apply(record)
             onRecord(record)
         } catch {
             fail(error)
@@ -348,13 +363,12 @@ final class DispatchRun: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if isEnding() { return nil }
-        let attempt = (ledger[letter.recipient.key]?.attempts ?? 0) + 1
+        let attempt = letter.attempt + 1
         let record = intent(for: letter.recipient, message: message, attempt: attempt)
         do { try journal.claim([record]) } catch {
             fail(error)
             return nil
         }
-        ledger.apply(record)
         onRecord(record)
         return Claimed(recipient: letter.recipient, message: message, attempt: attempt)
     }
@@ -389,7 +403,6 @@ final class DispatchRun: @unchecked Sendable {
             failureInDoubt.append(doubt)
             return false
         }
-        ledger.apply(record)
         onRecord(record)
         return true
     }
@@ -406,7 +419,6 @@ final class DispatchRun: @unchecked Sendable {
                 return
             }
             queueHead += 1
-            ledger.apply(record)
             onRecord(record)
         }
     }

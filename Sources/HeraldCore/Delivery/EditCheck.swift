@@ -8,8 +8,13 @@ public enum EditCheck {
     public static func changes(in prepared: PreparedCampaign, records: [DeliveryRecord], occurrence: String? = nil) -> [Diagnostic] {
         let name = prepared.campaign.name
         let intents = records.filter { $0.campaign == name && $0.occurrence == occurrence && $0.status == .sending }
+        guard !intents.isEmpty else { return [] }
         let ledger = DeliveryLedger(records: records, campaign: name, occurrence: occurrence)
-        let pending = prepared.recipients.filter { !(ledger[$0.key]?.isDone ?? false) }
+        var pending: [Recipient] = []
+        try? prepared.forEachRecipient { recipient in
+            if !(ledger[recipient.key]?.isDone ?? false) { pending.append(recipient) }
+            return true
+        }
         guard !pending.isEmpty else { return [] }
         var problems: [Diagnostic] = []
         if let first = intents.first(where: { $0.templateSHA256 != nil }), first.templateSHA256 != prepared.template.fingerprint {

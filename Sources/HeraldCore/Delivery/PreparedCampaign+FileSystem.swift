@@ -18,17 +18,29 @@ extension PreparedCampaign {
                                                           "template file \(campaign.templatePath) not found"))
             template = try LetterTemplate(source: source, file: campaign.templatePath)
         } catch { problems += error.diagnostics }
-        var lists: [RecipientList] = []
+        // Lists are checked streamed (UTF-8, quotes), then read row by row: never whole in memory.
+        var sources: [Source] = []
         for listPath in campaign.recipientPaths {
             do {
-                let csv = try readText(listPath,
-                                       missing: Diagnostic(.missingInput, file: path, line: locator.line(of: "recipients", in: nil), field: "recipients",
-                                                           "recipient file \(listPath) not found"))
-                lists.append(try RecipientList.parse(csv, file: listPath))
+                try checkReadable(listPath, missing: Diagnostic(.missingInput, file: path, line: locator.line(of: "recipients", in: nil),
+                                                                field: "recipients", "recipient file \(listPath) not found"))
+                try RecipientReader.scan(file: listPath)
+                sources.append(.file(listPath))
             } catch { problems += error.diagnostics }
         }
         guard problems.isEmpty, let template else { throw ValidationFailure(problems) }
-        return try prepare(campaign: campaign, template: template, lists: lists, date: date)
+        return try prepare(campaign: campaign, template: template, sources: sources, date: date)
+    }
+
+    /// Checks that `path` is a readable regular file: `missing` when it does not exist, and
+    /// the same diagnostic reworded for a folder or a file that cannot be read.
+    static func checkReadable(_ path: String, missing: Diagnostic) throws(ValidationFailure) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ValidationFailure([missing]) }
+        guard isDirectory.boolValue || !FileManager.default.isReadableFile(atPath: path) else { return }
+        var diagnostic = missing
+        diagnostic.message = isDirectory.boolValue ? "\(path) is a folder, not a file" : "\(path) cannot be read (permissions?)"
+        throw ValidationFailure([diagnostic])
     }
 
     /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a `kind`
@@ -56,7 +68,11 @@ extension PreparedCampaign {
         guard let invalid = firstInvalidUTF8(bytes) else {
             return Diagnostic(kind, file: path, "is not valid UTF-8 text; save the file as UTF-8")
         }
-        let byte = bytes[invalid.offset]
+        return notUTF8(path, offset: invalid.offset, line: invalid.line, byte: bytes[invalid.offset], kind: kind)
+    }
+
+    /// The diagnostic for the invalid `byte` at `offset` (from 0) on `line` of a file.
+    static func notUTF8(_ path: String, offset: Int, line: Int, byte: UInt8, kind: Diagnostic.Kind) -> Diagnostic {
         var detail = "0x" + String(byte, radix: 16, uppercase: true)
         if byte >= 0xA0 {
             // Latin-1 maps bytes A0-FF to U+00A0-U+00FF; Windows-1252 agrees there.
@@ -64,8 +80,8 @@ extension PreparedCampaign {
         } else if byte >= 0x80 {
             detail += ", a Windows-1252 character, probably"
         }
-        return Diagnostic(kind, file: path, line: invalid.line,
-                          "byte \(invalid.offset + 1) is not valid UTF-8 (\(detail)); save the file as UTF-8")
+        return Diagnostic(kind, file: path, line: line,
+                          "byte \(offset + 1) is not valid UTF-8 (\(detail)); save the file as UTF-8")
     }
 
     /// Where the first byte sequence that is not UTF-8 starts: its offset (from 0) and its line

@@ -3,88 +3,239 @@ import Foundation
 /// A campaign whose every part has been loaded and checked: each recipient's letter
 /// renders and composes. Only a prepared campaign can be previewed or sent, so bad
 /// input is caught before the first message leaves.
+///
+/// The recipients are not held: a list file is read again, streamed, each time they are
+/// walked (`forEachRecipient`), so memory does not grow with the list. What the check
+/// decided is kept compactly: which rows are left out as duplicates, and a hash of every
+/// row as checked, so that a list edited between the check and the send is noticed at the
+/// first changed row, before its letter is claimed, rather than sent unchecked.
 public struct PreparedCampaign: Sendable {
     public var campaign: Campaign
     public var template: LetterTemplate
-    /// Recipients in list order, each address once.
-    public var recipients: [Recipient]
     /// Things worth telling the user that do not stop the campaign (duplicate addresses).
     public var warnings: [Diagnostic]
+    /// How many letters the campaign sends: its recipients, each address once.
+    public private(set) var recipientCount: Int
+    /// The recipient lists, in campaign order.
+    let sources: [Source]
+    /// Rows left out as duplicates of an earlier row.
+    private var skipped: Set<RowID> = []
+    /// With `allow_duplicates`: 2 for the second row of an address, and so on.
+    private var ordinals: [RowID: Int] = [:]
+    /// A hash of each recipient's row as checked, in list order.
+    private var rowHashes: [Int] = []
+
+    /// Where a list's rows come from.
+    enum Source: Sendable {
+        /// A file, streamed on each walk.
+        case file(String)
+        /// A list already parsed (tests, small tools).
+        case memory(RecipientList)
+
+        var file: String {
+            switch self {
+            case .file(let path): path
+            case .memory(let list): list.file
+            }
+        }
+    }
+
+    /// A row of one of the lists.
+    struct RowID: Hashable, Sendable {
+        var list: Int32
+        var line: Int32
+
+        init(_ list: Int, _ line: Int) {
+            self.list = Int32(truncatingIfNeeded: list)
+            self.line = Int32(truncatingIfNeeded: line)
+        }
+    }
+
+    /// A list that no longer reads as it did when the campaign was checked.
+    public struct ListChanged: Error, Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int?
+
+        public var description: String {
+            "\(file)\(line.map { ":\($0)" } ?? ""): the recipient list changed since the campaign was checked; nothing more is sent from it. Check the file, then run again (the letters already sent are in the log)"
+        }
+    }
+
+    /// Checks parsed lists: the template against every list and every row, every letter composed once.
+    public static func prepare(campaign: Campaign, template: LetterTemplate,
+                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+        try prepare(campaign: campaign, template: template, sources: lists.map { .memory($0) }, date: date)
+    }
 
     /// Checks the template against every list and every row, and composes every letter once.
     ///
     /// An address listed twice gets one letter, with a warning, unless the campaign's
     /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
     ///
-    /// - Parameters:
-    ///   - lists: each recipient file's path and text, in campaign order.
-    ///   - date: the date used for the trial composition.
+    /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
-    public static func prepare(campaign: Campaign, template: LetterTemplate,
-                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
-        let allowDuplicates = campaign.allowDuplicates
+    static func prepare(campaign: Campaign, template: LetterTemplate,
+                        sources: [Source], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
-        var warnings: [Diagnostic] = []
-        var recipients: [Recipient] = []
-        var firstSeen: [String: Recipient] = [:]
-        var seenCount: [String: Int] = [:]
-        for list in lists {
-            problems += template.check(columns: list.columns, listFile: list.file)
-            problems += checkAddressColumns(campaign, list)
-            for var recipient in list.recipients {
-                seenCount[recipient.key, default: 0] += 1
-                if allowDuplicates, let count = seenCount[recipient.key], count > 1 {
-                    recipient.duplicateOrdinal = count
-                    recipients.append(recipient)
-                    continue
-                }
-                if let earlier = firstSeen[recipient.key] {
-                    warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
-                                               "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (allow_duplicates = true in the campaign file sends one per row)"))
-                    continue
-                }
-                firstSeen[recipient.key] = recipient
-                recipients.append(recipient)
-            }
-        }
-        if recipients.isEmpty && problems.isEmpty {
-            problems.append(Diagnostic(.badData, file: campaign.file, field: "recipients", "the recipient lists hold no recipient"))
-        }
-        if problems.isEmpty {
-            var prepared = PreparedCampaign(campaign: campaign, template: template, recipients: recipients, warnings: warnings)
-            for recipient in recipients {
-                let rowProblems = template.check(recipient)
-                if !rowProblems.isEmpty { problems += rowProblems; continue }
-                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
-            }
-            // Template-level header problems repeat for every row: keep one of each.
-            var seen: Set<String> = []
-            problems = problems.filter { seen.insert($0.description).inserted }
-            if problems.isEmpty {
-                prepared.warnings = warnings
-                return prepared
-            }
-        }
-        throw ValidationFailure(problems)
-    }
-
-    /// Checks a list's address columns: each must exist, and each value must be one plain
-    /// address (or empty), so a field can only supply an address where the campaign says so.
-    static func checkAddressColumns(_ campaign: Campaign, _ list: RecipientList) -> [Diagnostic] {
-        var problems: [Diagnostic] = []
-        for column in campaign.addressColumns {
-            guard list.columns.contains(column) else {
-                problems.append(Diagnostic(.badData, file: list.file, line: 1, field: column,
-                                           "the campaign names \(column) in address_columns, but this list has no such column"))
+        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, sources: sources)
+        // Every row's address key hashed, with its place: duplicates are found by sorting these,
+        // not by keeping every address in a set.
+        var keys: [(hash: Int, row: RowID)] = []
+        var hashes: [Int] = []
+        // A problem with a whole list (a column the template needs is missing) would repeat on
+        // every row: rows are then only parsed, not rendered.
+        var listProblems = false
+        for (index, source) in sources.enumerated() {
+            let reader: RecipientReader
+            do { reader = try source.open() } catch {
+                problems += error.diagnostics
                 continue
             }
-            for recipient in list.recipients {
-                let value = (recipient.fields[column] ?? "").trimmingSpaces
-                if value.isEmpty { continue }
-                do { _ = try EmailAddress(parsing: value) } catch {
-                    problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: column,
-                                               "\"\(value.debugVisible)\" \(error); an address column holds one plain address (a@b.example) or nothing"))
+            let addressColumns = checkAddressColumns(campaign, columns: reader.columns, file: source.file)
+            let atListLevel = reader.headerProblems + template.check(columns: reader.columns, listFile: source.file) + addressColumns.problems
+            problems += atListLevel
+            listProblems = listProblems || !atListLevel.isEmpty
+            while let row = reader.next() {
+                guard case .recipient(let recipient) = row else {
+                    if case .problem(let problem) = row { problems.append(problem) }
+                    continue
                 }
+                keys.append((recipient.address.normalized.hashValue, RowID(index, recipient.line)))
+                hashes.append(rowHash(recipient))
+                if listProblems { continue }
+                let rowProblems = checkAddressValues(addressColumns.present, recipient) + template.check(recipient)
+                if !rowProblems.isEmpty { problems += rowProblems; continue }
+                // Only the first problems are composed for: the rest would repeat them.
+                if problems.count > 1_000 { continue }
+                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
+            }
+            if reader.failed { problems.append(Diagnostic(.missingInput, file: source.file, "could not be read to the end (an I/O error)")) }
+        }
+        if keys.isEmpty && problems.isEmpty {
+            problems.append(Diagnostic(.badData, file: campaign.file, field: "recipients", "the recipient lists hold no recipient"))
+        }
+        // Template-level header problems repeat for every row: keep one of each.
+        var seen: Set<String> = []
+        problems = problems.filter { seen.insert($0.description).inserted }
+        guard problems.isEmpty else { throw ValidationFailure(problems) }
+        prepared.findDuplicates(keys)
+        prepared.rowHashes = zip(keys, hashes).compactMap { prepared.skipped.contains($0.0.row) ? nil : $0.1 }
+        prepared.recipientCount = prepared.rowHashes.count
+        return prepared
+    }
+
+    /// Decides which rows repeat an earlier row's address: left out with a warning, or, with
+    /// `allow_duplicates`, numbered. Rows whose hashes collide are read again to compare the
+    /// addresses themselves, so a hash collision never drops a recipient.
+    private mutating func findDuplicates(_ keys: [(hash: Int, row: RowID)]) {
+        let order = keys.indices.sorted { (keys[$0].hash, $0) < (keys[$1].hash, $1) }
+        var candidates: Set<RowID> = []
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count && keys[order[end]].hash == keys[order[start]].hash { end += 1 }
+            if end - start > 1 { for position in start..<end { candidates.insert(keys[order[position]].row) } }
+            start = end
+        }
+        guard !candidates.isEmpty else { return }
+        // The candidates' addresses, read again, in list order.
+        var rows: [(row: RowID, recipient: Recipient)] = []
+        for (index, source) in sources.enumerated() {
+            guard let reader = try? source.open() else { continue }
+            while let row = reader.next() {
+                if case .recipient(let recipient) = row, candidates.contains(RowID(index, recipient.line)) {
+                    rows.append((RowID(index, recipient.line), recipient))
+                }
+            }
+        }
+        var first: [String: Recipient] = [:]
+        var count: [String: Int] = [:]
+        for (id, recipient) in rows {
+            let key = recipient.address.normalized
+            count[key, default: 0] += 1
+            guard let earlier = first[key] else {
+                first[key] = recipient
+                continue
+            }
+            if campaign.allowDuplicates {
+                ordinals[id] = count[key]!
+            } else {
+                skipped.insert(id)
+                warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
+                                           "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (allow_duplicates = true in the campaign file sends one per row)"))
+            }
+        }
+    }
+
+    /// A row's hash as checked: its line, its fields and its duplicate number.
+    private static func rowHash(_ recipient: Recipient) -> Int {
+        var hasher = Hasher()
+        hasher.combine(recipient.line)
+        hasher.combine(recipient.fields)
+        return hasher.finalize()
+    }
+
+    /// Walks the recipients in list order, reading the lists again, until `body` returns false.
+    ///
+    /// - Throws: `ListChanged` at the first row that differs from the one checked (or when a
+    ///   list ends early or cannot be read); the rows before it were walked.
+    public func forEachRecipient(_ body: (Recipient) -> Bool) throws(ListChanged) {
+        var index = 0
+        for (listIndex, source) in sources.enumerated() {
+            let reader: RecipientReader
+            do { reader = try source.open() } catch { throw ListChanged(file: source.file) }
+            while let row = reader.next() {
+                guard case .recipient(var recipient) = row else {
+                    if case .problem(let problem) = row { throw ListChanged(file: source.file, line: problem.line) }
+                    continue
+                }
+                let id = RowID(listIndex, recipient.line)
+                if skipped.contains(id) { continue }
+                guard index < rowHashes.count, rowHashes[index] == Self.rowHash(recipient) else {
+                    throw ListChanged(file: source.file, line: recipient.line)
+                }
+                if let ordinal = ordinals[id] { recipient.duplicateOrdinal = ordinal }
+                index += 1
+                if !body(recipient) { return }
+            }
+            if reader.failed { throw ListChanged(file: source.file) }
+        }
+        if index != rowHashes.count { throw ListChanged(file: sources.last?.file ?? campaign.file) }
+    }
+
+    /// Every recipient, read into memory: for tests and small tools; the pipeline streams.
+    public var recipients: [Recipient] {
+        get throws(ListChanged) {
+            var all: [Recipient] = []
+            all.reserveCapacity(recipientCount)
+            try forEachRecipient { all.append($0); return true }
+            return all
+        }
+    }
+
+    /// Checks that a list has every address column the campaign names; returns the problems
+    /// and the columns present, whose values `checkAddressValues` then checks row by row.
+    static func checkAddressColumns(_ campaign: Campaign, columns: [String], file: String) -> (problems: [Diagnostic], present: [String]) {
+        var problems: [Diagnostic] = []
+        var present: [String] = []
+        for column in campaign.addressColumns {
+            if columns.contains(column) { present.append(column); continue }
+            problems.append(Diagnostic(.badData, file: file, line: 1, field: column,
+                                       "the campaign names \(column) in address_columns, but this list has no such column"))
+        }
+        return (problems, present)
+    }
+
+    /// Checks a row's address columns: each value must be one plain address (or empty), so a
+    /// field can only supply an address where the campaign says so.
+    static func checkAddressValues(_ columns: [String], _ recipient: Recipient) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for column in columns {
+            let value = (recipient.fields[column] ?? "").trimmingSpaces
+            if value.isEmpty { continue }
+            do { _ = try EmailAddress(parsing: value) } catch {
+                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: column,
+                                           "\"\(value.debugVisible)\" \(error); an address column holds one plain address (a@b.example) or nothing"))
             }
         }
         return problems
@@ -121,5 +272,15 @@ public struct PreparedCampaign: Sendable {
             message.envelopeRecipients.insert(message.envelopeRecipients.remove(at: index), at: 0)
         }
         return message
+    }
+}
+
+extension PreparedCampaign.Source {
+    /// A reader at the list's first row.
+    func open() throws(ValidationFailure) -> RecipientReader {
+        switch self {
+        case .file(let path): return try RecipientReader(file: path)
+        case .memory(let list): return RecipientReader(list: list)
+        }
     }
 }

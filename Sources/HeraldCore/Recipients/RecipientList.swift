@@ -1,5 +1,3 @@
-import CSV
-
 /// A parsed recipient CSV file: a header row naming the columns, then one recipient per row.
 ///
 /// Parsing is strict where a lenient reader would guess: a row with the wrong number of
@@ -19,62 +17,18 @@ public struct RecipientList: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(ValidationFailure) -> RecipientList {
         var source = text
         if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
-        switch quoteProblem(source) {
-        case .unterminated(let line)?:
-            throw ValidationFailure([Diagnostic(.badData, file: file, line: line,
-                                                "a quoted field opened here is never closed; close it with '\"' (write a quote inside a field as \"\")")])
-        case .textAfterClosingQuote(let line)?:
-            throw ValidationFailure([Diagnostic(.badData, file: file, line: line,
-                                                "text follows a closing quote; quote the whole field and write a quote inside it as \"\"")])
-        case nil:
-            break
-        }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(string: source, hasHeaderRow: false)
-        } catch {
-            throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: \(error)")])
-        }
-        var problems: [Diagnostic] = []
-        var line = 1
-        guard let header = reader.next(), !(header.count == 1 && header[0].isEmpty) else {
-            throw ValidationFailure([Diagnostic(.badData, file: file, line: 1, "has no header row; the first line must name the columns, one of them `email`")])
-        }
-        let columns = header.map { $0.trimmingSpaces }
-        line += 1 + lineBreaks(in: header)
-        var seen: Set<String> = []
-        for column in columns {
-            if column.isEmpty { problems.append(Diagnostic(.badData, file: file, line: 1, "the header row has an empty column name")) }
-            else if !seen.insert(column).inserted {
-                problems.append(Diagnostic(.badData, file: file, line: 1, field: column, "column appears twice in the header row"))
-            }
-        }
-        guard let emailIndex = columns.firstIndex(of: emailColumn) else {
-            problems.append(Diagnostic(.badData, file: file, line: 1, field: emailColumn, "the header row has no `email` column"))
-            throw ValidationFailure(problems)
-        }
+        if let problem = quoteProblem(source) { throw ValidationFailure([problem.diagnostic(file: file)]) }
+        let reader = try RecipientReader(file: file, text: source)
+        var problems = reader.headerProblems
         var recipients: [Recipient] = []
         while let row = reader.next() {
-            let rowLine = line
-            line += 1 + lineBreaks(in: row)
-            if row.count == 1 && row[0].isEmpty { continue }  // blank line
-            guard row.count == columns.count else {
-                problems.append(Diagnostic(.badData, file: file, line: rowLine,
-                                           "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
-                continue
-            }
-            var fields: [String: String] = [:]
-            for (column, value) in zip(columns, row) { fields[column] = value }
-            do {
-                let address = try EmailAddress(parsing: row[emailIndex].trimmingSpaces)
-                recipients.append(Recipient(file: file, line: rowLine, fields: fields, address: address))
-            } catch {
-                problems.append(Diagnostic(.badData, file: file, line: rowLine, field: emailColumn,
-                                           "\"\(row[emailIndex].debugVisible)\" \(error)"))
+            switch row {
+            case .recipient(let recipient): recipients.append(recipient)
+            case .problem(let problem): problems.append(problem)
             }
         }
         if !problems.isEmpty { throw ValidationFailure(problems) }
-        return RecipientList(file: file, columns: columns, recipients: recipients)
+        return RecipientList(file: file, columns: reader.columns, recipients: recipients)
     }
 
     /// Physical line breaks inside a row's quoted fields (CRLF counts once), so that
@@ -96,38 +50,66 @@ public struct RecipientList: Sendable, Equatable {
     enum QuoteProblem: Equatable {
         case unterminated(line: Int)
         case textAfterClosingQuote(line: Int)
+
+        func diagnostic(file: String) -> Diagnostic {
+            switch self {
+            case .unterminated(let line):
+                return Diagnostic(.badData, file: file, line: line,
+                                  "a quoted field opened here is never closed; close it with '\"' (write a quote inside a field as \"\")")
+            case .textAfterClosingQuote(let line):
+                return Diagnostic(.badData, file: file, line: line,
+                                  "text follows a closing quote; quote the whole field and write a quote inside it as \"\"")
+            }
+        }
     }
 
     /// Scans the raw text for quoting mistakes, tracking physical lines.
     static func quoteProblem(_ text: String) -> QuoteProblem? {
-        var line = 1
-        var inQuotes = false
-        var justClosed = false
-        var openedAt = 0
-        var atFieldStart = true
-        var previous: Unicode.Scalar?
+        var scanner = QuoteScanner()
         for scalar in text.unicodeScalars {
-            defer { previous = scalar }
-            if scalar == "\n" && previous != "\r" { line += 1 }
-            if scalar == "\r" { line += 1 }
-            if inQuotes {
-                if scalar == "\"" { inQuotes = false; justClosed = true }
-                continue
-            }
-            switch scalar {
-            case "\"":
-                if atFieldStart { inQuotes = true; openedAt = line }
-                else if justClosed { inQuotes = true }  // "" inside a quoted field: an escaped quote
-                atFieldStart = false
-            case ",", "\n", "\r":
-                atFieldStart = true
-            default:
-                if justClosed { return .textAfterClosingQuote(line: line) }
-                atFieldStart = false
-            }
-            justClosed = false
+            if let problem = scanner.feed(scalar) { return problem }
         }
-        return inQuotes ? .unterminated(line: openedAt) : nil
+        return scanner.finish()
+    }
+}
+
+/// Finds quoting mistakes in CSV text fed one scalar at a time, tracking physical lines, so
+/// that a file can be checked while it is streamed.
+struct QuoteScanner {
+    private var line = 1
+    private var inQuotes = false
+    private var justClosed = false
+    private var openedAt = 0
+    private var atFieldStart = true
+    private var previous: Unicode.Scalar?
+
+    /// Takes the next scalar; returns the first problem found.
+    mutating func feed(_ scalar: Unicode.Scalar) -> RecipientList.QuoteProblem? {
+        defer { previous = scalar }
+        if scalar == "\n" && previous != "\r" { line += 1 }
+        if scalar == "\r" { line += 1 }
+        if inQuotes {
+            if scalar == "\"" { inQuotes = false; justClosed = true }
+            return nil
+        }
+        switch scalar {
+        case "\"":
+            if atFieldStart { inQuotes = true; openedAt = line }
+            else if justClosed { inQuotes = true }  // "" inside a quoted field: an escaped quote
+            atFieldStart = false
+        case ",", "\n", "\r":
+            atFieldStart = true
+        default:
+            if justClosed { return .textAfterClosingQuote(line: line) }
+            atFieldStart = false
+        }
+        justClosed = false
+        return nil
+    }
+
+    /// At the end of the text: a quote still open is a problem.
+    func finish() -> RecipientList.QuoteProblem? {
+        inQuotes ? .unterminated(line: openedAt) : nil
     }
 }
 

@@ -1,0 +1,192 @@
+import CSV
+import Foundation
+
+/// Reads a recipient list one row at a time: from a file, streamed, or from text in memory.
+///
+/// A campaign of 100,000 rows is read twice (checked, then sent) and never held whole:
+/// memory does not grow with the list. The rules are `RecipientList`'s: a header naming the
+/// columns, one of them `email`; a row with the wrong number of fields, an unterminated
+/// quote or a bad address is a diagnostic naming the file and line. For a file, `scan`
+/// first checks, in one streamed pass, that it is UTF-8 and that its quotes are balanced,
+/// which a lenient CSV reader would otherwise turn into shifted or swallowed rows.
+public final class RecipientReader {
+    /// One row read: a recipient, or the problem that keeps it from being one.
+    public enum Row {
+        case recipient(Recipient)
+        case problem(Diagnostic)
+    }
+
+    public let file: String
+    public let columns: [String]
+    /// Problems with the header row that still let the rows be read (a duplicate column name).
+    public let headerProblems: [Diagnostic]
+    private let reader: CSVReader?
+    /// The rows of a list already parsed, instead of `reader`.
+    private var parsed: IndexingIterator<[Recipient]>?
+    private let emailIndex: Int
+    private var line: Int
+
+    /// Walks a list already parsed (its problems were reported when it was).
+    public init(list: RecipientList) {
+        file = list.file
+        columns = list.columns
+        headerProblems = []
+        reader = nil
+        parsed = list.recipients.makeIterator()
+        emailIndex = 0
+        line = 0
+    }
+
+    /// Opens a list and reads its header row.
+    ///
+    /// - Parameter text: the list's text when it is in memory; nil to stream `file` from disk.
+    /// - Throws: `ValidationFailure` when the header is missing or has no `email` column, or
+    ///   the file cannot be opened.
+    public init(file: String, text: String? = nil) throws(ValidationFailure) {
+        self.file = file
+        let reader: CSVReader
+        do {
+            if var source = text {
+                if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
+                reader = try CSVReader(string: source, hasHeaderRow: false)
+            } else {
+                guard let stream = InputStream(fileAtPath: file) else {
+                    throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be opened")])
+                }
+                // Reads UTF-8, skipping a byte-order mark.
+                reader = try CSVReader(stream: stream, hasHeaderRow: false)
+            }
+        } catch let failure as ValidationFailure {
+            throw failure
+        } catch {
+            throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: \(error)")])
+        }
+        guard let header = reader.next(), !(header.count == 1 && header[0].isEmpty) else {
+            throw ValidationFailure([Diagnostic(.badData, file: file, line: 1, "has no header row; the first line must name the columns, one of them `email`")])
+        }
+        let columns = header.map { $0.trimmingSpaces }
+        line = 2 + RecipientList.lineBreaks(in: header)
+        var problems: [Diagnostic] = []
+        var seen: Set<String> = []
+        for column in columns {
+            if column.isEmpty { problems.append(Diagnostic(.badData, file: file, line: 1, "the header row has an empty column name")) }
+            else if !seen.insert(column).inserted {
+                problems.append(Diagnostic(.badData, file: file, line: 1, field: column, "column appears twice in the header row"))
+            }
+        }
+        guard let emailIndex = columns.firstIndex(of: RecipientList.emailColumn) else {
+            problems.append(Diagnostic(.badData, file: file, line: 1, field: RecipientList.emailColumn, "the header row has no `email` column"))
+            throw ValidationFailure(problems)
+        }
+        self.reader = reader
+        self.columns = columns
+        self.emailIndex = emailIndex
+        self.headerProblems = problems
+    }
+
+    /// The next row, skipping blank lines; nil at the end of the list.
+    public func next() -> Row? {
+        guard let reader else { return parsed?.next().map { .recipient($0) } }
+        while let row = reader.next() {
+            let rowLine = line
+            line += 1 + RecipientList.lineBreaks(in: row)
+            if row.count == 1 && row[0].isEmpty { continue }  // blank line
+            guard row.count == columns.count else {
+                return .problem(Diagnostic(.badData, file: file, line: rowLine,
+                                           "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
+            }
+            var fields: [String: String] = [:]
+            fields.reserveCapacity(columns.count)
+            for (column, value) in zip(columns, row) { fields[column] = value }
+            do {
+                let address = try EmailAddress(parsing: row[emailIndex].trimmingSpaces)
+                return .recipient(Recipient(file: file, line: rowLine, fields: fields, address: address))
+            } catch {
+                return .problem(Diagnostic(.badData, file: file, line: rowLine, field: RecipientList.emailColumn,
+                                           "\"\(row[emailIndex].debugVisible)\" \(error)"))
+            }
+        }
+        return nil
+    }
+
+    /// Whether the reader stopped on a read error rather than at the end of the list (CSV.swift
+    /// reports the end of a stream as `cannotReadFile`, a failed read as `streamErrorHasOccurred`).
+    public var failed: Bool {
+        if case CSVError.streamErrorHasOccurred? = reader?.error { return true }
+        return false
+    }
+
+    /// Checks a list file in one streamed pass: UTF-8 throughout, quotes balanced.
+    ///
+    /// - Throws: `ValidationFailure` naming the line: the first byte that is not UTF-8, a
+    ///   quote never closed, text after a closing quote; `.missingInput` when unreadable.
+    public static func scan(file: String) throws(ValidationFailure) {
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (permissions?)")])
+        }
+        defer { try? handle.close() }
+        var bytes = ChunkedBytes(handle: handle)
+        var parser = Unicode.UTF8.ForwardParser()
+        var quotes = QuoteScanner()
+        var offset = 0
+        var line = 1
+        var first = true
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                offset += encoded.count
+                if encoded.count == 1 && encoded.first == 0x0A { line += 1 }
+                if first && scalar == "\u{FEFF}" { first = false; continue }
+                first = false
+                if let problem = quotes.feed(scalar) { throw ValidationFailure([problem.diagnostic(file: file)]) }
+            case .error:
+                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
+            case .emptyInput:
+                if bytes.failed { throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (an I/O error part way)")]) }
+                if let problem = quotes.finish() { throw ValidationFailure([problem.diagnostic(file: file)]) }
+                return
+            }
+        }
+    }
+}
+
+/// A file's bytes, read 64 KiB at a time, as an iterator for the UTF-8 parser.
+private struct ChunkedBytes: IteratorProtocol {
+    let handle: FileHandle
+    private var chunk: [UInt8] = []
+    /// The chunk before, kept so that the byte a diagnostic names is still at hand when the
+    /// parser has read past it into the next chunk.
+    private var previous: [UInt8] = []
+    private var index = 0
+    /// Bytes before the current chunk.
+    private var consumed = 0
+    private(set) var failed = false
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    mutating func next() -> UInt8? {
+        if index == chunk.count {
+            consumed += chunk.count
+            previous = chunk
+            do { chunk = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data()) } catch {
+                failed = true
+                chunk = []
+            }
+            index = 0
+            if chunk.isEmpty { return nil }
+        }
+        defer { index += 1 }
+        return chunk[index]
+    }
+
+    /// The byte at a file offset within the current or the previous chunk (for the diagnostic), 0 if gone.
+    func byte(at offset: Int) -> UInt8 {
+        let local = offset - consumed
+        if local >= 0 && local < chunk.count { return chunk[local] }
+        let earlier = local + previous.count
+        return earlier >= 0 && earlier < previous.count ? previous[earlier] : 0
+    }
+}
