@@ -103,7 +103,7 @@ import Testing
 
         let resume = try campaign.send(server)
         let doubts = Self.inDoubtLines(resume.stderr)
-        // The letters in flight, plus those claimed ahead of them: about 50 ms of sending at this
+        // The letters in flight, plus those claimed ahead of them: about 20 ms of sending at this
         // server's pace (a 10 ms delay after DATA: under 100 letters a second per connection).
         #expect(doubts.count <= 10 * concurrency, "at most the letters in flight and claimed ahead are in doubt: \(doubts)")
         #expect(resume.status == (doubts.isEmpty ? 0 : 75), "\(resume)")

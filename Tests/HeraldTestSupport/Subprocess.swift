@@ -15,11 +15,15 @@ public enum Subprocess {
         public let process: Process
         let outPath: String
         let errPath: String
+        /// The parent's ends of the child's stdout and stderr, closed once it exits (a test
+        /// that runs hundreds of processes would otherwise run out of descriptors).
+        let handles: [FileHandle]
 
-        init(process: Process, outPath: String, errPath: String) {
+        init(process: Process, outPath: String, errPath: String, handles: [FileHandle]) {
             self.process = process
             self.outPath = outPath
             self.errPath = errPath
+            self.handles = handles
         }
 
         public var pid: Int32 { process.processIdentifier }
@@ -32,6 +36,7 @@ public enum Subprocess {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
+            for handle in handles { try? handle.close() }
             let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
             let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(atPath: outPath)
@@ -62,11 +67,15 @@ public enum Subprocess {
         let errPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-err-\(id)")
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
+        let handles = [FileHandle(forWritingAtPath: outPath), FileHandle(forWritingAtPath: errPath)].compactMap { $0 }
+        process.standardOutput = handles.first
+        process.standardError = handles.last
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return Running(process: process, outPath: outPath, errPath: errPath)
+        do { try process.run() } catch {
+            for handle in handles { try? handle.close() }
+            throw error
+        }
+        return Running(process: process, outPath: outPath, errPath: errPath, handles: handles)
     }
 
     /// Runs to completion.

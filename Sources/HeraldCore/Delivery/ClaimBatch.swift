@@ -3,7 +3,7 @@
 /// Every letter's intent must be durable before it is handed over, and a sync per letter
 /// caps a fast server's throughput, so intents are claimed in batches. A batch is also the
 /// in-doubt window of a crash: claimed letters not yet answered are reported in doubt by the
-/// next run. So a batch is sized to about `seconds` of sending at the rate measured so far:
+/// next run. So a batch is sized to about `seconds` (20 ms) of sending at the rate measured so far:
 /// against a fast server, up to `limit` letters per sync, claimed ahead while the last batch
 /// is sent; against a slow one (or under a rate ceiling), one letter per connection, claimed
 /// only when a connection is free, so that no more letters are claimed than are in flight.
@@ -15,7 +15,7 @@ public struct ClaimBatch: Sendable, Equatable {
     /// The sending time a batch should cover.
     public let seconds: Double
 
-    public init(connections: Int, limit: Int = 64, seconds: Double = 0.05) {
+    public init(connections: Int, limit: Int = 64, seconds: Double = 0.02) {
         self.connections = max(1, connections)
         self.limit = max(self.connections, limit)
         self.seconds = seconds
