@@ -77,9 +77,13 @@ public final class CampaignLock {
 
     /// `LOG.lock` beside the log's resolved path, so every path to one log names one pid file.
     static func pidFilePath(_ logPath: String) -> String {
-        guard let resolved = realpath(logPath, nil) else { return logPath + ".lock" }
-        defer { free(resolved) }
-        return String(cString: resolved) + ".lock"
+        FileJournal.besideLog(logPath, suffix: ".lock")
+    }
+
+    /// Whether this is the lock of `file`: the log a journal read, which may then keep its
+    /// index (only the lock's holder writes the index, as only it writes the log).
+    func locks(_ file: FileID) -> Bool {
+        FileID(descriptor: logDescriptor) == file
     }
 
     /// The pid of the process holding the flock on the open file `fd`: from the kernel's

@@ -27,7 +27,7 @@ import Testing
     static func status(_ records: [DeliveryRecord] = records) throws -> CampaignStatus {
         let harness = ApplicationHarness(csv: csv)
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: ApplicationHarness.now)
-        return CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: "app-test"))
+        return try CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: "app-test"))
     }
 
     @Test func eachRecipientInTheListsOrderWithItsState() throws {

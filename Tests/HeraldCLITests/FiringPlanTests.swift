@@ -3,8 +3,8 @@ import HeraldCore
 @testable import HeraldCLI
 import Testing
 
-/// The daemon's firing plan as a pure function of schedule, log, recipients and `now`: no
-/// clock, no file, no process.
+/// The daemon's firing plan as a pure function of schedule, log history, recipients and
+/// `now`: no clock, no file, no process.
 @Suite struct FiringPlanTests {
     static let campaign = "plan"
     static let recipients = ["a@plan.example", "b@plan.example"]
@@ -27,9 +27,11 @@ import Testing
         }
     }
 
+    /// The plan for a log of `records`, folded as the daemon folds what it reads.
     static func plan(_ schedule: Schedule, records: [DeliveryRecord] = [], now: String, catchUp: Int) -> FiringPlan {
-        FiringPlan(schedule: schedule, campaign: campaign, recipients: recipients, records: records,
-                   now: at(now), catchUpSeconds: catchUp)
+        var history = FiringHistory(campaign: campaign)
+        for record in records { history.apply(record) }
+        return FiringPlan(schedule: schedule, recipients: recipients, history: history, now: at(now), catchUpSeconds: catchUp)
     }
 
     // MARK: One-shot
@@ -135,6 +137,30 @@ import Testing
         let records = Self.records(.sent, occurrence: "2026-11-29T09:00:00Z", campaign: "other")
         let plan = Self.plan(try Self.schedule("0 9 * * *"), records: records, now: "2026-11-29T09:30:00Z", catchUp: 3600)
         #expect(plan.notes == [.catchingUpOccurrence(Self.at("2026-11-29T09:00:00Z"))])
+    }
+
+    // MARK: What the daemon reads
+
+    @Test func thePlanReadsOnlyTheOccurrencesItLooksAt() throws {
+        #expect(FiringPlan.occurrencesToRead(schedule: try Self.schedule("2026-12-01T09:00:00Z"), now: Self.at("2026-11-29T09:00:00Z"),
+                                             catchUpSeconds: 3600) == [nil])
+        #expect(FiringPlan.occurrencesToRead(schedule: try Self.schedule("*/10 * * * *"), now: Self.at("2026-11-29T12:35:00Z"),
+                                             catchUpSeconds: 1800) == ["2026-11-29T12:10:00Z", "2026-11-29T12:20:00Z", "2026-11-29T12:30:00Z"])
+    }
+
+    @Test func aHistoryOfTheWindowAndTheLatestOccurrencePlansAsTheWholeLogDoes() throws {
+        // As the daemon reads: the window's records only, and the latest occurrence from the index.
+        let records = Self.records(.sent, occurrence: "2026-11-29T11:00:00Z") + Self.records(.sent, occurrence: "2026-11-29T12:20:00Z")
+            + Self.records(.deferred, occurrence: "2026-11-29T12:30:00Z")
+        let schedule = try Self.schedule("*/10 * * * *")
+        let wanted = FiringPlan.occurrencesToRead(schedule: schedule, now: Self.at("2026-11-29T12:35:00Z"), catchUpSeconds: 1800)
+        var history = FiringHistory(campaign: Self.campaign)
+        for record in records where wanted.contains(record.occurrence) { history.apply(record) }
+        history.note(occurrence: records.compactMap(\.occurrence).max())
+        let partial = FiringPlan(schedule: schedule, recipients: Self.recipients, history: history, now: Self.at("2026-11-29T12:35:00Z"),
+                                 catchUpSeconds: 1800)
+        #expect(partial == Self.plan(schedule, records: records, now: "2026-11-29T12:35:00Z", catchUp: 1800))
+        #expect(partial.notes.first == .catchingUpOccurrence(Self.at("2026-11-29T12:30:00Z")))
     }
 
     // MARK: After a firing

@@ -20,11 +20,16 @@ import Testing
                               rowSHA256: intent ? row?.fingerprint : nil, occurrence: occurrence)
     }
 
+    /// The changes `EditCheck` finds in `prepared` against the ledger of `records` (one occurrence's).
+    static func changes(_ prepared: PreparedCampaign, _ records: [DeliveryRecord], occurrence: String? = nil) -> [Diagnostic] {
+        EditCheck.changes(in: prepared, ledger: DeliveryLedger(records: records, campaign: prepared.campaign.name, occurrence: occurrence))
+    }
+
     @Test func nothingChangedIsNothingToSay() throws {
         let prepared = try Self.prepared()
-        #expect(EditCheck.changes(in: prepared, records: []).isEmpty)
+        #expect(Self.changes(prepared, []).isEmpty)
         let records = [Self.record(prepared, "a@x.example"), Self.record(prepared, "a@x.example", .sent), Self.record(prepared, "b@x.example")]
-        #expect(EditCheck.changes(in: prepared, records: records).isEmpty)
+        #expect(Self.changes(prepared, records).isEmpty)
     }
 
     @Test func aChangedTemplateIsNamedWithWhenSendingStartedAndHowManyWentOut() throws {
@@ -32,7 +37,7 @@ import Testing
         let records = [Self.record(before, "a@x.example", time: "2026-11-29T09:00:00Z"), Self.record(before, "a@x.example", .sent),
                        Self.record(before, "b@x.example", time: "2026-11-29T09:00:05Z"), Self.record(before, "b@x.example", .sent)]
         let after = try Self.prepared(template: TestData.simpleTemplate + "\nP.S. A line added later.")
-        let changes = EditCheck.changes(in: after, records: records)
+        let changes = Self.changes(after, records)
         #expect(changes == [Diagnostic(.badData, file: after.template.file, field: "template",
                                        "changed since this campaign started sending at 2026-11-29T09:00:00Z (2 letters went out with the earlier version)")])
     }
@@ -42,7 +47,7 @@ import Testing
         let records = [Self.record(before, "a@x.example"), Self.record(before, "a@x.example", .sent),
                        Self.record(before, "b@x.example", time: "2026-11-29T09:00:07Z"), Self.record(before, "b@x.example", .deferred)]
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Bob", with: "Robert"))
-        let changes = EditCheck.changes(in: after, records: records)
+        let changes = Self.changes(after, records)
         #expect(changes == [Diagnostic(.badData, file: "list.csv", line: 3, field: "row",
                                        "b@x.example's row changed since its first attempt at 2026-11-29T09:00:07Z")])
         #expect(changes[0].kind == .badData)
@@ -53,24 +58,24 @@ import Testing
         // a's row changed, but a was sent; c's row changed, but c was never tried.
         let records = [Self.record(before, "a@x.example"), Self.record(before, "a@x.example", .sent)]
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Ann", with: "Anne").replacingOccurrences(of: "Cy", with: "Cyrus"))
-        #expect(EditCheck.changes(in: after, records: records).isEmpty)
+        #expect(Self.changes(after, records).isEmpty)
     }
 
     @Test func aCompletedCampaignMayBeEditedFreely() throws {
         let before = try Self.prepared()
         let records = try before.recipients.flatMap { [Self.record(before, $0.key), Self.record(before, $0.key, .sent)] }
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Bob", with: "Robert"), template: TestData.simpleTemplate + "\nP.S.")
-        #expect(EditCheck.changes(in: after, records: records).isEmpty)
+        #expect(Self.changes(after, records).isEmpty)
     }
 
     @Test func onlyThisCampaignAndThisOccurrenceCount() throws {
         let before = try Self.prepared()
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Bob", with: "Robert"), template: TestData.simpleTemplate + "\nP.S.")
         let otherCampaign = [Self.record(before, "b@x.example", campaign: "another-campaign")]
-        #expect(EditCheck.changes(in: after, records: otherCampaign).isEmpty)
+        #expect(Self.changes(after, otherCampaign).isEmpty)
         let earlierOccurrence = [Self.record(before, "b@x.example", occurrence: "2026-11-28T09:00:00Z")]
-        #expect(EditCheck.changes(in: after, records: earlierOccurrence, occurrence: "2026-11-29T09:00:00Z").isEmpty)
-        #expect(EditCheck.changes(in: after, records: earlierOccurrence, occurrence: "2026-11-28T09:00:00Z").map(\.field) == ["template", "row"])
+        #expect(Self.changes(after, earlierOccurrence, occurrence: "2026-11-29T09:00:00Z").isEmpty)
+        #expect(Self.changes(after, earlierOccurrence, occurrence: "2026-11-28T09:00:00Z").map(\.field) == ["template", "row"])
     }
 
     @Test func recordsWithoutFingerprintsAreNoEvidence() throws {
@@ -79,6 +84,6 @@ import Testing
         intent.templateSHA256 = nil
         intent.rowSHA256 = nil
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Bob", with: "Robert"), template: TestData.simpleTemplate + "\nP.S.")
-        #expect(EditCheck.changes(in: after, records: [intent]).isEmpty)
+        #expect(Self.changes(after, [intent]).isEmpty)
     }
 }

@@ -1,16 +1,17 @@
 import HeraldCore
 import Testing
 
-/// One delivery log belongs to one campaign (`DeliveryLedger.checkOwnership`).
+/// One delivery log belongs to one campaign (`DeliveryLedger.OwnershipCheck`).
 @Suite struct LogOwnershipTests {
     static func record(_ campaign: String, _ recipient: String = "a@x.example", _ status: DeliveryStatus = .sent) -> DeliveryRecord {
         DeliveryRecord(time: "2026-11-29T00:00:00Z", campaign: campaign, recipient: recipient, messageID: "<m@x>", status: status, attempt: 1)
     }
 
     static func check(_ records: [(Int, DeliveryRecord)], campaign: String = "new-name") -> DeliveryLedger.ForeignRecord? {
+        var check = DeliveryLedger.OwnershipCheck(log: "delivery.jsonl", campaign: campaign, campaignFile: "CAMPAIGN.toml")
+        for (line, record) in records { check.see(line: line, campaign: record.campaign) }
         do {
-            try DeliveryLedger.checkOwnership(of: records.map { (line: $0.0, record: $0.1) }, log: "delivery.jsonl",
-                                              campaign: campaign, campaignFile: "CAMPAIGN.toml")
+            try check.verdict()
             return nil
         } catch { return error }
     }

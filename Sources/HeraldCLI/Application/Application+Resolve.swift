@@ -10,26 +10,26 @@ extension Application {
             let prepared = try load(path)
             let log = logPath ?? prepared.campaign.logPath
             let name = prepared.campaign.name
-            let locked = try lockAndReadLog(log, campaign: prepared.campaign)
+            let locked = try lockAndReadLog(log, campaign: prepared.campaign, occurrence: nil)
             defer { withExtendedLifetime(locked.lock) {} }
-            let journal = locked.journal, records = locked.records
+            let journal = locked.journal
             let key = address.lowercased()
-            guard let entry = DeliveryLedger(records: records, campaign: name)[key] else {
+            guard let entry = locked.ledger[key] else {
                 throw CommandFailure(.dataError, "\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")
             }
             if entry.isDone {
-                throw CommandFailure(.dataError, "\(log): \(address) is already recorded as \(entry.last.status.rawValue) (\(entry.last.time)); nothing to resolve")
+                throw CommandFailure(.dataError, "\(log): \(address) is already recorded as \(entry.status.rawValue) (\(entry.time)); nothing to resolve")
             }
             let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock()), campaign: name, recipient: key,
-                                        messageID: entry.last.messageID, status: status, attempt: entry.attempts,
-                                        note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.last.status.rawValue)")
+                                        messageID: entry.messageID, status: status, attempt: entry.attempts,
+                                        note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.status.rawValue)")
             do {
                 try journal.record(record)
                 try journal.sync()
             } catch {
                 throw CommandFailure(.ioError, "\(error)")
             }
-            parts.output("\(key) \(entry.last.messageID): recorded as \(status.rawValue)")
+            parts.output("\(key) \(entry.messageID): recorded as \(status.rawValue)")
             return .ok
         }
     }

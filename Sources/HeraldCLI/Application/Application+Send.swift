@@ -71,11 +71,10 @@ extension Application {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
-        let locked = try lockAndReadLog(campaign.logPath, campaign: campaign)
+        let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
         defer { withExtendedLifetime(locked.lock) {} }
-        let journal = locked.journal, records = locked.records
-        let ledger = DeliveryLedger(records: records, campaign: campaign.name, occurrence: occurrence)
-        let changes = EditCheck.changes(in: prepared, records: records, occurrence: occurrence)
+        let journal = locked.journal, ledger = locked.ledger
+        let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {
                 throw CommandFailure(.dataError, changes.map(\.description) + [

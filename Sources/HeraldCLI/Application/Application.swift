@@ -13,6 +13,9 @@ public final class Application {
     /// `--allow-duplicates` was given: accepted only when the campaign file says
     /// `allow_duplicates = true`, since the setting changes the log's keys.
     public var allowDuplicates = false
+    /// What the last read of a delivery log cost and how it went (index or scan), for the
+    /// daemon's record of each firing.
+    private(set) var lastLogRead: LogRead?
 
     init(parts: ApplicationParts) {
         self.parts = parts
@@ -51,34 +54,45 @@ public final class Application {
         return prepared
     }
 
-    /// Reads the delivery log, printing a torn-line warning.
+    /// Reads one occurrence of the campaign from its delivery log into a ledger, printing a
+    /// torn-line warning; what the read cost is kept in `lastLogRead`.
     ///
+    /// Only that occurrence's records are read when the log's index can be trusted
+    /// (`FileJournal.read`), so a recurring campaign's history does not slow its next firing.
+    /// - Parameters:
+    ///   - occurrence: the occurrence (nil: the campaign sent as a whole).
+    ///   - lock: the campaign's lock, when held: the journal then keeps the log's index.
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
-    func readLog(_ journal: FileJournal, campaign: Campaign) throws(CommandFailure) -> [DeliveryRecord] {
+    func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?,
+                 holding lock: CampaignLock? = nil) throws(CommandFailure) -> DeliveryLedger {
         do {
-            let (records, warning) = try journal.load(campaign: campaign.name, campaignFile: campaign.file)
-            if let warning { parts.errors("warning: \(warning)") }
-            return records
+            let (ledger, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
+                                                  holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence)) {
+                $0.apply($1)
+            }
+            if let warning = read.warning { parts.errors("warning: \(warning)") }
+            lastLogRead = read
+            return ledger
         } catch {
             if case .io = error { throw CommandFailure(.ioError, "\(error)") }
             throw CommandFailure(.dataError, "\(error)")
         }
     }
 
-    /// A campaign's log, locked for this process and read.
+    /// A campaign's log, locked for this process, and one occurrence of it read.
     struct LockedLog {
         /// Held for as long as the caller writes to the log.
         var lock: CampaignLock
         var journal: FileJournal
-        var records: [DeliveryRecord]
+        var ledger: DeliveryLedger
     }
 
-    /// Takes the campaign's lock and reads its log.
+    /// Takes the campaign's lock and reads one occurrence of its log (see `readLog`).
     ///
     /// - Throws: 75 when another process holds the lock, 74 when the log cannot be opened to
     ///   lock it, and whatever `readLog` throws.
-    func lockAndReadLog(_ logPath: String, campaign: Campaign) throws(CommandFailure) -> LockedLog {
+    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> LockedLog {
         let lock: CampaignLock
         do { lock = try CampaignLock(logPath: logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
             throw CommandFailure(.tempFail, "\(busy)")
@@ -86,8 +100,8 @@ public final class Application {
             throw CommandFailure(.ioError, "\(error)")
         }
         let journal = FileJournal(path: logPath)
-        let records = try readLog(journal, campaign: campaign)
-        return LockedLog(lock: lock, journal: journal, records: records)
+        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock)
+        return LockedLog(lock: lock, journal: journal, ledger: ledger)
     }
 
     /// `herald validate`: check everything `send` checks before it connects, send nothing.
@@ -108,8 +122,8 @@ public final class Application {
             }
             do throws(CommandFailure) { _ = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch { note(error) }
             do throws(CommandFailure) {
-                let records = try readLog(FileJournal(path: campaign.logPath), campaign: campaign)
-                let changes = EditCheck.changes(in: prepared, records: records)
+                let ledger = try readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
+                let changes = EditCheck.changes(in: prepared, ledger: ledger)
                 if !changes.isEmpty {
                     note(CommandFailure(.dataError, changes.map(\.description) + [
                         "\(campaign.name): the campaign changed while half-sent, so `herald send` would refuse it. Restore the earlier version, or send the rest as they are now with `herald send --allow-changed`"]))
@@ -187,12 +201,20 @@ public final class Application {
     }
 
     /// `herald status`: each recipient's state from the delivery log.
-    public func status(campaign path: String, logPath: String?, json: Bool) -> ExitStatus {
+    ///
+    /// - Parameter occurrence: one occurrence of a recurring campaign (as the daemon logs it);
+    ///   nil for the campaign sent as a whole, as `herald send` sends it. Only that
+    ///   occurrence's records are read.
+    public func status(campaign path: String, logPath: String?, json: Bool, occurrence: Date? = nil) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let prepared = try load(path)
             let log = logPath ?? prepared.campaign.logPath
-            let records = try readLog(FileJournal(path: log), campaign: prepared.campaign)
-            let summary = CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: prepared.campaign.name))
+            let key = occurrence.map(RFC5322Date.rfc3339)
+            let ledger = try readLog(FileJournal(path: log), campaign: prepared.campaign, occurrence: key)
+            let summary: CampaignStatus
+            do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key) } catch {
+                throw CommandFailure(.dataError, error.description)
+            }
             if json {
                 parts.output(summary.json())
             } else {

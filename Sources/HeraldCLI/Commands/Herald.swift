@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import HeraldSMTP
 
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
@@ -219,8 +220,20 @@ extension Herald {
         @Flag(name: .long, help: "Print one JSON object with the counts.")
         var json = false
 
+        @Option(name: .long, help: "One occurrence of a recurring campaign (RFC 3339, as the daemon logs it).")
+        var occurrence: String?
+
+        func validate() throws {
+            if let occurrence, RFC5322Date.parseRFC3339(occurrence) == nil {
+                throw ValidationError("--occurrence: \"\(occurrence)\" is not an RFC 3339 time such as 2026-12-01T09:00:00Z")
+            }
+        }
+
         func run() async throws {
-            try await Herald.runBlocking { arguments.application().status(campaign: arguments.campaign, logPath: log, json: json) }
+            let firing = occurrence.flatMap(RFC5322Date.parseRFC3339)
+            try await Herald.runBlocking {
+                arguments.application().status(campaign: arguments.campaign, logPath: log, json: json, occurrence: firing)
+            }
         }
     }
 }

@@ -4,9 +4,10 @@ import HeraldCore
 /// Which firings the daemon queues for a campaign it loads, and what to tell the operator
 /// about the ones it will not send.
 ///
-/// Pure: the schedule, the delivery log's records, the recipients and `now` come in as
-/// arguments, so catch-up and skipping are decided the same way on every start and can be
-/// tested without a clock, a file or a process. The rules (see README, *Running as a daemon*):
+/// Pure: the schedule, what the delivery log says (`FiringHistory`), the recipients and
+/// `now` come in as arguments, so catch-up and skipping are decided the same way on every
+/// start and can be tested without a clock, a file or a process. The rules (see README,
+/// *Running as a daemon*):
 /// - one-shot: never again once every recipient is done; at its instant if that is still to
 ///   come; at once if it is at most `catchUpSeconds` late; else skipped.
 /// - cron: the latest occurrence less than `catchUpSeconds` late is sent at once unless it is
@@ -44,15 +45,27 @@ struct FiringPlan: Equatable, Sendable {
     /// missed for over 16 hours.
     static let lookahead = 1000
 
+    /// The occurrences whose ledgers the plan looks at, for `history`: nil for a one-shot
+    /// campaign, the occurrences within `catchUpSeconds` before `now` for a cron schedule.
+    static func occurrencesToRead(schedule: Schedule, now: Date, catchUpSeconds: Int) -> Set<String?> {
+        switch schedule {
+        case .once: return [nil]
+        case .cron: return Set(recent(schedule, now: now, catchUpSeconds: catchUpSeconds).map(RFC5322Date.rfc3339))
+        }
+    }
+
+    /// The occurrences within `catchUpSeconds` before `now`, `now` included, earliest first.
+    private static func recent(_ schedule: Schedule, now: Date, catchUpSeconds: Int) -> [Date] {
+        schedule.occurrences(after: now.addingTimeInterval(-Double(catchUpSeconds)), count: lookahead).filter { $0 <= now }
+    }
+
     /// - Parameters:
-    ///   - campaign: the campaign's name, the log's key.
     ///   - recipients: every recipient's log key; an occurrence is complete when all are done.
-    ///   - records: the delivery log's records.
-    init(schedule: Schedule, campaign: String, recipients: [String], records: [DeliveryRecord],
-         now: Date, catchUpSeconds: Int) {
+    ///   - history: the ledgers of `occurrencesToRead`, and the latest occurrence in the log.
+    init(schedule: Schedule, recipients: [String], history: FiringHistory, now: Date, catchUpSeconds: Int) {
         let catchUp = Double(catchUpSeconds)
         func complete(_ occurrence: Date?) -> Bool {
-            let ledger = DeliveryLedger(records: records, campaign: campaign, occurrence: occurrence.map(RFC5322Date.rfc3339))
+            let ledger = history.ledger(occurrence.map(RFC5322Date.rfc3339))
             return recipients.allSatisfy { ledger[$0]?.isDone ?? false }
         }
         switch schedule {
@@ -68,7 +81,7 @@ struct FiringPlan: Equatable, Sendable {
                 notes.append(.skippedFiring(due: instant))
             }
         case .cron:
-            let recent = schedule.occurrences(after: now.addingTimeInterval(-catchUp), count: Self.lookahead).filter { $0 <= now }
+            let recent = Self.recent(schedule, now: now, catchUpSeconds: catchUpSeconds)
             if let latest = recent.last, !complete(latest) {
                 notes.append(.catchingUpOccurrence(latest))
                 queue.append(Firing(due: now, occurrence: latest))
@@ -76,8 +89,7 @@ struct FiringPlan: Equatable, Sendable {
             for skipped in recent.dropLast() where !complete(skipped) {
                 notes.append(.skippedOccurrence(skipped))
             }
-            let recorded = records.filter { $0.campaign == campaign }.compactMap(\.occurrence).max()
-            if let recorded, let last = RFC5322Date.parseRFC3339(recorded) {
+            if let recorded = history.latestOccurrence, let last = RFC5322Date.parseRFC3339(recorded) {
                 let missed = schedule.occurrences(after: last, count: Self.lookahead).filter { $0 < now.addingTimeInterval(-catchUp) }
                 if let first = missed.first {
                     notes.append(.skippedOlderOccurrences(count: missed.count, first: first))

@@ -94,15 +94,20 @@ struct CampaignScheduler {
     let logger: Logger
     let token: StopToken
     let reloadRequest: ReloadRequest
+    /// The parts each firing's application runs with, stopping on the daemon's token: the
+    /// live ones (libcurl, the system clock); a test's give a scripted transport.
+    let makeParts: (StopToken) -> ApplicationParts
     var entries: [Entry] = []
     var stamp: [String: Date] = [:]
 
-    init(directory: String, clock: DaemonClock, logger: Logger, token: StopToken, reloadRequest: ReloadRequest) {
+    init(directory: String, clock: DaemonClock, logger: Logger, token: StopToken, reloadRequest: ReloadRequest,
+         makeParts: @escaping (StopToken) -> ApplicationParts = ApplicationParts.live(stoppingOn:)) {
         self.directory = directory
         self.clock = clock
         self.logger = logger
         self.token = token
         self.reloadRequest = reloadRequest
+        self.makeParts = makeParts
     }
 
     /// Loads the folder, then fires each campaign when due, until the token is stopped.
@@ -178,9 +183,17 @@ struct CampaignScheduler {
             logger.notice("campaign has no schedule; not scheduled", metadata: meta)
             return nil
         }
-        let records: [DeliveryRecord]
-        do {
-            records = try FileJournal(path: campaign.logPath).load(campaign: campaign.name, campaignFile: path).records
+        let now = clock.now()
+        var history: FiringHistory
+        var recipients: [String] = []
+        do throws(FileJournal.Failure) {
+            // Only the occurrences the plan looks at are read (the log's index finds them).
+            let wanted = FiringPlan.occurrencesToRead(schedule: schedule, now: now, catchUpSeconds: campaign.catchUpSeconds)
+            let read: LogRead
+            (history, read) = try FileJournal(path: campaign.logPath).read(
+                campaign: campaign.name, campaignFile: path, occurrences: wanted, holding: nil,
+                into: FiringHistory(campaign: campaign.name)) { $0.apply($1) }
+            history.note(occurrence: read.latestOccurrence)
         } catch {
             // A damaged log, or one that belongs to another campaign (a rename): every firing
             // would be refused, so say so now rather than at each firing.
@@ -188,8 +201,15 @@ struct CampaignScheduler {
                 "file": "\(path)", "problem": "\(error)"]) { $1 })
             return nil
         }
-        let plan = FiringPlan(schedule: schedule, campaign: campaign.name, recipients: ((try? prepared.recipients) ?? []).map(\.key),
-                              records: records, now: clock.now(), catchUpSeconds: campaign.catchUpSeconds)
+        do throws(PreparedCampaign.ListChanged) {
+            try prepared.forEachRecipient { recipients.append($0.key); return true }
+        } catch {
+            logger.error("campaign not scheduled: a recipient list changed while it was read", metadata: meta.merging([
+                "file": "\(path)", "problem": "\(error)"]) { $1 })
+            return nil
+        }
+        let plan = FiringPlan(schedule: schedule, recipients: recipients, history: history, now: now,
+                              catchUpSeconds: campaign.catchUpSeconds)
         for note in plan.notes {
             switch note {
             case .oneShotCompleted:
@@ -223,7 +243,7 @@ struct CampaignScheduler {
         logger.info("firing", metadata: meta)
         let logger = self.logger
         // The daemon's token: a graceful shutdown ends the firing after the message in flight.
-        var parts = ApplicationParts.live(stoppingOn: token)
+        var parts = makeParts(token)
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
         let application = buildApplication(parts)
@@ -234,7 +254,13 @@ struct CampaignScheduler {
             return
         }
         let result = application.dispatch(prepared, options: .init(), occurrence: occurrence.map(RFC5322Date.rfc3339))
-        logger.info("fired", metadata: meta.merging(["exit": "\(result.rawValue)"]) { $1 })
+        var outcome: Logger.Metadata = ["exit": "\(result.rawValue)"]
+        // What reading the log cost: flat across firings while its index serves.
+        if let read = application.lastLogRead {
+            outcome["log_bytes_read"] = "\(read.bytesRead)"
+            outcome["log_read"] = "\(read.scanReason.map { "scan: " + $0 } ?? "index")"
+        }
+        logger.info("fired", metadata: meta.merging(outcome) { $1 })
     }
 }
 

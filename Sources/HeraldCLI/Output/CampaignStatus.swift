@@ -19,28 +19,37 @@ struct CampaignStatus {
     }
 
     let campaign: String
+    /// The occurrence shown, for a recurring campaign's; nil for the campaign sent as a whole.
+    let occurrence: String?
     let rows: [Row]
 
-    init(prepared: PreparedCampaign, ledger: DeliveryLedger) {
+    /// - Throws: when a recipient list changed since the campaign was checked.
+    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil) throws(PreparedCampaign.ListChanged) {
         campaign = prepared.campaign.name
-        // The lists were checked a moment ago; one that changed since shows no rows rather than wrong ones.
-        rows = ((try? prepared.recipients) ?? []).map { recipient in
-            guard let entry = ledger[recipient.key] else {
-                return Row(recipient: recipient.key, state: .pending, attempts: 0, time: "", detail: "")
-            }
-            let state: State
-            switch entry.last.status {
-            case .sent: state = .sent
-            case .failed: state = .failed
-            case .deferred: state = .deferred
-            case .sending: state = .inDoubt
-            }
-            var detail = entry.last.smtpReply ?? entry.last.error ?? (state == .inDoubt ? entry.last.messageID : "")
-            let refused = state == .sent ? entry.last.refused ?? [] : []
-            for refusal in refused { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
-            return Row(recipient: recipient.key, state: state, attempts: entry.attempts, time: entry.last.time, detail: detail,
-                       refused: refused)
+        self.occurrence = occurrence
+        var rows: [Row] = []
+        rows.reserveCapacity(prepared.recipientCount)
+        try prepared.forEachRecipient { recipient in
+            rows.append(Self.row(recipient.key, ledger[recipient.key]))
+            return true
         }
+        self.rows = rows
+    }
+
+    /// A recipient's row from its ledger entry (none: pending).
+    private static func row(_ recipient: String, _ entry: DeliveryLedger.Entry?) -> Row {
+        guard let entry else { return Row(recipient: recipient, state: .pending, attempts: 0, time: "", detail: "") }
+        let state: State
+        switch entry.status {
+        case .sent: state = .sent
+        case .failed: state = .failed
+        case .deferred: state = .deferred
+        case .sending: state = .inDoubt
+        }
+        var detail = entry.reply ?? (state == .inDoubt ? entry.messageID : "")
+        let refused = state == .sent ? entry.refused ?? [] : []
+        for refusal in refused { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
+        return Row(recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused)
     }
 
     func count(_ state: State) -> Int { rows.filter { $0.state == state }.count }
@@ -53,7 +62,8 @@ struct CampaignStatus {
 
     func line() -> String {
         let partly = rows.filter { !$0.refused.isEmpty }.count
-        return "\(campaign): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+        let label = occurrence.map { "\(campaign) @ \($0)" } ?? campaign
+        return "\(label): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
     }
 

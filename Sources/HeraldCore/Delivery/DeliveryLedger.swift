@@ -1,30 +1,70 @@
-/// The state of every recipient of a campaign, folded from its delivery log.
+/// The state of every recipient of one occurrence of a campaign, folded from its delivery log.
 ///
-/// Pure: built from records, so resume logic is tested without files.
-public struct DeliveryLedger: Sendable {
-    /// A recipient's current state: the last record seen for it, and how many attempts were made.
+/// Pure: built from records, so resume logic is tested without files. Compact: each
+/// recipient keeps the few fields the pipeline, `EditCheck`, `herald status` and `herald
+/// resolve` read, not its records, so a ledger is as large as the list, however long the
+/// log (a recurring campaign's grows by a list per occurrence).
+public struct DeliveryLedger: Sendable, Equatable {
+    /// A recipient's current state: its last record's status, Message-ID, time and reply,
+    /// and how many attempts were made.
     public struct Entry: Sendable, Equatable {
-        public var last: DeliveryRecord
+        public var status: DeliveryStatus
+        /// The highest attempt number recorded: the next attempt is one more.
         public var attempts: Int
+        /// The Message-ID of the last record (the one a letter in doubt went out with).
+        public var messageID: String
+        /// The time of the last record.
+        public var time: String
+        /// The server's reply on the last record, else its error (nil on an intent).
+        public var reply: String?
+        /// On a `sent` last record: the other envelope recipients the server refused.
+        public var refused: [DeliveryOutcome.Refusal]?
+        /// The row fingerprint of the recipient's first intent that carries one, while the
+        /// letter is not done: what `EditCheck` compares a pending row with. Dropped once
+        /// the letter is done, since edits no longer concern it.
+        public var firstRow: Fingerprint?
 
         /// Sent or failed: nothing more to do.
-        public var isDone: Bool { last.status == .sent || last.status == .failed }
+        public var isDone: Bool { status == .sent || status == .failed }
         /// An intent with no outcome: the server may or may not have accepted the message.
-        public var isInDoubt: Bool { last.status == .sending }
+        public var isInDoubt: Bool { status == .sending }
+    }
+
+    /// A fingerprint recorded on an intent, with the intent's time.
+    public struct Fingerprint: Sendable, Equatable {
+        public var sha256: String
+        public var time: String
+
+        public init(sha256: String, time: String) {
+            self.sha256 = sha256
+            self.time = time
+        }
     }
 
     public private(set) var entries: [String: Entry] = [:]
+    /// The template fingerprint of the first intent that carries one: which letter this
+    /// occurrence started sending with, and when.
+    public private(set) var template: Fingerprint?
 
     /// Folds the records of one campaign, and of one occurrence of it (nil: a campaign sent
-    /// as a whole, by `herald send` or a one-shot schedule).
+    /// as a whole, by `herald send` or a one-shot schedule); records of others are skipped.
     public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil) {
         for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
     }
 
-    /// Folds one more record in.
+    /// Folds one more record in; the caller passes only records of this ledger's campaign
+    /// and occurrence (the log reader selects them, the pipeline writes only those).
     public mutating func apply(_ record: DeliveryRecord) {
-        let attempts = max(entries[record.recipient]?.attempts ?? 0, record.attempt)
-        entries[record.recipient] = Entry(last: record, attempts: attempts)
+        let before = entries[record.recipient]
+        var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
+                          messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
+                          refused: record.refused, firstRow: before?.firstRow)
+        if record.status == .sending {
+            if template == nil, let sha256 = record.templateSHA256 { template = Fingerprint(sha256: sha256, time: record.time) }
+            if entry.firstRow == nil, let sha256 = record.rowSHA256 { entry.firstRow = Fingerprint(sha256: sha256, time: record.time) }
+        }
+        if entry.isDone { entry.firstRow = nil }
+        entries[record.recipient] = entry
     }
 
     public subscript(recipient: String) -> Entry? { entries[recipient] }
@@ -71,17 +111,39 @@ extension DeliveryLedger {
         }
     }
 
-    /// Checks that every record of a log belongs to `campaign`.
+    /// The ownership rule applied record by record, so a log is checked while it is read
+    /// and never has to be held in memory.
     ///
     /// When the campaign has records in the log, the first record under another name is
     /// reported; when it has none, the log is another campaign's and its first record is.
-    /// - Parameter records: the log's records with their line numbers, in log order.
-    public static func checkOwnership(of records: [(line: Int, record: DeliveryRecord)], log: String,
-                                      campaign: String, campaignFile: String) throws(ForeignRecord) {
-        guard let foreign = records.first(where: { $0.record.campaign != campaign }) else { return }
-        // When the campaign has no record at all, `foreign` is the log's first record.
-        let wholeLog = !records.contains { $0.record.campaign == campaign }
-        throw ForeignRecord(log: log, line: foreign.line, recorded: foreign.record.campaign, campaign: campaign,
-                            campaignFile: campaignFile, wholeLog: wholeLog)
+    public struct OwnershipCheck: Sendable {
+        private let log: String
+        private let campaign: String
+        private let campaignFile: String
+        private var firstForeign: (line: Int, campaign: String)?
+        private var sawOwn = false
+
+        public init(log: String, campaign: String, campaignFile: String) {
+            self.log = log
+            self.campaign = campaign
+            self.campaignFile = campaignFile
+        }
+
+        /// Notes the campaign of the record on `line`; call in log order.
+        public mutating func see(line: Int, campaign recorded: String) {
+            if recorded == campaign {
+                sawOwn = true
+            } else if firstForeign == nil {
+                firstForeign = (line, recorded)
+            }
+        }
+
+        /// Throws for the first foreign record seen, once every record was seen.
+        public func verdict() throws(ForeignRecord) {
+            guard let firstForeign else { return }
+            // When the campaign has no record at all, the first foreign record is the log's first.
+            throw ForeignRecord(log: log, line: firstForeign.line, recorded: firstForeign.campaign, campaign: campaign,
+                                campaignFile: campaignFile, wholeLog: !sawOwn)
+        }
     }
 }

@@ -128,7 +128,7 @@ final class DispatchRun: @unchecked Sendable {
                     return true
                 }
                 if let entry, entry.isInDoubt, !resendInDoubt {
-                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.last.messageID))
+                    report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.messageID))
                     lock.unlock()
                     return true
                 }
