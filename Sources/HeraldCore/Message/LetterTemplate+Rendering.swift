@@ -1,44 +1,3 @@
-/// A letter rendered for one recipient, before MIME composition.
-public struct RenderedLetter: Sendable, Equatable {
-    /// One header field of a rendered letter.
-    public struct Header: Sendable, Equatable {
-        public var name: String
-        /// The value as rendered (field values substituted), continuation lines joined.
-        public var value: String
-        /// The template line that produced it.
-        public var line: Int
-        /// For an address header rendered from a template: its mailboxes, read from the
-        /// template's structure (a field value is only ever a display name or a whole address).
-        /// Nil when the value is to be parsed as literal text (a letter built by hand).
-        public var mailboxes: [Mailbox]?
-        /// Why the address header could not be read; the composer reports it on `line`.
-        public var problem: MessageComposer.Problem?
-
-        public init(name: String, value: String, line: Int, mailboxes: [Mailbox]? = nil, problem: MessageComposer.Problem? = nil) {
-            self.name = name
-            self.value = value
-            self.line = line
-            self.mailboxes = mailboxes
-            self.problem = problem
-        }
-    }
-
-    /// Header fields in template order.
-    public var headers: [Header]
-    /// The body text with LF line ends, as rendered.
-    public var body: String
-
-    public init(headers: [Header], body: String) {
-        self.headers = headers
-        self.body = body
-    }
-
-    /// A letter from literal header text, each value parsed as written.
-    public init(headers: [(name: String, value: String, line: Int)], body: String) {
-        self.init(headers: headers.map { Header(name: $0.name, value: $0.value, line: $0.line) }, body: body)
-    }
-}
-
 extension LetterTemplate {
     /// Checks the template against a recipient list's columns: every field it uses must be a column.
     public func check(columns: [String], listFile: String) -> [Diagnostic] {
@@ -58,7 +17,7 @@ extension LetterTemplate {
         var reported: Set<String> = []
         for use in fieldUses {
             guard let value = recipient.fields[use.name], !reported.contains(use.name) else { continue }
-            if value.unicodeScalars.contains(where: { $0 == "\0" }) || (use.inHeader && value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" })) {
+            if value.containsUTF8(where: { $0 == 0 || (use.inHeader && ($0 == 0x0D || $0 == 0x0A)) }) {
                 reported.insert(use.name)
                 problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
                                            "holds a line break or NUL character, which is not allowed in a field used in the header lines (\(file):\(use.line)); remove it"))
@@ -67,7 +26,8 @@ extension LetterTemplate {
             let printed = use.enclosing.allSatisfy { section in
                 Self.isTruthy(recipient.fields[section.name]) != section.inverted
             }
-            if !use.isSection && printed && value.trimmingSpaces.isEmpty {
+            // Empty once its spaces and tabs are trimmed.
+            if !use.isSection && printed && !value.containsUTF8(where: { $0 != 0x20 && $0 != 0x09 }) {
                 reported.insert(use.name)
                 problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
                                            "is empty, but the letter prints it (\(file):\(use.line)); fill it in"))
@@ -87,31 +47,43 @@ extension LetterTemplate {
     /// an address header it is only ever a display name (whatever it holds: quotes, commas,
     /// angle brackets) or, for the `email` column and the campaign's `addressColumns`, one
     /// whole address. Anything else is a problem on the header, reported by the composer.
+    ///
+    /// The body is rendered the same way when the template has ``shapes``, and the skeletons
+    /// are then rendered and read once for all the letters whose fields are in the same
+    /// states (``LetterShapes``): a letter is the values put into its shape.
     public func render(_ recipient: Recipient, addressColumns: [String] = []) -> RenderedLetter {
+        if let shapes {
+            let (key, values) = shapes.states(of: recipient)
+            let shape = shapes.shape(key) {
+                let context = shapes.skeletonContext(key)
+                return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
+                                   body: body.render(context), fieldNames: shapes.names)
+            }
+            return shape.letter(values: values, recipient: recipient, addressColumns: addressColumns)
+        }
+        // A template without shapes: its header skeleton is read for this letter alone, and
+        // its body rendered from the values.
         var context: [String: Any] = [:]
         var skeletonContext: [String: Any] = [:]
         var placed: [String] = []
         for (key, value) in recipient.fields where !value.isEmpty {
-            switch value.lowercased() {
-            case "true": context[key] = true; skeletonContext[key] = true
-            case "false": context[key] = false; skeletonContext[key] = false
-            default:
+            switch Self.flag(value) {
+            case let flag?:
+                context[key] = flag
+                skeletonContext[key] = flag
+            case nil:
                 context[key] = value
                 skeletonContext[key] = Self.placeholder(placed.count)
                 placed.append(key)
             }
         }
-        let skeleton = header.render(skeletonContext)
-        let bodyText = body.render(context)
-        let fill = Filler(recipient: recipient, placed: placed, addressColumns: addressColumns)
-        let headers = Self.readHeaders(skeleton, firstLine: headerFirstLine).map { raw in
-            fill.header(raw)
-        }
-        return RenderedLetter(headers: headers, body: bodyText)
+        let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed)
+        return shape.letter(values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
+                            addressColumns: addressColumns, body: body.render(context))
     }
 
-    /// Opens and closes a placeholder in the header skeleton (Unicode private-use scalars,
-    /// which a template's header lines may not hold themselves).
+    /// Opens and closes a placeholder in a skeleton (Unicode private-use scalars, which a
+    /// template's header lines may not hold themselves, and a body that holds them has no shapes).
     static let placeholderOpen: Unicode.Scalar = "\u{E000}"
     static let placeholderClose: Unicode.Scalar = "\u{E001}"
 
@@ -119,107 +91,33 @@ extension LetterTemplate {
         "\(Character(placeholderOpen))\(index)\(Character(placeholderClose))"
     }
 
-    /// Puts field values into a header skeleton.
-    struct Filler {
-        let recipient: Recipient
-        /// Placeholder index → field name.
-        let placed: [String]
-        /// The campaign's `address_columns` (a handful at most: a list is faster than a set).
-        let addressColumns: [String]
-
-        /// The skeleton text with every placeholder replaced by its value, and the fields used.
-        func fill(_ skeleton: String) -> (text: String, fields: [String]) {
-            substitute(skeleton) { recipient.fields[$0] ?? "" }
-        }
-
-        /// The skeleton with each placeholder replaced by `replacement(field name)`: the one
-        /// walk over placeholders, for filling values in and for showing `{{field}}` to the user.
-        func substitute(_ skeleton: String, _ replacement: (String) -> String) -> (text: String, fields: [String]) {
-            guard skeleton.unicodeScalars.contains(LetterTemplate.placeholderOpen) else { return (skeleton, []) }
-            var out = String.UnicodeScalarView()
-            var fields: [String] = []
-            var index: Int?
-            for scalar in skeleton.unicodeScalars {
-                if scalar == LetterTemplate.placeholderOpen { index = 0; continue }
-                guard let current = index else { out.append(scalar); continue }
-                if scalar == LetterTemplate.placeholderClose {
-                    let name = placed[current]
-                    fields.append(name)
-                    out.append(contentsOf: replacement(name).unicodeScalars)
-                    index = nil
-                } else if ("0"..."9").contains(scalar) {
-                    index = current * 10 + Int(scalar.value - 48)
-                }
-            }
-            return (String(out), fields)
-        }
-
-        /// The field a skeleton consists of entirely, or nil.
-        func wholeField(_ skeleton: String) -> String? {
-            let scalars = Array(skeleton.unicodeScalars)
-            guard scalars.count >= 3, scalars.first == LetterTemplate.placeholderOpen, scalars.last == LetterTemplate.placeholderClose,
-                  let index = Int(String(String.UnicodeScalarView(scalars.dropFirst().dropLast()))) else { return nil }
-            return placed[index]
-        }
-
-        func header(_ raw: RenderedLetter.Header) -> RenderedLetter.Header {
-            var header = raw
-            let (name, nameFields) = fill(raw.name)
-            header.name = name
-            header.value = fill(raw.value).text
-            guard nameFields.isEmpty else {
-                header.problem = .init(templateLine: raw.line, field: "header", templateLevel: true,
-                                       message: "a field ({{\(nameFields[0])}}) may not supply a header's name; write the name in the template")
-                return header
-            }
-            guard MessageComposer.addressHeaders.contains(raw.name.lowercased()) else { return header }
-            func problem(_ message: String, templateLevel: Bool = true) -> RenderedLetter.Header {
-                header.problem = .init(templateLine: raw.line, field: raw.name, templateLevel: templateLevel, message: message)
-                return header
-            }
-            let parts: [Mailbox.Parts]
-            do { parts = try Mailbox.splitList(raw.value) } catch {
-                // The skeleton's structure is the template's own: report the template's text.
-                return problem(shown(String(describing: error)))
-            }
-            var mailboxes: [Mailbox] = []
-            for part in parts {
-                let address: EmailAddress
-                if !part.address.unicodeScalars.contains(LetterTemplate.placeholderOpen) {
-                    do { address = try EmailAddress(parsing: part.address) } catch {
-                        return problem("address \"\(part.address)\" \(error)")
-                    }
-                } else if let field = wholeField(part.address) {
-                    if field == RecipientList.emailColumn {
-                        address = recipient.address
-                    } else if addressColumns.contains(field) {
-                        let value = (recipient.fields[field] ?? "").trimmingSpaces
-                        do { address = try EmailAddress(parsing: value) } catch {
-                            return problem("{{\(field)}} is \"\(value.debugVisible)\", which \(error)", templateLevel: false)
-                        }
-                    } else {
-                        return problem("{{\(field)}} stands where an address goes, but only {{\(RecipientList.emailColumn)}} or a column listed in the campaign's address_columns may supply an address; a field may be a display name: {{\(field)}} <address>")
-                    }
-                } else {
-                    return problem("an address must be written out in the template, or be one whole field ({{\(RecipientList.emailColumn)}} or an address column), not \"\(shown(part.address))\"")
-                }
-                let display = part.displayName.map { fill($0).text.trimmingSpaces }
-                mailboxes.append(Mailbox(displayName: display?.isEmpty == false ? display : nil, address: address))
-            }
-            header.mailboxes = mailboxes
-            return header
-        }
-
-        /// A skeleton shown to the user: placeholders as `{{field}}`.
-        func shown(_ skeleton: String) -> String {
-            substitute(skeleton) { "{{\($0)}}" }.text
-        }
-    }
-
     /// Whether a field value opens a section: present, not empty and not `false`.
     static func isTruthy(_ value: String?) -> Bool {
         guard let value, !value.isEmpty else { return false }
-        return value.lowercased() != "false"
+        return flag(value) != false
+    }
+
+    /// `true` or `false` for a value that is that word in any case (`value.lowercased()`
+    /// is `"true"` or `"false"`), else nil; a flag column's value becomes a boolean.
+    ///
+    /// Without lowercasing every value: lowercasing gives each code point one or more, so a
+    /// value of more than five code points is neither word, and ASCII lowercases byte by byte.
+    static func flag(_ value: String) -> Bool? {
+        let utf8 = value.utf8
+        // Five code points take at most 20 bytes.
+        guard utf8.count <= 20 else { return nil }
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            guard utf8.count == 4 || utf8.count == 5 else { return nil }
+            var lower: UInt64 = 0
+            for byte in utf8 { lower = lower << 8 | UInt64(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) }
+            return lower == 0x74_72_75_65 ? true : lower == 0x66_61_6C_73_65 ? false : nil  // "true", "false"
+        }
+        guard utf8.reduce(0, { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }) <= 5 else { return nil }
+        switch value.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: return nil
+        }
     }
 
     /// Splits a rendered header block into fields, joining continuation lines.

@@ -32,6 +32,9 @@ public struct LetterTemplate: Sendable {
     let body: MustacheTemplate
     /// Template line on which the header block starts (after an optional pragma line).
     let headerFirstLine: Int
+    /// The skeletons rendered so far, by field states; nil for a template whose tags they
+    /// cannot stand for, whose letters are rendered one by one.
+    let shapes: LetterShapes?
 
     /// Every template is rendered as text; this pragma says so to swift-mustache.
     static let textPragma = "{{% CONTENT_TYPE: TEXT }}"
@@ -70,6 +73,7 @@ public struct LetterTemplate: Sendable {
         self.body = try Self.parse(bodyText, file: file, firstLine: bodyFirstLine)
         self.fieldUses = Self.scan(headerText, firstLine: firstLine, inHeader: true)
             + Self.scan(bodyText, firstLine: bodyFirstLine, inHeader: false)
+        self.shapes = LetterShapes(header: headerText, body: bodyText)
     }
 
     private static func parse(_ text: String, file: String, firstLine: Int) throws(ValidationFailure) -> MustacheTemplate {

@@ -28,7 +28,19 @@ struct NormalizedBody {
             var o = 0
             var lineStart = 0
             var i = 0
+            var highBits: UInt64 = 0  // every byte OR-ed in: bit 7 of some byte is set unless all are ASCII
             while i < end {
+                if i &+ 8 <= end {
+                    // Eight bytes are copied at once, and as many as come before a line end
+                    // count: the rest are written again from where the line end is dealt with.
+                    let word = ByteWord.load(input, at: i)
+                    ByteWord.store(word, out, at: o)
+                    highBits |= word
+                    let plain = ByteWord.countBefore(word, cr, lf)
+                    o &+= plain
+                    i &+= plain
+                    if plain == 8 { continue }
+                }
                 let byte = input[i]
                 if byte == cr || byte == lf {
                     longest = max(longest, o - lineStart)
@@ -40,15 +52,16 @@ struct NormalizedBody {
                     i += byte == cr && i + 1 < end && input[i + 1] == lf ? 2 : 1
                     continue
                 }
-                if byte >= 0x80 { ascii = false }
+                highBits |= UInt64(byte)
                 out[o] = byte
-                o += 1
-                i += 1
+                o &+= 1
+                i &+= 1
             }
             longest = max(longest, o - lineStart)
             out[o] = cr
             out[o + 1] = lf
             initialized = o + 2
+            ascii = !ByteWord.containsNonASCII(highBits)
         }
         isASCII = ascii
         longestLine = longest

@@ -31,6 +31,10 @@ public enum MessageComposer {
 
     /// Composes one message.
     ///
+    /// A header that carries its line already encoded (``RenderedLetter/Header/encoded``,
+    /// set by the template for a header that is the same in every letter) is written as it
+    /// is; every other header is encoded here.
+    ///
     /// - Parameters:
     ///   - campaign: the campaign name, part of the Message-ID.
     ///   - recipientKey: the recipient's log key, part of the Message-ID.
@@ -39,8 +43,9 @@ public enum MessageComposer {
     public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
                                date: Date, occurrence: String? = nil) throws(ComposeFailure) -> ComposedMessage {
         var problems: [Problem] = []
-        var seen: Set<String> = []
-        var lines = ""
+        var seen: [String] = []  // single headers met so far (seven at most: a list beats a set)
+        var lines: [UInt8] = []
+        lines.reserveCapacity(1024)
         var from: Mailbox?
         var envelope: [EmailAddress] = []
         var subject: String?
@@ -51,8 +56,9 @@ public enum MessageComposer {
                 problems.append(Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
                                         templateLevel: templateLevel, message: message))
             }
+            let single = singleHeaders.contains(lower)
             if let found = header.problem {
-                if singleHeaders.contains(lower) { seen.insert(lower) }
+                if single && !seen.contains(lower) { seen.append(lower) }
                 problems.append(found)
                 continue
             }
@@ -65,17 +71,20 @@ public enum MessageComposer {
                 problem("is written by Herald; remove it from the template", templateLevel: true)
                 continue
             }
-            if singleHeaders.contains(lower) && !seen.insert(lower).inserted {
-                problem("appears twice", templateLevel: true)
-                continue
+            if single {
+                if seen.contains(lower) {
+                    problem("appears twice", templateLevel: true)
+                    continue
+                }
+                seen.append(lower)
             }
-            if header.value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) {
+            if hasControlCharacter(header.value) {
                 problem("holds a control character")
                 continue
             }
-            let before = lines.endIndex
+            let before = lines.count
             defer {
-                if hasLine(longerThan: HeaderEncoder.maximumLineLength, in: lines[before...]) {
+                if lines.withUnsafeBufferPointer({ hasLine(longerThan: HeaderEncoder.maximumLineLength, in: UnsafeBufferPointer(rebasing: $0[before...])) }) {
                     problem("cannot be folded under \(HeaderEncoder.maximumLineLength) characters")
                 }
             }
@@ -95,12 +104,10 @@ public enum MessageComposer {
                 }
                 if lower == "to" || lower == "cc" || lower == "bcc" { envelope += mailboxes.map(\.address) }
                 if lower == "bcc" { continue }
-                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.mailboxListAtoms(
-                    mailboxes, firstLimit: HeaderEncoder.firstLineRoom(for: header.name)))
+                if let encoded = header.encoded { lines += encoded } else { encode(header, lowercased: lower, mailboxes: mailboxes, into: &lines) }
             } else {
                 if lower == "subject" { subject = header.value }
-                lines += HeaderEncoder.fold(name: canonicalName(header.name), atoms: HeaderEncoder.unstructuredAtoms(
-                    header.value, firstLimit: HeaderEncoder.firstLineRoom(for: header.name)))
+                if let encoded = header.encoded { lines += encoded } else { encode(header, lowercased: lower, mailboxes: nil, into: &lines) }
             }
         }
         let firstLine = letter.headers.first?.line ?? 1
@@ -114,33 +121,70 @@ public enum MessageComposer {
                                        occurrence: occurrence)
         let body = NormalizedBody(letter.body)
         let plain = body.isASCII && body.longestLine <= HeaderEncoder.maximumLineLength
-        lines += "Date: \(RFC5322Date.format(date))\r\n"
-        lines += "Message-ID: \(messageID)\r\n"
-        lines += "MIME-Version: 1.0\r\n"
-        lines += "Content-Type: text/plain; charset=utf-8\r\n"
-        lines += "Content-Transfer-Encoding: \(plain ? "7bit" : "quoted-printable")\r\n"
+        lines += "Date: ".utf8
+        lines += RFC5322Date.format(date).utf8
+        lines += "\r\nMessage-ID: ".utf8
+        lines += messageID.utf8
+        lines += "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
+        lines += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
         return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
                                subject: subject, data: assemble(headers: lines, body: body, plain: plain))
     }
 
+    /// The header's folded line, as ``compose(_:campaign:recipientKey:date:occurrence:)``
+    /// writes it; nil for a header it would refuse before encoding (a problem, a bad or
+    /// managed name, a control character, an address list it cannot read).
+    static func encodedLine(_ header: RenderedLetter.Header) -> [UInt8]? {
+        let lower = header.name.lowercased()
+        guard header.problem == nil, isValidName(header.name), !managedHeaders.contains(lower), !hasControlCharacter(header.value)
+        else { return nil }
+        var line: [UInt8] = []
+        if addressHeaders.contains(lower) {
+            guard let mailboxes = header.mailboxes ?? (try? Mailbox.parseList(header.value)) else { return nil }
+            encode(header, lowercased: lower, mailboxes: mailboxes, into: &line)
+        } else {
+            encode(header, lowercased: lower, mailboxes: nil, into: &line)
+        }
+        return line
+    }
+
+    /// Appends the folded header: its mailboxes for an address header, else its value as unstructured text.
+    private static func encode(_ header: RenderedLetter.Header, lowercased lower: String, mailboxes: [Mailbox]?, into lines: inout [UInt8]) {
+        let room = HeaderEncoder.firstLineRoom(for: header.name)
+        let atoms = mailboxes.map { HeaderEncoder.mailboxListAtoms($0, firstLimit: room) }
+            ?? HeaderEncoder.unstructuredAtoms(header.value, firstLimit: room)
+        HeaderEncoder.fold(name: canonicalName(header.name, lowercased: lower), atoms: atoms, into: &lines)
+    }
+
+    /// True when `value` holds a control character other than tab; they are all ASCII, so
+    /// looking at bytes is looking at code points.
+    static func hasControlCharacter(_ value: String) -> Bool {
+        value.containsUTF8 { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
+    }
+
     /// The message's bytes: the header lines, a blank line, then the body as it is (7bit) or quoted-printable.
-    static func assemble(headers: String, body: NormalizedBody, plain: Bool) -> [UInt8] {
+    static func assemble(headers: [UInt8], body: NormalizedBody, plain: Bool) -> [UInt8] {
         let encoded = plain ? body.bytes : body.bytes.withUnsafeBufferPointer { QuotedPrintable.encode($0) }
         var data: [UInt8] = []
-        data.reserveCapacity(headers.utf8.count + 2 + encoded.count)
-        data.append(contentsOf: headers.utf8)
+        data.reserveCapacity(headers.count + 2 + encoded.count)
+        data += headers
         data.append(0x0D)
         data.append(0x0A)
-        data.append(contentsOf: encoded)
+        data += encoded
         return data
     }
 
     /// True when a line of `text` is longer than `limit` bytes, its CRLF not counted (lines
     /// are what lies between CR LF pairs, as `components(separatedBy: "\r\n")` cuts them).
     static func hasLine(longerThan limit: Int, in text: Substring) -> Bool {
+        hasLine(longerThan: limit, in: text.utf8)
+    }
+
+    /// The same on UTF-8 bytes.
+    static func hasLine<Bytes: Sequence<UInt8>>(longerThan limit: Int, in bytes: Bytes) -> Bool {
         var length = 0
         var afterCR = false
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == 0x0A && afterCR {
                 if length - 1 > limit { return true }
                 length = 0
@@ -165,8 +209,8 @@ public enum MessageComposer {
     }
 
     /// `reply-to` → `Reply-To`, keeping the template's spelling for headers Herald does not know.
-    static func canonicalName(_ name: String) -> String {
-        switch name.lowercased() {
+    static func canonicalName(_ name: String, lowercased: String) -> String {
+        switch lowercased {
         case "from": return "From"
         case "to": return "To"
         case "cc": return "Cc"
@@ -177,7 +221,9 @@ public enum MessageComposer {
         }
     }
 
+    /// The addresses without repeats (the same `normalized` form), in order.
     private static func unique(_ addresses: [EmailAddress]) -> [EmailAddress] {
+        guard addresses.count > 1 else { return addresses }  // most letters go to one address
         var seen: Set<String> = []
         return addresses.filter { seen.insert($0.normalized).inserted }
     }

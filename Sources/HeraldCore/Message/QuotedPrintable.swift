@@ -22,7 +22,9 @@ public enum QuotedPrintable {
     /// CRLF when the input does.
     static func encode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         // A byte gives at most 3 output bytes, and a soft break (3 more) comes only after 73
-        // output bytes or more, so after 25 input bytes or more: 4 per input byte is enough.
+        // output bytes or more, so after 25 input bytes or more: 4 per input byte is enough,
+        // also for the eight bytes a run writes ahead (where input byte j goes, with eight
+        // input bytes from j on).
         [UInt8](unsafeUninitializedCapacity: 4 * input.count + 3) { buffer, initialized in
             initialized = encode(input, into: buffer)
         }
@@ -38,10 +40,34 @@ public enum QuotedPrintable {
         var column = 0
         var i = 0
         while i < count {
+            // The common case first: a run of bytes written as themselves (printable ASCII
+            // but `=`, and spaces), as far as the line has room. Eight bytes are copied at
+            // once and as many of them count as belong to the run; the rest are written
+            // again later. A space at the run's end is left to the byte-by-byte step, which
+            // knows whether it ends its line.
+            let runEnd = min(count, i + room - column)
+            var j = i
+            while j &+ 8 <= runEnd {
+                let word = ByteWord.load(input, at: j)
+                ByteWord.store(word, out, at: o &+ j &- i)
+                let plain = ByteWord.countPrintable(word, excluding: equals)
+                j &+= plain
+                if plain < 8 { break }
+            }
+            while j < runEnd && input[j] >= space && input[j] < 0x7F && input[j] != equals {
+                out[o + j - i] = input[j]
+                j += 1
+            }
+            if j > i && input[j - 1] == space { j -= 1 }
+            o += j - i
+            column += j - i
+            i = j
+            if i == count { break }
+            // One byte, whatever it is.
             let byte = input[i]
             let literal: Bool
             if byte >= 33 && byte <= 126 && byte != equals {
-                literal = true  // the common case: printable ASCII
+                literal = true
             } else if byte == cr && i + 1 < count && input[i + 1] == lf {
                 out[o] = cr  // a hard line break
                 out[o + 1] = lf

@@ -4,14 +4,30 @@ import CHeraldCrypto
 public enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hex digits.
     public static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let input = Array(bytes)
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        input.withUnsafeBufferPointer { buffer in
-            _ = CHeraldCrypto.SHA256(buffer.baseAddress, buffer.count, &digest)
-        }
-        return digest.map { HeaderEncoder.hex($0).lowercased() }.joined()
+        var hex: [UInt8] = []
+        appendHex(digest(Array(bytes))[...], to: &hex)
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The digest of a string's UTF-8 bytes.
     public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+
+    /// The 32 bytes of the digest of `input`.
+    static func digest(_ input: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        input.withUnsafeBufferPointer { buffer in
+            _ = CHeraldCrypto.SHA256(buffer.baseAddress, buffer.count, &digest)
+        }
+        return digest
+    }
+
+    /// Appends `bytes` as lowercase hex digits, two for each.
+    static func appendHex(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        out.reserveCapacity(out.count + 2 * bytes.count)
+        for byte in bytes {
+            out.append(digits.utf8Start[Int(byte >> 4)])
+            out.append(digits.utf8Start[Int(byte & 0x0F)])
+        }
+    }
 }

@@ -1,0 +1,83 @@
+/// Text rendered with a placeholder where each field value goes, cut at the placeholders
+/// once, so that putting one recipient's values in is a concatenation.
+///
+/// A placeholder is ``LetterTemplate/placeholderOpen``, a field number in decimal, then
+/// ``LetterTemplate/placeholderClose``; the number indexes the `values` (and the field
+/// names) the skeleton is filled from.
+struct Skeleton: Sendable {
+    /// A run of text, or a field's number.
+    enum Piece: Sendable {
+        case text(String)
+        case field(Int)
+    }
+
+    let pieces: [Piece]
+    /// The field numbers, in the order they appear.
+    let fields: [Int]
+    /// The bytes of the text pieces: what a filled skeleton holds besides its values.
+    private let textCount: Int
+
+    init(_ text: String) {
+        var pieces: [Piece] = []
+        var fields: [Int] = []
+        var run = String.UnicodeScalarView()
+        var number: Int?
+        for scalar in text.unicodeScalars {
+            if scalar == LetterTemplate.placeholderOpen {
+                number = 0
+                continue
+            }
+            guard let current = number else {
+                run.append(scalar)
+                continue
+            }
+            if scalar == LetterTemplate.placeholderClose {
+                if !run.isEmpty { pieces.append(.text(String(run))) }
+                run = String.UnicodeScalarView()
+                pieces.append(.field(current))
+                fields.append(current)
+                number = nil
+            } else if ("0"..."9").contains(scalar) {
+                number = current * 10 + Int(scalar.value - 48)
+            }
+        }
+        if !run.isEmpty || pieces.isEmpty { pieces.append(.text(String(run))) }
+        self.pieces = pieces
+        self.fields = fields
+        self.textCount = pieces.reduce(0) { count, piece in
+            if case .text(let text) = piece { return count + text.utf8.count }
+            return count
+        }
+    }
+
+    /// The text itself, when it holds no field.
+    var constant: String? {
+        guard fields.isEmpty, case .text(let text)? = pieces.first else { return nil }
+        return text
+    }
+
+    /// The field the skeleton consists of entirely, or nil.
+    var wholeField: Int? {
+        guard pieces.count == 1, case .field(let number)? = pieces.first else { return nil }
+        return number
+    }
+
+    /// The text with each field's value in its place.
+    func filled(_ values: [String]) -> String {
+        if let constant { return constant }
+        var out = ""
+        out.reserveCapacity(fields.reduce(textCount) { $0 + values[$1].utf8.count })
+        for piece in pieces {
+            switch piece {
+            case .text(let text): out += text
+            case .field(let number): out += values[number]
+            }
+        }
+        return out
+    }
+
+    /// The text shown to the user: each field as `{{name}}`.
+    func shown(_ names: [String]) -> String {
+        filled(names.map { "{{\($0)}}" })
+    }
+}
