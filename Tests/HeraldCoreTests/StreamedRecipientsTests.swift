@@ -70,4 +70,24 @@ import Testing
         let bom = folder.write("bom.csv", "\u{FEFF}email,name\nann@x.example,Ann\n")
         #expect(throws: Never.self) { try RecipientReader.scan(file: bom) }
     }
+
+    @Test func aPipeAsARecipientListIsRefusedNotReadTwice() throws {
+        let folder = TemporaryDirectory()
+        let fifo = folder.file("list.csv")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let campaign = folder.write("campaign.toml", """
+        name = "c"
+        template = "\(folder.write("letter.mustache", TestData.simpleTemplate))"
+        recipients = ["list.csv"]
+        log = "log.jsonl"
+        [smtp]
+        url = "smtp://127.0.0.1:9"
+        """)
+        do {
+            _ = try PreparedCampaign.load(campaignFile: campaign)
+            Issue.record("a pipe was accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.message) == ["\(fifo) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"])
+        }
+    }
 }

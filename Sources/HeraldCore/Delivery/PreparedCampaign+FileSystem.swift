@@ -33,13 +33,22 @@ extension PreparedCampaign {
     }
 
     /// Checks that `path` is a readable regular file: `missing` when it does not exist, and
-    /// the same diagnostic reworded for a folder or a file that cannot be read.
+    /// the same diagnostic reworded for a folder, a file that cannot be read, or anything that
+    /// is not a regular file (a recipient list is read twice, to check it and then to send, which
+    /// a pipe or a device cannot give; reading one would also block).
     static func checkReadable(_ path: String, missing: Diagnostic) throws(ValidationFailure) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ValidationFailure([missing]) }
-        guard isDirectory.boolValue || !FileManager.default.isReadableFile(atPath: path) else { return }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ValidationFailure([missing]) }
         var diagnostic = missing
-        diagnostic.message = isDirectory.boolValue ? "\(path) is a folder, not a file" : "\(path) cannot be read (permissions?)"
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            guard !FileManager.default.isReadableFile(atPath: path) else { return }
+            diagnostic.message = "\(path) cannot be read (permissions?)"
+        case S_IFDIR:
+            diagnostic.message = "\(path) is a folder, not a file"
+        default:
+            diagnostic.message = "\(path) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"
+        }
         throw ValidationFailure([diagnostic])
     }
 
