@@ -25,9 +25,7 @@ extension CampaignFile {
         var check = Checker(file: file)
         let root = self.root
 
-        for unknown in root.unknownKeys {
-            check.problem(RootKey.fieldName(unknown.name), line: unknown.line, "unknown key; known keys are \(Table<RootKey>.knownKeys)")
-        }
+        check.unknownKeys(of: root)
         let name = check.string(root, .name, required: true)
         if let name, !Campaign.isValidName(name) {
             check.problem(.name, in: root,
@@ -161,13 +159,19 @@ private struct Checker {
         return text
     }
 
+    /// Each key of `table` that Herald does not know, on its line, with the keys it does know;
+    /// `except` gives a key a message of its own (`password` in `[smtp]`).
+    mutating func unknownKeys<Key>(of table: CampaignFile.Table<Key>, except special: [String: String] = [:]) {
+        for unknown in table.unknownKeys {
+            problem(Key.fieldName(unknown.name), line: unknown.line,
+                    special[unknown.name] ?? "unknown key; known keys are \(CampaignFile.Table<Key>.knownKeys)")
+        }
+    }
+
     /// `[retry]`; the defaults for whatever it leaves out.
     mutating func retry(_ table: CampaignFile.Table<CampaignFile.RetryKey>) -> RetryPolicy {
         var policy = RetryPolicy.default
-        for unknown in table.unknownKeys {
-            problem(CampaignFile.RetryKey.fieldName(unknown.name), line: unknown.line,
-                    "unknown key; known keys are \(CampaignFile.Table<CampaignFile.RetryKey>.knownKeys)")
-        }
+        unknownKeys(of: table)
         if let field = table[.maxAttempts] {
             if let number = field.value.integer, number >= 1, number <= 100 { policy.maxAttempts = number }
             else { problem(.maxAttempts, in: table, "must be a whole number from 1 to 100") }
@@ -190,10 +194,7 @@ private struct Checker {
     /// `[limits]`; the defaults for whatever it leaves out.
     mutating func limits(_ table: CampaignFile.Table<CampaignFile.LimitsKey>) -> SendLimits {
         var limits = SendLimits.default
-        for unknown in table.unknownKeys {
-            problem(CampaignFile.LimitsKey.fieldName(unknown.name), line: unknown.line,
-                    "unknown key; known keys are \(CampaignFile.Table<CampaignFile.LimitsKey>.knownKeys)")
-        }
+        unknownKeys(of: table)
         if let field = table[.concurrency] {
             if let number = field.value.integer, number >= 1, number <= SendLimits.maxConcurrency { limits.concurrency = number }
             else { problem(.concurrency, in: table, "must be a whole number of connections from 1 to \(SendLimits.maxConcurrency) (default 1)") }
@@ -216,15 +217,7 @@ private struct Checker {
 
     /// `[smtp]`; nil when its URL is missing or malformed (the other keys are checked all the same).
     mutating func smtp(_ table: CampaignFile.Table<CampaignFile.SMTPKey>) -> SMTPSettings? {
-        for unknown in table.unknownKeys {
-            if unknown.name == "password" {
-                problem(CampaignFile.SMTPKey.fieldName(unknown.name), line: unknown.line,
-                        "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file")
-            } else {
-                problem(CampaignFile.SMTPKey.fieldName(unknown.name), line: unknown.line,
-                        "unknown key; known keys are \(CampaignFile.Table<CampaignFile.SMTPKey>.knownKeys)")
-            }
-        }
+        unknownKeys(of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
         var url: SMTPURL?
         if let text = string(table, .url, required: true) {
             do { url = try SMTPURL(parsing: text) } catch {
