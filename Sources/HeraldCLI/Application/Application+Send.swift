@@ -103,12 +103,10 @@ extension Application {
         // On a terminal one progress line, rewritten; redirected, one line per letter, for scripts.
         var progress: ProgressLine?
         if !options.quiet, let draw = parts.progress {
-            var toSend = 0
-            try? prepared.forEachRecipient { recipient in
-                if !(ledger[recipient.key]?.isDone ?? false) { toSend += 1 }
-                return true
-            }
-            progress = ProgressLine(total: toSend, draw: draw)
+            // From counts already at hand, not another read of the lists: exact unless the log
+            // holds finished letters of rows since removed from the lists.
+            let done = ledger.entries.values.count { $0.isDone }
+            progress = ProgressLine(total: max(0, prepared.recipientCount - done), draw: draw)
         }
         let report: CampaignDispatcher.Report
         do {

@@ -55,7 +55,7 @@ final class ProgressLine {
         if started == nil { started = time }
         if let lastDrawn, time.timeIntervalSince(lastDrawn) < interval, done < total { return }
         lastDrawn = time
-        draw(Self.text(verb: verb, done: done, total: total, failed: failed, deferred: deferred,
+        draw(Self.text(verb: verb, done: done, total: max(total, done), failed: failed, deferred: deferred,
                        elapsed: time.timeIntervalSince(started ?? time)))
     }
 
