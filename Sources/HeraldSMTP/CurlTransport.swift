@@ -292,6 +292,8 @@ final class Transfer {
     var handle: UnsafeMutableRawPointer?
     /// The connection's TLS state, read at the first reply seen over TLS; nil in plaintext.
     var tls: TLSConnectionInfo?
+    /// The lines of the last EHLO reply as the server sent them (the first names the server).
+    var ehloLines: [String]?
     /// Read the server certificate too (`herald check`), not only version and cipher.
     var wantsCertificate = false
 
@@ -303,6 +305,7 @@ final class Transfer {
     /// the letter unauthenticated; with credentials configured Herald refuses instead.
     func acceptReply(_ command: SMTPDialogue.Command, _ final: SMTPDialogue.Reply, lines: [String]) -> Bool {
         guard command == .ehlo, final.code == 250 else { return true }
+        ehloLines = lines
         let offered = lines.map { $0.uppercased() }
         capabilities = offered
         if mayStartTLS && !dialogue.startedTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {

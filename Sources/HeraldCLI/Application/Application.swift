@@ -215,11 +215,14 @@ public final class Application {
             do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key) } catch {
                 throw CommandFailure(.dataError, error.description)
             }
+            // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
+            let chain = try chainVerdict(log)
             if json {
-                parts.output(summary.json())
+                parts.output(summary.json(chain: chain))
             } else {
                 parts.output(summary.table())
                 parts.output(summary.line())
+                parts.output(CampaignStatus.chainLine(chain, log: log))
             }
             return .ok
         }

@@ -67,16 +67,42 @@ struct CampaignStatus {
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
     }
 
-    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts.
-    func json() -> String {
+    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts;
+    /// with the log's hash chain, also `chain` (`intact`, `broken`, `unchained` or `none`) and
+    /// `chain_head` (the last record's SHA-256, when there is one).
+    func json(chain: LogChain.Verdict? = nil) -> String {
         struct Summary: Encodable {
             var campaign: String
             var total, sent, failed, deferred, pending, in_doubt: Int
+            var chain: String?
+            var chain_head: String?
         }
-        let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
+        var summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
                               deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt))
+        if let chain {
+            summary.chain = chain.broken != nil ? "broken" : chain.records == chain.unchained ? "unchained" : "intact"
+            summary.chain_head = chain.broken == nil ? chain.head : nil
+        } else {
+            summary.chain = "none"
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)
+    }
+}
+
+extension CampaignStatus {
+    /// The status's line about the log's hash chain: intact (with the hash to anchor), broken
+    /// (where, and the command that says more), or not chained.
+    static func chainLine(_ chain: LogChain.Verdict?, log: String) -> String {
+        guard let chain else { return "log chain: no log yet" }
+        if let broken = chain.broken {
+            return "log chain: BROKEN at \(log):\(broken.line): the log was changed after it was written; run herald verify-log \(log)"
+        }
+        let chained = chain.records - chain.unchained
+        if chain.records == 0 { return "log chain: empty log" }
+        if chained == 0 { return "log chain: not chained (\(chain.records) records written before Herald chained its log)" }
+        let older = chain.chainedFrom.map { "; not chained before line \($0)" } ?? ""
+        return "log chain: intact, \(chained) records, last record's SHA-256 \(chain.head ?? "")\(older)"
     }
 }
