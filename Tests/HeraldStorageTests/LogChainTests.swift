@@ -41,7 +41,8 @@ import Testing
     }
 
     @Test func everyRecordChainsToTheLineBeforeItFromTheGenesisValue() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         let lines = Self.lines(path)
         #expect(lines.count == 6)
         let records = lines.map { DeliveryRecord.parse(line: $0)! }
@@ -55,7 +56,8 @@ import Testing
     }
 
     @Test func anEditedRecordBreaksTheChainAtTheRecordAfterIt() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines[2] = lines[2].replacingOccurrences(of: "r2@x.example", with: "r9@x.example")
         try Self.rewrite(path, lines)
@@ -65,7 +67,8 @@ import Testing
     }
 
     @Test func anEditedPrevBreaksTheChainAtThatRecord() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines[3] = lines[3].replacingOccurrences(of: #""prev":""#, with: #""prev":"f"#)
         try Self.rewrite(path, lines)
@@ -74,7 +77,8 @@ import Testing
 
     @Test(arguments: [0, 2, 4])
     func aDeletedRecordIsFound(deleted: Int) throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines.remove(at: deleted)
         try Self.rewrite(path, lines)
@@ -85,7 +89,8 @@ import Testing
     }
 
     @Test func reorderedRecordsAreFound() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines.swapAt(2, 3)
         try Self.rewrite(path, lines)
@@ -93,7 +98,8 @@ import Testing
     }
 
     @Test func aRecordWithoutPrevInsertedIntoAChainedLogIsFound() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines.insert(Self.record("intruder@x.example", .sent).jsonLine(), at: 3)
         try Self.rewrite(path, lines)
@@ -102,13 +108,15 @@ import Testing
     }
 
     @Test func aGarbledLineIsABreakButATornLastLineIsNot() throws {
-        let (_, path) = try Self.written()
+        let (folder, path) = try Self.written()
+        defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)
         lines[1] = "{\"attempt\":1,"
         try Self.rewrite(path, lines)
         #expect(try Self.verdict(path).broken?.line == 2)
 
-        let (_, torn) = try Self.written()
+        let (tornFolder, torn) = try Self.written()
+        defer { withExtendedLifetime(tornFolder) {} }
         let handle = try #require(FileHandle(forWritingAtPath: torn))
         handle.seekToEndOfFile()
         handle.write(Data(#"{"attempt":1,"camp"#.utf8))
@@ -159,7 +167,8 @@ import Testing
     }
 
     @Test func aTornLastLineIsCutOffAndTheChainGoesOnFromTheRecordBeforeIt() throws {
-        let (_, path) = try Self.written(2)
+        let (folder, path) = try Self.written(2)
+        defer { withExtendedLifetime(folder) {} }
         let intact = Self.lines(path)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         handle.seekToEndOfFile()
@@ -175,7 +184,8 @@ import Testing
     }
 
     @Test func aLastRecordWithoutItsNewlineIsChainedTo() throws {
-        let (_, path) = try Self.written(2)
+        let (folder, path) = try Self.written(2)
+        defer { withExtendedLifetime(folder) {} }
         let intact = Self.lines(path)
         try (intact.joined(separator: "\n")).write(toFile: path, atomically: false, encoding: .utf8)
         let journal = FileJournal(path: path)
@@ -187,7 +197,8 @@ import Testing
     }
 
     @Test func aJournalThatDidNotWriteTheLastLineReadsItBackBeforeAppending() throws {
-        let (_, path) = try Self.written(1)
+        let (folder, path) = try Self.written(1)
+        defer { withExtendedLifetime(folder) {} }
         let first = FileJournal(path: path)
         _ = try first.load()
         try first.claim([Self.record("b@x.example", .sending)])
