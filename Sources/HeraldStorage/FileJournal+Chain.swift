@@ -40,7 +40,7 @@ extension FileJournal {
         }
         var buffer: [UInt8] = []
         var start = length
-        var chunk = 4096
+        var chunk = 1024
         while true {
             // The lines wholly inside the buffer, from its end; the first one is whole only at the file's start.
             var end = buffer.count

@@ -44,9 +44,6 @@ import Testing
 
         let status = try Subprocess.herald(["status", campaign.path])
         #expect(status.stdout.contains("log chain: intact, 30 records, last record's SHA-256 \(SHA256.hex(Array(lines.last!.utf8)))"), "\(status.stdout)")
-        let json = try Subprocess.herald(["status", campaign.path, "--json"])
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any] ?? [:]
-        #expect(object["chain"] as? String == "intact" && object["sent"] as? Int == 15, "\(json.stdout)")
     }
 
     enum Damage: String, CaseIterable {

@@ -215,14 +215,13 @@ public final class Application {
             do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key) } catch {
                 throw CommandFailure(.dataError, error.description)
             }
-            // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
-            let chain = try chainVerdict(log)
             if json {
-                parts.output(summary.json(chain: chain))
+                parts.output(summary.json())
             } else {
                 parts.output(summary.table())
+                // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
+                parts.output(CampaignStatus.chainLine(try chainVerdict(log), log: log))
                 parts.output(summary.line())
-                parts.output(CampaignStatus.chainLine(chain, log: log))
             }
             return .ok
         }

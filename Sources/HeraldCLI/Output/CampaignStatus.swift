@@ -67,24 +67,14 @@ struct CampaignStatus {
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
     }
 
-    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts;
-    /// with the log's hash chain, also `chain` (`intact`, `broken`, `unchained` or `none`) and
-    /// `chain_head` (the last record's SHA-256, when there is one).
-    func json(chain: LogChain.Verdict? = nil) -> String {
+    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts.
+    func json() -> String {
         struct Summary: Encodable {
             var campaign: String
             var total, sent, failed, deferred, pending, in_doubt: Int
-            var chain: String?
-            var chain_head: String?
         }
-        var summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
+        let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
                               deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt))
-        if let chain {
-            summary.chain = chain.broken != nil ? "broken" : chain.records == chain.unchained ? "unchained" : "intact"
-            summary.chain_head = chain.broken == nil ? chain.head : nil
-        } else {
-            summary.chain = "none"
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)
