@@ -121,7 +121,7 @@ public struct SMTPProbe {
         let dialogue = transfer.dialogue
         report.greeting = dialogue.replies.first { $0.command == .greeting }?.reply.text
         // The EHLO reply's lines after the first (the server's name): one capability each.
-        report.capabilities = Array((lastEHLOLines(of: transfer) ?? []).dropFirst())
+        report.capabilities = Array((transfer.ehloLines ?? []).dropFirst())
         report.tls = transfer.tls
         report.certificateVerified = verify && transfer.tls != nil
         if endpoint.username != nil {
@@ -132,11 +132,6 @@ public struct SMTPProbe {
         }
         report.failure = Self.failure(result, error: error, transfer: transfer)
         return report
-    }
-
-    /// The lines of the last EHLO reply, captured by the header callback through the dialogue.
-    private func lastEHLOLines(of transfer: Transfer) -> [String]? {
-        transfer.ehloLines
     }
 
     /// The outcome, as `herald send` would classify the same conversation.

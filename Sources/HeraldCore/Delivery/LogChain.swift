@@ -24,8 +24,12 @@ public enum LogChain {
 
     /// True for a line the log reader skips (empty or only whitespace): not part of the chain.
     public static func isBlank<Bytes: Collection>(_ line: Bytes) -> Bool where Bytes.Element == UInt8 {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
-        return String(decoding: Array(line), as: UTF8.self).trimmingCharacters(in: .whitespaces).isEmpty
+        for byte in line where byte != 0x20 && byte != 0x09 {
+            // Any other ASCII byte is not whitespace; beyond ASCII, ask as the log reader does.
+            if byte < 0x80 { return false }
+            return String(decoding: Array(line), as: UTF8.self).trimmingCharacters(in: .whitespaces).isEmpty
+        }
+        return true
     }
 
     /// Where a check of the chain found it broken: the first record that does not chain.
