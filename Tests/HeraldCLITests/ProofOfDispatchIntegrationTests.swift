@@ -28,6 +28,10 @@ import Testing
         #expect(verify.stdout.contains("chain intact: 30 chained records, last record's SHA-256 "), "\(verify.stdout)")
         let lines = Self.lines(campaign)
         #expect(verify.stdout.contains(SHA256.hex(Array(lines.last!.utf8))), "the head printed is the last line's hash")
+        // The outside oracle: Python's hashlib recomputes the chain from the file's bytes.
+        let oracle = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/check_chain.py"), campaign.log])
+        #expect(oracle.status == 0, "\(oracle)")
+        #expect(verify.stdout.contains("last record's SHA-256 \(oracle.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"), "\(oracle)")
 
         let stored = Dictionary(uniqueKeysWithValues: server.messages().map { ($0.messageID ?? "", $0.data) })
         #expect(stored.count == 15)
