@@ -20,11 +20,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // System libraries: libcurl (SMTP transport) and OpenSSL's libcrypto (SHA-256 only).
+        // System libraries: libcurl (SMTP transport, with OpenSSL's libssl to read its TLS session)
+        // and OpenSSL's libcrypto (SHA-256 only).
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
+            providers: [.apt(["libcurl4-openssl-dev", "libssl-dev"])]
         ),
         .systemLibrary(
             name: "CHeraldCrypto",

@@ -6,6 +6,9 @@
  * argument type, all prefixed herald_.
  */
 #include <curl/curl.h>
+/* OpenSSL, for what libcurl's TLS session (CURLINFO_TLS_SSL_PTR) says: version, cipher, certificate. */
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 typedef size_t (*herald_curl_io_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
 typedef int (*herald_curl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
@@ -40,6 +43,10 @@ static inline CURLcode herald_curl_setopt_debug_callback(CURL *handle, herald_cu
 
 static inline CURLcode herald_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode herald_curl_getinfo_tls_session(CURL *handle, struct curl_tlssessioninfo **value) {
+    return curl_easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, value);
 }
 
 /* libcurl 7.88 spells this option CURLOPT_MAIL_RCPT_ALLLOWFAILS; name it once here. */

@@ -23,6 +23,8 @@ public final class CurlTransport: MailTransport {
     private var messagesOnConnection = 0
     /// Connections this transport has opened so far.
     public private(set) var connectionsOpened = 0
+    /// The hash of the bytes of the last accepted letter and its connection's TLS (see `MailTransport`).
+    public private(set) var lastHandOver: HandOverProof?
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// libcurl's process-wide initialisation, done once before the first handle.
@@ -99,7 +101,9 @@ public final class CurlTransport: MailTransport {
     }
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
+        lastHandOver = nil
         let transfer = Transfer(data: message.data)
+        transfer.handle = handle
         transfer.requireAuth = endpoint.username != nil
         transfer.mayStartTLS = endpoint.tls != .none
         transfer.needsSMTPUTF8 = message.requiresSMTPUTF8
@@ -146,7 +150,13 @@ public final class CurlTransport: MailTransport {
         if endpoint.tls == .opportunistic && transfer.dialogue.startedTLS, let tracer = session.tracer {
             tracer.sink("* TLS certificate not verified (tls = opportunistic: encrypted, but the server's identity is not checked)")
         }
-        return classify(result, transfer)
+        let outcome = classify(result, transfer)
+        if case .accepted = outcome {
+            // Proof of dispatch: the bytes the read callback gave libcurl are exactly `message.data`.
+            lastHandOver = HandOverProof(messageSHA256: SHA256.hex(message.data), tlsVersion: transfer.tls?.version,
+                                         tlsCipher: transfer.tls?.cipher)
+        }
+        return outcome
     }
 
     /// Maps curl's result and the replies seen to an outcome. The dialogue (which reply
@@ -278,6 +288,14 @@ final class Transfer {
     var smtputf8Missing = false
     /// The capabilities from the last EHLO response seen, uppercased.
     var capabilities: [String]?
+    /// The easy handle performing this transfer, for reading its TLS state from a callback.
+    var handle: UnsafeMutableRawPointer?
+    /// The connection's TLS state, read at the first reply seen over TLS; nil in plaintext.
+    var tls: TLSConnectionInfo?
+    /// The lines of the last EHLO reply as the server sent them (the first names the server).
+    var ehloLines: [String]?
+    /// Read the server certificate too (`herald check`), not only version and cipher.
+    var wantsCertificate = false
 
     init(data: [UInt8]) { self.data = data }
 
@@ -287,6 +305,7 @@ final class Transfer {
     /// the letter unauthenticated; with credentials configured Herald refuses instead.
     func acceptReply(_ command: SMTPDialogue.Command, _ final: SMTPDialogue.Reply, lines: [String]) -> Bool {
         guard command == .ehlo, final.code == 250 else { return true }
+        ehloLines = lines
         let offered = lines.map { $0.uppercased() }
         capabilities = offered
         if mayStartTLS && !dialogue.startedTLS && offered.contains(where: { $0.hasPrefix("STARTTLS") }) {
@@ -329,7 +348,7 @@ final class Session {
 
 /// CURLOPT_DEBUGFUNCTION: the commands libcurl sends go to the dialogue (which pairs
 /// them with replies); with `--verbose`, every trace line goes through the redactor.
-private let debugCallback: herald_curl_debug_callback = { _, type, data, size, userdata in
+let debugCallback: herald_curl_debug_callback = { _, type, data, size, userdata in
     guard let data, let userdata else { return 0 }
     let session = Unmanaged<Session>.fromOpaque(userdata).takeUnretainedValue()
     let kind: TraceRedactor.Kind
@@ -368,11 +387,15 @@ private let readCallback: herald_curl_io_callback = { buffer, size, count, userd
 }
 
 /// CURLOPT_HEADERFUNCTION: for SMTP, each server reply line.
-private let headerCallback: herald_curl_io_callback = { buffer, size, count, userdata in
+let headerCallback: herald_curl_io_callback = { buffer, size, count, userdata in
     let length = size * count
     guard let buffer, let userdata else { return length }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    // libcurl answers CURLINFO_TLS_SSL_PTR only while the connection is attached: read it here.
+    if transfer.tls == nil, let handle = transfer.handle {
+        transfer.tls = TLSConnectionInfo.current(of: handle, certificate: transfer.wantsCertificate)
+    }
     if let reply = SMTPReply(line: line) {
         if let done = transfer.dialogue.received(reply), !transfer.acceptReply(done.command, done.reply, lines: done.lines) { return 0 }
     }

@@ -50,6 +50,9 @@ public final class FileJournal: DeliveryJournal {
     private var loadedFile: FileID?
     /// Keeps the index in step with the appends; set by a read made holding the lock.
     private var indexWriter: IndexWriter?
+    /// Where this journal's last append ended and the chain hash of its last record: the next
+    /// record's `prev`, without reading the log again while nobody else wrote to it.
+    private var chainHead: (end: Int, hash: String)?
 
     public init(path: String) {
         self.path = path
@@ -297,20 +300,40 @@ public final class FileJournal: DeliveryJournal {
         try openIfNeeded()
         let length = try checkStillAtPath()
         if let writer = indexWriter, writer.logLength != length { indexWriter = nil }
+        // The hash chain goes on from the last record actually in the file (after a torn
+        // line was cut off), read back from the log unless this journal wrote it.
+        var prev: String
+        if let chainHead, let length, chainHead.end == length {
+            prev = chainHead.hash
+        } else {
+            var end = length ?? 0
+            if length == nil {
+                var info = stat()
+                if fstat(descriptor, &info) == 0 { end = Int(info.st_size) }
+            }
+            prev = try chainHash(ofLogUpTo: end)
+        }
+        chainHead = nil
         var bytes: [UInt8] = []
         bytes.reserveCapacity(records.count * 512)
         if case .missingNewline = tail { bytes.append(UInt8(ascii: "\n")) }
         tail = .clean
-        for record in records {
+        for var record in records {
             if let writer = indexWriter, let length, !writer.note(record, at: length + bytes.count) { indexWriter = nil }
+            record.prev = prev
+            let start = bytes.count
             record.appendJSON(to: &bytes)
+            prev = LogChain.hash(line: bytes[start...])
             bytes.append(UInt8(ascii: "\n"))
         }
         if let code = bytes.withUnsafeBytes({ writeAll(descriptor, $0) }) {
             indexWriter = nil
             throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(code)))")
         }
-        if let length { indexWriter?.appended(upTo: length + bytes.count) }
+        if let length {
+            indexWriter?.appended(upTo: length + bytes.count)
+            chainHead = (length + bytes.count, prev)
+        }
     }
 
     private func openIfNeeded() throws(Failure) {

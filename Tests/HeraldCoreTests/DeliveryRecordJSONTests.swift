@@ -31,7 +31,9 @@ import Testing
                 templateSHA256: maybe { Self.text(&random) }, rowSHA256: maybe { Self.text(&random) }, note: maybe { Self.text(&random) },
                 occurrence: maybe { Self.text(&random) }, envelope: maybe { (0..<random.int(0...3)).map { _ in Self.text(&random) } },
                 refused: maybe { (0..<random.int(0...2)).map { _ in
-                    DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } })
+                    DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } },
+                messageSHA256: maybe { Self.text(&random) }, tlsVersion: maybe { Self.text(&random) },
+                tlsCipher: maybe { Self.text(&random) }, prev: maybe { Self.text(&random) })
             let line = record.jsonLine()
             #expect(line == (try Self.oracle(record)))
             #expect(DeliveryRecord.parse(line: line) == record)

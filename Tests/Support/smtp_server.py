@@ -11,6 +11,7 @@ Usage:
         [--data-reply SPEC] [--greeting-reply SPEC] [--data-delay SECONDS]
         [--smtputf8] [--hostname NAME] [--idle-timeout SECONDS]
         [--tls-cert FILE --tls-key FILE [--require-tls]] [--auth USER:PASSWORD]
+        [--size-limit BYTES]
 
 SPEC is `CODE` (always), or `CODExN` (the first N times, then behave
 normally), optionally followed by `:TEXT` to replace the default reply text,
@@ -38,6 +39,10 @@ Files written into the store directory:
          "auth_user"}  the AUTH user name, or null
     stats.json                   {"connections": N, "messages": M}, rewritten
                                  atomically on every new connection / message
+    commands.log                 one line per command received: "CONN VERB"
+                                 (the verb only, never its arguments: AUTH's
+                                 hold credentials), so a test can assert that a
+                                 client never sent MAIL
 
 The ready file receives the listening port ("2525\\n") once the server is
 accepting connections; it is written atomically (temp file + rename).
@@ -257,6 +262,7 @@ class Store:
         self.connections = 0
         self.messages = 0
         self.index = open(os.path.join(directory, "index.jsonl"), "a", encoding="utf-8")
+        self.commands = open(os.path.join(directory, "commands.log"), "a", encoding="ascii")
         self.write_stats()
 
     def new_connection(self) -> int:
@@ -290,6 +296,11 @@ class Store:
         self.write_stats()
         return record
 
+    def command(self, connection: int, verb: str) -> None:
+        """Notes one command's verb (never its arguments) in commands.log."""
+        self.commands.write(f"{connection} {verb}\n")
+        self.commands.flush()
+
     def write_stats(self) -> None:
         stats = {"connections": self.connections, "messages": self.messages}
         write_atomically(os.path.join(self.directory, "stats.json"),
@@ -297,6 +308,7 @@ class Store:
 
     def close(self) -> None:
         self.index.close()
+        self.commands.close()
 
 
 # --------------------------------------------------------------------------
@@ -474,6 +486,16 @@ class SinkSMTP(SMTP):
         self.closed = False
         self.attempt_user: Optional[str] = None
         self.last_reply = ""
+        # aiosmtpd dispatches each command through this table: note every verb on the way
+        # (commands.log), so a test can tell which commands a client sent.
+        for verb, method in list(self._smtp_methods.items()):
+            self._smtp_methods[verb] = self._noting(verb, method)
+
+    def _noting(self, verb: str, method):
+        async def noted(arg: str) -> None:
+            self.sink.store.command(self.serial, verb)
+            await method(arg)
+        return noted
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # connection_made also runs after STARTTLS on the same connection;
@@ -602,6 +624,10 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="PEM private key for --tls-cert")
     p.add_argument("--require-tls", action="store_true",
                    help="refuse MAIL (and AUTH) before STARTTLS; needs --tls-cert")
+    p.add_argument("--size-limit", type=int, default=None, metavar="BYTES",
+                   help="announce SIZE BYTES in EHLO and refuse larger messages "
+                        "(552 to MAIL FROM ... SIZE=, and at the end of DATA); "
+                        "default aiosmtpd's 33554432")
     p.add_argument("--auth", metavar="USER:PASSWORD",
                    help="offer AUTH PLAIN/LOGIN, accept only this pair, and require "
                         "AUTH before MAIL (AUTH allowed without TLS unless --require-tls)")
@@ -672,6 +698,7 @@ async def serve(args: argparse.Namespace) -> int:
                         enable_SMTPUTF8=args.smtputf8,
                         timeout=args.idle_timeout,
                         loop=loop,
+                        **({"data_size_limit": args.size_limit} if args.size_limit is not None else {}),
                         **security)
 
     server = await loop.create_server(factory, host="127.0.0.1", port=args.port)

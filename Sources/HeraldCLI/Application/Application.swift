@@ -219,6 +219,8 @@ public final class Application {
                 parts.output(summary.json())
             } else {
                 parts.output(summary.table())
+                // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
+                parts.output(CampaignStatus.chainLine(try chainVerdict(log), log: log))
                 parts.output(summary.line())
             }
             return .ok

@@ -23,6 +23,9 @@ public struct ApplicationParts {
     /// Rewrites the one progress line on a terminal (an empty string clears it); nil when
     /// output is not a terminal, so that redirected output keeps one line per letter.
     public var progress: ((String) -> Void)?
+    /// Talks to a server without sending mail, for `herald check`. Live: libcurl's
+    /// connect-only mode (`SMTPProbe`); the same in tests, against the real test server.
+    public var probe: (SMTPEndpoint) -> SMTPProbe.Report = { SMTPProbe(endpoint: $0).run() }
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,

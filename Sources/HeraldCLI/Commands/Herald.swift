@@ -14,7 +14,7 @@ public struct Herald: AsyncParsableCommand {
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused, 78 bad campaign file.",
         version: "herald \(Herald.version)\n\(CurlVersion.description)",
-        subcommands: [Validate.self, Preview.self, Send.self, Status.self, Resolve.self, ScheduleCommand.self, Daemon.self]
+        subcommands: [Validate.self, Preview.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, ScheduleCommand.self, Daemon.self]
     )
 
     /// Herald's release; `herald --version` prints it with libcurl's version line.
@@ -83,6 +83,39 @@ extension Herald {
 
         func run() async throws {
             try await Herald.runBlocking { arguments.application().preview(campaign: arguments.campaign, outDirectory: out) }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Talk to the campaign's SMTP server as a send would (TLS, AUTH, SIZE, SMTPUTF8) without sending mail.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .customLong("smtp-url"), help: "Check this smtp:// or smtps:// server instead of the campaign's.")
+        var smtpURL: String?
+
+        @Flag(name: .long, help: "Show the SMTP conversation on stderr (credentials are always redacted).")
+        var verbose = false
+
+        func run() async throws {
+            try await Herald.runBlocking {
+                arguments.application().check(campaign: arguments.campaign,
+                                               options: Application.CheckOptions(smtpURL: smtpURL, verbose: verbose))
+            }
+        }
+    }
+
+    struct VerifyLog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-log",
+            abstract: "Check the delivery log's hash chain; report the first record that breaks it.")
+
+        @Argument(help: "The delivery log (JSON Lines).")
+        var log: String
+
+        func run() async throws {
+            try await Herald.runBlocking { buildApplication().verifyLog(log) }
         }
     }
 

@@ -80,3 +80,19 @@ struct CampaignStatus {
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)
     }
 }
+
+extension CampaignStatus {
+    /// The status's line about the log's hash chain: intact (with the hash to anchor), broken
+    /// (where, and the command that says more), or not chained.
+    static func chainLine(_ chain: LogChain.Verdict?, log: String) -> String {
+        guard let chain else { return "log chain: no log yet" }
+        if let broken = chain.broken {
+            return "log chain: BROKEN at \(log):\(broken.line): the log was changed after it was written; run herald verify-log \(log)"
+        }
+        let chained = chain.records - chain.unchained
+        if chain.records == 0 { return "log chain: empty log" }
+        if chained == 0 { return "log chain: not chained (\(chain.records) records written before Herald chained its log)" }
+        let older = chain.chainedFrom.map { "; not chained before line \($0)" } ?? ""
+        return "log chain: intact, \(chained) records, last record's SHA-256 \(chain.head ?? "")\(older)"
+    }
+}

@@ -23,8 +23,10 @@ extension DeliveryRecord {
         if let envelope { writer.strings("envelope", envelope) }
         if let error { writer.string("error", error) }
         writer.string("message_id", messageID)
+        if let messageSHA256 { writer.string("message_sha256", messageSHA256) }
         if let note { writer.string("note", note) }
         if let occurrence { writer.string("occurrence", occurrence) }
+        if let prev { writer.string("prev", prev) }
         writer.string("recipient", recipient)
         if let refused {
             writer.key("refused")
@@ -45,6 +47,8 @@ extension DeliveryRecord {
         writer.string("status", status.rawValue)
         if let templateSHA256 { writer.string("template_sha256", templateSHA256) }
         writer.string("time", time)
+        if let tlsCipher { writer.string("tls_cipher", tlsCipher) }
+        if let tlsVersion { writer.string("tls_version", tlsVersion) }
         bytes = writer.finish()
     }
 }

@@ -45,6 +45,17 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var envelope: [String]?
     /// On `sent` records: envelope recipients other than the row's own that the server refused.
     public var refused: [DeliveryOutcome.Refusal]?
+    /// On `sent` records: SHA-256 (hex) of the exact bytes handed to the server for this letter,
+    /// as the transport reported them (proof of what went out; see README "Proof of dispatch").
+    public var messageSHA256: String?
+    /// On `sent` records over TLS: the protocol version (e.g. `TLSv1.3`) and cipher of the connection.
+    public var tlsVersion: String?
+    public var tlsCipher: String?
+    /// SHA-256 (hex) of the previous record's line as written (without its newline), or
+    /// `LogChain.genesis` for a log's first record: the hash chain `herald verify-log` checks.
+    /// Set by the journal as it writes, on every record kind; nil on records written before
+    /// Herald chained its log.
+    public var prev: String?
 
     enum CodingKeys: String, CodingKey {
         case time, campaign, recipient, status, attempt, error, note, occurrence, envelope, refused
@@ -53,12 +64,21 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         case messageID = "message_id"
         case smtpCode = "smtp_code"
         case smtpReply = "smtp_reply"
+        case messageSHA256 = "message_sha256"
+        case tlsVersion = "tls_version"
+        case tlsCipher = "tls_cipher"
+        case prev
     }
 
     public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
                 attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
                 templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil,
-                envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil) {
+                envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil, messageSHA256: String? = nil,
+                tlsVersion: String? = nil, tlsCipher: String? = nil, prev: String? = nil) {
+        self.messageSHA256 = messageSHA256
+        self.tlsVersion = tlsVersion
+        self.tlsCipher = tlsCipher
+        self.prev = prev
         self.envelope = envelope
         self.refused = refused
         self.time = time

@@ -284,8 +284,9 @@ final class DispatchRun: @unchecked Sendable {
             if firstHandOver == nil { firstHandOver = DispatchTime.now().uptimeNanoseconds }
             lock.unlock()
             let outcome = transport.deliver(letter.message)
+            let proof = transport.lastHandOver
             lock.lock()
-            guard log(outcome, of: letter) else { lock.unlock(); return }
+            guard log(outcome, of: letter, proof: proof) else { lock.unlock(); return }
             var retry = false
             switch outcome {
             case .accepted(_, _, let refused):
@@ -375,12 +376,16 @@ final class DispatchRun: @unchecked Sendable {
 
     /// Logs an outcome (an in-doubt one writes nothing: the intent stays the last word).
     /// False when the log cannot take it: the letter is then in doubt, and named. Lock held.
-    private func log(_ outcome: DeliveryOutcome, of letter: Claimed) -> Bool {
-        let record: DeliveryRecord?
+    private func log(_ outcome: DeliveryOutcome, of letter: Claimed, proof: HandOverProof? = nil) -> Bool {
+        var record: DeliveryRecord?
         switch outcome {
         case .accepted(let code, let reply, let refused):
             record = self.record(.sent, letter, code: code, reply: reply,
                                  error: reply == nil ? CampaignDispatcher.noReplyCaptured : nil, refused: refused)
+            // Proof of dispatch: what the transport attests about the bytes it handed over.
+            record?.messageSHA256 = proof?.messageSHA256
+            record?.tlsVersion = proof?.tlsVersion
+            record?.tlsCipher = proof?.tlsCipher
         case .rejected(let code, let reply): record = self.record(.failed, letter, code: code, reply: reply)
         case .deferred(let code, let reply, let error): record = self.record(.deferred, letter, code: code, reply: reply, error: error)
         case .inDoubt: record = nil

@@ -8,4 +8,13 @@
 /// The real one is `CurlTransport` (HeraldSMTP); tests use `ScriptedTransport`.
 public protocol MailTransport: AnyObject {
     func deliver(_ message: ComposedMessage) -> DeliveryOutcome
+    /// After a `deliver` that returned `.accepted`: what the transport attests about that
+    /// hand-over (hash of the bytes, TLS); nil when it attests nothing. Read on the thread
+    /// that called `deliver`, before its next call.
+    var lastHandOver: HandOverProof? { get }
+}
+
+extension MailTransport {
+    /// A transport that attests nothing (the default).
+    public var lastHandOver: HandOverProof? { nil }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import HeraldCore
+import HeraldStorage
+
+extension Application {
+    /// `herald verify-log LOG`: checks the delivery log's hash chain (`LogChain`).
+    ///
+    /// Exit 0 when every chained record chains (records at the start written before Herald
+    /// chained its log are reported as not chained, not as broken), 65 at the first record
+    /// that breaks the chain (its line and what is wrong), 66 when there is no log, 74 when it
+    /// cannot be read. Prints the last record's hash: the value to keep elsewhere as an anchor.
+    public func verifyLog(_ path: String) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in
+            let verdict = try chainVerdict(path)
+            guard let verdict else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
+            if let torn = verdict.tornLine {
+                parts.errors("warning: \(path):\(torn): ignoring an incomplete last line (a crash while writing?); it will be cut off on the next write")
+            }
+            if let broken = verdict.broken {
+                throw CommandFailure(.dataError, [
+                    "\(path):\(broken.line): chain broken: \(broken.reason)",
+                    "\(path): the \(verdict.records) records before line \(broken.line) chain; from line \(broken.line) on the log is not what Herald wrote"])
+            }
+            for line in Self.chainLines(verdict, log: path) { parts.output(line) }
+            return .ok
+        }
+    }
+
+    /// The chain's verdict for a log, nil when there is none; 74 when it cannot be read.
+    func chainVerdict(_ path: String) throws(CommandFailure) -> LogChain.Verdict? {
+        do { return try FileJournal(path: path).verifyChain() } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+    }
+
+    /// What an intact (or unchained) log's verdict says, in words.
+    static func chainLines(_ verdict: LogChain.Verdict, log path: String) -> [String] {
+        let chained = verdict.records - verdict.unchained
+        if verdict.records == 0 { return ["\(path): empty: nothing to verify"] }
+        if chained == 0 {
+            return ["\(path): not chained: its \(verdict.records) records were written before Herald chained its log (no prev); nothing to verify"]
+        }
+        var lines = ["\(path): chain intact: \(chained) chained record\(chained == 1 ? "" : "s"), last record's SHA-256 \(verdict.head ?? "")"]
+        if let from = verdict.chainedFrom {
+            lines.append("\(path): not chained before line \(from): \(verdict.unchained) older record\(verdict.unchained == 1 ? "" : "s") carry no prev and cannot be checked")
+        }
+        return lines
+    }
+}

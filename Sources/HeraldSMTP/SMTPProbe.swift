@@ -1,0 +1,168 @@
+import CCurl
+import Foundation
+import HeraldCore
+
+/// A pre-flight conversation with a campaign's SMTP server that sends no mail (`herald check`).
+///
+/// libcurl's connect-only mode (`CURLOPT_CONNECT_ONLY`): for SMTP, libcurl 7.88 runs the whole
+/// connection phase (greeting, EHLO, STARTTLS and the EHLO after it, AUTH) and stops before the
+/// DO phase, where `MAIL FROM` would be sent; so the probe meets the server exactly as a send
+/// would, with the same TLS and AUTH settings (`CurlTransport`'s), and issues no `MAIL FROM`.
+/// Replies are seen through the same header callback as a send (AUTH not offered while
+/// credentials are configured is refused the same way), the TLS session is read from inside it.
+public struct SMTPProbe {
+    /// What the server said and did.
+    public struct Report: Sendable {
+        /// Why the conversation ended before the server was ready for a letter.
+        public enum Failure: Sendable, Equatable {
+            /// No connection, a refused greeting, a refused EHLO: what a send calls unavailable (69).
+            case unavailable(String)
+            /// STARTTLS missing where required, a handshake or certificate failure (69).
+            case tls(String)
+            /// The server refused the login (77), or offered no AUTH while credentials are configured.
+            case authentication(String)
+        }
+
+        /// The greeting line (`220 …`), when one came.
+        public var greeting: String?
+        /// The capabilities of the last EHLO reply (after STARTTLS when it was used), as sent.
+        public var capabilities: [String] = []
+        /// The connection's TLS, when it was encrypted.
+        public var tls: TLSConnectionInfo?
+        /// The certificate was checked (tls = required); false for opportunistic TLS.
+        public var certificateVerified = false
+        /// The server's reply to the login: `235 …` on success; nil when no login was attempted.
+        public var authReply: String?
+        public var failure: Failure?
+
+        /// The `SIZE` the server announced (RFC 1870): nil when none, 0 when it announced no limit.
+        public var sizeLimit: Int? {
+            for capability in capabilities {
+                let words = capability.split(separator: " ")
+                guard words.first?.uppercased() == "SIZE" else { continue }
+                return words.count > 1 ? Int(words[1]) ?? 0 : 0
+            }
+            return nil
+        }
+
+        /// Whether the server offers `name` (e.g. `SMTPUTF8`).
+        public func offers(_ name: String) -> Bool {
+            capabilities.contains { $0.split(separator: " ").first?.uppercased() == name.uppercased() }
+        }
+    }
+
+    private let endpoint: SMTPEndpoint
+
+    public init(endpoint: SMTPEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    /// Connects, reads the greeting and capabilities, does STARTTLS and AUTH as the campaign
+    /// would, then closes the connection. Never sends `MAIL FROM`.
+    public func run() -> Report {
+        var report = Report()
+        guard curlReady, let handle = curl_easy_init() else {
+            report.failure = .unavailable("libcurl could not be initialised")
+            return report
+        }
+        defer { curl_easy_cleanup(handle) }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer { errorBuffer.deallocate() }
+        let session = Session(tracer: endpoint.trace.map(Tracer.init))
+        let transfer = Transfer(data: [])
+        transfer.handle = handle
+        transfer.wantsCertificate = true
+        transfer.requireAuth = endpoint.username != nil
+        transfer.mayStartTLS = endpoint.tls != .none
+        session.transfer = transfer
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+
+        var ok = true
+        func set(_ option: CURLoption, _ value: Int) { ok = ok && herald_curl_setopt_long(handle, option, value) == CURLE_OK }
+        func set(_ option: CURLoption, _ value: String) {
+            ok = ok && value.withCString { herald_curl_setopt_string(handle, option, $0) } == CURLE_OK
+        }
+        func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer) {
+            ok = ok && herald_curl_setopt_pointer(handle, option, pointer) == CURLE_OK
+        }
+        set(CURLOPT_URL, endpoint.url.text)
+        set(CURLOPT_CONNECT_ONLY, 1)
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_CONNECTTIMEOUT, endpoint.connectTimeout)
+        set(CURLOPT_SERVER_RESPONSE_TIMEOUT, endpoint.responseTimeout)
+        set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        switch endpoint.tls {
+        case .required: set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .opportunistic: set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
+        case .none: set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        }
+        let verify = endpoint.tls != .opportunistic
+        set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
+        set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)
+        if let caFile = endpoint.caFile { set(CURLOPT_CAINFO, caFile) }
+        if let username = endpoint.username { set(CURLOPT_USERNAME, username) }
+        if let password = endpoint.password { set(CURLOPT_PASSWORD, password) }
+        ok = ok && herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) == CURLE_OK
+        set(CURLOPT_HEADERDATA, pointer: context.toOpaque())
+        ok = ok && herald_curl_setopt_debug_callback(handle, debugCallback) == CURLE_OK
+        set(CURLOPT_DEBUGDATA, pointer: Unmanaged.passUnretained(session).toOpaque())
+        set(CURLOPT_VERBOSE, 1)
+        guard ok else {
+            report.failure = .unavailable("libcurl refused an option")
+            return report
+        }
+
+        let result = curl_easy_perform(handle)
+        let detail = String(cString: errorBuffer)
+        let summary = String(cString: curl_easy_strerror(result))
+        let error = detail.isEmpty ? summary : "\(summary): \(detail)"
+        let dialogue = transfer.dialogue
+        report.greeting = dialogue.replies.first { $0.command == .greeting }?.reply.text
+        // The EHLO reply's lines after the first (the server's name): one capability each.
+        report.capabilities = Array((transfer.ehloLines ?? []).dropFirst())
+        report.tls = transfer.tls
+        report.certificateVerified = verify && transfer.tls != nil
+        if endpoint.username != nil {
+            report.authReply = dialogue.replies.last { $0.reply.code == 235 || $0.reply.code == 535 || $0.command == .auth }?.reply.text
+        }
+        if endpoint.tls == .opportunistic && dialogue.startedTLS, let tracer = session.tracer {
+            tracer.sink("* TLS certificate not verified (tls = opportunistic: encrypted, but the server's identity is not checked)")
+        }
+        report.failure = Self.failure(result, error: error, transfer: transfer)
+        return report
+    }
+
+    /// The outcome, as `herald send` would classify the same conversation.
+    static func failure(_ result: CURLcode, error: String, transfer: Transfer) -> Report.Failure? {
+        if transfer.authNotOffered {
+            return .authentication("the server did not offer AUTH, and credentials are configured: a send would refuse to go on unauthenticated")
+        }
+        let last = transfer.dialogue.lastReply
+        switch result {
+        case CURLE_OK: return nil
+        case CURLE_LOGIN_DENIED: return .authentication(last?.reply.text ?? error)
+        case CURLE_USE_SSL_FAILED:
+            return .tls("the server did not offer STARTTLS, and the campaign requires TLS (\(error))")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
+            return .tls(error)
+        default:
+            if let last, last.command == .greeting, last.reply.code >= 400 {
+                return .unavailable("the server refused the connection: \(last.reply.text)")
+            }
+            if let last, last.reply.code >= 400 {
+                return .unavailable("the server refused \(last.command == .ehlo ? "EHLO" : "the session"): \(last.reply.text)")
+            }
+            return .unavailable(error)
+        }
+    }
+
+    /// libcurl's process-wide initialisation, once.
+    private var curlReady: Bool { Self.globalInit }
+    private static let globalInit: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return curl_global_init(3) == CURLE_OK
+    }()
+}
