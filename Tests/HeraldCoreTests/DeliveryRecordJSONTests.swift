@@ -31,7 +31,12 @@ import Testing
                 templateSHA256: maybe { Self.text(&random) }, rowSHA256: maybe { Self.text(&random) }, note: maybe { Self.text(&random) },
                 occurrence: maybe { Self.text(&random) }, envelope: maybe { (0..<random.int(0...3)).map { _ in Self.text(&random) } },
                 refused: maybe { (0..<random.int(0...2)).map { _ in
-                    DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } })
+                    DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } },
+                bounce: maybe { BounceFields(
+                    dsnStatus: maybe { Self.text(&random) }, dsnRecipient: maybe { Self.text(&random) },
+                    diagnosticCode: maybe { Self.text(&random) }, remoteMTA: maybe { Self.text(&random) },
+                    bounceMessageID: maybe { Self.text(&random) }, bounceDate: maybe { Self.text(&random) },
+                    imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) }) })
             let line = record.jsonLine()
             #expect(line == (try Self.oracle(record)))
             #expect(DeliveryRecord.parse(line: line) == record)
