@@ -41,7 +41,7 @@ import Testing
         let path: String
         var log: String { folder.file("delivery.jsonl") }
 
-        init(url: String, verp: Bool = false) {
+        init(url: String, verp: Bool = false, pollSeconds: Int = 300) {
             let csv = "email,name\n" + BouncesIntegrationTests.letters.map { "\($0.0),\($0.0.prefix { $0 != "@" })" }.joined(separator: "\n") + "\n"
             folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
             folder.write("list.csv", csv)
@@ -57,6 +57,7 @@ import Testing
             username = "bounces"
             password_env = "HERALD_TEST_IMAP_PASSWORD"
             verp = \(verp)
+            poll_seconds = \(pollSeconds)
             """)
             var lines: [String] = []
             for (recipient, token) in BouncesIntegrationTests.letters {
@@ -182,5 +183,24 @@ import Testing
         #expect(result.stderr.contains("STARTTLS"), "\(result)")
         #expect(!server.log.contains("Login: user=<bounces>"), "\(server.log)")
         #expect(campaign.reports().isEmpty && server.messages().count == 12)
+    }
+
+    /// The daemon reads the mailbox of a campaign with `[bounces]` (here one without a
+    /// schedule) at start and every `poll_seconds` (10 s, run 60 times faster).
+    @Test func integrationTheDaemonPollsTheMailbox() throws {
+        let server = try DovecotServer()
+        try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/postfix-hard.eml"))))
+        let campaign = BounceCampaign(url: server.url, pollSeconds: 10)
+        let daemon = try Subprocess.start(PackagePaths.herald, ["daemon", "--campaigns", campaign.folder.path, "--time-scale", "60"],
+                                          environment: ["HERALD_TEST_IMAP_PASSWORD": server.password])
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 20) }
+        #expect(waitUntil(30) { campaign.reports().count == 1 }, "the first poll at start")
+        try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/gmail-hard.eml"))))
+        #expect(waitUntil(30) { campaign.reports().count == 2 }, "a later poll")
+        #expect(waitUntil(10) { server.messages(in: "Processed").count == 2 })
+        daemon.signal(SIGTERM)
+        let result = daemon.wait(timeout: 20)
+        #expect(result.stderr.contains("bounces read") || result.stdout.contains("bounces read"), "\(result)")
+        #expect(campaign.reports().count == 2, "no record twice across polls")
     }
 }
