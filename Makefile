@@ -9,12 +9,21 @@ DEMO := demo
 
 all: build
 
-# System and Python dependencies: libcurl (transport), libcrypto (SHA-256), aiosmtpd (test server),
-# croniter (the cron oracle), cryptography (throwaway test CAs). Installed only when missing.
+# System and Python dependencies: libcurl (transport), libcrypto (SHA-256), dovecot-imapd (the bounce
+# tests' IMAP server, started by the tests themselves), aiosmtpd (test server), croniter (the cron
+# oracle), cryptography (throwaway test CAs). Installed only when missing.
 deps:
 	@if ! pkg-config --exists libcurl libcrypto 2>/dev/null; then \
 		echo "installing libcurl4-openssl-dev libssl-dev pkg-config"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcurl4-openssl-dev libssl-dev pkg-config >/dev/null; \
+	fi
+	@if [ ! -x /usr/sbin/dovecot ] || [ ! -e /usr/lib/dovecot/imap ]; then \
+		echo "installing dovecot-imapd (the bounce tests' IMAP server; its service is kept from starting)"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; \
+		fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null || exit $$?; \
+		if [ -d /run/systemd/system ]; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi; \
 	fi
 	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography; }
 

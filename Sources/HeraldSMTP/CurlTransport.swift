@@ -28,7 +28,7 @@ public final class CurlTransport: MailTransport {
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// libcurl's process-wide initialisation, done once before the first handle.
-    private static let globalInit: Bool = {
+    static let globalInit: Bool = {
         signal(SIGPIPE, SIG_IGN)
         // CURL_GLOBAL_ALL (SSL | WIN32): the macro does not import into Swift.
         return curl_global_init(3) == CURLE_OK

@@ -57,12 +57,28 @@ import Testing
         #expect(try Self.status().line() == "app-test: 5 recipients: 1 sent, 1 failed, 1 deferred, 1 in doubt, 1 pending")
     }
 
+    @Test func aBouncedAndADelayedLetterShowTheirReport() throws {
+        var bounced = Self.record("a@x.example", .bounced, time: "2026-11-29T11:00:00Z")
+        bounced.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "a@x.example", diagnosticCode: "smtp; 550 5.1.1 unknown",
+                                      remoteMTA: "mx.x.example", bounceMessageID: "<dsn@mx>", imapUIDValidity: 1, imapUID: 3)
+        var delayed = Self.record("b@x.example", .delayed, time: "2026-11-29T11:00:01Z")
+        delayed.bounce = BounceFields(dsnStatus: "4.2.2", diagnosticCode: "smtp; 452 4.2.2 full")
+        let records = [Self.record("a@x.example", .sending), Self.record("a@x.example", .sent, reply: "250 ok"),
+                       Self.record("b@x.example", .sending), Self.record("b@x.example", .sent, reply: "250 ok"), bounced, delayed]
+        let status = try Self.status(records)
+        #expect(status.rows.map(\.state) == [.bounced, .delayed, .pending, .pending, .pending])
+        #expect(status.rows[0].detail == "5.1.1 smtp; 550 5.1.1 unknown (mx.x.example)")
+        #expect(status.rows[0].attempts == 1 && status.rows[0].time == "2026-11-29T11:00:00Z")
+        #expect(status.line() == "app-test: 5 recipients: 0 sent, 0 failed, 0 deferred, 0 in doubt, 3 pending; after sending: 1 bounced, 1 delayed")
+        #expect(status.json() == #"{"bounced":1,"campaign":"app-test","deferred":0,"delayed":1,"failed":0,"in_doubt":0,"pending":3,"sent":0,"total":5}"#)
+    }
+
     @Test func theJSONObjectIsAContractForScripts() throws {
-        #expect(try Self.status().json() == #"{"campaign":"app-test","deferred":1,"failed":1,"in_doubt":1,"pending":1,"sent":1,"total":5}"#)
+        #expect(try Self.status().json() == #"{"bounced":0,"campaign":"app-test","deferred":1,"delayed":0,"failed":1,"in_doubt":1,"pending":1,"sent":1,"total":5}"#)
         let empty = try Self.status([])
-        #expect(empty.json() == #"{"campaign":"app-test","deferred":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"total":5}"#)
+        #expect(empty.json() == #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"total":5}"#)
         let object = try JSONSerialization.jsonObject(with: Data(empty.json().utf8)) as? [String: Any]
-        #expect(Set(object?.keys.map { $0 } ?? []) == ["campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"])
+        #expect(Set(object?.keys.map { $0 } ?? []) == ["campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed"])
     }
 
     @Test func aDeferredRecordWithoutAReplyShowsItsError() throws {

@@ -33,7 +33,13 @@ import Testing
                 refused: maybe { (0..<random.int(0...2)).map { _ in
                     DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } },
                 messageSHA256: maybe { Self.text(&random) }, tlsVersion: maybe { Self.text(&random) },
-                tlsCipher: maybe { Self.text(&random) }, prev: maybe { Self.text(&random) })
+                tlsCipher: maybe { Self.text(&random) }, prev: maybe { Self.text(&random) },
+                bounce: maybe { BounceFields(
+                    dsnStatus: maybe { Self.text(&random) }, dsnRecipient: maybe { Self.text(&random) },
+                    diagnosticCode: maybe { Self.text(&random) }, remoteMTA: maybe { Self.text(&random) },
+                    bounceMessageID: maybe { Self.text(&random) }, bounceDate: maybe { Self.text(&random) },
+                    imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) }) })
+
             let line = record.jsonLine()
             #expect(line == (try Self.oracle(record)))
             #expect(DeliveryRecord.parse(line: line) == record)

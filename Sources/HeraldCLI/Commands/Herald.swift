@@ -14,7 +14,7 @@ public struct Herald: AsyncParsableCommand {
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused, 78 bad campaign file.",
         version: "herald \(Herald.version)\n\(CurlVersion.description)",
-        subcommands: [Validate.self, Preview.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, ScheduleCommand.self, Daemon.self]
+        subcommands: [Validate.self, Preview.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, ScheduleCommand.self, Daemon.self]
     )
 
     /// Herald's release; `herald --version` prints it with libcurl's version line.
@@ -185,6 +185,22 @@ extension Herald {
             try await Herald.runBlocking {
                 arguments.application().resolve(campaign: arguments.campaign, recipient: recipient,
                                                  as: outcome == .sent ? .sent : .failed, logPath: log)
+            }
+        }
+    }
+
+    struct Bounces: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the campaign's bounce mailbox ([bounces]) once: record bounced and delayed letters, move what was recorded.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Option(name: .long, help: "Use this delivery log instead of the campaign's.")
+        var log: String?
+
+        func run() async throws {
+            try await Herald.runBlocking {
+                arguments.application().bounces(campaign: arguments.campaign, logPath: log)
             }
         }
     }

@@ -99,6 +99,17 @@ struct CampaignScheduler {
     let makeParts: (StopToken) -> ApplicationParts
     var entries: [Entry] = []
     var stamp: [String: Date] = [:]
+    /// Campaigns with a `[bounces]` table, scheduled or not (a finished campaign's letters
+    /// still bounce): each mailbox is read every `poll_seconds`, the first time at load.
+    var pollers: [BouncePoller] = []
+
+    /// One campaign's bounce mailbox and when it is next read.
+    struct BouncePoller {
+        var path: String
+        var name: String
+        var seconds: Int
+        var next: Date
+    }
 
     init(directory: String, clock: DaemonClock, logger: Logger, token: StopToken, reloadRequest: ReloadRequest,
          makeParts: @escaping (StopToken) -> ApplicationParts = ApplicationParts.live(stoppingOn:)) {
@@ -134,8 +145,12 @@ struct CampaignScheduler {
                     }
                 }
             }
+            for index in pollers.indices where pollers[index].next <= clock.now() && !token.isStopRequested {
+                pollBounces(pollers[index])
+                pollers[index].next = clock.now().addingTimeInterval(Double(pollers[index].seconds))
+            }
             var wait = Self.folderPollSeconds
-            if let nextDue = entries.compactMap({ $0.queue.first?.due }).min() {
+            if let nextDue = (entries.compactMap({ $0.queue.first?.due }) + pollers.map(\.next)).min() {
                 wait = min(wait, clock.realSeconds(nextDue.timeIntervalSince(clock.now())))
             }
             let reloadRequest = self.reloadRequest
@@ -152,7 +167,13 @@ struct CampaignScheduler {
             if let entry = load(path) { loaded.append(entry) }
         }
         entries = loaded
-        logger.info("loaded campaigns", metadata: ["reason": "\(reason)", "scheduled": "\(loaded.count)", "files": "\(stamp.count)"])
+        pollers = stamp.keys.sorted().compactMap { path in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  let campaign = try? Campaign.parse(text, file: path), let bounces = campaign.bounces else { return nil }
+            return BouncePoller(path: path, name: campaign.name, seconds: bounces.pollSeconds, next: clock.now())
+        }
+        logger.info("loaded campaigns", metadata: ["reason": "\(reason)", "scheduled": "\(loaded.count)", "files": "\(stamp.count)",
+                                                   "bounce_mailboxes": "\(pollers.count)"])
     }
 
     func folderStamp() -> [String: Date] {
@@ -234,6 +255,18 @@ struct CampaignScheduler {
             logger.info("scheduled", metadata: meta.merging(["next": "\(RFC5322Date.rfc3339(first.due))"]) { $1 })
         }
         return entry.queue.isEmpty ? nil : entry
+    }
+
+    /// Reads one campaign's bounce mailbox (`herald bounces`), its lines logged. Takes the
+    /// campaign's lock like a firing, so it waits its turn (exit 75, tried at the next poll).
+    func pollBounces(_ poller: BouncePoller) {
+        let meta: Logger.Metadata = ["campaign": "\(poller.name)"]
+        let logger = self.logger
+        var parts = makeParts(token)
+        parts.output = { logger.info("\($0)", metadata: meta) }
+        parts.errors = { logger.warning("\($0)", metadata: meta) }
+        let status = buildApplication(parts).bounces(campaign: poller.path, logPath: nil)
+        logger.info("bounces read", metadata: meta.merging(["exit": "\(status.rawValue)", "next_in_seconds": "\(poller.seconds)"]) { $1 })
     }
 
     /// Runs the send pipeline for one firing.

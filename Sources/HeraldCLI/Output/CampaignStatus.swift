@@ -5,6 +5,10 @@ import HeraldCore
 struct CampaignStatus {
     enum State: String {
         case sent, failed, deferred, pending
+        /// Sent, then a delivery report said it was refused for good (`herald bounces`).
+        case bounced
+        /// Sent, then a delivery report said a server on the way is still trying.
+        case delayed
         case inDoubt = "in doubt"
     }
 
@@ -45,8 +49,14 @@ struct CampaignStatus {
         case .failed: state = .failed
         case .deferred: state = .deferred
         case .sending: state = .inDoubt
+        case .bounced: state = .bounced
+        case .delayed: state = .delayed
         }
         var detail = entry.reply ?? (state == .inDoubt ? entry.messageID : "")
+        if let bounce = entry.bounce {
+            // The report's status first, then its diagnostic and the server that gave it.
+            detail = [bounce.dsnStatus, bounce.diagnosticCode, bounce.remoteMTA.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        }
         let refused = state == .sent ? entry.refused ?? [] : []
         for refusal in refused { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
         return Row(recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused)
@@ -64,17 +74,20 @@ struct CampaignStatus {
         let partly = rows.filter { !$0.refused.isEmpty }.count
         let label = occurrence.map { "\(campaign) @ \($0)" } ?? campaign
         return "\(label): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+            + (count(.bounced) + count(.delayed) > 0 ? "; after sending: \(count(.bounced)) bounced, \(count(.delayed)) delayed" : "")
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
     }
 
-    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt"}`: a contract for scripts.
+    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed"}`:
+    /// a contract for scripts. Each recipient counts once: a bounced letter is in `bounced`, not `sent`.
     func json() -> String {
         struct Summary: Encodable {
             var campaign: String
-            var total, sent, failed, deferred, pending, in_doubt: Int
+            var total, sent, failed, deferred, pending, in_doubt, bounced, delayed: Int
         }
         let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
-                              deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt))
+                              deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
+                              bounced: count(.bounced), delayed: count(.delayed))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)

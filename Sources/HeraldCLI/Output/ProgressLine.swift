@@ -36,7 +36,7 @@ final class ProgressLine {
     /// Counts one outcome (intents are not counted) and redraws when it is time.
     func count(_ record: DeliveryRecord) {
         switch record.status {
-        case .sending: return
+        case .sending, .bounced, .delayed: return
         case .sent: done += 1
         case .failed: done += 1; failed += 1
         case .deferred: deferred += 1

@@ -100,6 +100,13 @@ extension CampaignFile {
             }
         }
 
+        var bounces: BounceSettings?
+        if let table = self.bounces {
+            bounces = check.bounces(table)
+        } else if root[.bounces] != nil {
+            check.problem(.bounces, in: root, "must be a table: [bounces] with url = \"imaps://host/INBOX\", username and password_env or password_file")
+        }
+
         var allowDuplicates = false
         if let field = root[.allowDuplicates] {
             if let flag = field.value.bool { allowDuplicates = flag } else { check.problem(.allowDuplicates, in: root, "must be true or false") }
@@ -119,6 +126,7 @@ extension CampaignFile {
         campaign.addressColumns = addressColumns
         campaign.allowDuplicates = allowDuplicates
         campaign.limits = limits
+        campaign.bounces = bounces
         return campaign
     }
 }
@@ -253,6 +261,45 @@ private struct Checker {
             else { problem(.replyTimeoutSeconds, in: table, "must be a whole number of seconds from 1 to 3600 (default 600)") }
         }
         if let message = settings.tlsProblem { problem(.tls, in: table, message) }
+        return settings
+    }
+
+    /// `[bounces]`; nil when a required key is missing or wrong (every key is checked all the same).
+    mutating func bounces(_ table: CampaignFile.Table<CampaignFile.BouncesKey>) -> BounceSettings? {
+        unknownKeys(of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
+        var url: IMAPURL?
+        if let text = string(table, .url, required: true) {
+            do { url = try IMAPURL(parsing: text) } catch { problem(.url, in: table, error.description) }
+        }
+        let username = string(table, .username, required: true)
+        let passwordEnv = string(table, .passwordEnv, required: false)
+        let passwordFile = string(table, .passwordFile, required: false)
+        if passwordEnv != nil && passwordFile != nil {
+            problem(.passwordEnv, in: table, "give password_env or password_file, not both")
+        } else if passwordEnv == nil && passwordFile == nil {
+            problem(.username, in: table, "the mailbox needs a password: add password_env (an environment variable's name) or password_file")
+        }
+        guard let url, let username else { return nil }
+        var settings = BounceSettings(url: url, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        settings.caFile = string(table, .caFile, required: false)
+        if let folder = string(table, .processedFolder, required: false) {
+            if folder.isEmpty || folder.contains(where: { $0 == "\"" || $0 == "\\" || $0.isNewline || $0 == "*" || $0 == "%" }) {
+                problem(.processedFolder, in: table, "must be a folder name without quotes, backslashes, * or %")
+            } else if folder.caseInsensitiveCompare(url.folder) == .orderedSame {
+                problem(.processedFolder, in: table, "must differ from the folder the url names (\(url.folder)), or processed bounces would be read again")
+            } else {
+                settings.processedFolder = folder
+            }
+        }
+        if let field = table[.pollSeconds] {
+            if let seconds = field.value.integer, seconds >= 10, seconds <= 86_400 { settings.pollSeconds = seconds }
+            else { problem(.pollSeconds, in: table, "must be a whole number of seconds from 10 to 86400 (default 300)") }
+        }
+        for key in [CampaignFile.BouncesKey.verp, .suppress] {
+            guard let field = table[key] else { continue }
+            guard let flag = field.value.bool else { problem(key, in: table, "must be true or false"); continue }
+            if key == .verp { settings.verp = flag } else { settings.suppress = flag }
+        }
         return settings
     }
 }

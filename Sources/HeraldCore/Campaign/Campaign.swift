@@ -25,6 +25,8 @@ public struct Campaign: Sendable, Equatable {
     public var retry: RetryPolicy
     /// Connections at once, messages per connection, rate ceiling (`[limits]`).
     public var limits: SendLimits = .default
+    /// `[bounces]`: the mailbox `herald bounces` reads; nil when the campaign has none.
+    public var bounces: BounceSettings?
     /// Recipient-list columns that may supply an address in `To`, `Cc`, `Bcc`, `Reply-To`
     /// (`address_columns`); each value is checked as an address. `email` always may.
     public var addressColumns: [String] = []

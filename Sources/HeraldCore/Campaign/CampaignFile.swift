@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry, limits
+        case smtp, retry, limits, bounces
     }
 
     /// The keys of `[smtp]`.
@@ -48,6 +48,19 @@ struct CampaignFile: Equatable {
         case maxMessagesPerConnection = "max_messages_per_connection"
         case messagesPerSecond = "messages_per_second"
         case messagesPerMinute = "messages_per_minute"
+    }
+
+    /// The keys of `[bounces]`.
+    enum BouncesKey: String, CampaignFileKey {
+        static let tableName: String? = "bounces"
+
+        case url, username
+        case passwordEnv = "password_env"
+        case passwordFile = "password_file"
+        case caFile = "ca_file"
+        case processedFolder = "processed_folder"
+        case pollSeconds = "poll_seconds"
+        case verp, suppress
     }
 
     /// A value as the file wrote it.
@@ -116,6 +129,8 @@ struct CampaignFile: Equatable {
     var retry: Table<RetryKey>?
     /// `[limits]`, when the file has `limits` and it is a table.
     var limits: Table<LimitsKey>? = nil
+    /// `[bounces]`, when the file has `bounces` and it is a table.
+    var bounces: Table<BouncesKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -166,7 +181,8 @@ extension CampaignFile {
         return CampaignFile(root: table(document, at: []),
                             smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
                             retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
-                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) })
+                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
+                            bounces: document["bounces"]?.table.map { table($0, at: ["bounces"]) })
     }
 }
 

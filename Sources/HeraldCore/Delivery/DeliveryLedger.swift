@@ -23,9 +23,12 @@ public struct DeliveryLedger: Sendable, Equatable {
         /// letter is not done: what `EditCheck` compares a pending row with. Dropped once
         /// the letter is done, since edits no longer concern it.
         public var firstRow: Fingerprint?
+        /// On a `bounced` or `delayed` entry: the delivery report's fields.
+        public var bounce: BounceFields?
 
-        /// Sent or failed: nothing more to do.
-        public var isDone: Bool { status == .sent || status == .failed }
+        /// Sent, failed, bounced or delayed: nothing more to do (a bounced letter is not resent,
+        /// a delayed one is still on its way).
+        public var isDone: Bool { status == .sent || status == .failed || status == .bounced || status == .delayed }
         /// An intent with no outcome: the server may or may not have accepted the message.
         public var isInDoubt: Bool { status == .sending }
     }
@@ -56,6 +59,10 @@ public struct DeliveryLedger: Sendable, Equatable {
     /// and occurrence (the log reader selects them, the pipeline writes only those).
     public mutating func apply(_ record: DeliveryRecord) {
         let before = entries[record.recipient]
+        if record.status == .bounced || record.status == .delayed {
+            applyReport(record, before: before)
+            return
+        }
         var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
                           messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
                           refused: record.refused, firstRow: before?.firstRow)
@@ -68,6 +75,26 @@ public struct DeliveryLedger: Sendable, Equatable {
     }
 
     public subscript(recipient: String) -> Entry? { entries[recipient] }
+
+    /// A delivery report about a letter that went out: it changes the letter's state, not its
+    /// attempts or Message-ID. A report about another envelope address of the letter (a `Cc`)
+    /// leaves the row's state alone, and a delay never overrides a permanent bounce (reports
+    /// can arrive out of order).
+    private mutating func applyReport(_ record: DeliveryRecord, before: Entry?) {
+        if let other = record.dsnRecipient, other != record.recipient, before != nil { return }
+        guard var entry = before else {
+            entries[record.recipient] = Entry(status: record.status, attempts: record.attempt, messageID: record.messageID,
+                                              time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
+            return
+        }
+        if entry.status == .bounced && record.status == .delayed { return }
+        entry.status = record.status
+        entry.time = record.time
+        entry.reply = record.diagnosticCode ?? entry.reply
+        entry.bounce = record.bounce
+        entry.firstRow = nil
+        entries[record.recipient] = entry
+    }
 }
 
 extension DeliveryLedger {

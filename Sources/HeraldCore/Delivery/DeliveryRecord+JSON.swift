@@ -19,9 +19,16 @@ extension DeliveryRecord {
         bytes = []
         // Keys in byte order, as `.sortedKeys` orders them.
         writer.number("attempt", attempt)
+        if let bounceDate { writer.string("bounce_date", bounceDate) }
+        if let bounceMessageID { writer.string("bounce_message_id", bounceMessageID) }
         writer.string("campaign", campaign)
+        if let diagnosticCode { writer.string("diagnostic_code", diagnosticCode) }
+        if let dsnRecipient { writer.string("dsn_recipient", dsnRecipient) }
+        if let dsnStatus { writer.string("dsn_status", dsnStatus) }
         if let envelope { writer.strings("envelope", envelope) }
         if let error { writer.string("error", error) }
+        if let imapUID { writer.number("imap_uid", imapUID) }
+        if let imapUIDValidity { writer.number("imap_uidvalidity", imapUIDValidity) }
         writer.string("message_id", messageID)
         if let messageSHA256 { writer.string("message_sha256", messageSHA256) }
         if let note { writer.string("note", note) }
@@ -41,6 +48,7 @@ extension DeliveryRecord {
             }
             writer.bytes.append(UInt8(ascii: "]"))
         }
+        if let remoteMTA { writer.string("remote_mta", remoteMTA) }
         if let rowSHA256 { writer.string("row_sha256", rowSHA256) }
         if let smtpCode { writer.number("smtp_code", smtpCode) }
         if let smtpReply { writer.string("smtp_reply", smtpReply) }

@@ -11,6 +11,12 @@ public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
     case failed
     /// Not delivered this time for a transient reason; the next run tries again.
     case deferred
+    /// Written by `herald bounces`: a delivery report says the letter was refused for good
+    /// (5.x.x) after a server accepted it. The letter is done: it is never sent again.
+    case bounced
+    /// Written by `herald bounces`: a delivery report says a server on the way is still trying
+    /// (4.x.x). The letter is done as far as Herald is concerned: it is never sent again.
+    case delayed
 }
 
 /// One delivery-log event. Field names are a contract read by scripts: see README "Delivery log".
@@ -56,9 +62,27 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     /// Set by the journal as it writes, on every record kind; nil on records written before
     /// Herald chained its log.
     public var prev: String?
+    /// On `bounced` and `delayed` records: the delivery report's fields (see `BounceFields`,
+    /// and `bounce` for them as one value). Flat, as they are in the log.
+    public var dsnStatus: String?
+    public var dsnRecipient: String?
+    public var diagnosticCode: String?
+    public var remoteMTA: String?
+    public var bounceMessageID: String?
+    public var bounceDate: String?
+    public var imapUIDValidity: Int?
+    public var imapUID: Int?
 
     enum CodingKeys: String, CodingKey {
         case time, campaign, recipient, status, attempt, error, note, occurrence, envelope, refused
+        case dsnStatus = "dsn_status"
+        case dsnRecipient = "dsn_recipient"
+        case diagnosticCode = "diagnostic_code"
+        case remoteMTA = "remote_mta"
+        case bounceMessageID = "bounce_message_id"
+        case bounceDate = "bounce_date"
+        case imapUIDValidity = "imap_uidvalidity"
+        case imapUID = "imap_uid"
         case templateSHA256 = "template_sha256"
         case rowSHA256 = "row_sha256"
         case messageID = "message_id"
@@ -74,7 +98,8 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
                 attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
                 templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil,
                 envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil, messageSHA256: String? = nil,
-                tlsVersion: String? = nil, tlsCipher: String? = nil, prev: String? = nil) {
+                tlsVersion: String? = nil, tlsCipher: String? = nil, prev: String? = nil,
+                bounce: BounceFields? = nil) {
         self.messageSHA256 = messageSHA256
         self.tlsVersion = tlsVersion
         self.tlsCipher = tlsCipher
@@ -94,6 +119,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         self.rowSHA256 = rowSHA256
         self.note = note
         self.occurrence = occurrence
+        if let bounce { self.bounce = bounce }
     }
 
     /// Parses one log line; nil when it is not a complete record.

@@ -23,7 +23,7 @@ public enum EditCheck {
         }
         guard anyPending else { return [] }
         guard let first = ledger.template, first.sha256 != prepared.template.fingerprint else { return rows }
-        let sent = ledger.entries.values.count { $0.status == .sent }
+        let sent = ledger.entries.values.count { [.sent, .bounced, .delayed].contains($0.status) }
         return [Diagnostic(.badData, file: prepared.template.file, field: "template",
                            "changed since this campaign started sending at \(first.time) (\(sent) letter\(sent == 1 ? "" : "s") went out with the earlier version)")]
             + rows

@@ -271,6 +271,12 @@ public struct PreparedCampaign: Sendable {
         if let index = message.envelopeRecipients.firstIndex(where: { $0.normalized == own }), index > 0 {
             message.envelopeRecipients.insert(message.envelopeRecipients.remove(at: index), at: 0)
         }
+        if campaign.bounces?.verp == true, let verp = VERP.address(base: message.envelopeFrom.description, messageID: message.messageID),
+           let address = try? EmailAddress(parsing: verp) {
+            // `[bounces] verp`: bounces come back to `sender+TOKEN@domain`, the token naming the letter.
+            // A sender whose local part leaves no room for the token (64 octets) keeps its own address.
+            message.envelopeFrom = address
+        }
         return message
     }
 }

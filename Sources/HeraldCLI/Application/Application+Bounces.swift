@@ -1,0 +1,95 @@
+import Foundation
+import HeraldCore
+import HeraldSMTP
+import HeraldStorage
+
+extension Application {
+    /// `herald bounces`: read the campaign's bounce mailbox once, record each bounce of its
+    /// letters as `bounced` or `delayed`, move what was recorded to the processed folder, and
+    /// list what was left (auto-replies, other mail, bounces of no letter of this campaign).
+    ///
+    /// Holds the campaign's lock for the whole pass, so it never interleaves with a send.
+    /// Exit 0 when the pass completed (messages left behind are reported, not failures);
+    /// 77 for a refused IMAP login, 69 for a mailbox that cannot be reached or refuses a
+    /// command, 75 when the folder's UIDVALIDITY changed mid-pass, 74 when the log cannot be written.
+    public func bounces(campaign path: String, logPath: String?) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in
+            let prepared = try load(path)
+            let campaign = prepared.campaign
+            guard let settings = campaign.bounces else {
+                throw CommandFailure(.config, "\(campaign.file): no [bounces] table; add one with url = \"imaps://imap.example.org/INBOX\", username and password_env or password_file")
+            }
+            let endpoint = try SecretSource.mailboxEndpoint(for: campaign, settings: settings, environment: parts.environment)
+            let log = logPath ?? campaign.logPath
+            let lock: CampaignLock
+            do { lock = try CampaignLock(logPath: log, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
+                throw CommandFailure(.tempFail, "\(busy)")
+            } catch {
+                throw CommandFailure(.ioError, "\(error)")
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let journal = FileJournal(path: log)
+            let attribution = try readBounceAttribution(journal, campaign: campaign, holding: lock)
+
+            let mailbox: CurlIMAPMailbox
+            do throws(BounceMailboxError) { mailbox = try CurlIMAPMailbox(endpoint: endpoint) } catch { throw Self.failure(error) }
+            var pass = BounceRun(settings: settings, attribution: attribution)
+            let report: BounceRun.Report
+            do throws(BounceRun.Failure) {
+                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) })
+            } catch {
+                switch error {
+                case .mailbox(let failure): throw Self.failure(failure)
+                case .log(let message): throw CommandFailure(.ioError, message)
+                }
+            }
+            for outcome in report.outcomes { parts.output(Self.line(outcome)) }
+            let recorded = report.recorded.count
+            let bounced = report.recorded.filter { if case .recorded(let record, _) = $0.action { record.status == .bounced } else { false } }.count
+            parts.output("\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
+                         + "\(recorded) recorded (\(bounced) bounced, \(recorded - bounced) delayed), "
+                         + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place; "
+                         + "\(report.moved) moved to \(settings.processedFolder)")
+            return .ok
+        }
+    }
+
+    /// Every record of the campaign, all occurrences, folded into an attribution (the log's
+    /// ownership checked, its index kept, as every command reads it).
+    private func readBounceAttribution(_ journal: FileJournal, campaign: Campaign,
+                                       holding lock: CampaignLock) throws(CommandFailure) -> BounceAttribution {
+        do {
+            // Which occurrences the log holds: a recurring campaign's letters are spread over them.
+            let occurrences = Set(try journal.load().records.map(\.occurrence)).union([nil])
+            let (attribution, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: occurrences,
+                                                       holding: lock, into: BounceAttribution(campaign: campaign.name)) { $0.apply($1) }
+            if let warning = read.warning { parts.errors("warning: \(warning)") }
+            return attribution
+        } catch {
+            if case .io = error { throw CommandFailure(.ioError, "\(error)") }
+            throw CommandFailure(.dataError, "\(error)")
+        }
+    }
+
+    private static func failure(_ error: BounceMailboxError) -> CommandFailure {
+        switch error.kind {
+        case .authentication: CommandFailure(.noPermission, error.message)
+        case .uidValidityChanged: CommandFailure(.tempFail, error.message)
+        case .unavailable, .refused: CommandFailure(.unavailable, error.message)
+        }
+    }
+
+    /// One line per message: what was done and why; never the message's body.
+    private static func line(_ outcome: BounceRun.Outcome) -> String {
+        let position = "UID \(outcome.position.uid)"
+        switch outcome.action {
+        case .recorded(let record, let clue):
+            return "recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(record.recipient) \(record.messageID) (\(position), by \(clue.rawValue))"
+        case .alreadyRecorded(let recipient):
+            return "known     \(recipient) (\(position)): recorded by an earlier run; moved now"
+        case .left(let reason):
+            let about = [outcome.from.map { "from \($0)" }, outcome.subject.map { "\"\($0)\"" }].compactMap { $0 }.joined(separator: ", ")
+            return "left      \(position)\(about.isEmpty ? "" : " \(about)"): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/// Which letter a bounce is about, decided only from what identifies a letter, and whether
+/// it was recorded already.
+///
+/// Built from a campaign's delivery log (every occurrence: a recurring campaign's letters
+/// differ by occurrence, and a bounce may come days later): each letter's Message-ID (the
+/// log has the one it went out with), and every report already recorded, by its IMAP
+/// position and by its own Message-ID. Pure: the `bounces` command feeds it records and
+/// messages, and writes what it decides.
+public struct BounceAttribution: Sendable {
+    /// A letter that went out: the log's key for it and its Message-ID.
+    public struct Letter: Sendable, Equatable {
+        public var recipient: String
+        public var occurrence: String?
+        public var messageID: String
+        /// Attempts recorded for it; a bounce record repeats the count (it is no new attempt).
+        public var attempts: Int
+    }
+
+    /// How a bounce was tied to its letter.
+    public enum Clue: String, Sendable, Equatable {
+        /// The letter's Message-ID in the returned headers (`text/rfc822-headers`, `message/rfc822`, quoted headers).
+        case returnedHeaders = "returned headers"
+        /// The letter's Message-ID in the bounce's `In-Reply-To` or `References`.
+        case reference = "In-Reply-To/References"
+        /// The VERP token in the address the bounce was delivered to.
+        case verp = "VERP address"
+    }
+
+    /// What to do with one message of the mailbox.
+    public enum Decision: Sendable, Equatable {
+        /// Append this record (a `bounced` or `delayed` record), then move the message.
+        case record(DeliveryRecord, clue: Clue)
+        /// Its report is in the log already (a run stopped between writing and moving): move it, write nothing.
+        case alreadyRecorded(recipient: String)
+        /// Leave it where it is and say why: not a bounce, an auto-reply, no letter of this campaign identified.
+        case leave(reason: String)
+    }
+
+    public let campaign: String
+    private var letters: [String: Letter] = [:]
+    private var byToken: [String: String] = [:]
+    private var recordedPositions: Set<MailboxPosition> = []
+    private var recordedReports: [String: String] = [:]
+
+    public init(campaign: String, records: [DeliveryRecord] = []) {
+        self.campaign = campaign
+        for record in records { apply(record) }
+    }
+
+    /// Folds one log record in (records of other campaigns are ignored).
+    public mutating func apply(_ record: DeliveryRecord) {
+        guard record.campaign == campaign else { return }
+        let key = record.messageID.lowercased()
+        switch record.status {
+        case .sending, .sent, .failed, .deferred:
+            let attempts = max(letters[key]?.attempts ?? 0, record.attempt)
+            letters[key] = Letter(recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID, attempts: attempts)
+            if let token = VERP.token(ofMessageID: record.messageID) { byToken[token] = key }
+        case .bounced, .delayed:
+            if let validity = record.imapUIDValidity, let uid = record.imapUID {
+                recordedPositions.insert(MailboxPosition(uidValidity: validity, uid: uid))
+            }
+            if let id = record.bounceMessageID { recordedReports[id.lowercased()] = record.recipient }
+        }
+    }
+
+    /// The letter a bounce is about, and by which clue; nil with the reason when there is none
+    /// or the clues disagree (two letters named: never a guess).
+    public func letter(for bounce: BounceMessage, verp: Bool) -> Result<(Letter, Clue), Unattributed> {
+        func known(_ ids: [String]) -> [Letter] {
+            var found: [Letter] = []
+            for id in ids { if let letter = letters[id.lowercased()], !found.contains(letter) { found.append(letter) } }
+            return found
+        }
+        var candidates: [(Letter, Clue)] = known(bounce.returnedMessageIDs).map { ($0, .returnedHeaders) }
+        if candidates.isEmpty { candidates = known(bounce.referencedMessageIDs).map { ($0, .reference) } }
+        if candidates.isEmpty, verp {
+            let ids = bounce.deliveredTo.compactMap(VERP.token(inAddress:)).compactMap { byToken[$0] }
+            candidates = known(ids).map { ($0, .verp) }
+        }
+        switch candidates.count {
+        case 1: return .success(candidates[0])
+        case 0:
+            let seen = bounce.returnedMessageIDs + bounce.referencedMessageIDs
+            return .failure(Unattributed(reason: seen.isEmpty
+                ? (verp ? "no returned headers and no VERP token of this campaign" : "no returned headers (VERP is off)")
+                : "no letter of campaign \"\(campaign)\" has Message-ID \(seen.joined(separator: " or "))"))
+        default:
+            return .failure(Unattributed(reason: "it names \(candidates.count) letters (\(candidates.map(\.0.recipient).joined(separator: ", "))); not guessing"))
+        }
+    }
+
+    /// Why a message was not tied to a letter.
+    public struct Unattributed: Error, Sendable, Equatable {
+        public var reason: String
+    }
+
+    /// What to do with the message at `position`, read now (`time`, RFC 3339).
+    public func decide(_ bounce: BounceMessage, at position: MailboxPosition?, verp: Bool, time: String) -> Decision {
+        switch bounce.kind {
+        case .autoReply:
+            return .leave(reason: "an auto-reply (\(bounce.autoReplySigns.joined(separator: ", "))), not a bounce")
+        case .other:
+            return .leave(reason: "not a delivery report")
+        case .deliveryReport, .textBounce:
+            break
+        }
+        let failures = bounce.failures
+        guard !failures.isEmpty else {
+            return .leave(reason: "a delivery report without a failure or delay (\(bounce.recipients.compactMap(\.action).joined(separator: ", ")))")
+        }
+        let letter: Letter, clue: Clue
+        switch self.letter(for: bounce, verp: verp) {
+        case .success(let found): (letter, clue) = found
+        case .failure(let unattributed): return .leave(reason: unattributed.reason)
+        }
+        if let position, recordedPositions.contains(position) { return .alreadyRecorded(recipient: letter.recipient) }
+        if let id = bounce.messageID, recordedReports[id.lowercased()] != nil { return .alreadyRecorded(recipient: letter.recipient) }
+        // The report about the row's own address if there is one, else the first (a Cc's).
+        let report = failures.first { $0.finalRecipient == letter.recipient } ?? failures[0]
+        let record = DeliveryRecord(
+            time: time, campaign: campaign, recipient: letter.recipient, messageID: letter.messageID,
+            status: report.outcome == .bounced ? .bounced : .delayed, attempt: letter.attempts, occurrence: letter.occurrence,
+            bounce: BounceFields(dsnStatus: report.status, dsnRecipient: report.finalRecipient, diagnosticCode: report.diagnosticCode,
+                                 remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
+                                 imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
+        return .record(record, clue: clue)
+    }
+}
+
+/// Where a message sits in an IMAP mailbox: its UID, meaningful only with the folder's UIDVALIDITY.
+public struct MailboxPosition: Sendable, Hashable, CustomStringConvertible {
+    public var uidValidity: Int
+    public var uid: Int
+
+    public init(uidValidity: Int, uid: Int) {
+        self.uidValidity = uidValidity
+        self.uid = uid
+    }
+
+    public var description: String { "UID \(uid) (UIDVALIDITY \(uidValidity))" }
+}

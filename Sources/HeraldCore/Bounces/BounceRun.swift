@@ -1,0 +1,88 @@
+/// One pass over a bounce mailbox: read every message, record the bounces of this campaign,
+/// make the records durable, then move what was recorded; leave everything else as it was.
+///
+/// The order is the guarantee: a message is moved only after its record (or an earlier run's)
+/// is synced to the log, so a crash at any point loses no bounce, and a crash between the
+/// sync and the move only means the next run finds the message again, sees its record
+/// (`BounceAttribution` knows it by UIDVALIDITY+UID and by its own Message-ID) and moves it
+/// without writing a second record.
+public struct BounceRun {
+    /// What the pass did with one message.
+    public struct Outcome: Sendable, Equatable {
+        public enum Action: Sendable, Equatable {
+            /// A new record was written (and the message moved).
+            case recorded(DeliveryRecord, clue: BounceAttribution.Clue)
+            /// Its record was already in the log; the message was moved.
+            case alreadyRecorded(recipient: String)
+            /// Left in the folder, with why.
+            case left(reason: String)
+        }
+
+        public var position: MailboxPosition
+        public var subject: String?
+        public var from: String?
+        public var action: Action
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var outcomes: [Outcome] = []
+        /// How many messages were moved to the processed folder.
+        public var moved = 0
+        public var recorded: [Outcome] { outcomes.filter { if case .recorded = $0.action { true } else { false } } }
+        public var left: [Outcome] { outcomes.filter { if case .left = $0.action { true } else { false } } }
+    }
+
+    /// A failure of the pass: the mailbox's, or the log's (the records written before it are
+    /// durable or in doubt as the journal's contract says; nothing was moved after it).
+    public enum Failure: Error, Sendable {
+        case mailbox(BounceMailboxError)
+        case log(String)
+    }
+
+    public let settings: BounceSettings
+    public var attribution: BounceAttribution
+
+    public init(settings: BounceSettings, attribution: BounceAttribution) {
+        self.settings = settings
+        self.attribution = attribution
+    }
+
+    /// Runs the pass. `now` gives the records' time (RFC 3339); `afterSync` is called once the
+    /// records are durable and before anything is moved (tests stop the process there).
+    public mutating func run(mailbox: BounceMailbox, journal: DeliveryJournal, now: () -> String,
+                             afterSync: () -> Void = {}) throws(Failure) -> Report {
+        var report = Report()
+        let listing: MailboxListing
+        do { listing = try mailbox.list() } catch { throw .mailbox(error) }
+        var toMove: [Int] = []
+        for (uid, seen) in listing.messages {
+            let position = MailboxPosition(uidValidity: listing.uidValidity, uid: uid)
+            let bytes: [UInt8]
+            do { bytes = try mailbox.fetch(position) } catch { throw .mailbox(error) }
+            let bounce = BounceMessage(bytes: bytes)
+            let action: Outcome.Action
+            switch attribution.decide(bounce, at: position, verp: settings.verp, time: now()) {
+            case .record(let record, let clue):
+                do { try journal.record(record) } catch { throw .log("\(error)") }
+                attribution.apply(record)
+                toMove.append(uid)
+                action = .recorded(record, clue: clue)
+            case .alreadyRecorded(let recipient):
+                toMove.append(uid)
+                action = .alreadyRecorded(recipient: recipient)
+            case .leave(let reason):
+                if !seen {
+                    do { try mailbox.markUnseen(position) } catch { throw .mailbox(error) }
+                }
+                action = .left(reason: reason)
+            }
+            report.outcomes.append(Outcome(position: position, subject: bounce.subject, from: bounce.from, action: action))
+        }
+        guard !toMove.isEmpty else { return report }
+        do { try journal.sync() } catch { throw .log("\(error)") }
+        afterSync()
+        do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
+        report.moved = toMove.count
+        return report
+    }
+}
