@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry, limits
+        case smtp, retry, limits, templates
     }
 
     /// The keys of `[smtp]`.
@@ -116,6 +116,20 @@ struct CampaignFile: Equatable {
     var retry: Table<RetryKey>?
     /// `[limits]`, when the file has `limits` and it is a table.
     var limits: Table<LimitsKey>? = nil
+    /// `[templates]`, when the file has `templates` and it is a table: its keys are languages,
+    /// not names Herald knows, so each is kept with its value and line, in the order of names.
+    var templates: LanguageTable? = nil
+
+    /// A table whose keys are the user's (`[templates]`: `fr = "letter.fr.md"`).
+    struct LanguageTable: Equatable {
+        var line: Int?
+        var entries: [Entry] = []
+
+        struct Entry: Equatable {
+            var name: String
+            var field: Field
+        }
+    }
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -166,7 +180,12 @@ extension CampaignFile {
         return CampaignFile(root: table(document, at: []),
                             smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
                             retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
-                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) })
+                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
+                            templates: document["templates"]?.table.map { source in
+                                LanguageTable(line: locator.line(of: ["templates"]), entries: source.keys.sorted().compactMap { name in
+                                    source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
+                                })
+                            })
     }
 }
 
