@@ -28,9 +28,19 @@ import Testing
         #expect(report.parts[1].data == RichLetterFixtures.bytes("files/\(letter)"))
         #expect(report.parts[2].data == RichLetterFixtures.bytes("files/\(memo)"))
         let text = String(decoding: message.data, as: UTF8.self)
-        #expect(text.contains("filename*=utf-8''Lettre%20%C3%A0%20l%E2%80%99ambassade%20%E2%80%94%20Germany.pdf"))
+        #expect(text.contains("filename*0*=utf-8''Lettre%20%C3%A0%20l%E2%80%99ambassade%20%E2%80%94%20Germ;\r\n filename*1*=any.pdf\r\n"))
         #expect(text.contains("name=\"Lettre _ l_ambassade _ Germany.pdf\""), "the ASCII name for clients without RFC 2231")
         #expect(text.contains("filename*0*=utf-8''Memorandum"), "a long name is cut into RFC 2231 sections")
+    }
+
+    @Test func theHeadersOfAnAttachment() {
+        func headers(_ name: String) -> String { String(decoding: AttachmentPart.headers(fileName: name, mediaType: MediaType.of(fileName: name)), as: UTF8.self) }
+        #expect(headers("Brief für Bürger.pdf") == "Content-Type: application/pdf; name=\"Brief f_r B_rger.pdf\"\r\nContent-Disposition: attachment;\r\n filename*=utf-8''Brief%20f%C3%BCr%20B%C3%BCrger.pdf\r\nContent-Transfer-Encoding: base64\r\n")
+        #expect(headers("letter.pdf") == "Content-Type: application/pdf; name=\"letter.pdf\"\r\nContent-Disposition: attachment;\r\n filename=\"letter.pdf\"\r\nContent-Transfer-Encoding: base64\r\n")
+        #expect(headers("say \"hi\".txt").contains("filename*=utf-8''say%20%22hi%22.txt"), "a quote goes in the extended form")
+        let long = headers(String(repeating: "Ž", count: 80) + ".pdf")
+        #expect(long.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+        #expect(long.contains("filename*5*="))
     }
 
     @Test func markdownWithAttachmentsIsAMixedWhoseFirstPartIsTheAlternative() throws {

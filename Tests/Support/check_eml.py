@@ -222,6 +222,7 @@ def check_leaf(part, label: str, problems: List[str], boundaries: List[str]) -> 
     disposition = part.get_content_disposition() or ""
     for defect in part.defects:
         problems.append(f"{label}: defect {defect_text(defect)}")
+    check_part_headers(part, label, problems)
     for name, value in part.items():
         for defect in getattr(value, "defects", ()):
             problems.append(f"{label}: header {name}: defect {defect_text(defect)}")
@@ -258,12 +259,25 @@ def check_leaf(part, label: str, problems: List[str], boundaries: List[str]) -> 
     return entry
 
 
+def check_part_headers(part, label: str, problems: List[str]) -> None:
+    """A part's header lines, as folded in the message: 7-bit, at most 78 octets."""
+    for name, value in part.raw_items():
+        for number, line in enumerate(f"{name}: {value}".replace("\r\n", "\n").split("\n")):
+            if len(line) > MAX_HEADER_LINE:
+                problems.append(f"{label}: header {name} line {number + 1} is {len(line)} octets long "
+                                f"(limit {MAX_HEADER_LINE})")
+            if any(ord(c) > 0x7F for c in line):
+                problems.append(f"{label}: non-ASCII in header {name}")
+
+
 def check_multipart(msg, result: Dict[str, object], problems: List[str]) -> None:
     boundaries = [str(p.get_boundary()) for p in msg.walk() if p.is_multipart() and p.get_boundary()]
     top = msg.get_content_type()
     children = msg.get_payload()
 
     def alternative(part, label: str) -> None:
+        if part is not msg:
+            check_part_headers(part, label, problems)
         kids = part.get_payload()
         types = [k.get_content_type() for k in kids]
         if types != ["text/plain", "text/html"]:

@@ -46,7 +46,10 @@ public struct AttachmentPart: Sendable, Equatable {
             out += "\r\n".utf8
             out += quoted.utf8
         } else {
-            let sections = percentEncodedSections(fileName, width: 60)
+            // One line holds ` filename*=utf-8''` (18) and up to 60 characters; sections leave
+            // room for ` filename*NN*=utf-8''` (21) and the `;` under 78.
+            let whole = percentEncodedSections(fileName, width: 60)
+            let sections = whole.count == 1 ? whole : percentEncodedSections(fileName, width: 56)
             if sections.count == 1 {
                 out += "\r\n filename*=utf-8''".utf8
                 out += sections[0]
