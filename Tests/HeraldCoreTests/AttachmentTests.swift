@@ -68,6 +68,19 @@ import Testing
         }
     }
 
+    /// A file every letter attaches (no field in its path) is reported once, on the template's line.
+    @Test func aMissingSharedAttachmentIsReportedOnceOnTheTemplateLine() throws {
+        let folder = TemporaryDirectory("herald-attach")
+        let template = folder.write("letter.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: memo.pdf\n\nHi\n")
+        let csv = "email\n" + (1...30).map { "r\($0)@x.example" }.joined(separator: "\n")
+        #expect {
+            _ = try RichLetterFixtures.prepared(template, csv: csv)
+        } throws: { error in
+            (error as? ValidationFailure)?.diagnostics.map(\.description)
+                == ["\(template):4: Attachment: \(folder.path)/memo.pdf does not exist; put the file there or fix the path"]
+        }
+    }
+
     @Test(arguments: [
         ("..", "step into \"..\""),
         ("../../../../etc/passwd", "holds a / or \\"),

@@ -83,6 +83,11 @@ import Testing
         }
     }
 
+    @Test func escapingIsTheFiveCharacters() {
+        #expect(HTMLSkeleton.escape("<script>alert(\"x\")</script> & 'q' é") == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; é")
+        #expect(HTMLSkeleton.escape("plain") == "plain")
+    }
+
     private func csvQuoted(_ value: String) -> String {
         "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

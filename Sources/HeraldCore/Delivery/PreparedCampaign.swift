@@ -353,6 +353,10 @@ extension PreparedCampaign {
             let path = Campaign.resolvePath(request.path, against: template.file)
             do {
                 if reading { parts.append(try attachmentStore.part(path)) } else { try attachmentStore.check(path) }
+            } catch where !request.usesFields {
+                // The same file for every letter: said once, on the template's line.
+                problems.append(Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
+                                           "\(error.path) \(error.reason); put the file there or fix the path"))
             } catch {
                 problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
                                            "\(error.path) \(error.reason) (attached by \(template.file):\(request.line)); put the file there or fix the row"))

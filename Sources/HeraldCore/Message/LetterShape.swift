@@ -106,7 +106,7 @@ final class LetterShape: Sendable {
         }
         letter.attachments = attachments.map { plan in
             let (path, problem) = plan.path.filledPath(values, names: fieldNames)
-            return RenderedLetter.AttachmentRequest(path: path, line: plan.line, problem: problem)
+            return RenderedLetter.AttachmentRequest(path: path, line: plan.line, problem: problem, usesFields: !plan.path.fields.isEmpty)
         }
         return letter
     }

@@ -54,11 +54,14 @@ public struct RenderedLetter: Sendable, Equatable {
         public var line: Int
         /// Why the path is refused: a field value would leave the folders the template names.
         public var problem: String?
+        /// True when a field is part of the path (else every letter attaches the same file).
+        public var usesFields: Bool
 
-        public init(path: String, line: Int, problem: String? = nil) {
+        public init(path: String, line: Int, problem: String? = nil, usesFields: Bool = true) {
             self.path = path
             self.line = line
             self.problem = problem
+            self.usesFields = usesFields
         }
     }
 
