@@ -15,6 +15,23 @@ public enum EmailOracle {
         public var message_id: String
         public var transfer_encoding: String
         public var body: String
+        /// The text/html part's text; "" without one.
+        public var html: String
+        /// Every leaf part of a multipart message, in order; empty for a single part.
+        public var parts: [Part]
+    }
+
+    /// One leaf part of a multipart message.
+    public struct Part: Sendable, Decodable {
+        public var content_type: String
+        public var charset: String
+        public var transfer_encoding: String
+        public var disposition: String
+        public var filename: String
+        public var data_base64: String
+
+        /// The part's decoded bytes.
+        public var data: [UInt8] { [UInt8](Data(base64Encoded: data_base64) ?? Data()) }
     }
 
     /// Checks .eml files (or folders of them).

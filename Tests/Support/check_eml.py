@@ -9,18 +9,28 @@ name. Each message is parsed with email.policy.strict (and, to gather every
 problem rather than only the first, again with email.policy.default) and
 checked against the rules Herald promises to follow: CRLF-only line endings,
 RFC 5322 line-length limits, 7-bit headers with RFC 2047 encoded-words, the
-required headers, a single text/plain; charset=utf-8 part, no Bcc, and a
-body consistent with its Content-Transfer-Encoding.
+required headers, no Bcc, and a body consistent with its
+Content-Transfer-Encoding. The body is a single text/plain; charset=utf-8
+part, or one of Herald's multipart shapes:
+    multipart/alternative (text/plain, text/html), or
+    multipart/mixed (text/plain or that alternative, then attachments),
+each text part charset=utf-8, each attachment base64 with
+Content-Disposition: attachment and a file name, every encoded line of every
+part at most 76 characters, and no boundary inside any part's content.
 
 Output (stdout): a JSON array with one object per file:
     {"file", "ok", "problems": [...], "subject", "from", "to",
      "to_display_name", "to_address", "message_id", "date", "content_type",
-     "transfer_encoding", "body", "body_lf"}
+     "transfer_encoding", "body", "body_lf", "html", "parts"}
 String fields are "" when the header is missing. "subject"/"from"/"to" are
 decoded (encoded-words resolved); "content_type" is the bare lower-case MIME
 type; "transfer_encoding" is the lower-case header value ("" if absent);
 "body" is msg.get_content() (line endings as in the
-message, normally CRLF); "body_lf" is the same text with CRLF turned into LF.
+message, normally CRLF), the text/plain part's for a multipart message;
+"body_lf" is the same text with CRLF turned into LF; "html" is the text/html
+part's text ("" when there is none); "parts" lists every leaf part in order:
+{"content_type", "charset", "transfer_encoding", "disposition", "filename",
+"data_base64"} (the decoded bytes, base64), empty for a single-part message.
 
 Exit status: 0 if every file is ok, 1 if any file has a problem, 2 on a usage
 error (no arguments, a path that does not exist, a directory with no .eml).
@@ -192,6 +202,124 @@ def check_body_encoding(cte: str, body_lines: List[Tuple[bytes, bytes]],
 
 
 # --------------------------------------------------------------------------
+# Multipart messages
+
+
+def text_of(part, problems: List[str], label: str) -> str:
+    try:
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", "strict")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{label}: decoded text is not valid UTF-8: {exc}")
+    except Exception as exc:
+        problems.append(f"{label}: cannot decode: {defect_text(exc)}")
+    return ""
+
+
+def check_leaf(part, label: str, problems: List[str], boundaries: List[str]) -> Dict[str, object]:
+    ctype = part.get_content_type()
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    disposition = part.get_content_disposition() or ""
+    for defect in part.defects:
+        problems.append(f"{label}: defect {defect_text(defect)}")
+    check_part_headers(part, label, problems)
+    for name, value in part.items():
+        for defect in getattr(value, "defects", ()):
+            problems.append(f"{label}: header {name}: defect {defect_text(defect)}")
+    raw = part.get_payload(decode=False)
+    if isinstance(raw, str):
+        encoded_lines = raw.split("\n")
+        if cte in ("quoted-printable", "base64"):
+            long = [n + 1 for n, line in enumerate(encoded_lines) if len(line.rstrip("\r")) > MAX_ENCODED_LINE]
+            if long:
+                problems.append(f"{label}: {cte} {describe_lines(long)} over {MAX_ENCODED_LINE} characters")
+        if any(ord(c) > 0x7F for c in raw):
+            problems.append(f"{label}: non-ASCII characters in the encoded part (it must be 7-bit)")
+        for boundary in boundaries:
+            if boundary in raw:
+                problems.append(f"{label}: the boundary {boundary!r} occurs in the part's content")
+    if cte and cte not in KNOWN_CTES - {"binary", "8bit"}:
+        problems.append(f"{label}: Content-Transfer-Encoding {cte!r} (expected 7bit, quoted-printable or base64)")
+    data = part.get_payload(decode=True) or b""
+    entry = {"content_type": ctype, "charset": clean(part.get_content_charset() or ""),
+             "transfer_encoding": cte, "disposition": disposition,
+             "filename": clean(part.get_filename() or ""),
+             "data_base64": __import__("base64").b64encode(data).decode("ascii")}
+    if disposition == "attachment":
+        if cte != "base64":
+            problems.append(f"{label}: an attachment is {cte or '7bit'}, expected base64")
+        if not part.get_filename():
+            problems.append(f"{label}: an attachment without a file name")
+    else:
+        if ctype not in ("text/plain", "text/html"):
+            problems.append(f"{label}: {ctype} is not an attachment nor text/plain or text/html")
+        if (part.get_content_charset() or "").lower() != "utf-8":
+            problems.append(f"{label}: charset is {part.get_content_charset()!r}, expected utf-8")
+        text_of(part, problems, label)
+    return entry
+
+
+def check_part_headers(part, label: str, problems: List[str]) -> None:
+    """A part's header lines, as folded in the message: 7-bit, at most 78 octets."""
+    for name, value in part.raw_items():
+        for number, line in enumerate(f"{name}: {value}".replace("\r\n", "\n").split("\n")):
+            if len(line) > MAX_HEADER_LINE:
+                problems.append(f"{label}: header {name} line {number + 1} is {len(line)} octets long "
+                                f"(limit {MAX_HEADER_LINE})")
+            if any(ord(c) > 0x7F for c in line):
+                problems.append(f"{label}: non-ASCII in header {name}")
+
+
+def check_multipart(msg, result: Dict[str, object], problems: List[str]) -> None:
+    boundaries = [str(p.get_boundary()) for p in msg.walk() if p.is_multipart() and p.get_boundary()]
+    top = msg.get_content_type()
+    children = msg.get_payload()
+
+    def alternative(part, label: str) -> None:
+        if part is not msg:
+            check_part_headers(part, label, problems)
+        kids = part.get_payload()
+        types = [k.get_content_type() for k in kids]
+        if types != ["text/plain", "text/html"]:
+            problems.append(f"{label}: multipart/alternative holds {types}, expected text/plain then text/html")
+        for n, kid in enumerate(kids):
+            if kid.is_multipart():
+                problems.append(f"{label}: nested multipart inside the alternative")
+                continue
+            entry = check_leaf(kid, f"{label}.{n + 1}", problems, boundaries)
+            result["parts"].append(entry)
+            if kid.get_content_type() == "text/plain" and not result["body"]:
+                result["body"] = clean(text_of(kid, [], ""))
+            if kid.get_content_type() == "text/html":
+                result["html"] = clean(text_of(kid, [], ""))
+
+    if top == "multipart/alternative":
+        alternative(msg, "part 1")
+    elif top == "multipart/mixed":
+        for n, kid in enumerate(children):
+            label = f"part {n + 1}"
+            if n == 0:
+                if kid.get_content_type() == "multipart/alternative":
+                    alternative(kid, label)
+                    continue
+                if kid.get_content_type() != "text/plain" or kid.get_content_disposition() == "attachment":
+                    problems.append(f"{label}: the first part of multipart/mixed is {kid.get_content_type()}, expected the letter (text/plain or multipart/alternative)")
+                entry = check_leaf(kid, label, problems, boundaries)
+                result["parts"].append(entry)
+                result["body"] = clean(text_of(kid, [], ""))
+                continue
+            if kid.is_multipart():
+                problems.append(f"{label}: an attachment that is multipart")
+                continue
+            if kid.get_content_disposition() != "attachment":
+                problems.append(f"{label}: a part after the letter without Content-Disposition: attachment")
+            result["parts"].append(check_leaf(kid, label, problems, boundaries))
+    else:
+        problems.append(f"multipart type {top!r} (expected multipart/alternative or multipart/mixed)")
+    result["body_lf"] = str(result["body"]).replace("\r\n", "\n")
+
+
+# --------------------------------------------------------------------------
 # Checks on the parsed message
 
 
@@ -200,7 +328,7 @@ def check_file(path: str) -> Dict[str, object]:
         "file": path, "ok": False, "problems": [], "subject": "", "from": "",
         "to": "", "to_display_name": "", "to_address": "", "message_id": "",
         "date": "", "content_type": "", "transfer_encoding": "", "body": "",
-        "body_lf": "",
+        "body_lf": "", "html": "", "parts": [],
     }
     problems: List[str] = []
     try:
@@ -286,9 +414,11 @@ def check_file(path: str) -> Dict[str, object]:
         ctype = getattr(content_type, "content_type", "") or ""
         result["content_type"] = clean(ctype)
         charset = (getattr(content_type, "params", {}) or {}).get("charset")
-        if ctype.lower() != "text/plain":
+        if ctype.lower() in ("multipart/alternative", "multipart/mixed"):
+            pass
+        elif ctype.lower() != "text/plain":
             problems.append(f"Content-Type is {ctype!r}, expected text/plain")
-        if charset is None:
+        elif charset is None:
             problems.append("Content-Type has no charset parameter (expected utf-8)")
         elif str(charset).lower() != "utf-8":
             problems.append(f"Content-Type charset is {str(charset)!r}, expected utf-8")
@@ -297,7 +427,12 @@ def check_file(path: str) -> Dict[str, object]:
     cte_header = first("Content-Transfer-Encoding")
     cte = str(cte_header).strip().lower() if cte_header is not None else ""
     result["transfer_encoding"] = clean(cte)
-    check_body_encoding(cte, lines[body_start:], body_start + 1, problems)
+    if msg.is_multipart():
+        if cte and cte not in ("7bit", "8bit", "binary"):
+            problems.append(f"a multipart message has Content-Transfer-Encoding {cte!r} (RFC 2045 6.4: 7bit, 8bit or binary)")
+        check_body_encoding("7bit", lines[body_start:], body_start + 1, problems)
+    else:
+        check_body_encoding(cte, lines[body_start:], body_start + 1, problems)
 
     # Addresses and subject (decoded)
     subject = first("Subject")
@@ -323,7 +458,7 @@ def check_file(path: str) -> Dict[str, object]:
 
     # Body
     if msg.is_multipart():
-        problems.append("message is multipart (expected a single text/plain part)")
+        check_multipart(msg, result, problems)
     else:
         try:
             result["body"] = clean(msg.get_content())

@@ -118,6 +118,9 @@ extension Application {
                 for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
                 parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
             }
+        } catch let stopped as CampaignDispatcher.JournalFailure where stopped.underlying is ValidationFailure {
+            // A letter that composed when checked no longer does: an attached file went away.
+            throw CommandFailure(.dataError, ["\(stopped.underlying)", "stopped: this letter no longer composes as it did when the campaign was checked (an attached file removed?); the letters before it were sent and logged, nothing from it on"])
         } catch {
             throw CommandFailure(.ioError, ["\(error)", "stopped: the delivery log cannot be written, so nothing more is sent"])
         }

@@ -112,6 +112,13 @@ extension CampaignFile {
             if let flag = field.value.bool { allowDuplicates = flag } else { check.problem(.allowDuplicates, in: root, "must be true or false") }
         }
 
+        var languageTemplates: [String: String] = [:]
+        if let table = self.templates {
+            languageTemplates = check.templates(table)
+        } else if root[.templates] != nil {
+            check.problem(.templates, in: root, "must be a table: [templates] with a template per language, e.g. fr = \"letter.fr.md\"")
+        }
+
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
         }
@@ -127,6 +134,7 @@ extension CampaignFile {
         campaign.allowDuplicates = allowDuplicates
         campaign.limits = limits
         campaign.bounces = bounces
+        campaign.languageTemplates = languageTemplates.mapValues { Campaign.resolvePath($0, against: file) }
         return campaign
     }
 }
@@ -174,6 +182,38 @@ private struct Checker {
             problem(Key.fieldName(unknown.name), line: unknown.line,
                     special[unknown.name] ?? "unknown key; known keys are \(CampaignFile.Table<Key>.knownKeys)")
         }
+    }
+
+    /// `[templates]`: each key a language tag (`fr`, `de`, `pt-BR`; compared lowercased), each
+    /// value a template path. Returns the paths as written, by lowercased language.
+    mutating func templates(_ table: CampaignFile.LanguageTable) -> [String: String] {
+        var paths: [String: String] = [:]
+        for entry in table.entries {
+            let field = "templates.\(entry.name)"
+            guard Self.isLanguageTag(entry.name) else {
+                problem(field, line: entry.field.line,
+                        "\"\(entry.name)\" is not a language tag; write a language code as the recipient lists' language column holds it (fr, de, pt-BR)")
+                continue
+            }
+            guard let path = entry.field.value.string, !path.isEmpty else {
+                problem(field, line: entry.field.line, "must be a template file's path, e.g. \(entry.name) = \"letter.\(entry.name).md\"")
+                continue
+            }
+            let language = entry.name.lowercased()
+            guard paths[language] == nil else {
+                problem(field, line: entry.field.line, "names a language already in [templates] (languages are compared without case)")
+                continue
+            }
+            paths[language] = path
+        }
+        return paths
+    }
+
+    /// Two or three letters, then `-` and one to eight letters or digits, as often as needed (BCP 47's shape).
+    static func isLanguageTag(_ tag: String) -> Bool {
+        let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
+        return parts.dropFirst().allSatisfy { part in (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
     }
 
     /// `[retry]`; the defaults for whatever it leaves out.

@@ -34,6 +34,12 @@ public struct Campaign: Sendable, Equatable {
     /// keyed `address#2`, …; a campaign-file key because it changes the log's keys, which
     /// every command and the daemon must read alike.
     public var allowDuplicates = false
+    /// Templates by language (`[templates]`), resolved paths; a recipient whose `language`
+    /// column names one of these languages (lowercased) gets that template, any other the
+    /// default `templatePath`.
+    public var languageTemplates: [String: String] = [:]
+    /// The recipient-list column that chooses a letter's language.
+    public static let languageColumn = "language"
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry, limits, bounces
+        case smtp, retry, limits, bounces, templates
     }
 
     /// The keys of `[smtp]`.
@@ -131,6 +131,20 @@ struct CampaignFile: Equatable {
     var limits: Table<LimitsKey>? = nil
     /// `[bounces]`, when the file has `bounces` and it is a table.
     var bounces: Table<BouncesKey>? = nil
+    /// `[templates]`, when the file has `templates` and it is a table: its keys are languages,
+    /// not names Herald knows, so each is kept with its value and line, in the order of names.
+    var templates: LanguageTable? = nil
+
+    /// A table whose keys are the user's (`[templates]`: `fr = "letter.fr.md"`).
+    struct LanguageTable: Equatable {
+        var line: Int?
+        var entries: [Entry] = []
+
+        struct Entry: Equatable {
+            var name: String
+            var field: Field
+        }
+    }
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -182,7 +196,12 @@ extension CampaignFile {
                             smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
                             retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
                             limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
-                            bounces: document["bounces"]?.table.map { table($0, at: ["bounces"]) })
+                            bounces: document["bounces"]?.table.map { table($0, at: ["bounces"]) },
+                            templates: document["templates"]?.table.map { source in
+                                LanguageTable(line: locator.line(of: ["templates"]), entries: source.keys.sorted().compactMap { name in
+                                    source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
+                                })
+                            })
     }
 }
 

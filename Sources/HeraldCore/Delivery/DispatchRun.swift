@@ -469,7 +469,7 @@ final class DispatchRun: @unchecked Sendable {
     private func intent(for recipient: Recipient, message: ComposedMessage, attempt: Int) -> DeliveryRecord {
         DeliveryRecord(time: RFC5322Date.rfc3339(clock()), campaign: prepared.campaign.name, recipient: recipient.key,
                        messageID: message.messageID, status: .sending, attempt: attempt,
-                       templateSHA256: prepared.template.fingerprint, rowSHA256: recipient.fingerprint, occurrence: occurrence,
+                       templateSHA256: prepared.fingerprint, rowSHA256: recipient.fingerprint, occurrence: occurrence,
                        envelope: message.envelopeRecipients.map(\.description))
     }
 

@@ -22,7 +22,7 @@ public enum EditCheck {
             return true
         }
         guard anyPending else { return [] }
-        guard let first = ledger.template, first.sha256 != prepared.template.fingerprint else { return rows }
+        guard let first = ledger.template, first.sha256 != prepared.fingerprint else { return rows }
         let sent = ledger.entries.values.count { [.sent, .bounced, .delayed].contains($0.status) }
         return [Diagnostic(.badData, file: prepared.template.file, field: "template",
                            "changed since this campaign started sending at \(first.time) (\(sent) letter\(sent == 1 ? "" : "s") went out with the earlier version)")]

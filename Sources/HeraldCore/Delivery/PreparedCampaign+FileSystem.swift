@@ -18,6 +18,16 @@ extension PreparedCampaign {
                                                           "template file \(campaign.templatePath) not found"))
             template = try LetterTemplate(source: source, file: campaign.templatePath)
         } catch { problems += error.diagnostics }
+        var languageTemplates: [String: LetterTemplate] = [:]
+        for language in campaign.languageTemplates.keys.sorted() {
+            let templatePath = campaign.languageTemplates[language]!
+            do {
+                let source = try readText(templatePath,
+                                          missing: Diagnostic(.missingInput, file: path, line: locator.line(of: ["templates", language]) ?? locator.line(of: ["templates"]),
+                                                              field: "templates.\(language)", "template file \(templatePath) not found"))
+                languageTemplates[language] = try LetterTemplate(source: source, file: templatePath)
+            } catch { problems += error.diagnostics }
+        }
         // Lists are checked streamed (UTF-8, quotes), then read row by row: never whole in memory.
         var sources: [Source] = []
         for listPath in campaign.recipientPaths {
@@ -29,7 +39,7 @@ extension PreparedCampaign {
             } catch { problems += error.diagnostics }
         }
         guard problems.isEmpty, let template else { throw ValidationFailure(problems) }
-        return try prepare(campaign: campaign, template: template, sources: sources, date: date)
+        return try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: sources, date: date)
     }
 
     /// Checks that `path` is a readable regular file: `missing` when it does not exist, and

@@ -11,7 +11,17 @@ import Foundation
 /// first changed row, before its letter is claimed, rather than sent unchecked.
 public struct PreparedCampaign: Sendable {
     public var campaign: Campaign
+    /// The default template: for recipients whose language has no template of its own.
     public var template: LetterTemplate
+    /// Templates by language (`[templates]`, lowercased keys); see ``template(for:)``.
+    public var languageTemplates: [String: LetterTemplate] = [:]
+    /// The letter's version recorded with every intent: the default template's fingerprint,
+    /// or, with language templates, one over all of them (any edit to any of them changes it).
+    public var fingerprint: String { languageFingerprint ?? template.fingerprint }
+    /// The fingerprint over every language's template, computed once in `prepare`.
+    private var languageFingerprint: String?
+    /// Attached files, read once and kept while memory allows.
+    public let attachmentStore = AttachmentStore()
     /// Things worth telling the user that do not stop the campaign (duplicate addresses).
     public var warnings: [Diagnostic]
     /// How many letters the campaign sends: its recipients, each address once.
@@ -62,9 +72,9 @@ public struct PreparedCampaign: Sendable {
     }
 
     /// Checks parsed lists: the template against every list and every row, every letter composed once.
-    public static func prepare(campaign: Campaign, template: LetterTemplate,
+    public static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
                                lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
-        try prepare(campaign: campaign, template: template, sources: lists.map { .memory($0) }, date: date)
+        try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) }, date: date)
     }
 
     /// Checks the template against every list and every row, and composes every letter once.
@@ -74,10 +84,23 @@ public struct PreparedCampaign: Sendable {
     ///
     /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
-    static func prepare(campaign: Campaign, template: LetterTemplate,
+    static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
                         sources: [Source], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
         var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, sources: sources)
+        prepared.languageTemplates = languageTemplates
+        if !languageTemplates.isEmpty {
+            prepared.languageFingerprint = SHA256.hex(([template.fingerprint] + languageTemplates.keys.sorted().map { "\($0)=\(languageTemplates[$0]!.fingerprint)" })
+                .joined(separator: "\n"))
+        }
+        // Each template once, the default first (a language may name the default's file).
+        var allTemplates = [template]
+        for language in languageTemplates.keys.sorted() where !allTemplates.contains(where: { $0.file == languageTemplates[language]!.file }) {
+            allTemplates.append(languageTemplates[language]!)
+        }
+        // Languages the lists ask for that have no template: (list, language) → first line, count.
+        var untranslated: [String: (file: String, language: String, line: Int, count: Int)] = [:]
+        var untranslatedOrder: [String] = []
         // Every row's address key hashed, with its place: duplicates are found by sorting these,
         // not by keeping every address in a set.
         var keys: [(hash: Int, row: RowID)] = []
@@ -92,7 +115,8 @@ public struct PreparedCampaign: Sendable {
                 continue
             }
             let addressColumns = checkAddressColumns(campaign, columns: reader.columns, file: source.file)
-            let atListLevel = reader.headerProblems + template.check(columns: reader.columns, listFile: source.file) + addressColumns.problems
+            let atListLevel = reader.headerProblems + allTemplates.flatMap { $0.check(columns: reader.columns, listFile: source.file) }
+                + addressColumns.problems
             problems += atListLevel
             listProblems = listProblems || !atListLevel.isEmpty
             while let row = reader.next() {
@@ -102,12 +126,20 @@ public struct PreparedCampaign: Sendable {
                 }
                 keys.append((recipient.address.normalized.hashValue, RowID(index, recipient.line)))
                 hashes.append(rowHash(recipient))
+                if !languageTemplates.isEmpty, let language = prepared.requestedLanguage(recipient), languageTemplates[language] == nil {
+                    let key = "\(source.file)\u{0}\(language)"
+                    if untranslated[key] == nil {
+                        untranslated[key] = (source.file, language, recipient.line, 0)
+                        untranslatedOrder.append(key)
+                    }
+                    untranslated[key]!.count += 1
+                }
                 if listProblems { continue }
-                let rowProblems = checkAddressValues(addressColumns.present, recipient) + template.check(recipient)
+                let rowProblems = checkAddressValues(addressColumns.present, recipient) + prepared.template(for: recipient).check(recipient)
                 if !rowProblems.isEmpty { problems += rowProblems; continue }
                 // Only the first problems are composed for: the rest would repeat them.
                 if problems.count > 1_000 { continue }
-                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
+                do { _ = try prepared.compose(recipient, date: date, readingAttachments: false) } catch { problems += error.diagnostics }
             }
             if reader.failed { problems.append(Diagnostic(.missingInput, file: source.file, "could not be read to the end (an I/O error)")) }
         }
@@ -118,6 +150,11 @@ public struct PreparedCampaign: Sendable {
         var seen: Set<String> = []
         problems = problems.filter { seen.insert($0.description).inserted }
         guard problems.isEmpty else { throw ValidationFailure(problems) }
+        for key in untranslatedOrder {
+            let found = untranslated[key]!
+            prepared.warnings.append(Diagnostic(.badData, file: found.file, line: found.line, field: Campaign.languageColumn,
+                                                "\(found.count) recipient\(found.count == 1 ? " has" : "s have") language \"\(found.language)\" (first on this line), which [templates] in \(campaign.file) does not name; \(found.count == 1 ? "it gets" : "they get") the default template \(template.file)"))
+        }
         prepared.findDuplicates(keys)
         prepared.rowHashes = zip(keys, hashes).compactMap { prepared.skipped.contains($0.0.row) ? nil : $0.1 }
         prepared.recipientCount = prepared.rowHashes.count
@@ -246,12 +283,35 @@ public struct PreparedCampaign: Sendable {
     /// The envelope is exactly the addresses of the rendered `To`, `Cc` and `Bcc`, the
     /// row's own address first; the `To` must name the row's address, so the log's key is
     /// always a recipient the letter went to.
+    ///
+    /// Attached files are read here (``AttachmentStore``); with `readingAttachments` false (the
+    /// check before sending) they are only checked to be readable regular files, and the
+    /// message is composed without them.
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
+        try compose(recipient, date: date, occurrence: occurrence, readingAttachments: true)
+    }
+
+    /// The language a recipient's row asks for (its `language` column, trimmed, lowercased), if any.
+    func requestedLanguage(_ recipient: Recipient) -> String? {
+        guard let value = recipient.fields[Campaign.languageColumn]?.trimmingSpaces, !value.isEmpty else { return nil }
+        return value.lowercased()
+    }
+
+    /// The template of a recipient's letter: its language's, else the default.
+    public func template(for recipient: Recipient) -> LetterTemplate {
+        guard !languageTemplates.isEmpty, let language = requestedLanguage(recipient) else { return template }
+        return languageTemplates[language] ?? template
+    }
+
+    func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil,
+                 readingAttachments: Bool) throws(ValidationFailure) -> ComposedMessage {
+        let template = template(for: recipient)
         let letter = template.render(recipient, addressColumns: campaign.addressColumns)
+        let attachments = try attachments(of: letter, template: template, recipient: recipient, reading: readingAttachments)
         var message: ComposedMessage
         do {
             message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
-                                                  occurrence: occurrence)
+                                                  occurrence: occurrence, attachments: attachments)
         } catch {
             let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
             throw ValidationFailure(error.problems.map { problem in
@@ -278,6 +338,38 @@ public struct PreparedCampaign: Sendable {
             message.envelopeFrom = address
         }
         return message
+    }
+}
+
+extension PreparedCampaign {
+    /// A letter's attached files, each path resolved against the template's folder; every
+    /// problem (a path a field would take elsewhere, a file missing, a folder, unreadable) is
+    /// a diagnostic on the recipient's row naming the resolved path.
+    func attachments(of letter: RenderedLetter, template: LetterTemplate, recipient: Recipient,
+                     reading: Bool) throws(ValidationFailure) -> [AttachmentPart] {
+        guard !letter.attachments.isEmpty else { return [] }
+        var parts: [AttachmentPart] = []
+        var problems: [Diagnostic] = []
+        for request in letter.attachments {
+            if let problem = request.problem {
+                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
+                                           "\(problem) (\(template.file):\(request.line))"))
+                continue
+            }
+            let path = Campaign.resolvePath(request.path, against: template.file)
+            do {
+                if reading { parts.append(try attachmentStore.part(path)) } else { try attachmentStore.check(path) }
+            } catch where !request.usesFields {
+                // The same file for every letter: said once, on the template's line.
+                problems.append(Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
+                                           "\(error.path) \(error.reason); put the file there or fix the path"))
+            } catch {
+                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
+                                           "\(error.path) \(error.reason) (attached by \(template.file):\(request.line)); put the file there or fix the row"))
+            }
+        }
+        guard problems.isEmpty else { throw ValidationFailure(problems) }
+        return parts
     }
 }
 

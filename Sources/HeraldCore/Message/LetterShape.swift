@@ -9,6 +9,17 @@ final class LetterShape: Sendable {
     let headers: [HeaderPlan]
     /// The body skeleton; nil when the body is rendered for each letter (see ``LetterShapes``).
     let body: Skeleton?
+    /// For a Markdown letter: the body as HTML, with placeholders (Ink runs once per shape).
+    let html: HTMLSkeleton?
+    /// The `Attachment:` lines: their template line and path skeleton.
+    let attachments: [(line: Int, path: Skeleton)]
+    /// The field names by placeholder number, and the template line of each field's first
+    /// use in the body (where a misplaced field in the HTML is reported).
+    let fieldNames: [String]
+    let bodyLines: [String: Int]
+
+    /// The header that names an attached file rather than a header of the message.
+    static let attachmentHeader = "attachment"
 
     /// One header line of the skeleton and what its value becomes.
     struct HeaderPlan: Sendable {
@@ -56,11 +67,25 @@ final class LetterShape: Sendable {
     ///   - headerSkeleton: the header block rendered with placeholders, LF line ends.
     ///   - firstLine: the template line of the header block's first line.
     ///   - fieldNames: the field of each placeholder number.
-    init(headerSkeleton: String, firstLine: Int, body: String?, fieldNames: [String]) {
+    ///   - markdown: the body skeleton to render as HTML (a Markdown letter), else nil.
+    ///   - bodyLines: each field's first body line, for reporting.
+    init(headerSkeleton: String, firstLine: Int, body: String?, fieldNames: [String],
+         markdown: String? = nil, bodyLines: [String: Int] = [:]) {
         self.body = body.map(Skeleton.init)
-        self.headers = LetterTemplate.readHeaders(headerSkeleton, firstLine: firstLine).map { raw in
-            Self.plan(raw, fieldNames: fieldNames)
+        self.html = markdown.map(HTMLSkeleton.init(markdown:))
+        self.fieldNames = fieldNames
+        self.bodyLines = bodyLines
+        var attachments: [(line: Int, path: Skeleton)] = []
+        var headers: [HeaderPlan] = []
+        for raw in LetterTemplate.readHeaders(headerSkeleton, firstLine: firstLine) {
+            if raw.name.trimmingSpaces.lowercased() == Self.attachmentHeader {
+                attachments.append((raw.line, Skeleton(raw.value)))
+            } else {
+                headers.append(Self.plan(raw, fieldNames: fieldNames))
+            }
         }
+        self.headers = headers
+        self.attachments = attachments
     }
 
     /// One recipient's letter: the values (by placeholder number) put into the skeletons.
@@ -70,8 +95,24 @@ final class LetterShape: Sendable {
         let headers = headers.map { plan in
             plan.constant ?? header(plan, values: values, recipient: recipient, addressColumns: addressColumns)
         }
-        return RenderedLetter(headers: headers, body: self.body?.filled(values) ?? body ?? "")
+        var letter = RenderedLetter(headers: headers, body: self.body?.filled(values) ?? body ?? "")
+        if let html {
+            letter.html = html.filled(values)
+            letter.problems = html.problems.map { found in
+                let name = fieldNames[found.field]
+                return MessageComposer.Problem(templateLine: bodyLines[name] ?? firstBodyLine, field: "{{\(name)}}", templateLevel: true,
+                                               message: "in this Markdown letter's HTML the field \(found.reason)")
+            }
+        }
+        letter.attachments = attachments.map { plan in
+            let (path, problem) = plan.path.filledPath(values, names: fieldNames)
+            return RenderedLetter.AttachmentRequest(path: path, line: plan.line, problem: problem, usesFields: !plan.path.fields.isEmpty)
+        }
+        return letter
     }
+
+    /// The line reported for a problem of the body with no field line known.
+    private var firstBodyLine: Int { bodyLines.values.min() ?? 1 }
 
     /// A header with the values put in. A value is never read for structure: it is a
     /// display name, whatever it holds, or, for `email` and the address columns, one address.

@@ -79,7 +79,7 @@ final class LetterShapes: Sendable {
     }
 
     /// The name when it is one Mustache looks up as it is: letters, digits, `_`, `-`, `?`, `*`.
-    private static func plainName(_ name: Substring) -> String? {
+    static func plainName(_ name: Substring) -> String? {
         let plain = !name.isEmpty && name.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
@@ -120,6 +120,9 @@ final class LetterShapes: Sendable {
         }
         return context
     }
+
+    /// How many shapes are kept (each rendered once: Mustache, and Ink for a Markdown letter).
+    var count: Int { shapes.withLock { $0.count } }
 
     /// The shape for `key`, made by `make` the first time it is met.
     func shape(_ key: [UInt8], make: () -> LetterShape) -> LetterShape {

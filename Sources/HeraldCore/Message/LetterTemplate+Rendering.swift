@@ -56,8 +56,10 @@ extension LetterTemplate {
             let (key, values) = shapes.states(of: recipient)
             let shape = shapes.shape(key) {
                 let context = shapes.skeletonContext(key)
+                let bodySkeleton = body.render(context)
                 return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
-                                   body: body.render(context), fieldNames: shapes.names)
+                                   body: bodySkeleton, fieldNames: shapes.names,
+                                   markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines)
             }
             return shape.letter(values: values, recipient: recipient, addressColumns: addressColumns)
         }
@@ -77,9 +79,17 @@ extension LetterTemplate {
                 placed.append(key)
             }
         }
-        let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed)
+        let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed,
+                                markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines)
         return shape.letter(values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
                             addressColumns: addressColumns, body: body.render(context))
+    }
+
+    /// Each field's first line in the body.
+    var bodyLines: [String: Int] {
+        var lines: [String: Int] = [:]
+        for use in fieldUses where !use.inHeader && lines[use.name] == nil { lines[use.name] = use.line }
+        return lines
     }
 
     /// Opens and closes a placeholder in a skeleton (Unicode private-use scalars, which a

@@ -28,6 +28,9 @@ public struct LetterTemplate: Sendable {
     /// SHA-256 of the template source: the letter's version, recorded with every intent.
     public let fingerprint: String
     public let fieldUses: [FieldUse]
+    /// True when the body is Markdown (a `Content-Type: text/markdown` header line, or a file
+    /// name ending `.md`): each letter is then sent with an HTML alternative rendered by Ink.
+    public let isMarkdown: Bool
     let header: MustacheTemplate
     let body: MustacheTemplate
     /// Template line on which the header block starts (after an optional pragma line).
@@ -57,6 +60,14 @@ public struct LetterTemplate: Sendable {
             throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine,
                                                 "a template starts with header lines (From:, To:, Subject:), then a blank line, then the body")])
         }
+        // `Content-Type: text/markdown` declares the body's syntax; it is not a header of the
+        // message (Herald writes Content-Type), so its line is left blank (line numbers stay).
+        var markdown = file.lowercased().hasSuffix(".md")
+        for index in 0..<blank where Self.declaresMarkdown(lines[index]) {
+            markdown = true
+            lines[index] = ""
+        }
+        self.isMarkdown = markdown
         let headerText = lines[..<blank].joined(separator: "\n")
         let bodyText = lines[(blank + 1)...].joined(separator: "\n")
         let bodyFirstLine = firstLine + blank + 1
@@ -68,12 +79,44 @@ public struct LetterTemplate: Sendable {
             problems.append(Diagnostic(.badData, file: file, line: firstLine + offset,
                                        "holds the private-use character U+E000 or U+E001, which Herald reserves in header lines; remove it"))
         }
+        if markdown {
+            problems += Self.nonPlainTags(bodyText, file: file, firstLine: bodyFirstLine)
+            if bodyText.unicodeScalars.contains(where: { $0 == Self.placeholderOpen || $0 == Self.placeholderClose }) {
+                problems.append(Diagnostic(.badData, file: file, line: bodyFirstLine,
+                                           "the body holds the private-use character U+E000 or U+E001, which Herald reserves in a Markdown letter; remove it"))
+            }
+        }
         if !problems.isEmpty { throw ValidationFailure(problems) }
         self.header = try Self.parse(headerText, file: file, firstLine: firstLine)
         self.body = try Self.parse(bodyText, file: file, firstLine: bodyFirstLine)
         self.fieldUses = Self.scan(headerText, firstLine: firstLine, inHeader: true)
             + Self.scan(bodyText, firstLine: bodyFirstLine, inHeader: false)
         self.shapes = LetterShapes(header: headerText, body: bodyText)
+    }
+
+    /// True for a header line `Content-Type: text/markdown` (any case, an optional
+    /// `; charset=utf-8`).
+    static func declaresMarkdown(_ line: String) -> Bool {
+        guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingSpaces.lowercased() == "content-type" else { return false }
+        let value = line[line.index(after: colon)...].lowercased().replacingOccurrences(of: " ", with: "")
+        return value == "text/markdown" || value == "text/markdown;charset=utf-8" || value == "text/markdown;charset=\"utf-8\""
+    }
+
+    /// A Markdown letter's tags must be plain names (`{{name}}`, sections, comments): its HTML
+    /// is rendered once with a placeholder for each value, which a transform or a dotted name
+    /// would not stand for.
+    static func nonPlainTags(_ text: String, file: String, firstLine: Int) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        forEachTag(text, firstLine: firstLine) { line, content in
+            guard content.first != "!" else { return }
+            var name = Substring(content)
+            if let sigil = name.first, "#^/&".contains(sigil) { name = Substring(String(name.dropFirst()).trimmingSpaces) }
+            if LetterShapes.plainName(name) == nil {
+                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(content)}}",
+                                           "a Markdown letter uses plain field names only ({{name}}, {{#flag}}…{{/flag}}), so that its HTML can be rendered once and every value escaped"))
+            }
+        }
+        return problems
     }
 
     private static func parse(_ text: String, file: String, firstLine: Int) throws(ValidationFailure) -> MustacheTemplate {

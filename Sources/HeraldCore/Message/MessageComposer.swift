@@ -40,9 +40,16 @@ public enum MessageComposer {
     ///   - recipientKey: the recipient's log key, part of the Message-ID.
     ///   - date: the value of the `Date` header.
     /// - Throws: every header problem found.
+    ///   - attachments: the letter's attached files, in order, read and encoded
+    ///     (``AttachmentPart``); with any, or with an HTML body (``RenderedLetter/html``),
+    ///     the message is multipart (``multipart(text:html:attachments:messageID:)``).
+    ///
+    /// This is where a message's final bytes are produced (``ComposedMessage/data``): a
+    /// signature over the whole message (DKIM) belongs after this call.
     public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
-                               date: Date, occurrence: String? = nil) throws(ComposeFailure) -> ComposedMessage {
-        var problems: [Problem] = []
+                               date: Date, occurrence: String? = nil,
+                               attachments: [AttachmentPart] = []) throws(ComposeFailure) -> ComposedMessage {
+        var problems: [Problem] = letter.problems
         var seen: [String] = []  // single headers met so far (seven at most: a list beats a set)
         var lines: [UInt8] = []
         lines.reserveCapacity(1024)
@@ -125,6 +132,18 @@ public enum MessageComposer {
         lines += RFC5322Date.format(date).utf8
         lines += "\r\nMessage-ID: ".utf8
         lines += messageID.utf8
+        if letter.html != nil || !attachments.isEmpty {
+            let html = letter.html.map { fragment in
+                HTMLFrame.page(fragment: fragment, title: subject, sender: from.displayName ?? from.address.description)
+            }
+            let (contentType, multipartBody) = multipart(text: body, html: html, attachments: attachments, messageID: messageID)
+            lines += "\r\nMIME-Version: 1.0\r\n".utf8
+            lines += contentType
+            lines += "\r\n".utf8
+            lines += multipartBody
+            return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+                                   subject: subject, data: lines)
+        }
         lines += "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
         lines += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
         return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,

@@ -37,10 +37,38 @@ public struct RenderedLetter: Sendable, Equatable {
     public var headers: [Header]
     /// The body text with LF line ends, as rendered.
     public var body: String
+    /// For a Markdown letter: the body as an HTML fragment, its field values escaped; the
+    /// message is then `multipart/alternative` of ``body`` and this, framed (``HTMLFrame``).
+    public var html: String?
+    /// The `Attachment:` lines of the header block, rendered, in order.
+    public var attachments: [AttachmentRequest] = []
+    /// Problems of the body found while rendering it (a field misplaced in the HTML); the
+    /// composer reports them with the header problems.
+    public var problems: [MessageComposer.Problem] = []
 
-    public init(headers: [Header], body: String) {
+    /// One `Attachment:` header line, rendered.
+    public struct AttachmentRequest: Sendable, Equatable {
+        /// The path as rendered, relative to the template's folder.
+        public var path: String
+        /// The template line of the `Attachment:` header.
+        public var line: Int
+        /// Why the path is refused: a field value would leave the folders the template names.
+        public var problem: String?
+        /// True when a field is part of the path (else every letter attaches the same file).
+        public var usesFields: Bool
+
+        public init(path: String, line: Int, problem: String? = nil, usesFields: Bool = true) {
+            self.path = path
+            self.line = line
+            self.problem = problem
+            self.usesFields = usesFields
+        }
+    }
+
+    public init(headers: [Header], body: String, html: String? = nil) {
         self.headers = headers
         self.body = body
+        self.html = html
     }
 
     /// A letter from literal header text, each value parsed as written.

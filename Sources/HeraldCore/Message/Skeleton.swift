@@ -81,3 +81,40 @@ struct Skeleton: Sendable {
         filled(names.map { "{{\($0)}}" })
     }
 }
+
+extension Skeleton {
+    /// The skeleton filled as a file path, and why it is refused when a value would take it
+    /// out of the folders the template's own text names.
+    ///
+    /// A value may not hold `/` or `\` (it cannot add or climb folders), and a path segment a
+    /// value takes part in may not be `.` or `..` (`letters/{{a}}` with `a` = `..`). The
+    /// template's text itself may name any path: that is the campaign author's choice.
+    func filledPath(_ values: [String], names: [String]) -> (path: String, problem: String?) {
+        let path = filled(values)
+        for number in fields {
+            let value = values[number]
+            if value.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 == 0 }) {
+                return (path, "{{\(names[number])}} is \"\(value.debugVisible)\", which holds a / or \\; a field may name a file, not a folder, in an attachment's path")
+            }
+        }
+        // Which segments a value reaches into: mark the filled path's bytes that come from values.
+        var fromValue: [Bool] = []
+        for piece in pieces {
+            switch piece {
+            case .text(let text): fromValue += repeatElement(false, count: text.utf8.count)
+            case .field(let number): fromValue += repeatElement(true, count: values[number].utf8.count)
+            }
+        }
+        var start = 0
+        let bytes = Array(path.utf8)
+        for end in bytes.indices where bytes[end] == UInt8(ascii: "/") || end == bytes.count - 1 {
+            let stop = bytes[end] == UInt8(ascii: "/") ? end : end + 1
+            let segment = bytes[start..<stop]
+            if fromValue[start..<stop].contains(true) && (segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8)) {
+                return (path, "a field makes the path \"\(path.debugVisible)\" step into \"\(String(decoding: segment, as: UTF8.self))\"; a field may name a file, not a folder, in an attachment's path")
+            }
+            start = end + 1
+        }
+        return (path, nil)
+    }
+}

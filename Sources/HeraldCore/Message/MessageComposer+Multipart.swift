@@ -1,0 +1,73 @@
+/// The MIME structure of a letter with an HTML alternative or attachments.
+///
+/// ```
+/// multipart/mixed                    (only with attachments)
+///   multipart/alternative            (only with HTML)
+///     text/plain; charset=utf-8
+///     text/html; charset=utf-8
+///   application/pdf …                (each attachment, base64)
+/// ```
+///
+/// Boundaries come from the Message-ID (``MIMEBoundary``), so composing a letter again gives
+/// the same bytes. A text part is 7bit when it is ASCII, short-lined and holds no `=_` (the
+/// start of every Herald boundary), else quoted-printable: no part can hold a boundary.
+extension MessageComposer {
+    /// The body of a multipart letter, and the `Content-Type` header line(s) for the message.
+    ///
+    /// - Parameters:
+    ///   - text: the text/plain part, line ends normalised.
+    ///   - html: the whole HTML document, or nil for no alternative.
+    static func multipart(text: NormalizedBody, html: String?, attachments: [AttachmentPart],
+                          messageID: String) -> (contentType: [UInt8], body: [UInt8]) {
+        var body: [UInt8] = []
+        body.reserveCapacity(text.bytes.count * 2 + (html?.utf8.count ?? 0) * 2
+                             + attachments.reduce(0) { $0 + $1.encoded.count + $1.headers.count + 64 })
+        // The first part: the text, or the alternative of text and HTML.
+        var firstHeaders: [UInt8] = []
+        var firstBody: [UInt8] = []
+        if let html {
+            let boundary = MIMEBoundary.make(messageID: messageID, role: "alternative")
+            firstHeaders = contentTypeLine("multipart/alternative", boundary: boundary)
+            firstBody += "--\(boundary)\r\n".utf8
+            textPart(text, type: "text/plain", into: &firstBody)
+            firstBody += "--\(boundary)\r\n".utf8
+            textPart(NormalizedBody(html), type: "text/html", into: &firstBody)
+            firstBody += "--\(boundary)--\r\n".utf8
+        } else {
+            var part: [UInt8] = []
+            textPart(text, type: "text/plain", into: &part)
+            // Split the part's headers from its body: the message's top-level headers take them.
+            let split = part.firstRange(of: [0x0D, 0x0A, 0x0D, 0x0A])!
+            firstHeaders = Array(part[..<split.lowerBound]) + [0x0D, 0x0A]
+            firstBody = Array(part[split.upperBound...])
+        }
+        guard !attachments.isEmpty else { return (firstHeaders, firstBody) }
+        let boundary = MIMEBoundary.make(messageID: messageID, role: "mixed")
+        body += "--\(boundary)\r\n".utf8
+        body += firstHeaders
+        body += "\r\n".utf8
+        body += firstBody
+        for attachment in attachments {
+            body += "--\(boundary)\r\n".utf8
+            body += attachment.headers
+            body += "\r\n".utf8
+            body += attachment.encoded
+        }
+        body += "--\(boundary)--\r\n".utf8
+        return (contentTypeLine("multipart/mixed", boundary: boundary), body)
+    }
+
+    /// `Content-Type: TYPE;` and the boundary on a folded line (one line would pass 78 characters).
+    private static func contentTypeLine(_ type: String, boundary: String) -> [UInt8] {
+        Array("Content-Type: \(type);\r\n boundary=\"\(boundary)\"\r\n".utf8)
+    }
+
+    /// A text part: its headers, a blank line, its encoded text (ending in CRLF).
+    private static func textPart(_ text: NormalizedBody, type: String, into out: inout [UInt8]) {
+        let plain = text.isASCII && text.longestLine <= HeaderEncoder.maximumLineLength
+            && text.bytes.firstRange(of: Array(MIMEBoundary.prefix.utf8.prefix(2))) == nil
+        out += "Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
+        out += (plain ? "7bit\r\n\r\n" : "quoted-printable\r\n\r\n").utf8
+        if plain { out += text.bytes } else { out += text.bytes.withUnsafeBufferPointer { QuotedPrintable.encode($0) } }
+    }
+}
