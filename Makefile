@@ -10,13 +10,14 @@ DEMO := demo
 all: build
 
 # System and Python dependencies: libcurl (transport), libcrypto (SHA-256), aiosmtpd (test server),
-# croniter (the cron oracle), cryptography (throwaway test CAs). Installed only when missing.
+# croniter (the cron oracle), cryptography (throwaway test CAs and DKIM keys), dkimpy and pynacl (the DKIM
+# oracle; pynacl for its ed25519-sha256). Installed only when missing.
 deps:
 	@if ! pkg-config --exists libcurl libcrypto 2>/dev/null; then \
 		echo "installing libcurl4-openssl-dev libssl-dev pkg-config"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcurl4-openssl-dev libssl-dev pkg-config >/dev/null; \
 	fi
-	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography; }
+	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography, dkim, nacl" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography dkimpy pynacl"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography dkimpy pynacl; }
 
 build: deps
 	$(SWIFT) build

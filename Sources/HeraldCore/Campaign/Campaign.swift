@@ -32,6 +32,9 @@ public struct Campaign: Sendable, Equatable {
     /// keyed `address#2`, …; a campaign-file key because it changes the log's keys, which
     /// every command and the daemon must read alike.
     public var allowDuplicates = false
+    /// Sign every letter with DKIM (`[dkim]`); nil: letters go unsigned. The key file is read
+    /// by `PreparedCampaign.load`, once per campaign.
+    public var dkim: DKIMSettings?
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

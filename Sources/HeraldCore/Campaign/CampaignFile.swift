@@ -1,7 +1,7 @@
 import TOMLKit
 
-/// A campaign file as written: for each of its three tables (the top level, `[smtp]`,
-/// `[retry]`, `[limits]`), every key Herald reads with its value as TOML typed it and the line it is on,
+/// A campaign file as written: for each of its tables (the top level, `[smtp]`,
+/// `[retry]`, `[limits]`, `[dkim]`), every key Herald reads with its value as TOML typed it and the line it is on,
 /// and the keys Herald does not know, before any of Herald's rules is checked.
 ///
 /// `Campaign.parse` decodes the text into this shape (`decode`, the only code that knows
@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry, limits
+        case smtp, retry, limits, dkim
     }
 
     /// The keys of `[smtp]`.
@@ -48,6 +48,14 @@ struct CampaignFile: Equatable {
         case maxMessagesPerConnection = "max_messages_per_connection"
         case messagesPerSecond = "messages_per_second"
         case messagesPerMinute = "messages_per_minute"
+    }
+
+    /// The keys of `[dkim]`.
+    enum DKIMKey: String, CampaignFileKey {
+        static let tableName: String? = "dkim"
+
+        case domain, selector, algorithm, headers
+        case privateKeyFile = "private_key_file"
     }
 
     /// A value as the file wrote it.
@@ -116,6 +124,8 @@ struct CampaignFile: Equatable {
     var retry: Table<RetryKey>?
     /// `[limits]`, when the file has `limits` and it is a table.
     var limits: Table<LimitsKey>? = nil
+    /// `[dkim]`, when the file has `dkim` and it is a table.
+    var dkim: Table<DKIMKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -166,7 +176,8 @@ extension CampaignFile {
         return CampaignFile(root: table(document, at: []),
                             smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
                             retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
-                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) })
+                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
+                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) })
     }
 }
 

@@ -16,6 +16,8 @@ public struct PreparedCampaign: Sendable {
     public var warnings: [Diagnostic]
     /// How many letters the campaign sends: its recipients, each address once.
     public private(set) var recipientCount: Int
+    /// Signs every composed letter (`[dkim]`), its key parsed once for the campaign; nil: unsigned.
+    public private(set) var signer: DKIMSigner?
     /// The recipient lists, in campaign order.
     let sources: [Source]
     /// Rows left out as duplicates of an earlier row.
@@ -62,9 +64,9 @@ public struct PreparedCampaign: Sendable {
     }
 
     /// Checks parsed lists: the template against every list and every row, every letter composed once.
-    public static func prepare(campaign: Campaign, template: LetterTemplate,
-                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
-        try prepare(campaign: campaign, template: template, sources: lists.map { .memory($0) }, date: date)
+    public static func prepare(campaign: Campaign, template: LetterTemplate, lists: [RecipientList],
+                               signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+        try prepare(campaign: campaign, template: template, sources: lists.map { .memory($0) }, signer: signer, date: date)
     }
 
     /// Checks the template against every list and every row, and composes every letter once.
@@ -72,12 +74,18 @@ public struct PreparedCampaign: Sendable {
     /// An address listed twice gets one letter, with a warning, unless the campaign's
     /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
     ///
+    /// With a `signer`, the first letter is signed too (the key works, and its domain is
+    /// compared with the letter's From); the others are not: a signature cannot fail where the
+    /// first succeeded, and signing every letter twice (here and when sent) would double its cost.
+    ///
     /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
-    static func prepare(campaign: Campaign, template: LetterTemplate,
-                        sources: [Source], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+    static func prepare(campaign: Campaign, template: LetterTemplate, sources: [Source], signer: DKIMSigner? = nil,
+                        date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
-        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, sources: sources)
+        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
+                                        sources: sources)
+        var signedOne = signer == nil
         // Every row's address key hashed, with its place: duplicates are found by sorting these,
         // not by keeping every address in a set.
         var keys: [(hash: Int, row: RowID)] = []
@@ -107,7 +115,17 @@ public struct PreparedCampaign: Sendable {
                 if !rowProblems.isEmpty { problems += rowProblems; continue }
                 // Only the first problems are composed for: the rest would repeat them.
                 if problems.count > 1_000 { continue }
-                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
+                do {
+                    if signedOne {
+                        _ = try prepared.composeUnsigned(recipient, date: date)
+                    } else {
+                        let message = try prepared.compose(recipient, date: date)
+                        signedOne = true
+                        if let signer, let warning = signer.alignmentWarning(from: message.envelopeFrom, campaignFile: campaign.file) {
+                            prepared.warnings.append(warning)
+                        }
+                    }
+                } catch { problems += error.diagnostics }
             }
             if reader.failed { problems.append(Diagnostic(.missingInput, file: source.file, "could not be read to the end (an I/O error)")) }
         }
@@ -241,12 +259,30 @@ public struct PreparedCampaign: Sendable {
         return problems
     }
 
-    /// Renders and composes one recipient's message.
+    /// Renders and composes one recipient's message, signed when the campaign has `[dkim]`:
+    /// the bytes `preview` writes and `send` hands to the server, so a preview shows exactly
+    /// what is sent (its `Date`, and so the signature's `t=` and `b=`, aside).
+    ///
+    /// This is Herald's one signing seam: whatever `MessageComposer` produces (plain text
+    /// today, any MIME shape tomorrow) is signed here, after composition, as a whole.
     ///
     /// The envelope is exactly the addresses of the rendered `To`, `Cc` and `Bcc`, the
     /// row's own address first; the `To` must name the row's address, so the log's key is
     /// always a recipient the letter went to.
+    ///
+    /// - Parameter date: the `Date` header, and the DKIM signature's time (`t=`).
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
+        var message = try composeUnsigned(recipient, date: date, occurrence: occurrence)
+        if let signer {
+            do { message.data = try signer.sign(message.data, time: date) } catch {
+                throw ValidationFailure([Diagnostic(.badConfig, file: campaign.file, field: "dkim", "\(error); the letter to \(recipient.key) was not sent")])
+            }
+        }
+        return message
+    }
+
+    /// The message as composed, before any signature.
+    func composeUnsigned(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
         let letter = template.render(recipient, addressColumns: campaign.addressColumns)
         var message: ComposedMessage
         do {
