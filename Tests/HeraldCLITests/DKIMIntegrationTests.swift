@@ -49,17 +49,17 @@ import Testing
         #expect(received.count == 15)
         let reports = try DKIMOracle.verify(received.map(\.file), key: key, domain: "amnesty.example", selector: "herald2026")
         #expect(reports.count == 15)
-        #expect(reports.allSatisfy(\.ok), "\(reports.filter { !$0.ok }.map { "\($0.file): \($0.error)" })")
+        #expect(reports.allSatisfy { $0.ok }, "\(reports.filter { !$0.ok }.map { "\($0.file): \($0.error)" })")
         #expect(reports.allSatisfy { $0.tags["a"] == algorithm && $0.tags["d"] == "amnesty.example" && $0.tags["s"] == "herald2026" })
         #expect(reports.allSatisfy { $0.signed_headers.map { $0.lowercased() }.starts(with: ["from", "reply-to", "to", "subject", "date", "message-id"]) },
                 "\(reports.first?.signed_headers ?? [])")
         let strict = try EmailOracle.check(received.map(\.file))
-        #expect(strict.allSatisfy(\.ok), "\(strict.filter { !$0.ok }.map(\.problems))")
+        #expect(strict.allSatisfy { $0.ok }, "\(strict.filter { !$0.ok }.map(\.problems))")
 
         // The previews are signed too, and are the sent letters but for their Date (and so t= and b=).
         let previews = try FileManager.default.contentsOfDirectory(atPath: previewFolder).filter { $0.hasSuffix(".eml") }.sorted()
             .map { (previewFolder as NSString).appendingPathComponent($0) }
-        #expect(try DKIMOracle.verify(previews, key: key, domain: "amnesty.example", selector: "herald2026").allSatisfy(\.ok))
+        #expect(try DKIMOracle.verify(previews, key: key, domain: "amnesty.example", selector: "herald2026").allSatisfy { $0.ok })
         for (file, message) in zip(previews, received) {
             let previewed = [UInt8](try #require(FileManager.default.contents(atPath: file)))
             #expect(Self.withoutSignatureAndDate(previewed) == Self.withoutSignatureAndDate(message.data), "\(file)")

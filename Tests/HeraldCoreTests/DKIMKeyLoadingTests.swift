@@ -85,7 +85,7 @@ import Testing
         }
     }
 
-    /// Each broken key: its line (13, private_key_file), its field, exit 78, what to do, no key bytes.
+    /// Each broken key: its line (12, private_key_file), its field, exit 78, what to do, no key bytes.
     @Test func everyBrokenKeyIsNamedOnItsLine() throws {
         func expectProblem(_ setUp: (TemporaryDirectory) throws -> Void, algorithm: String? = nil, says: String,
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -96,8 +96,8 @@ import Testing
             let problem = try #require(problems.first, sourceLocation: sourceLocation)
             #expect(problem.kind == .badConfig, sourceLocation: sourceLocation)
             #expect(problem.field == "dkim.private_key_file", sourceLocation: sourceLocation)
-            #expect(problem.line == 13, sourceLocation: sourceLocation)
-            #expect(problem.description.hasPrefix("\(path):13: dkim.private_key_file: \(folder.file("dkim.pem")): "), sourceLocation: sourceLocation)
+            #expect(problem.line == 12, sourceLocation: sourceLocation)
+            #expect(problem.description.hasPrefix("\(path):12: dkim.private_key_file: \(folder.file("dkim.pem")): "), sourceLocation: sourceLocation)
             #expect(problem.message.contains(says), "\(problem.message)", sourceLocation: sourceLocation)
             if let key = try? String(contentsOfFile: folder.file("dkim.pem"), encoding: .utf8) {
                 for line in key.split(separator: "\n") where !line.hasPrefix("-----") && line.count > 8 {

@@ -128,7 +128,10 @@ enum DKIMTestKeys {
         let messages = [
             "From: a@org.example\r\nTo: b@x.example\r\nSubject: x\r\n\r\n",  // empty body
             "From: a@org.example\r\nTo: b@x.example\r\nSubject: x\r\n\r\n\r\n\r\n\r\n",  // only empty lines
-            "From : a@org.example\r\nto:b@x.example\r\nSUBJECT:\t folded \r\n\t  over\r\n   three lines  \r\n\r\nbody  \t\r\n\r\n  more\t\tbody \r\n\r\n",
+            // Names in any case, no space after a colon, tabs, a value folded over three lines. (Not a
+            // space before the colon, RFC 5322's obsolete syntax: Herald never writes one, and
+            // dkimpy does not match such a field's name.)
+            "From:a@org.example\r\nto:b@x.example\r\nSUBJECT:\t folded \r\n\t  over\r\n   three lines  \r\n\r\nbody  \t\r\n\r\n  more\t\tbody \r\n\r\n",
             "From: a@org.example\r\nSubject: no final line end\r\n\r\nlast line",
             "From: a@org.example\r\nSubject: two To\r\nTo: one@x.example\r\nTo: two@x.example\r\n\r\nbody\r\n",
         ]

@@ -30,6 +30,7 @@ extension PreparedCampaign {
         }
         var signer: DKIMSigner?
         var keyWarning: Diagnostic?
+        var keyProblems: [Diagnostic] = []
         if let settings = campaign.dkim {
             do throws(ValidationFailure) {
                 let key = try loadDKIMKey(settings, campaignFile: path, line: locator.line(of: "private_key_file", in: "dkim"))
@@ -38,9 +39,16 @@ extension PreparedCampaign {
                     keyWarning = Diagnostic(.badConfig, file: path, line: locator.line(of: "private_key_file", in: "dkim"), field: "dkim.private_key_file",
                                             "a \(key.bits)-bit RSA key: RFC 8301 still allows it, but 2048 bits is what to publish now")
                 }
-            } catch { problems += error.diagnostics }
+            } catch { keyProblems = error.diagnostics }
         }
-        guard problems.isEmpty, let template else { throw ValidationFailure(problems) }
+        guard problems.isEmpty, let template else { throw ValidationFailure(keyProblems + problems) }
+        if !keyProblems.isEmpty {
+            // The lists and letters are still checked (unsigned), so one run names every problem.
+            do { _ = try prepare(campaign: campaign, template: template, sources: sources, date: date) } catch {
+                throw ValidationFailure(keyProblems + error.diagnostics)
+            }
+            throw ValidationFailure(keyProblems)
+        }
         var prepared = try prepare(campaign: campaign, template: template, sources: sources, signer: signer, date: date)
         if let keyWarning { prepared.warnings.insert(keyWarning, at: 0) }
         return prepared
