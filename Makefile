@@ -11,7 +11,8 @@ all: build
 
 # System and Python dependencies: libcurl (transport), libcrypto (SHA-256), dovecot-imapd (the bounce
 # tests' IMAP server, started by the tests themselves), aiosmtpd (test server), croniter (the cron
-# oracle), cryptography (throwaway test CAs). Installed only when missing.
+# oracle), cryptography (throwaway test CAs and DKIM keys), dkimpy and pynacl (the DKIM oracle; pynacl
+# for its ed25519-sha256). Installed only when missing.
 deps:
 	@if ! pkg-config --exists libcurl libcrypto 2>/dev/null; then \
 		echo "installing libcurl4-openssl-dev libssl-dev pkg-config"; \
@@ -25,7 +26,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null || exit $$?; \
 		if [ -d /run/systemd/system ]; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi; \
 	fi
-	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography; }
+	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography, dkim, nacl" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography dkimpy pynacl"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography dkimpy pynacl; }
 
 build: deps
 	$(SWIFT) build

@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
+        // DKIM signing: SHA-256, Ed25519 (Crypto) and RSA PKCS#1 v1.5 (_CryptoExtras), over BoringSSL.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
         // System libraries: libcurl (SMTP transport, with OpenSSL's libssl to read its TLS session)
@@ -33,7 +35,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // Pure logic: recipients, campaign, rendering, MIME, delivery log records. No network.
+        // Pure logic: recipients, campaign, rendering, MIME, DKIM signing, delivery log records. No network.
         .target(
             name: "HeraldCore",
             dependencies: [
@@ -42,6 +44,8 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Ink", package: "Ink"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // The libcurl SMTP transport; the only module that imports CCurl.

@@ -253,6 +253,67 @@ def herald_validate(herald, campaign_dir, rows, name="herald validate"):
                 done=f", {rows} recipients from", sends=False)
 
 
+# DKIM (issue 11): the same campaign signed with an RSA 2048 and an Ed25519 key. Previews with and
+# without [dkim] differ only by the signing, so their difference per letter is what signing costs.
+DKIM_ALGORITHMS = {"rsa": "rsa-sha256", "ed25519": "ed25519-sha256"}
+
+
+def dkim_campaign(campaign_dir, kind, concurrency=None):
+    """campaign[-cN]-dkim-KIND.toml: campaign[-cN].toml with a [dkim] table, its key made here
+    (Python's cryptography, mode 0600) and a log of its own. Returns the file's path."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    key_path = os.path.join(campaign_dir, f"dkim-{kind}.pem")
+    if not os.path.exists(key_path):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa" else ed25519.Ed25519PrivateKey.generate()
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        with os.fdopen(os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+            handle.write(pem)
+    base = "campaign.toml" if concurrency is None else f"campaign-c{concurrency}.toml"
+    with open(os.path.join(campaign_dir, base), encoding="utf-8") as handle:
+        text = handle.read()
+    suffix = f"{'' if concurrency is None else f'-c{concurrency}'}-dkim-{kind}"
+    text = re.sub(r'(?m)^log = "(.*)\.jsonl"$', lambda m: f'log = "{m.group(1)}-dkim-{kind}.jsonl"', text)
+    text += (f'\n[dkim]\ndomain = "amnesty.example"\nselector = "bench"\nprivate_key_file = "dkim-{kind}.pem"\n'
+             f'algorithm = "{DKIM_ALGORITHMS[kind]}"\n')
+    path = os.path.join(campaign_dir, f"campaign{suffix}.toml")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def dkim_tools(herald, campaign_dir, out, rows):
+    """herald preview and herald send c4, signed with each kind of key."""
+    result = []
+    for kind in DKIM_ALGORITHMS:
+        preview = os.path.join(out, f"preview-dkim-{kind}")
+        result.append(Tool(f"herald preview +dkim {kind}", None, rows, [herald, "preview", dkim_campaign(campaign_dir, kind), "--out", preview],
+                           done=f"{rows} messages written", sends=False, prepare=remove(glob.escape(preview))))
+    for kind in DKIM_ALGORITHMS:
+        path = dkim_campaign(campaign_dir, kind, 4)
+        log = os.path.join(campaign_dir, f"delivery-c4-dkim-{kind}.jsonl")
+        result.append(Tool(f"herald send +dkim {kind}", 4, rows, [herald, "send", path],
+                           done=f": {rows} sent, 0 failed, 0 deferred, 0 in doubt", sends=True, prepare=remove(glob.escape(log) + "*")))
+    return result
+
+
+def dkim_report(rows, mailmerge):
+    """Lines saying what signing costs per letter: preview with [dkim] against without, wall and CPU."""
+    plain = find(rows, "herald preview")
+    lines, figures = [], {}
+    for kind, algorithm in DKIM_ALGORITHMS.items():
+        signed = find(rows, f"herald preview +dkim {kind}")
+        wall = (signed.median - plain.median) / plain.letters * 1e6
+        cpu = (statistics.median(signed.cpu_seconds) - statistics.median(plain.cpu_seconds)) / plain.letters * 1e6
+        send = find(rows, f"herald send +dkim {kind}", 4)
+        figures[algorithm] = {"preview_wall_us_per_letter": round(wall, 1), "preview_cpu_us_per_letter": round(cpu, 1),
+                              "send_c4_letters_per_second": round(send.rate, 1),
+                              "send_c4_vs_mailmerge": rounded(ratio(send, mailmerge))}
+        lines.append(f"  {algorithm:<15} {wall:7.1f} µs wall, {cpu:7.1f} µs CPU per letter (herald preview +dkim against without); "
+                     f"herald send c4 signed: {send.rate:,.0f} letters/s, {ratio(send, mailmerge):.2f}x mailmerge (target >= 12x)")
+    return lines, figures
+
+
 def tools(herald, bare_client, campaign_dir, out, rows, sink, letter):
     """The table's rows, in the order each round runs them."""
     source = postfix_tool("smtp-source")
@@ -276,6 +337,7 @@ def tools(herald, bare_client, campaign_dir, out, rows, sink, letter):
         Tool("mailmerge --dry-run", None, rows, MAILMERGE + ["--no-limit", "--dry-run", "--output-format", "raw"],
              done=f">>> message {rows} sent", sends=False, cwd=merge),
         herald_validate(herald, campaign_dir, rows),
+        *dkim_tools(herald, campaign_dir, out, rows),
     ]
 
 
@@ -428,6 +490,9 @@ def main():
           "mailmerge's send for senders, over mailmerge --dry-run for the tools that do not send. "
           "CPU s: the tool's own user + system seconds (median), steadier than wall time on a busy machine. "
           "connections: sessions smtp-sink counted (smtp-source and mailmerge open one per letter).")
+    dkim_lines, dkim_figures = dkim_report(rows, mailmerge)
+    print("\nDKIM signing (issue 11), what it costs per letter:")
+    print("\n".join(dkim_lines))
     print("\ntargets (issue 10, durability on, this run)")
     width = max(len(goal) for goal, _, _ in goals)
     for goal, measured, met in goals:
@@ -450,6 +515,7 @@ def main():
                    "vs_mailmerge": rounded(vs_mailmerge(tool, mailmerge, mailmerge_dry))}
                   for tool in rows + [big]],
         "targets": [{"target": goal, "measured": measured, "met": met} for goal, measured, met in goals],
+        "dkim": dkim_figures,
     }
     with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)

@@ -20,7 +20,7 @@ extension CampaignFile {
     ///
     /// - Throws: `ValidationFailure` with every problem, in the order of the checks: unknown
     ///   top-level keys, name, template, log, schedule, recipients, `[smtp]`, timezone and
-    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates.
+    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates, `[dkim]`.
     func validated(file: String) throws(ValidationFailure) -> Campaign {
         var check = Checker(file: file)
         let root = self.root
@@ -118,6 +118,12 @@ extension CampaignFile {
         } else if root[.templates] != nil {
             check.problem(.templates, in: root, "must be a table: [templates] with a template per language, e.g. fr = \"letter.fr.md\"")
         }
+        var dkim: DKIMSettings?
+        if let table = self.dkim {
+            dkim = check.dkim(table)
+        } else if root[.dkim] != nil {
+            check.problem(.dkim, in: root, "must be a table: [dkim] with domain, selector and private_key_file")
+        }
 
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
@@ -135,6 +141,10 @@ extension CampaignFile {
         campaign.limits = limits
         campaign.bounces = bounces
         campaign.languageTemplates = languageTemplates.mapValues { Campaign.resolvePath($0, against: file) }
+        if var dkim {
+            dkim.privateKeyFile = Campaign.resolvePath(dkim.privateKeyFile, against: file)
+            campaign.dkim = dkim
+        }
         return campaign
     }
 }
@@ -261,6 +271,62 @@ private struct Checker {
         limits.messagesPerSecond = rate(.messagesPerSecond)
         limits.messagesPerMinute = rate(.messagesPerMinute)
         return limits
+    }
+
+    /// `[dkim]`; nil when a required key is missing or a value is wrong. The key file is only
+    /// named here; `PreparedCampaign.load` reads and checks it.
+    mutating func dkim(_ table: CampaignFile.Table<CampaignFile.DKIMKey>) -> DKIMSettings? {
+        unknownKeys(of: table)
+        var ok = true
+        var domain: String?
+        if let text = string(table, .domain, required: true) {
+            let ascii = Punycode.asciiDomain(text) ?? text  // an internationalised domain signs as A-labels
+            if let problem = DKIMSettings.nameProblem(ascii, what: "domain") {
+                self.problem(.domain, in: table, "\(problem); write the domain that signs, the one in the From address (amnesty.example)")
+            } else if !ascii.contains(".") {
+                self.problem(.domain, in: table, "\"\(text)\" is not a full domain name; write the domain that signs, the one in the From address (amnesty.example)")
+            } else {
+                domain = ascii
+            }
+        }
+        let selector = string(table, .selector, required: true)
+        if let selector, let problem = DKIMSettings.nameProblem(selector, what: "selector") {
+            self.problem(.selector, in: table, "\(problem); a selector names the key in DNS, e.g. selector = \"herald2026\" for herald2026._domainkey.DOMAIN")
+            ok = false
+        }
+        if let selector, let domain, selector.utf8.count + domain.utf8.count + 12 > 253 {
+            self.problem(.selector, in: table, "\(selector)._domainkey.\(domain) is longer than a DNS name may be (253 characters); choose a shorter selector")
+            ok = false
+        }
+        let keyFile = string(table, .privateKeyFile, required: true)
+        var algorithm = DKIMSettings.Algorithm.rsaSHA256
+        if let text = string(table, .algorithm, required: false) {
+            if let known = DKIMSettings.Algorithm(rawValue: text.lowercased()) { algorithm = known } else {
+                problem(.algorithm, in: table, "must be \"rsa-sha256\" (the default) or \"ed25519-sha256\"; found \"\(text.debugVisible)\"")
+                ok = false
+            }
+        }
+        var headers = DKIMSettings.defaultHeaders
+        if let field = table[.headers] {
+            if let array = field.value.array, !array.isEmpty, array.allSatisfy({ $0.string != nil }) {
+                headers = array.compactMap(\.string)
+                for name in headers {
+                    if let problem = DKIMSettings.headerNameProblem(name) {
+                        self.problem(.headers, in: table, problem)
+                        ok = false
+                    }
+                }
+                if !headers.contains(where: { $0.lowercased() == "from" }) {
+                    problem(.headers, in: table, "must include From: RFC 6376 requires the From field to be signed")
+                    ok = false
+                }
+            } else {
+                problem(.headers, in: table, "must be a list of header names, e.g. headers = [\"From\", \"To\", \"Subject\", \"Date\"]; leave it out for the default")
+                ok = false
+            }
+        }
+        guard ok, let domain, let selector, let keyFile else { return nil }
+        return DKIMSettings(domain: domain, selector: selector, privateKeyFile: keyFile, algorithm: algorithm, headers: headers)
     }
 
     /// `[smtp]`; nil when its URL is missing or malformed (the other keys are checked all the same).

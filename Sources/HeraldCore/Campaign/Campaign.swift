@@ -40,6 +40,9 @@ public struct Campaign: Sendable, Equatable {
     public var languageTemplates: [String: String] = [:]
     /// The recipient-list column that chooses a letter's language.
     public static let languageColumn = "language"
+    /// Sign every letter with DKIM (`[dkim]`); nil: letters go unsigned. The key file is read
+    /// by `PreparedCampaign.load`, once per campaign.
+    public var dkim: DKIMSettings?
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

@@ -1,7 +1,7 @@
 import TOMLKit
 
-/// A campaign file as written: for each of its three tables (the top level, `[smtp]`,
-/// `[retry]`, `[limits]`), every key Herald reads with its value as TOML typed it and the line it is on,
+/// A campaign file as written: for each of its tables (the top level, `[smtp]`,
+/// `[retry]`, `[limits]`, `[dkim]`), every key Herald reads with its value as TOML typed it and the line it is on,
 /// and the keys Herald does not know, before any of Herald's rules is checked.
 ///
 /// `Campaign.parse` decodes the text into this shape (`decode`, the only code that knows
@@ -16,7 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
-        case smtp, retry, limits, bounces, templates
+        case smtp, retry, limits, bounces, templates, dkim
     }
 
     /// The keys of `[smtp]`.
@@ -61,6 +61,14 @@ struct CampaignFile: Equatable {
         case processedFolder = "processed_folder"
         case pollSeconds = "poll_seconds"
         case verp, suppress
+    }
+
+    /// The keys of `[dkim]`.
+    enum DKIMKey: String, CampaignFileKey {
+        static let tableName: String? = "dkim"
+
+        case domain, selector, algorithm, headers
+        case privateKeyFile = "private_key_file"
     }
 
     /// A value as the file wrote it.
@@ -145,6 +153,8 @@ struct CampaignFile: Equatable {
             var field: Field
         }
     }
+    /// `[dkim]`, when the file has `dkim` and it is a table.
+    var dkim: Table<DKIMKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -201,7 +211,8 @@ extension CampaignFile {
                                 LanguageTable(line: locator.line(of: ["templates"]), entries: source.keys.sorted().compactMap { name in
                                     source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
                                 })
-                            })
+                            },
+                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) })
     }
 }
 

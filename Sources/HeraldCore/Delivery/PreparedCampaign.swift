@@ -26,6 +26,8 @@ public struct PreparedCampaign: Sendable {
     public var warnings: [Diagnostic]
     /// How many letters the campaign sends: its recipients, each address once.
     public private(set) var recipientCount: Int
+    /// Signs every composed letter (`[dkim]`), its key parsed once for the campaign; nil: unsigned.
+    public private(set) var signer: DKIMSigner?
     /// The recipient lists, in campaign order.
     let sources: [Source]
     /// Rows left out as duplicates of an earlier row.
@@ -73,8 +75,9 @@ public struct PreparedCampaign: Sendable {
 
     /// Checks parsed lists: the template against every list and every row, every letter composed once.
     public static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                               lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
-        try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) }, date: date)
+                               lists: [RecipientList], signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+        try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) },
+                    signer: signer, date: date)
     }
 
     /// Checks the template against every list and every row, and composes every letter once.
@@ -82,12 +85,18 @@ public struct PreparedCampaign: Sendable {
     /// An address listed twice gets one letter, with a warning, unless the campaign's
     /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
     ///
+    /// With a `signer`, the first letter is signed too (the key works, and its domain is
+    /// compared with the letter's From); the others are not: a signature cannot fail where the
+    /// first succeeded, and signing every letter twice (here and when sent) would double its cost.
+    ///
     /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
     static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                        sources: [Source], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+                        sources: [Source], signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
-        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, sources: sources)
+        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
+                                        sources: sources)
+        var signedOne = signer == nil
         prepared.languageTemplates = languageTemplates
         if !languageTemplates.isEmpty {
             prepared.languageFingerprint = SHA256.hex(([template.fingerprint] + languageTemplates.keys.sorted().map { "\($0)=\(languageTemplates[$0]!.fingerprint)" })
@@ -139,7 +148,16 @@ public struct PreparedCampaign: Sendable {
                 if !rowProblems.isEmpty { problems += rowProblems; continue }
                 // Only the first problems are composed for: the rest would repeat them.
                 if problems.count > 1_000 { continue }
-                do { _ = try prepared.compose(recipient, date: date, readingAttachments: false) } catch { problems += error.diagnostics }
+                do {
+                    let message = try prepared.composeUnsigned(recipient, date: date, readingAttachments: false)
+                    if !signedOne, let signer {
+                        _ = try prepared.sign(message, for: recipient, date: date)
+                        signedOne = true
+                        if let warning = signer.alignmentWarning(from: message.envelopeFrom, campaignFile: campaign.file) {
+                            prepared.warnings.append(warning)
+                        }
+                    }
+                } catch { problems += error.diagnostics }
             }
             if reader.failed { problems.append(Diagnostic(.missingInput, file: source.file, "could not be read to the end (an I/O error)")) }
         }
@@ -278,7 +296,12 @@ public struct PreparedCampaign: Sendable {
         return problems
     }
 
-    /// Renders and composes one recipient's message.
+    /// Renders and composes one recipient's message, signed when the campaign has `[dkim]`:
+    /// the bytes `preview` writes and `send` hands to the server, so a preview shows exactly
+    /// what is sent (its `Date`, and so the signature's `t=` and `b=`, aside).
+    ///
+    /// This is Herald's one signing seam: whatever `MessageComposer` produces (plain, Markdown
+    /// with its HTML alternative, with attachments) is signed here, after composition, as a whole.
     ///
     /// The envelope is exactly the addresses of the rendered `To`, `Cc` and `Bcc`, the
     /// row's own address first; the `To` must name the row's address, so the log's key is
@@ -287,8 +310,20 @@ public struct PreparedCampaign: Sendable {
     /// Attached files are read here (``AttachmentStore``); with `readingAttachments` false (the
     /// check before sending) they are only checked to be readable regular files, and the
     /// message is composed without them.
+    ///
+    /// - Parameter date: the `Date` header, and the DKIM signature's time (`t=`).
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
-        try compose(recipient, date: date, occurrence: occurrence, readingAttachments: true)
+        try sign(composeUnsigned(recipient, date: date, occurrence: occurrence, readingAttachments: true), for: recipient, date: date)
+    }
+
+    /// The message with its DKIM-Signature field first, or as it is when the campaign signs nothing.
+    func sign(_ message: ComposedMessage, for recipient: Recipient, date: Date) throws(ValidationFailure) -> ComposedMessage {
+        guard let signer else { return message }
+        var message = message
+        do { message.data = try signer.sign(message.data, time: date) } catch {
+            throw ValidationFailure([Diagnostic(.badConfig, file: campaign.file, field: "dkim", "\(error); the letter to \(recipient.key) was not sent")])
+        }
+        return message
     }
 
     /// The language a recipient's row asks for (its `language` column, trimmed, lowercased), if any.
@@ -303,8 +338,9 @@ public struct PreparedCampaign: Sendable {
         return languageTemplates[language] ?? template
     }
 
-    func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil,
-                 readingAttachments: Bool) throws(ValidationFailure) -> ComposedMessage {
+    /// The message as composed, before any signature; see ``compose(_:date:occurrence:)``.
+    func composeUnsigned(_ recipient: Recipient, date: Date, occurrence: String? = nil,
+                         readingAttachments: Bool) throws(ValidationFailure) -> ComposedMessage {
         let template = template(for: recipient)
         let letter = template.render(recipient, addressColumns: campaign.addressColumns)
         let attachments = try attachments(of: letter, template: template, recipient: recipient, reading: readingAttachments)
