@@ -41,7 +41,7 @@ import Testing
         let path: String
         var log: String { folder.file("delivery.jsonl") }
 
-        init(url: String, verp: Bool = false, pollSeconds: Int = 300) {
+        init(url: String, verp: Bool = false, pollSeconds: Int = 300, caFile: String? = nil) {
             let csv = "email,name\n" + BouncesIntegrationTests.letters.map { "\($0.0),\($0.0.prefix { $0 != "@" })" }.joined(separator: "\n") + "\n"
             folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
             folder.write("list.csv", csv)
@@ -58,6 +58,7 @@ import Testing
             password_env = "HERALD_TEST_IMAP_PASSWORD"
             verp = \(verp)
             poll_seconds = \(pollSeconds)
+            \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
             """)
             var lines: [String] = []
             for (recipient, token) in BouncesIntegrationTests.letters {
@@ -202,5 +203,37 @@ import Testing
         let result = daemon.wait(timeout: 20)
         #expect(result.stderr.contains("bounces read") || result.stdout.contains("bounces read"), "\(result)")
         #expect(campaign.reports().count == 2, "no record twice across polls")
+    }
+
+    /// A server that does not announce `MOVE`: the processed messages go by `UID COPY`,
+    /// `\Deleted` and `UID EXPUNGE` instead, and the result is the same.
+    @Test func integrationWithoutMoveTheMessagesAreCopiedAndExpunged() throws {
+        let server = try DovecotServer(capabilities: "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UIDPLUS")
+        try Self.deliverCorpus(to: server)
+        let campaign = BounceCampaign(url: server.url)
+        let result = try campaign.bounces(password: server.password)
+        #expect(result.status == 0, "\(result)\n\(server.log)")
+        #expect(campaign.reports().count == Self.recorded.count)
+        #expect(server.messages().count == 4 && server.messages(in: "Processed").count == 8, "\(server.messages())")
+        #expect(server.messages().allSatisfy { !$0.seen })
+    }
+
+    /// STARTTLS from the test CA: with `ca_file` naming it the pass runs over TLS; without,
+    /// the certificate cannot be verified and nothing is read (69), the password never sent.
+    @Test func integrationSTARTTLSIsVerifiedAgainstTheCampaignsCA() throws {
+        let certificates = TemporaryDirectory("herald-imap-certs")
+        let made = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/make_certs.py"), certificates.path])
+        try #require(made.status == 0, "\(made)")
+        let server = try DovecotServer(tls: (certificates.file("good.pem"), certificates.file("good.key")))
+        try Self.deliverCorpus(to: server)
+        let untrusted = BounceCampaign(url: server.url)
+        let refused = try untrusted.bounces(password: server.password)
+        #expect(refused.status == 69, "\(refused)")
+        #expect(!server.log.contains("Login: user=<bounces>"), "\(server.log)")
+        let trusted = BounceCampaign(url: server.url, caFile: certificates.file("ca.pem"))
+        let result = try trusted.bounces(password: server.password)
+        #expect(result.status == 0, "\(result)\n\(server.log)")
+        #expect(trusted.reports().count == Self.recorded.count)
+        #expect(server.log.contains("Login: user=<bounces>") && server.log.contains("TLS"), "\(server.log)")
     }
 }

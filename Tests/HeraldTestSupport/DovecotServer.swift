@@ -24,7 +24,12 @@ public final class DovecotServer: @unchecked Sendable {
     public var url: String { "imap://127.0.0.1:\(port)/INBOX" }
     var maildir: String { (folder as NSString).appendingPathComponent("home/\(username)/Maildir") }
 
-    public init(alsoOnExternalAddress: Bool = false) throws {
+    /// - Parameters:
+    ///   - tls: a certificate and key (PEM paths) to offer STARTTLS with; nil: plaintext only.
+    ///   - capabilities: the capability list to announce after login instead of Dovecot's own
+    ///     (to play a server without `MOVE`); nil: Dovecot's.
+    public init(alsoOnExternalAddress: Bool = false, tls: (certificate: String, key: String)? = nil,
+                capabilities: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw SMTPTestServer.SetupFailure(description: "\(Self.binary) not found: install dovecot-imapd (make deps does)")
         }
@@ -46,7 +51,8 @@ public final class DovecotServer: @unchecked Sendable {
         log_path = \(folder)/dovecot.log
         protocols = imap
         listen = \(listen.joined(separator: ", "))
-        ssl = no
+        \(tls.map { "ssl = yes\nssl_cert = <\($0.certificate)\nssl_key = <\($0.key)" + (FileManager.default.fileExists(atPath: "/usr/share/dovecot/dh.pem") ? "\nssl_dh = </usr/share/dovecot/dh.pem" : "") } ?? "ssl = no")
+        \(capabilities.map { "imap_capability = \($0)" } ?? "")
         disable_plaintext_auth = no
         auth_mechanisms = plain login
         default_login_user = dovenull
