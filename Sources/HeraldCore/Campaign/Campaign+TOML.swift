@@ -20,7 +20,7 @@ extension CampaignFile {
     ///
     /// - Throws: `ValidationFailure` with every problem, in the order of the checks: unknown
     ///   top-level keys, name, template, log, schedule, recipients, `[smtp]`, timezone and
-    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates.
+    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates, require_approval.
     func validated(file: String) throws(ValidationFailure) -> Campaign {
         var check = Checker(file: file)
         let root = self.root
@@ -105,6 +105,11 @@ extension CampaignFile {
             if let flag = field.value.bool { allowDuplicates = flag } else { check.problem(.allowDuplicates, in: root, "must be true or false") }
         }
 
+        var requireApproval = false
+        if let field = root[.requireApproval] {
+            if let flag = field.value.bool { requireApproval = flag } else { check.problem(.requireApproval, in: root, "must be true or false") }
+        }
+
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
         }
@@ -118,6 +123,7 @@ extension CampaignFile {
         campaign.catchUpSeconds = catchUp
         campaign.addressColumns = addressColumns
         campaign.allowDuplicates = allowDuplicates
+        campaign.requireApproval = requireApproval
         campaign.limits = limits
         return campaign
     }

@@ -32,6 +32,10 @@ public struct Campaign: Sendable, Equatable {
     /// keyed `address#2`, …; a campaign-file key because it changes the log's keys, which
     /// every command and the daemon must read alike.
     public var allowDuplicates = false
+    /// Send only what a person approved (`require_approval`): `herald send --approve HASH`, or
+    /// the daemon once `herald approve` recorded an approval, each checked against the review
+    /// manifest of the current inputs (``ReviewManifest``).
+    public var requireApproval = false
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {
