@@ -55,7 +55,8 @@ extension Application {
                   manifest.manifestSHA256 == approved else { return nil }
             return (path, manifest)
         }.first
-        if let (source, manifest) = reviewed {
+        if let reviewed {
+            let (source, manifest) = reviewed
             lines += ReviewManifest.inputChanges(reviewed: manifest.inputs, current: summary.inputs).map { "\(campaign.name): \($0)" }
             let comparison = ReviewManifest.LetterComparison(reviewed: manifest.letters)
             _ = try? computeManifest(prepared, visit: comparison.visit)
@@ -144,7 +145,9 @@ extension Application {
             let summary: ReviewManifest.Summary
             do throws(CommandFailure) {
                 let inputs: [ReviewManifest.Input]
-                do { inputs = try ReviewManifest.inputs(of: campaign) } catch { throw CommandFailure(.noInput, error.description) }
+                do throws(ReviewManifest.Unreadable) { inputs = try ReviewManifest.inputs(of: campaign) } catch {
+                    throw CommandFailure(.noInput, error.description)
+                }
                 do { try file.write(ReviewManifest.jsonOpening(campaign: campaign.name, inputs: inputs)) } catch { writeError = error }
                 summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder) { letter in
                     written += 1

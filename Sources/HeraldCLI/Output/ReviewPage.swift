@@ -30,7 +30,7 @@ final class ReviewPage {
     static let sampleHead = 5
     static let sampleSize = 25
     /// The summary rows' share of the page; a row past it is not listed (the page says how many).
-    static let rowBudget = 9_000_000
+    static let rowBudget = 9_300_000
     /// Distinct values counted per field, and listed per field.
     static let distinctTracked = 1_000
     static let distinctListed = 20
@@ -58,10 +58,12 @@ final class ReviewPage {
     static let rowsPart = ".index-rows.part"
     static let lettersPart = ".index-letters.part"
 
-    init(session: PreviewWriter.Session, prepared: PreparedCampaign) throws {
+    /// - Parameter total: the number of letters (the campaign's count; a test may say more).
+    init(session: PreviewWriter.Session, prepared: PreparedCampaign, total: Int? = nil) throws {
         self.session = session
         self.prepared = prepared
-        total = prepared.recipientCount
+        let total = total ?? prepared.recipientCount
+        self.total = total
         large = total > Self.fullLimit
         var sample: Set<Int> = []
         if large {
@@ -84,7 +86,10 @@ final class ReviewPage {
         warningsByAddress = byAddress
         distinct = Array(repeating: [:], count: fields.count)
         untracked = Array(repeating: 0, count: fields.count)
-        subjectLimit = max(0, min(120, Self.rowBudget / max(1, total) - 140))
+        // A compact row without its subject is about 65 bytes and twice the address: at
+        // 100,000 letters the subject has no room; at 10,000 it has 120 characters.
+        let room = Self.rowBudget / max(1, total) - 150
+        subjectLimit = room < 20 ? 0 : min(120, room)
         rows = try session.create(Self.rowsPart)
         letters = try session.create(Self.lettersPart)
     }
@@ -108,7 +113,7 @@ final class ReviewPage {
         let page = try session.create("index.html")
         try page.write(head(manifestHash: manifestHash, inputs: inputs))
         try page.append(contentsOf: rows.path)
-        var middle = "</tbody></table>\n"
+        var middle = "</tbody></table></div>\n"
         if omittedRows > 0 {
             middle += "<p class=\"note\">\(omittedRows) more rows are not listed here, to keep this page under 10 MB; every letter is a file in this folder, and <code>manifest.json</code> lists them all.</p>\n"
         }
@@ -144,16 +149,19 @@ final class ReviewPage {
                 omittedRows += 1
                 return
             }
-            out += "<tr><td>\(index)<td><a href=\"".utf8
+            // Compact: no closing tags, no classes, the row's number from a CSS counter.
+            out += "<tr><td><a href=\"".utf8
             Self.escape(file, into: &out)
             out += "\">".utf8
             Self.escape(recipient.key, into: &out)
             out += "</a>".utf8
             if linked { out += " <a href=\"#letter-\(index)\">↓</a>".utf8 }
-            out += "<td>".utf8
-            Self.escape(Self.truncated(message.subject, subjectLimit), into: &out)
-            out += "<td class=\"n\">\(message.data.count)<td>".utf8
-            if !warnings.isEmpty { out += "<span class=\"warn\">".utf8; Self.escape(warnings.joined(separator: "; "), into: &out); out += "</span>".utf8 }
+            if subjectLimit > 0 {
+                out += "<td>".utf8
+                Self.escape(Self.truncated(message.subject, subjectLimit), into: &out)
+            }
+            out += "<td>\(message.data.count)<td>".utf8
+            if !warnings.isEmpty { Self.escape(warnings.joined(separator: "; "), into: &out) }
             out += "\n".utf8
         } else {
             out += "<tr><td><a href=\"#letter-\(index)\">\(index)</a><td>".utf8
@@ -271,14 +279,18 @@ final class ReviewPage {
             }
             out += "</section>\n".utf8
         }
-        out += "<section id=\"summary\">\n<h2>Summary</h2>\n<table class=\"summary\"><thead><tr><th>#<th>recipient".utf8
-        if !large {
+        out += "<section id=\"summary\">\n<h2>Summary</h2>\n".utf8
+        if large {
+            out += "<p class=\"note\">One row per letter, linked to its <code>.eml</code>; ↓ goes to a letter shown below.\(subjectLimit == 0 ? " Subjects are left out of the rows at this size (the sample letters and the files have them)." : subjectLimit < 120 ? " Subjects are cut at \(subjectLimit) characters." : "")</p>\n".utf8
+            out += "<div class=\"scroll\"><table class=\"summary compact\"><thead><tr><th>recipient\(subjectLimit > 0 ? "<th>subject" : "")<th>size<th>warnings</thead>\n<tbody>\n".utf8
+        } else {
+            out += "<div class=\"scroll\"><table class=\"summary\"><thead><tr><th>#<th>recipient".utf8
             for field in fields {
                 out += "<th>".utf8
                 Self.escape(field, into: &out)
             }
+            out += "<th>subject<th>size<th>warnings<th>file</thead>\n<tbody>\n".utf8
         }
-        out += "<th>subject<th>size<th>warnings\(large ? "" : "<th>file")</thead>\n<tbody>\n".utf8
         return out
     }
 
@@ -333,7 +345,7 @@ final class ReviewPage {
     }
 
     static let style = """
-    body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #1b1b1b; }
+    body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 80em; padding: 0 1em; color: #1b1b1b; }
     h1 { margin-bottom: .2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
     code { font-size: 13px; word-break: break-all; }
     table { border-collapse: collapse; margin: .5em 0; }
@@ -349,6 +361,12 @@ final class ReviewPage {
     pre { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; padding: .6em; font: 13px/1.4 ui-monospace, monospace; }
     pre.body { font: 14px/1.5 Georgia, serif; }
     .meta { font-size: 90%; color: #555; }
+    div.scroll { overflow-x: auto; }
+    table.summary { font-size: 13px; } table.summary td { white-space: nowrap; }
+    article.letter table.headers td { white-space: pre-wrap; }
+    table.compact tbody { counter-reset: row; }
+    table.compact tbody td:first-child::before { counter-increment: row; content: counter(row) ". "; color: #888; }
+    table.compact tbody td:last-child { color: #8a3b00; }
 
     """
 }

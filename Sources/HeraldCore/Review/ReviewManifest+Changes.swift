@@ -18,12 +18,12 @@ extension ReviewManifest {
             let now = currentByRole.removeValue(forKey: role) ?? []
             for index in 0..<max(before.count, now.count) {
                 switch (index < before.count ? before[index] : nil, index < now.count ? now[index] : nil) {
-                case let (was?, is?) where was.sha256 != is.sha256:
-                    lines.append("\(name(is)) changed since the review (sha256 \(was.sha256.prefix(12))… then, \(is.sha256.prefix(12))… now)")
-                case let (was?, nil):
-                    lines.append("\(name(was)) was reviewed but is no longer in the campaign")
-                case let (nil, is?):
-                    lines.append("\(name(is)) is new since the review")
+                case let (then?, current?) where then.sha256 != current.sha256:
+                    lines.append("\(name(current)) changed since the review (sha256 \(then.sha256.prefix(12))… then, \(current.sha256.prefix(12))… now)")
+                case let (then?, nil):
+                    lines.append("\(name(then)) was reviewed but is no longer in the campaign")
+                case let (nil, current?):
+                    lines.append("\(name(current)) is new since the review")
                 default:
                     break
                 }

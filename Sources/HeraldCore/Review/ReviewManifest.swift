@@ -111,7 +111,7 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         let hasher = SHA256Hasher()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Unreadable(path: path, code: errno)
