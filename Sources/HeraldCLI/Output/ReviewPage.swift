@@ -355,7 +355,7 @@ final class ReviewPage {
     mark { background: #fff09a; padding: 0 .1em; border-radius: 2px; }
     .warn { color: #8a3b00; } .ok { color: #2a6a2a; } .note { color: #666; font-size: 90%; }
     .facts { font-size: 110%; }
-    table.distinct { display: inline-table; margin-right: 1.5em; }
+    table.distinct { display: inline-table; margin-right: 1.5em; vertical-align: top; }
     article.letter { border: 1px solid #bbb; border-radius: 6px; padding: .3em 1em 1em; margin: 1.2em 0; }
     table.envelope th, table.headers th { width: 9em; }
     pre { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; padding: .6em; font: 13px/1.4 ui-monospace, monospace; }
