@@ -5,7 +5,7 @@ CAMPAIGN := Campaigns/eu-china-dialogue-1999.toml
 HERALD := .build/debug/herald
 DEMO := demo
 
-.PHONY: all deps build test demo clean install
+.PHONY: all deps build test test-browser demo clean install
 
 all: build
 
@@ -36,6 +36,14 @@ build: deps
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The review page in a real headless browser (Tests/Support/browser_test.sh): preview the 1999
+# campaign, load its index.html in Debian's Chromium (installed when missing), check there is no
+# console message and the DOM shows the 15 letters and the manifest hash, and write the
+# screenshot the README shows (docs/review-page.png).
+test-browser: build
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	Tests/Support/browser_test.sh $(HERALD) $(CAMPAIGN) 15 docs/review-page.png
 
 # The main job on a loopback SMTP server: validate, preview, send the Secretary General's
 # letter to the 15 governments, send again (nothing new), show the status.

@@ -42,7 +42,7 @@ public final class CampaignLock {
         // A log the user may read but not write (an archived campaign) can still be locked and read.
         if fd < 0 && errno == EACCES { fd = open(logPath, O_RDONLY | O_CLOEXEC) }
         if fd < 0 { throw FileJournal.Failure.io(file: logPath, reason: "cannot open to lock it: \(Self.lastError())") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        if !Self.tryLock(fd) {
             let busy = Busy(campaign: campaign, pid: Self.holder(of: fd, pidFile: Self.pidFilePath(logPath)))
             close(fd)
             throw busy
@@ -54,7 +54,7 @@ public final class CampaignLock {
             close(fd)
             throw FileJournal.Failure.io(file: pidPath, reason: "cannot open lock file: \(Self.lastError())")
         }
-        if flock(pidFD, LOCK_EX | LOCK_NB) != 0 {
+        if !Self.tryLock(pidFD) {
             // Held by a process whose log was moved away from this path (or by an older
             // Herald that locked only the lock file): the pid in it is that process's.
             let busy = Busy(campaign: campaign, pid: Self.readPid(pidFD))
@@ -89,6 +89,21 @@ public final class CampaignLock {
     /// The pid of the process holding the flock on the open file `fd`: from the kernel's
     /// lock table where there is one (it knows the holder even when the log was reached by
     /// a hard link, whose pid file is elsewhere), else from the pid file.
+    /// Takes the lock without waiting, except when the kernel says this very process holds
+    /// it: a child this process is starting (fork, then exec) holds a copy of every open
+    /// descriptor until its exec closes them (O_CLOEXEC), and with it, for that moment, a lock
+    /// this process already released. Then the lock is tried again for up to 0.5 s. A lock held
+    /// by another process is refused at once, as before.
+    private static func tryLock(_ fd: Int32) -> Bool {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        guard kernelFlockHolder(of: fd) == String(getpid()) else { return false }
+        for _ in 0..<100 {
+            usleep(5_000)
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        }
+        return false
+    }
+
     private static func holder(of fd: Int32, pidFile: String) -> String {
         if let pid = kernelFlockHolder(of: fd) { return pid }
         let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)

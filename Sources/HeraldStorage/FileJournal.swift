@@ -64,7 +64,7 @@ public final class FileJournal: DeliveryJournal {
 
     /// The file named `LOG` + `suffix` beside the log's resolved path (symlinks followed), so
     /// every path to one log names one `LOG.lock` and one `LOG.index`.
-    static func besideLog(_ logPath: String, suffix: String) -> String {
+    public static func besideLog(_ logPath: String, suffix: String) -> String {
         guard let resolved = realpath(logPath, nil) else { return logPath + suffix }
         defer { free(resolved) }
         return String(cString: resolved) + suffix

@@ -453,7 +453,10 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     @Test func previewWritesEveryLetterAndRefusesAFolderOfOtherFiles() {
         let harness = Harness()
         #expect(CampaignCommand.preview.run(harness) == .ok)
-        #expect(harness.output.last == "3 messages written to \(harness.folder.file("preview"))/ (nothing was sent)")
+        #expect(harness.output.dropLast().last == "3 messages written to \(harness.folder.file("preview"))/ (nothing was sent); review them in \(harness.folder.file("preview"))/index.html")
+        #expect(harness.output.last?.hasPrefix("manifest hash: ") == true, "the manifest hash is printed last")
+        #expect(FileManager.default.fileExists(atPath: harness.folder.file("preview/index.html")))
+        #expect(FileManager.default.fileExists(atPath: harness.folder.file("preview/manifest.json")))
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("preview/1-a@x.example.eml")))
 
         let other = Harness()

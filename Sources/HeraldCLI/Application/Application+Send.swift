@@ -12,6 +12,11 @@ extension Application {
         public var verbose = false
         /// No line per letter and no progress line: the summary and problems only.
         public var quiet = false
+        /// `--approve HASH`: the manifest hash a person approved; checked against the current
+        /// inputs before anything is sent (required by `require_approval = true`).
+        public var approve: String?
+        /// `--preview DIR`: the reviewed preview folder, to name what changed when the hash differs.
+        public var previewFolder: String?
 
         public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
@@ -37,6 +42,7 @@ extension Application {
                 try checkLogOverride(log, campaignLog: prepared.campaign.logPath)
                 prepared.campaign.logPath = log
             }
+            try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
             return try sendPipeline(prepared, options: options, occurrence: nil)
         }
     }

@@ -138,17 +138,25 @@ public final class Application {
         }
     }
 
-    /// `herald preview`: write every message as it would be sent; no network.
+    /// `herald preview`: write every message as it would be sent, the review page and the
+    /// manifest; no network.
     ///
     /// The folder must be new, empty, or hold only an earlier preview of this campaign (whose
-    /// files are replaced); anything else is refused with 64 before a file is touched.
+    /// files are replaced); anything else is refused with 64 before a file is touched. Beside
+    /// the `.eml` files: `manifest.json` (``ReviewManifest``) and `index.html` (``ReviewPage``),
+    /// both written as the letters come; the manifest hash is printed last.
     public func preview(campaign path: String, outDirectory: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let prepared = try load(path)
             let folder = outDirectory ?? "preview/\(prepared.campaign.name)"
             do {
+                let inputs = try ReviewManifest.inputs(of: prepared.campaign)
                 let target = try PreviewWriter.inspect(folder, campaign: prepared.campaign.name)
                 let session = try PreviewWriter.Session(target, campaign: prepared.campaign.name)
+                let manifest = ReviewManifest.Builder(campaign: prepared.campaign.name, inputs: inputs)
+                let manifestFile = try session.create("manifest.json")
+                try manifestFile.write(ReviewManifest.jsonOpening(campaign: prepared.campaign.name, inputs: inputs))
+                let page = try ReviewPage(session: session, prepared: prepared)
                 // The table lists every letter of a campaign a person can read through; past
                 // that, the files are the listing, and memory stays flat however long the list.
                 let tableLimit = 1_000
@@ -165,6 +173,9 @@ public final class Application {
                         let number = String(written)
                         let name = String(repeating: "0", count: width - number.count) + number + "-\(PreviewWriter.safeName(recipient.key)).eml"
                         try session.add(.init(name: name, bytes: message.data))
+                        let letter = manifest.add(key: recipient.key, message: message, file: name)
+                        try manifestFile.write(ReviewManifest.jsonLetter(letter, first: written == 1))
+                        try page.add(index: written, recipient: recipient, message: message, file: name)
                         if prepared.recipientCount <= tableLimit { rows.append([recipient.key, message.subject, "\(message.data.count)"]) }
                         progress?.countOne()
                         return true
@@ -178,18 +189,29 @@ public final class Application {
                 if progress != nil { parts.progress?("") }
                 if let composeFailure { throw composeFailure }
                 if let writeFailure { throw writeFailure }
+                let hash = manifest.finish()
+                try manifestFile.write(ReviewManifest.jsonClosing(count: written, manifestSHA256: hash))
+                try manifestFile.flush()
+                try page.finish(manifestHash: hash, inputs: inputs)
                 try session.finish()
                 if rows.isEmpty {
                     parts.output("\(written) messages: too many to list here; each is a file in the folder")
                 } else {
                     parts.output(TextTable.render(header: ["RECIPIENT", "SUBJECT", "SIZE"], rows: rows, rightAligned: [2]))
                 }
-                parts.output("\(written) messages written to \(folder.hasSuffix("/") ? folder : folder + "/") (nothing was sent)")
+                let shown = folder.hasSuffix("/") ? folder : folder + "/"
+                parts.output("\(written) messages written to \(shown) (nothing was sent); review them in \(shown)index.html")
+                parts.output("manifest hash: \(hash)")
+                if prepared.campaign.requireApproval {
+                    parts.output("this campaign requires approval: herald send \(path) --approve \(hash) (or herald approve \(path) \(hash) for the daemon)")
+                }
                 return .ok
             } catch let failure as ValidationFailure {
                 throw CommandFailure(failure)
             } catch let changed as PreparedCampaign.ListChanged {
                 throw CommandFailure(.dataError, changed.description)
+            } catch let unreadable as ReviewManifest.Unreadable {
+                throw CommandFailure(.noInput, unreadable.description)
             } catch let refusal as PreviewWriter.Refusal {
                 throw CommandFailure(.usage, refusal.description)
             } catch let failure as PreviewWriter.IOFailure {

@@ -12,9 +12,9 @@ public struct Herald: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
-        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused, 78 bad campaign file.",
+        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused or not approved, 78 bad campaign file.",
         version: "herald \(Herald.version)\n\(CurlVersion.description)",
-        subcommands: [Validate.self, Preview.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, ScheduleCommand.self, Daemon.self]
+        subcommands: [Validate.self, Preview.self, Approve.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, ScheduleCommand.self, Daemon.self]
     )
 
     /// Herald's release; `herald --version` prints it with libcurl's version line.
@@ -119,6 +119,23 @@ extension Herald {
         }
     }
 
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an approval of the campaign's current inputs (the manifest hash herald preview printed); the daemon sends a require_approval campaign only once approved.")
+
+        @OptionGroup var arguments: CampaignArgument
+
+        @Argument(help: "The manifest hash to approve.")
+        var hash: String
+
+        @Option(name: .long, help: "The reviewed preview folder, to name what changed when the hash differs (default: preview/<campaign name>/).")
+        var preview: String?
+
+        func run() async throws {
+            try await Herald.runBlocking { arguments.application().approve(campaign: arguments.campaign, hash: hash, previewFolder: preview) }
+        }
+    }
+
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send every letter the delivery log does not record as sent or failed.")
@@ -145,6 +162,12 @@ extension Herald {
         @Flag(name: .long, help: "Print no line per letter and no progress line: only problems and the summary.")
         var quiet = false
 
+        @Option(name: .long, help: "The manifest hash approved (herald preview prints it); checked against the current inputs before anything is sent. Required by require_approval = true.")
+        var approve: String?
+
+        @Option(name: .long, help: "The reviewed preview folder, to name what changed when --approve's hash differs (default: preview/<campaign name>/).")
+        var preview: String?
+
         /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
         func run() async throws {
@@ -155,6 +178,8 @@ extension Herald {
                                                           allowChanged: allowChanged)
                     options.verbose = verbose
                     options.quiet = quiet
+                    options.approve = approve
+                    options.previewFolder = preview
                     return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
                 }
             }

@@ -286,6 +286,12 @@ struct CampaignScheduler {
             logger.error("firing abandoned: the campaign no longer validates", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
             return
         }
+        // A campaign that requires approval fires only while a recorded approval matches its inputs.
+        do throws(CommandFailure) { try application.recordedApproval(prepared) } catch {
+            let status = application.report(error)
+            logger.warning("firing skipped: not approved", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
+            return
+        }
         let result = application.dispatch(prepared, options: .init(), occurrence: occurrence.map(RFC5322Date.rfc3339))
         var outcome: Logger.Metadata = ["exit": "\(result.rawValue)"]
         // What reading the log cost: flat across firings while its index serves.

@@ -166,6 +166,20 @@ enum PreviewWriter {
             try write(letter.bytes, to: (folder as NSString).appendingPathComponent(letter.name), fresh: true)
         }
 
+        /// Adds a file of the preview's own (the review page, the manifest, their parts) to
+        /// the record, then creates it, empty, for streaming into.
+        func create(_ name: String) throws -> BufferedFile {
+            try append((count == 0 ? "\n  " : ",\n  ") + Marker.quoted(name))
+            count += 1
+            let path = (folder as NSString).appendingPathComponent(name)
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard descriptor >= 0 else { throw IOFailure(path, "cannot write", errno: errno) }
+            return BufferedFile(descriptor: descriptor, path: path)
+        }
+
+        /// The path of a file in the folder.
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
         /// Closes the record.
         func finish() throws {
             try append(count == 0 ? "]\n}\n" : "\n]\n}\n")

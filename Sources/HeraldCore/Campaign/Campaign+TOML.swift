@@ -20,7 +20,7 @@ extension CampaignFile {
     ///
     /// - Throws: `ValidationFailure` with every problem, in the order of the checks: unknown
     ///   top-level keys, name, template, log, schedule, recipients, `[smtp]`, timezone and
-    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates, `[dkim]`.
+    ///   schedule, catch_up_seconds, `[retry]`, `[limits]`, address_columns, allow_duplicates, `[dkim]`, require_approval.
     func validated(file: String) throws(ValidationFailure) -> Campaign {
         var check = Checker(file: file)
         let root = self.root
@@ -124,6 +124,10 @@ extension CampaignFile {
         } else if root[.dkim] != nil {
             check.problem(.dkim, in: root, "must be a table: [dkim] with domain, selector and private_key_file")
         }
+        var requireApproval = false
+        if let field = root[.requireApproval] {
+            if let flag = field.value.bool { requireApproval = flag } else { check.problem(.requireApproval, in: root, "must be true or false") }
+        }
 
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
@@ -138,6 +142,7 @@ extension CampaignFile {
         campaign.catchUpSeconds = catchUp
         campaign.addressColumns = addressColumns
         campaign.allowDuplicates = allowDuplicates
+        campaign.requireApproval = requireApproval
         campaign.limits = limits
         campaign.bounces = bounces
         campaign.languageTemplates = languageTemplates.mapValues { Campaign.resolvePath($0, against: file) }

@@ -43,6 +43,10 @@ public struct Campaign: Sendable, Equatable {
     /// Sign every letter with DKIM (`[dkim]`); nil: letters go unsigned. The key file is read
     /// by `PreparedCampaign.load`, once per campaign.
     public var dkim: DKIMSettings?
+    /// Send only what a person approved (`require_approval`): `herald send --approve HASH`, or
+    /// the daemon once `herald approve` recorded an approval, each checked against the review
+    /// manifest of the current inputs (``ReviewManifest``).
+    public var requireApproval = false
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

@@ -16,6 +16,7 @@ struct CampaignFile: Equatable {
         case catchUpSeconds = "catch_up_seconds"
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
+        case requireApproval = "require_approval"
         case smtp, retry, limits, bounces, templates, dkim
     }
 

@@ -9,10 +9,20 @@ public struct ComposedMessage: Sendable, Equatable {
     public var subject: String
     /// The whole message, headers and body, CRLF line ends, 7-bit.
     public var data: [UInt8]
+    /// Where the `Date` header's value lies in `data`: the one part of a message that is the
+    /// time of composing, left out of its review hash (``ReviewManifest``) so the same inputs
+    /// give the same hash at preview and at send. Nil for a message built by hand.
+    public var dateRange: Range<Int>?
 
     /// True when an envelope address is not ASCII: the server must offer SMTPUTF8.
     public var requiresSMTPUTF8: Bool {
         envelopeFrom.requiresSMTPUTF8 || envelopeRecipients.contains(where: \.requiresSMTPUTF8)
+    }
+
+    /// Equal when they carry the same envelope and bytes; where the date lies is derived.
+    public static func == (a: ComposedMessage, b: ComposedMessage) -> Bool {
+        a.envelopeFrom == b.envelopeFrom && a.envelopeRecipients == b.envelopeRecipients && a.messageID == b.messageID
+            && a.subject == b.subject && a.data == b.data
     }
 
     public init(envelopeFrom: EmailAddress, envelopeRecipients: [EmailAddress], messageID: String, subject: String, data: [UInt8]) {

@@ -54,14 +54,7 @@ extension LetterTemplate {
     public func render(_ recipient: Recipient, addressColumns: [String] = []) -> RenderedLetter {
         if let shapes {
             let (key, values) = shapes.states(of: recipient)
-            let shape = shapes.shape(key) {
-                let context = shapes.skeletonContext(key)
-                let bodySkeleton = body.render(context)
-                return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
-                                   body: bodySkeleton, fieldNames: shapes.names,
-                                   markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines)
-            }
-            return shape.letter(values: values, recipient: recipient, addressColumns: addressColumns)
+            return shape(key, of: shapes).letter(values: values, recipient: recipient, addressColumns: addressColumns)
         }
         // A template without shapes: its header skeleton is read for this letter alone, and
         // its body rendered from the values.
@@ -90,6 +83,41 @@ extension LetterTemplate {
         var lines: [String: Int] = [:]
         for use in fieldUses where !use.inHeader && lines[use.name] == nil { lines[use.name] = use.line }
         return lines
+    }
+
+    /// The shape of letters whose fields are in the states `key`, made the first time.
+    func shape(_ key: [UInt8], of shapes: LetterShapes) -> LetterShape {
+        shapes.shape(key) {
+            let context = shapes.skeletonContext(key)
+            let bodySkeleton = body.render(context)
+            return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
+                               body: bodySkeleton, fieldNames: shapes.names,
+                               markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines)
+        }
+    }
+
+    /// The letter for one recipient, cut where its values go, for a review page: the same
+    /// skeletons `render` fills, so the texts are those of the message. A template without
+    /// shapes gives whole texts (``MarkedLetter/fieldsMarked`` false).
+    public func marked(_ recipient: Recipient, addressColumns: [String] = []) -> MarkedLetter {
+        guard let shapes else {
+            let letter = render(recipient, addressColumns: addressColumns)
+            return MarkedLetter(headers: letter.headers.map { .init(name: $0.name, value: .init([.text($0.value)])) },
+                                body: .init([.text(letter.body)]), fieldsMarked: false)
+        }
+        let (key, values) = shapes.states(of: recipient)
+        let shape = shape(key, of: shapes)
+        func marked(_ skeleton: Skeleton) -> MarkedLetter.Text {
+            MarkedLetter.Text(skeleton.pieces.map { piece in
+                switch piece {
+                case .text(let text): .text(text)
+                case .field(let number): .field(name: shapes.names[number], value: values[number])
+                }
+            })
+        }
+        let body = shape.body.map(marked) ?? .init([.text(render(recipient, addressColumns: addressColumns).body)])
+        return MarkedLetter(headers: shape.headers.map { .init(name: $0.name.filled(values), value: marked($0.value)) },
+                            body: body, fieldsMarked: shape.body != nil)
     }
 
     /// Opens and closes a placeholder in a skeleton (Unicode private-use scalars, which a

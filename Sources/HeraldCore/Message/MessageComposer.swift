@@ -129,7 +129,9 @@ public enum MessageComposer {
         let body = NormalizedBody(letter.body)
         let plain = body.isASCII && body.longestLine <= HeaderEncoder.maximumLineLength
         lines += "Date: ".utf8
+        let dateStart = lines.count
         lines += RFC5322Date.format(date).utf8
+        let dateRange = dateStart..<lines.count
         lines += "\r\nMessage-ID: ".utf8
         lines += messageID.utf8
         if letter.html != nil || !attachments.isEmpty {
@@ -146,8 +148,10 @@ public enum MessageComposer {
         }
         lines += "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
         lines += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
-        return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                               subject: subject, data: assemble(headers: lines, body: body, plain: plain))
+        var message = ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+                                      subject: subject, data: assemble(headers: lines, body: body, plain: plain))
+        message.dateRange = dateRange
+        return message
     }
 
     /// The header's folded line, as ``compose(_:campaign:recipientKey:date:occurrence:)``

@@ -1,0 +1,182 @@
+import Foundation
+import HeraldCore
+import HeraldStorage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Approval: a campaign with `require_approval = true` is sent only as a person approved it.
+///
+/// What is approved is a manifest hash (``ReviewManifest``): the one `herald preview` prints
+/// and puts on the review page. Before anything is sent it is recomputed from the current
+/// files; a different hash means something changed since the review, and nothing is sent
+/// (exit 77, permission denied), with what changed named: the input files whose hashes differ
+/// and the letters that changed, were added or are gone, compared with the manifest of the
+/// review (the approval record, or the preview folder's `manifest.json`, whichever has the
+/// approved hash).
+///
+/// `herald approve CAMPAIGN HASH` checks the hash the same way and records the approval in
+/// `LOG.approval` beside the delivery log (the whole manifest plus `approved_at`, written to a
+/// temporary file and renamed, mode 0600), which the daemon requires before each firing of
+/// such a campaign. `herald send --approve HASH` needs no record: the hash on its command line
+/// is the approval.
+extension Application {
+    /// The approval record of a campaign's log.
+    static func approvalPath(_ logPath: String) -> String { FileJournal.besideLog(logPath, suffix: ".approval") }
+
+    /// The manifest hash as given on the command line, lowercased.
+    ///
+    /// - Throws: 64 when it is not 64 hex digits.
+    static func approvedHash(_ text: String, option: String) throws(CommandFailure) -> String {
+        guard ReviewManifest.isHash(text) else {
+            throw CommandFailure(.usage, "\(option): \"\(text)\" is not a manifest hash (64 hex digits, as herald preview prints it)")
+        }
+        return text.lowercased()
+    }
+
+    /// Recomputes the manifest of the current inputs and compares it with the approved hash.
+    ///
+    /// - Parameters:
+    ///   - previewFolder: where to look for the reviewed `manifest.json` to name what changed
+    ///     (default `preview/<campaign name>/`).
+    ///   - visit: each current letter's entry, as it is computed.
+    /// - Throws: 77 naming what changed when the hashes differ; 66, 65 when the inputs cannot be read.
+    @discardableResult
+    func checkApproval(_ prepared: PreparedCampaign, hash approved: String, previewFolder: String?,
+                       visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> ReviewManifest.Summary {
+        let summary = try computeManifest(prepared, visit: visit)
+        guard summary.manifestSHA256 != approved else { return summary }
+        let campaign = prepared.campaign
+        var lines: [String] = []
+        let candidates = [Self.approvalPath(campaign.logPath),
+                          ((previewFolder ?? "preview/\(campaign.name)") as NSString).appendingPathComponent("manifest.json")]
+        let reviewed = candidates.lazy.compactMap { path -> (String, ReviewManifest)? in
+            guard let data = FileManager.default.contents(atPath: path), let manifest = ReviewManifest.read(data),
+                  manifest.manifestSHA256 == approved else { return nil }
+            return (path, manifest)
+        }.first
+        if let reviewed {
+            let (source, manifest) = reviewed
+            lines += ReviewManifest.inputChanges(reviewed: manifest.inputs, current: summary.inputs).map { "\(campaign.name): \($0)" }
+            let comparison = ReviewManifest.LetterComparison(reviewed: manifest.letters)
+            _ = try? computeManifest(prepared, visit: comparison.visit)
+            lines += comparison.finish().map { "\(campaign.name): \($0)" }
+            if lines.isEmpty { lines.append("\(campaign.name): the letters' order or count differs from the review") }
+            lines.append("\(campaign.name): compared with the reviewed manifest \(source)")
+        } else {
+            lines.append("\(campaign.name): no manifest with hash \(approved) was found (looked at \(candidates.joined(separator: " and "))), so Herald cannot say what changed")
+        }
+        lines.append("\(campaign.name): the inputs' manifest hash is now \(summary.manifestSHA256), not the approved \(approved): something changed since the review, and nothing was sent. Review again (herald preview), then approve the new hash")
+        throw CommandFailure(.noPermission, lines)
+    }
+
+    /// The manifest of the current inputs, as a command failure where it cannot be computed.
+    func computeManifest(_ prepared: PreparedCampaign, visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> ReviewManifest.Summary {
+        do { return try ReviewManifest.compute(prepared, visit: visit) } catch let unreadable as ReviewManifest.Unreadable {
+            throw CommandFailure(.noInput, unreadable.description)
+        } catch let changed as PreparedCampaign.ListChanged {
+            throw CommandFailure(.dataError, changed.description)
+        } catch let failure as ValidationFailure {
+            throw CommandFailure(failure)
+        } catch {
+            throw CommandFailure(.dataError, "\(prepared.campaign.file): \(error)")
+        }
+    }
+
+    /// For `send`: a campaign that requires approval needs `--approve HASH`; a hash given is
+    /// checked whether or not the campaign requires one.
+    ///
+    /// - Throws: 77 without an approval or when it does not match the current inputs.
+    func requireApproval(_ prepared: PreparedCampaign, approve: String?, previewFolder: String?, campaignPath: String) throws(CommandFailure) {
+        guard let approve else {
+            guard !prepared.campaign.requireApproval else {
+                throw CommandFailure(.noPermission, "\(campaignPath): this campaign requires approval (require_approval = true) and nothing was sent: review it with herald preview \(campaignPath), then send with herald send \(campaignPath) --approve HASH, the manifest hash the preview printed")
+            }
+            return
+        }
+        let hash = try Self.approvedHash(approve, option: "--approve")
+        let summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder)
+        parts.errors("approved: manifest hash \(hash) matches the current inputs (\(summary.count) letters)")
+    }
+
+    /// For the daemon: a firing of a campaign that requires approval goes only when
+    /// `LOG.approval` records an approval whose hash the current inputs still have.
+    ///
+    /// - Throws: 77 with the reason when there is none, or it no longer matches.
+    func recordedApproval(_ prepared: PreparedCampaign) throws(CommandFailure) {
+        guard prepared.campaign.requireApproval else { return }
+        let path = Self.approvalPath(prepared.campaign.logPath)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(.noPermission, "\(prepared.campaign.name): requires approval, and none is recorded (\(path)): review it with herald preview, then herald approve \(prepared.campaign.file) HASH")
+        }
+        guard let record = ReviewManifest.read(data), record.campaign == prepared.campaign.name else {
+            throw CommandFailure(.noPermission, "\(path): not an approval record of campaign \(prepared.campaign.name); approve it again with herald approve")
+        }
+        try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil)
+    }
+
+    /// `herald approve CAMPAIGN HASH`: records an approval of the campaign's current inputs.
+    ///
+    /// - Throws (as an exit status): 64 for a malformed hash, 77 when the hash does not match
+    ///   the current inputs (naming what changed), 74 when the record cannot be written.
+    public func approve(campaign path: String, hash text: String, previewFolder: String?) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in
+            let hash = try Self.approvedHash(text, option: "HASH")
+            let prepared = try load(path)
+            let campaign = prepared.campaign
+            let record = Self.approvalPath(campaign.logPath)
+            let folder = (record as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                do throws(PrivateFolder.Failure) { try PrivateFolder.create(folder) } catch {
+                    throw CommandFailure(.ioError, "\(error.path): cannot create the log's folder: \(String(cString: strerror(error.code)))")
+                }
+            }
+            // The whole manifest goes into the record as it is computed, to a temporary file
+            // renamed over the record only when the hash matches.
+            let temporary = record + ".tmp"
+            unlink(temporary)
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard descriptor >= 0 else {
+                throw CommandFailure(.ioError, "\(temporary): cannot write: \(String(cString: strerror(errno)))")
+            }
+            let file = BufferedFile(descriptor: descriptor, path: temporary)
+            var written = 0
+            var writeError: (any Error)?
+            let summary: ReviewManifest.Summary
+            do throws(CommandFailure) {
+                let inputs: [ReviewManifest.Input]
+                do throws(ReviewManifest.Unreadable) { inputs = try ReviewManifest.inputs(of: campaign) } catch {
+                    throw CommandFailure(.noInput, error.description)
+                }
+                do { try file.write(ReviewManifest.jsonOpening(campaign: campaign.name, inputs: inputs)) } catch { writeError = error }
+                summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder) { letter in
+                    written += 1
+                    guard writeError == nil else { return }
+                    do { try file.write(ReviewManifest.jsonLetter(letter, first: written == 1)) } catch { writeError = error }
+                }
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+            do {
+                if let writeError { throw writeError }
+                try file.write(ReviewManifest.jsonClosing(count: summary.count, manifestSHA256: summary.manifestSHA256,
+                                                          approvedAt: RFC5322Date.rfc3339(parts.clock())))
+                try file.flush()
+                guard fsync(descriptor) == 0, rename(temporary, record) == 0 else {
+                    throw PreviewWriter.IOFailure(record, "cannot record the approval", errno: errno)
+                }
+                let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if folderDescriptor >= 0 { fsync(folderDescriptor); close(folderDescriptor) }
+            } catch {
+                unlink(temporary)
+                throw CommandFailure(.ioError, "\(error)")
+            }
+            parts.output("approved: \(campaign.name), \(summary.count) letters, manifest hash \(hash); recorded in \(record)")
+            if campaign.requireApproval {
+                parts.output("the daemon sends it at its next firing while the inputs stay as approved; by hand: herald send \(path) --approve \(hash)")
+            }
+            return .ok
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The frozen record of what a review saw: the SHA-256 of every input file (the campaign
+/// file, the template, each recipient list) and of every letter as it would be sent, and one
+/// hash over all of it, the **manifest hash**, which a person approves.
+///
+/// The manifest hash is SHA-256 of these UTF-8 lines, each ending in LF, in this order:
+///
+/// ```
+/// herald-manifest/1
+/// campaign NAME
+/// input ROLE SHA256          one per input: campaign, template, then each recipients list in campaign order
+/// letter SHA256 KEY RCPT…    one per letter in sending order: its hash, its log key, its envelope (RCPT TO, space-separated)
+/// count N
+/// ```
+///
+/// A letter's hash is SHA-256 of the message bytes handed to the server with the `Date`
+/// header's value left out (``ComposedMessage/dateRange``): the date is the time of composing,
+/// the one part that differs between a preview and a send of the same inputs. Everything
+/// else a recipient receives (headers, Message-ID, body, and any attachment, which is part of
+/// the message) is covered. Paths are not hashed (only shown), so the same campaign previewed
+/// from another folder has the same hash; the campaign file's own hash covers the paths it names.
+/// An attachment file would be one more `input attachment SHA256` line, after the lists.
+///
+/// The hash is computed the same way with or without files being written: `preview` streams
+/// it beside the `.eml` files, `send --approve`, `approve` and the daemon recompute it
+/// (``compute(_:visit:)``), holding one letter at a time.
+public struct ReviewManifest: Sendable, Codable, Equatable {
+    /// The first line of the hashed text, and the `format` key of `manifest.json`.
+    public static let format = "herald-manifest/1"
+
+    /// One input file.
+    public struct Input: Sendable, Codable, Equatable {
+        /// `campaign`, `template`, `recipients` (and `attachment` when templates carry them).
+        public var role: String
+        /// The path as the campaign resolves it (shown, not hashed).
+        public var path: String
+        public var sha256: String
+
+        public init(role: String, path: String, sha256: String) {
+            self.role = role
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
+    /// One letter.
+    public struct Letter: Sendable, Codable, Equatable {
+        /// The delivery log's key for it (the address, lowercased; `#2`… with `allow_duplicates`).
+        public var recipient: String
+        /// `RCPT TO`, the row's own address first.
+        public var envelope: [String]
+        public var sha256: String
+        /// Its `.eml` in the preview folder, when written.
+        public var file: String?
+
+        public init(recipient: String, envelope: [String], sha256: String, file: String? = nil) {
+            self.recipient = recipient
+            self.envelope = envelope
+            self.sha256 = sha256
+            self.file = file
+        }
+    }
+
+    public var format: String
+    public var campaign: String
+    public var inputs: [Input]
+    public var letters: [Letter]
+    public var count: Int
+    public var manifestSHA256: String
+    /// Set in an approval record (`LOG.approval`): when it was approved, RFC 3339.
+    public var approvedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case format, campaign, inputs, letters, count
+        case manifestSHA256 = "manifest_sha256"
+        case approvedAt = "approved_at"
+    }
+
+    /// An input file that could not be read to hash it.
+    public struct Unreadable: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+
+        public var description: String { "\(path): cannot be read to hash it: \(String(cString: strerror(code)))" }
+    }
+
+    /// True for 64 hex digits (either case): the shape of a manifest hash.
+    public static func isHash(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+    }
+
+    /// The campaign's input files and their hashes, in manifest order.
+    public static func inputs(of campaign: Campaign) throws(Unreadable) -> [Input] {
+        var inputs = [Input(role: "campaign", path: campaign.file, sha256: try fileHash(campaign.file)),
+                      Input(role: "template", path: campaign.templatePath, sha256: try fileHash(campaign.templatePath))]
+        for list in campaign.recipientPaths {
+            inputs.append(Input(role: "recipients", path: list, sha256: try fileHash(list)))
+        }
+        return inputs
+    }
+
+    /// SHA-256 of a file's bytes, read in chunks (a list of 100,000 rows is never held whole).
+    public static func fileHash(_ path: String) throws(Unreadable) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Unreadable(path: path, code: errno) }
+        defer { close(descriptor) }
+        let hasher = SHA256Hasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Unreadable(path: path, code: errno)
+            }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+        return hasher.finalizeHex()
+    }
+
+    /// A letter's hash: its bytes without the `Date` header's value.
+    public static func letterHash(_ message: ComposedMessage) -> String {
+        let hasher = SHA256Hasher()
+        if let range = message.dateRange {
+            hasher.update(message.data[..<range.lowerBound])
+            hasher.update(message.data[range.upperBound...])
+        } else {
+            hasher.update(message.data)
+        }
+        return hasher.finalizeHex()
+    }
+
+    /// The manifest hash built as the letters come, holding none of them.
+    public final class Builder {
+        private let hasher = SHA256Hasher()
+        public let campaign: String
+        public let inputs: [Input]
+        public private(set) var count = 0
+
+        public init(campaign: String, inputs: [Input]) {
+            self.campaign = campaign
+            self.inputs = inputs
+            var head = "\(ReviewManifest.format)\ncampaign \(campaign)\n"
+            for input in inputs { head += "input \(input.role) \(input.sha256)\n" }
+            hasher.update(head)
+        }
+
+        /// Adds the next letter (in sending order) and returns its manifest entry.
+        @discardableResult
+        public func add(key: String, message: ComposedMessage, file: String? = nil) -> Letter {
+            let letter = Letter(recipient: key, envelope: message.envelopeRecipients.map(\.description),
+                                sha256: ReviewManifest.letterHash(message), file: file)
+            hasher.update("letter \(letter.sha256) \(key) \(letter.envelope.joined(separator: " "))\n")
+            count += 1
+            return letter
+        }
+
+        /// The manifest hash; the builder is spent.
+        public func finish() -> String {
+            hasher.update("count \(count)\n")
+            return hasher.finalizeHex()
+        }
+    }
+
+    /// What a recomputation found: the inputs, how many letters, the manifest hash.
+    public struct Summary: Sendable, Equatable {
+        public var inputs: [Input]
+        public var count: Int
+        public var manifestSHA256: String
+    }
+
+    /// The date letters are composed with for hashing: any date gives the same hash.
+    static let hashingDate = Date(timeIntervalSince1970: 0)
+
+    /// Recomputes the manifest of a checked campaign from its current files, one letter at a
+    /// time, writing nothing: what `send --approve`, `approve` and the daemon compare with the
+    /// approved hash.
+    ///
+    /// - Parameter visit: called with each letter's entry, in order (to write or compare it).
+    /// - Throws: ``Unreadable`` for an input that cannot be read, `PreparedCampaign.ListChanged`
+    ///   for a list edited since the check, `ValidationFailure` for a letter that no longer composes.
+    public static func compute(_ prepared: PreparedCampaign, visit: (Letter) -> Void = { _ in }) throws -> Summary {
+        let builder = Builder(campaign: prepared.campaign.name, inputs: try inputs(of: prepared.campaign))
+        var failure: (any Error)?
+        try prepared.forEachRecipient { recipient in
+            do {
+                let message = try prepared.compose(recipient, date: hashingDate)
+                visit(builder.add(key: recipient.key, message: message))
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+        return Summary(inputs: builder.inputs, count: builder.count, manifestSHA256: builder.finish())
+    }
+}
