@@ -69,8 +69,13 @@ public final class CampaignLock {
         pidDescriptor = pidFD
     }
 
+    /// Releases both locks explicitly before closing: a flock belongs to the open file
+    /// description, which a child being started (between its fork and its exec) shares, so a
+    /// plain `close` would leave the lock held until that child's exec; `LOCK_UN` releases it now.
     deinit {
         _ = ftruncate(pidDescriptor, 0)
+        _ = flock(pidDescriptor, LOCK_UN)
+        _ = flock(logDescriptor, LOCK_UN)
         close(pidDescriptor)
         close(logDescriptor)
     }

@@ -4,7 +4,7 @@ it names, every hash the manifest claims, with Python's hashlib and re alone.
 
   check_manifest.py PREVIEW_DIR
 
-Checks each input file's SHA-256, each letter's SHA-256 (its .eml with the Date header's
+Checks each input file's SHA-256, each letter's SHA-256 (its .eml without a leading DKIM-Signature field, with the Date header's
 value left out), and the manifest hash (SHA-256 of the lines README's "Review and approval"
 defines). Prints one JSON object: {"ok": bool, "problems": [...], "manifest_sha256": "..."}.
 """
@@ -30,6 +30,10 @@ def main():
     for letter in manifest["letters"]:
         with open(os.path.join(folder, letter["file"]), "rb") as handle:
             data = handle.read()
+        # A DKIM-Signature field, first when the campaign signs, is left out like the date.
+        signature = re.match(rb"DKIM-Signature:[^\r]*\r\n(?:[ \t][^\r]*\r\n)*", data)
+        if signature:
+            data = data[signature.end():]
         head, _, _ = data.partition(b"\r\n\r\n")
         match = re.search(rb"(?:^|\r\n)Date: ([^\r]*)\r\n", head)
         if not match:

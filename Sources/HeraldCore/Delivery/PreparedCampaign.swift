@@ -320,7 +320,13 @@ public struct PreparedCampaign: Sendable {
     func sign(_ message: ComposedMessage, for recipient: Recipient, date: Date) throws(ValidationFailure) -> ComposedMessage {
         guard let signer else { return message }
         var message = message
-        do { message.data = try signer.sign(message.data, time: date) } catch {
+        do {
+            let unsigned = message.data.count
+            message.data = try signer.sign(message.data, time: date)
+            let fieldLength = message.data.count - unsigned
+            message.signatureRange = 0..<fieldLength
+            message.dateRange = message.dateRange.map { ($0.lowerBound + fieldLength)..<($0.upperBound + fieldLength) }
+        } catch {
             throw ValidationFailure([Diagnostic(.badConfig, file: campaign.file, field: "dkim", "\(error); the letter to \(recipient.key) was not sent")])
         }
         return message

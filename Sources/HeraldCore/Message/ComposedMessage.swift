@@ -13,6 +13,10 @@ public struct ComposedMessage: Sendable, Equatable {
     /// time of composing, left out of its review hash (``ReviewManifest``) so the same inputs
     /// give the same hash at preview and at send. Nil for a message built by hand.
     public var dateRange: Range<Int>?
+    /// Where the `DKIM-Signature` field lies in `data` (the message's first field), when the
+    /// campaign signs: a function of the rest, the key and the time of signing, so it is left
+    /// out of the review hash as the date is.
+    public var signatureRange: Range<Int>?
 
     /// True when an envelope address is not ASCII: the server must offer SMTPUTF8.
     public var requiresSMTPUTF8: Bool {

@@ -122,15 +122,16 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         return hasher.finalizeHex()
     }
 
-    /// A letter's hash: its bytes without the `Date` header's value.
+    /// A letter's hash: its bytes without the `Date` header's value and without its
+    /// `DKIM-Signature` field, the two parts that depend on the time of composing.
     public static func letterHash(_ message: ComposedMessage) -> String {
         let hasher = SHA256Hasher()
-        if let range = message.dateRange {
-            hasher.update(message.data[..<range.lowerBound])
-            hasher.update(message.data[range.upperBound...])
-        } else {
-            hasher.update(message.data)
+        var start = message.signatureRange?.upperBound ?? 0
+        if let range = message.dateRange, range.lowerBound >= start {
+            hasher.update(message.data[start..<range.lowerBound])
+            start = range.upperBound
         }
+        hasher.update(message.data[start...])
         return hasher.finalizeHex()
     }
 
