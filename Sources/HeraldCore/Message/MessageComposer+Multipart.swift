@@ -34,12 +34,10 @@ extension MessageComposer {
             textPart(NormalizedBody(html), type: "text/html", into: &firstBody)
             firstBody += "--\(boundary)--\r\n".utf8
         } else {
-            var part: [UInt8] = []
-            textPart(text, type: "text/plain", into: &part)
-            // Split the part's headers from its body: the message's top-level headers take them.
-            let split = part.firstRange(of: [0x0D, 0x0A, 0x0D, 0x0A])!
-            firstHeaders = Array(part[..<split.lowerBound]) + [0x0D, 0x0A]
-            firstBody = Array(part[split.upperBound...])
+            // The text alone: its headers go with the message's (or the mixed part's) own.
+            let plain = isPlain(text)
+            textHeaders(type: "text/plain", plain: plain, into: &firstHeaders)
+            encodeText(text, plain: plain, into: &firstBody)
         }
         guard !attachments.isEmpty else { return (firstHeaders, firstBody) }
         let boundary = MIMEBoundary.make(messageID: messageID, role: "mixed")
@@ -64,10 +62,35 @@ extension MessageComposer {
 
     /// A text part: its headers, a blank line, its encoded text (ending in CRLF).
     private static func textPart(_ text: NormalizedBody, type: String, into out: inout [UInt8]) {
-        let plain = text.isASCII && text.longestLine <= HeaderEncoder.maximumLineLength
-            && text.bytes.firstRange(of: Array(MIMEBoundary.prefix.utf8.prefix(2))) == nil
+        let plain = isPlain(text)
+        textHeaders(type: type, plain: plain, into: &out)
+        out += "\r\n".utf8
+        encodeText(text, plain: plain, into: &out)
+    }
+
+    /// 7bit when ASCII, short-lined and free of `=_`; else quoted-printable.
+    private static func isPlain(_ text: NormalizedBody) -> Bool {
+        text.isASCII && text.longestLine <= HeaderEncoder.maximumLineLength && !holdsBoundaryStart(text.bytes)
+    }
+
+    private static func textHeaders(type: String, plain: Bool, into out: inout [UInt8]) {
         out += "Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
-        out += (plain ? "7bit\r\n\r\n" : "quoted-printable\r\n\r\n").utf8
+        out += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
+    }
+
+    private static func encodeText(_ text: NormalizedBody, plain: Bool, into out: inout [UInt8]) {
         if plain { out += text.bytes } else { out += text.bytes.withUnsafeBufferPointer { QuotedPrintable.encode($0) } }
+    }
+
+    /// True when `bytes` hold `=_`, which every boundary starts with (``MIMEBoundary``).
+    static func holdsBoundaryStart(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var i = 0
+            while i + 1 < buffer.count {
+                if buffer[i] == UInt8(ascii: "=") && buffer[i + 1] == UInt8(ascii: "_") { return true }
+                i += 1
+            }
+            return false
+        }
     }
 }
