@@ -22,7 +22,7 @@ public struct PreparedCampaign: Sendable {
     private var skipped: Set<RowID> = []
     /// With `allow_duplicates`: 2 for the second row of an address, and so on.
     private var ordinals: [RowID: Int] = [:]
-    /// A hash of each recipient's row as checked, in list order.
+    /// A hash of each recipient's row as checked (`RecipientReader.rowHash`), in list order.
     private var rowHashes: [Int] = []
 
     /// Where a list's rows come from.
@@ -101,13 +101,13 @@ public struct PreparedCampaign: Sendable {
                     continue
                 }
                 keys.append((recipient.address.normalized.hashValue, RowID(index, recipient.line)))
-                hashes.append(rowHash(recipient))
+                hashes.append(reader.rowHash)
                 if listProblems { continue }
                 let rowProblems = checkAddressValues(addressColumns.present, recipient) + template.check(recipient)
                 if !rowProblems.isEmpty { problems += rowProblems; continue }
                 // Only the first problems are composed for: the rest would repeat them.
                 if problems.count > 1_000 { continue }
-                do { _ = try prepared.compose(recipient, date: date) } catch { problems += error.diagnostics }
+                do { try prepared.checkComposes(recipient, date: date) } catch { problems += error.diagnostics }
             }
             if reader.failed { problems.append(Diagnostic(.missingInput, file: source.file, "could not be read to the end (an I/O error)")) }
         }
@@ -167,14 +167,6 @@ public struct PreparedCampaign: Sendable {
         }
     }
 
-    /// A row's hash as checked: its line, its fields and its duplicate number.
-    private static func rowHash(_ recipient: Recipient) -> Int {
-        var hasher = Hasher()
-        hasher.combine(recipient.line)
-        hasher.combine(recipient.fields)
-        return hasher.finalize()
-    }
-
     /// Walks the recipients in list order, reading the lists again, until `body` returns false.
     ///
     /// - Throws: `ListChanged` at the first row that differs from the one checked (or when a
@@ -191,7 +183,7 @@ public struct PreparedCampaign: Sendable {
                 }
                 let id = RowID(listIndex, recipient.line)
                 if skipped.contains(id) { continue }
-                guard index < rowHashes.count, rowHashes[index] == Self.rowHash(recipient) else {
+                guard index < rowHashes.count, rowHashes[index] == reader.rowHash else {
                     throw ListChanged(file: source.file, line: recipient.line)
                 }
                 if let ordinal = ordinals[id] { recipient.duplicateOrdinal = ordinal }
@@ -247,7 +239,18 @@ public struct PreparedCampaign: Sendable {
     /// row's own address first; the `To` must name the row's address, so the log's key is
     /// always a recipient the letter went to.
     public func compose(_ recipient: Recipient, date: Date, occurrence: String? = nil) throws(ValidationFailure) -> ComposedMessage {
-        let letter = template.render(recipient, addressColumns: campaign.addressColumns)
+        try compose(recipient, date: date, occurrence: occurrence, withBody: true)
+    }
+
+    /// Checks that one recipient's letter composes, without its body: a body never keeps a
+    /// letter from composing (every problem is in the header lines), and leaving it out
+    /// makes the check pass several times cheaper than composing the whole letter.
+    func checkComposes(_ recipient: Recipient, date: Date) throws(ValidationFailure) {
+        _ = try compose(recipient, date: date, occurrence: nil, withBody: false)
+    }
+
+    private func compose(_ recipient: Recipient, date: Date, occurrence: String?, withBody: Bool) throws(ValidationFailure) -> ComposedMessage {
+        let letter = template.render(recipient, addressColumns: campaign.addressColumns, withBody: withBody)
         var message: ComposedMessage
         do {
             message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,

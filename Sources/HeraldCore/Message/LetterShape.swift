@@ -65,11 +65,15 @@ final class LetterShape: Sendable {
 
     /// One recipient's letter: the values (by placeholder number) put into the skeletons.
     ///
-    /// - Parameter body: the body rendered for this letter, when the shape has no body skeleton.
-    func letter(values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil) -> RenderedLetter {
+    /// - Parameters:
+    ///   - body: the body rendered for this letter, when the shape has no body skeleton.
+    ///   - withBody: false for the header lines only, with an empty body (a check's letter).
+    func letter(values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil,
+                withBody: Bool = true) -> RenderedLetter {
         let headers = headers.map { plan in
             plan.constant ?? header(plan, values: values, recipient: recipient, addressColumns: addressColumns)
         }
+        guard withBody else { return RenderedLetter(headers: headers, body: "") }
         return RenderedLetter(headers: headers, body: self.body?.filled(values) ?? body ?? "")
     }
 

@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 
 /// Reads a recipient list one row at a time: from a file, streamed, or from text in memory.
@@ -20,11 +19,17 @@ public final class RecipientReader {
     public let columns: [String]
     /// Problems with the header row that still let the rows be read (a duplicate column name).
     public let headerProblems: [Diagnostic]
-    private let reader: CSVReader?
+    /// The list's rows (nil for a list already parsed).
+    private var reader: CSVRowReader?
+    /// The fields of the row being read, reused from row to row.
+    private var row: [String] = []
     /// The rows of a list already parsed, instead of `reader`.
     private var parsed: IndexingIterator<[Recipient]>?
     private let emailIndex: Int
     private var line: Int
+    /// A hash of the last row read (its line and its fields in column order): what a row was
+    /// when checked, to notice an edit before the send (the same reader kind gives the same hash).
+    public private(set) var rowHash = 0
 
     /// Walks a list already parsed (its problems were reported when it was).
     public init(list: RecipientList) {
@@ -44,28 +49,23 @@ public final class RecipientReader {
     ///   the file cannot be opened.
     public init(file: String, text: String? = nil) throws(ValidationFailure) {
         self.file = file
-        let reader: CSVReader
-        do {
-            if var source = text {
-                if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
-                reader = try CSVReader(string: source, hasHeaderRow: false)
-            } else {
-                guard let stream = InputStream(fileAtPath: file) else {
-                    throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be opened")])
-                }
-                // Reads UTF-8, skipping a byte-order mark.
-                reader = try CSVReader(stream: stream, hasHeaderRow: false)
+        var reader: CSVRowReader
+        if let text {
+            reader = CSVRowReader(text: text)  // a byte-order mark is skipped
+        } else {
+            guard let opened = CSVRowReader(file: file) else {
+                throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be opened")])
             }
-        } catch let failure as ValidationFailure {
-            throw failure
-        } catch {
-            throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: \(error)")])
+            reader = opened
         }
-        guard let header = reader.next(), !(header.count == 1 && header[0].isEmpty) else {
+        var header: [String] = []
+        guard let headerBreaks = reader.next(into: &header), !(header.count == 1 && header[0].isEmpty) else {
+            reader.close()
+            if reader.failed { throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: not UTF-8 text, or an I/O error")]) }
             throw ValidationFailure([Diagnostic(.badData, file: file, line: 1, "has no header row; the first line must name the columns, one of them `email`")])
         }
         let columns = header.map { $0.trimmingSpaces }
-        line = 2 + RecipientList.lineBreaks(in: header)
+        line = 2 + headerBreaks
         var problems: [Diagnostic] = []
         var seen: Set<String> = []
         for column in columns {
@@ -76,6 +76,7 @@ public final class RecipientReader {
         }
         guard let emailIndex = columns.firstIndex(of: RecipientList.emailColumn) else {
             problems.append(Diagnostic(.badData, file: file, line: 1, field: RecipientList.emailColumn, "the header row has no `email` column"))
+            reader.close()
             throw ValidationFailure(problems)
         }
         self.reader = reader
@@ -84,17 +85,30 @@ public final class RecipientReader {
         self.headerProblems = problems
     }
 
+    deinit { reader?.close() }
+
     /// The next row, skipping blank lines; nil at the end of the list.
     public func next() -> Row? {
-        guard let reader else { return parsed?.next().map { .recipient($0) } }
-        while let row = reader.next() {
+        guard reader != nil else {
+            guard let recipient = parsed?.next() else { return nil }
+            var hasher = Hasher()
+            hasher.combine(recipient.line)
+            for column in columns { hasher.combine(recipient.fields[column]) }
+            rowHash = hasher.finalize()
+            return .recipient(recipient)
+        }
+        while let breaks = reader!.next(into: &row) {
             let rowLine = line
-            line += 1 + RecipientList.lineBreaks(in: row)
+            line += 1 + breaks
             if row.count == 1 && row[0].isEmpty { continue }  // blank line
             guard row.count == columns.count else {
                 return .problem(Diagnostic(.badData, file: file, line: rowLine,
                                            "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
             }
+            var hasher = Hasher()
+            hasher.combine(rowLine)
+            for field in row { hasher.combine(Optional(field)) }
+            rowHash = hasher.finalize()
             var fields: [String: String] = [:]
             fields.reserveCapacity(columns.count)
             for (column, value) in zip(columns, row) { fields[column] = value }
@@ -109,11 +123,9 @@ public final class RecipientReader {
         return nil
     }
 
-    /// Whether the reader stopped on a read error rather than at the end of the list (CSV.swift
-    /// reports the end of a stream as `cannotReadFile`, a failed read as `streamErrorHasOccurred`).
+    /// Whether the reader stopped on a read error (or text that is not UTF-8) rather than at the end of the list.
     public var failed: Bool {
-        if case CSVError.streamErrorHasOccurred? = reader?.error { return true }
-        return false
+        reader?.failed ?? false
     }
 
     /// Checks a list file in one streamed pass: UTF-8 throughout, quotes balanced.
