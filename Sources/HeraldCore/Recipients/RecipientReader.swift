@@ -138,28 +138,55 @@ public final class RecipientReader {
         }
         defer { try? handle.close() }
         var bytes = ChunkedBytes(handle: handle)
-        var parser = Unicode.UTF8.ForwardParser()
         var quotes = QuoteScanner()
         var offset = 0
         var line = 1
-        var first = true
-        while true {
-            switch parser.parseScalar(from: &bytes) {
-            case .valid(let encoded):
-                let scalar = Unicode.UTF8.decode(encoded)
-                offset += encoded.count
-                if encoded.count == 1 && encoded.first == 0x0A { line += 1 }
-                if first && scalar == "\u{FEFF}" { first = false; continue }
-                first = false
-                if let problem = quotes.feed(scalar) { throw ValidationFailure([problem.diagnostic(file: file)]) }
-            case .error:
-                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
-            case .emptyInput:
-                if bytes.failed { throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (an I/O error part way)")]) }
-                if let problem = quotes.finish() { throw ValidationFailure([problem.diagnostic(file: file)]) }
-                return
+        // Byte by byte, not through the standard library's generic UTF-8 parser: ASCII (most
+        // of a list) goes straight to the quote scanner, a longer sequence is checked here.
+        while let byte = bytes.next() {
+            if byte < 0x80 {
+                if byte == 0x0A { line += 1 }
+                if let problem = quotes.feed(Unicode.Scalar(byte)) { throw ValidationFailure([problem.diagnostic(file: file)]) }
+                offset += 1
+                continue
             }
+            guard let (scalar, length) = Self.scalar(leading: byte, from: &bytes) else {
+                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
+            }
+            // A byte-order mark at the start is not text; any other non-ASCII scalar is text
+            // to the quote scanner, like any letter.
+            if !(offset == 0 && scalar == 0xFEFF), let problem = quotes.feed("\u{FFFD}") {
+                throw ValidationFailure([problem.diagnostic(file: file)])
+            }
+            offset += length
         }
+        if bytes.failed { throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (an I/O error part way)")]) }
+        if let problem = quotes.finish() { throw ValidationFailure([problem.diagnostic(file: file)]) }
+    }
+
+    /// The scalar a UTF-8 sequence of two to four bytes encodes, its lead byte taken, and the
+    /// sequence's length; nil when it is not UTF-8 (a stray continuation byte, an overlong
+    /// form, a surrogate, past U+10FFFF, or cut short), which Unicode's table 3-7 decides.
+    private static func scalar(leading lead: UInt8, from bytes: inout ChunkedBytes) -> (UInt32, Int)? {
+        let length: Int
+        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // the second byte's range
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return nil
+        }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for index in 1..<length {
+            guard let next = bytes.peek(), next >= (index == 1 ? low : 0x80), next <= (index == 1 ? high : 0xBF) else { return nil }
+            _ = bytes.next()
+            value = value << 6 | UInt32(next & 0x3F)
+        }
+        return (value, length)
     }
 }
 
@@ -174,21 +201,33 @@ private struct ChunkedBytes: IteratorProtocol {
     /// Bytes before the current chunk.
     private var consumed = 0
     private(set) var failed = false
+    private var ended = false
 
     init(handle: FileHandle) {
         self.handle = handle
     }
 
+    /// The next byte without taking it; nil at the end.
+    mutating func peek() -> UInt8? {
+        guard let byte = next() else { return nil }
+        index -= 1
+        return byte
+    }
+
     mutating func next() -> UInt8? {
         if index == chunk.count {
+            // At the end the last chunk stays, so that a diagnostic can still name its bytes.
+            if ended { return nil }
+            var next: [UInt8] = []
+            do { next = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data()) } catch { failed = true }
+            if next.isEmpty {
+                ended = true
+                return nil
+            }
             consumed += chunk.count
             previous = chunk
-            do { chunk = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data()) } catch {
-                failed = true
-                chunk = []
-            }
+            chunk = next
             index = 0
-            if chunk.isEmpty { return nil }
         }
         defer { index += 1 }
         return chunk[index]
