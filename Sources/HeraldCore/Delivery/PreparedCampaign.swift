@@ -61,13 +61,14 @@ public struct PreparedCampaign: Sendable {
         }
     }
 
-    /// Checks parsed lists: the template against every list and every row, every letter composed once.
+    /// Checks parsed lists: the template against every list and every row, every letter's header lines composed once.
     public static func prepare(campaign: Campaign, template: LetterTemplate,
                                lists: [RecipientList], date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         try prepare(campaign: campaign, template: template, sources: lists.map { .memory($0) }, date: date)
     }
 
-    /// Checks the template against every list and every row, and composes every letter once.
+    /// Checks the template against every list and every row, and composes every letter's
+    /// header lines once (`checkComposes`: the body never keeps a letter from composing).
     ///
     /// An address listed twice gets one letter, with a warning, unless the campaign's
     /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
