@@ -42,7 +42,6 @@ let package = Package(
                 "CHeraldCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -78,7 +77,9 @@ let package = Package(
         // Helpers shared by the test targets: the real SMTP server, subprocesses, the Python oracle.
         .target(name: "HeraldTestSupport", dependencies: ["HeraldCore"], path: "Tests/HeraldTestSupport"),
         // Fixtures are read by path (PackagePaths), not as bundle resources.
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"], exclude: ["Fixtures"]),
+        // CSV.swift: the oracle `CSVRowReader` (Herald's own CSV reader) is tested against.
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport", .product(name: "CSV", package: "CSV.swift")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldStorageTests", dependencies: ["HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldSMTP", "HeraldStorage", "HeraldCore", "HeraldTestSupport"]),

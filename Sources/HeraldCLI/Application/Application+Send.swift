@@ -122,7 +122,9 @@ extension Application {
                 guard !options.quiet, record.status != .sending else { return }
                 var detail = record.smtpReply ?? record.error ?? ""
                 for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
-                parts.output("\(record.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))\(record.recipient)  \(detail)")
+                // The status padded to 9 columns (not through NSString: this runs for every letter, under the run's lock).
+                let status = record.status.rawValue
+                parts.output(status + String(repeating: " ", count: max(0, 9 - status.count)) + "\(record.recipient)  \(detail)")
             }
         } catch let stopped as CampaignDispatcher.JournalFailure where stopped.underlying is ValidationFailure {
             // A letter that composed when checked no longer does: an attached file went away.

@@ -3,8 +3,9 @@ import Foundation
 /// One run of the send pipeline: a producer, a pool of sender threads, one writer of the log.
 ///
 /// - The producer (the thread that calls `execute`) walks the recipients in list order,
-///   skips those the ledger says are done or in doubt, composes the next batch of letters,
-///   claims them in the journal (their intents and every outcome so far made durable with one
+///   skips those the ledger says are done or in doubt, composes the next batch of letters
+///   (any sender with nothing to send helps: composing is the costliest step of a letter,
+///   and one thread composing for every connection held them all back), claims them in the journal (their intents and every outcome so far made durable with one
 ///   sync), and queues them. It claims ahead only while the queue runs low, so at most the
 ///   letters in flight plus one batch are claimed and unanswered: the in-doubt window of a crash.
 /// - Each sender thread owns one transport (one connection, its libcurl handle reused) and
@@ -61,6 +62,13 @@ final class DispatchRun: @unchecked Sendable {
     private var failureInDoubt: [InDoubt] = []
     /// Letters claimed but not handed over whose release could not be logged.
     private var failureUnsent: [InDoubt] = []
+    /// The batch being composed before its claim: the producer and every sender that would
+    /// otherwise wait for letters take its recipients one at a time (`nextJob`), so that
+    /// composing is not held to one thread. Each letter is still composed once per attempt.
+    private var jobs: [Recipient] = []
+    private var jobResults: [Result<ComposedMessage, ValidationFailure>?] = []
+    private var nextJob = 0
+    private var jobsDone = 0
     /// Letters accepted or refused so far, and when the first was handed over: the rate that sizes claims.
     private var answered = 0
     private var firstHandOver: UInt64?
@@ -183,21 +191,29 @@ final class DispatchRun: @unchecked Sendable {
 
     /// Composes the letters and claims them in one journal call. False when the run is ending.
     private func claim(_ recipients: [Recipient]) -> Bool {
-        var letters: [(recipient: Recipient, message: ComposedMessage)] = []
-        letters.reserveCapacity(recipients.count)
-        for recipient in recipients {
-            do {
-                letters.append((recipient, try prepared.compose(recipient, date: clock(), occurrence: occurrence)))
-            } catch {
-                // A prepared campaign composes (it was checked); a failure here is a bug worth surfacing.
-                lock.lock()
-                fail(error)
-                lock.unlock()
-                return false
-            }
-        }
         lock.lock()
         defer { lock.unlock() }
+        jobs = recipients
+        jobResults = Array(repeating: nil, count: recipients.count)
+        nextJob = 0
+        jobsDone = 0
+        lock.broadcast()
+        while takeJob() {}
+        while jobsDone < jobs.count { lock.wait() }
+        var letters: [(recipient: Recipient, message: ComposedMessage)] = []
+        letters.reserveCapacity(recipients.count)
+        for (recipient, result) in zip(jobs, jobResults) {
+            switch result {
+            case .success(let message)?: letters.append((recipient, message))
+            case .failure(let error)?:
+                // A prepared campaign composes (it was checked); a failure here is a bug worth surfacing.
+                fail(error)
+                return false
+            case nil: return false
+            }
+        }
+        jobs = []
+        jobResults = []
         if isEnding() { return false }
         var claimed: [Claimed] = []
         var intents: [DeliveryRecord] = []
@@ -213,6 +229,25 @@ final class DispatchRun: @unchecked Sendable {
         for intent in intents { onRecord(intent) }
         queue.append(contentsOf: claimed)
         lock.broadcast()
+        return true
+    }
+
+    /// Composes the next letter of the batch being claimed, if one is left; false when none is.
+    /// Called with the lock held, which it lets go of while composing.
+    private func takeJob() -> Bool {
+        guard nextJob < jobs.count else { return false }
+        let index = nextJob
+        let recipient = jobs[index]
+        nextJob += 1
+        lock.unlock()
+        let result: Result<ComposedMessage, ValidationFailure>
+        do { result = .success(try prepared.compose(recipient, date: clock(), occurrence: occurrence)) } catch {
+            result = .failure(error)
+        }
+        lock.lock()
+        jobResults[index] = result
+        jobsDone += 1
+        if jobsDone == jobs.count { lock.broadcast() }
         return true
     }
 
@@ -258,6 +293,8 @@ final class DispatchRun: @unchecked Sendable {
                 lock.broadcast()
                 return letter
             }
+            // No letter to send yet: help compose the batch the producer is about to claim.
+            if takeJob() { continue }
             if !producing { return nil }
             _ = lock.wait(until: Date().addingTimeInterval(0.1))
         }

@@ -34,7 +34,7 @@ public struct PreparedCampaign: Sendable {
     private var skipped: Set<RowID> = []
     /// With `allow_duplicates`: 2 for the second row of an address, and so on.
     private var ordinals: [RowID: Int] = [:]
-    /// A hash of each recipient's row as checked, in list order.
+    /// A hash of each recipient's row as checked (`RecipientReader.rowHash`), in list order.
     private var rowHashes: [Int] = []
 
     /// Where a list's rows come from.
@@ -73,14 +73,15 @@ public struct PreparedCampaign: Sendable {
         }
     }
 
-    /// Checks parsed lists: the template against every list and every row, every letter composed once.
+    /// Checks parsed lists: the template against every list and every row, every letter's header lines composed once.
     public static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
                                lists: [RecipientList], signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
         try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) },
                     signer: signer, date: date)
     }
 
-    /// Checks the template against every list and every row, and composes every letter once.
+    /// Checks the template against every list and every row, and composes every letter's
+    /// header lines once (`checkComposes`: the body never keeps a letter from composing).
     ///
     /// An address listed twice gets one letter, with a warning, unless the campaign's
     /// `allowDuplicates` gives every row its own letter and log key (`address#2`, …).
@@ -134,7 +135,7 @@ public struct PreparedCampaign: Sendable {
                     continue
                 }
                 keys.append((recipient.address.normalized.hashValue, RowID(index, recipient.line)))
-                hashes.append(rowHash(recipient))
+                hashes.append(reader.rowHash)
                 if !languageTemplates.isEmpty, let language = prepared.requestedLanguage(recipient), languageTemplates[language] == nil {
                     let key = "\(source.file)\u{0}\(language)"
                     if untranslated[key] == nil {
@@ -149,8 +150,12 @@ public struct PreparedCampaign: Sendable {
                 // Only the first problems are composed for: the rest would repeat them.
                 if problems.count > 1_000 { continue }
                 do {
-                    let message = try prepared.composeUnsigned(recipient, date: date, readingAttachments: false)
-                    if !signedOne, let signer {
+                    if signedOne {
+                        // A body never keeps a letter from composing (every problem is in the header
+                        // lines, attachments included), so the check leaves it out: several times cheaper.
+                        _ = try prepared.composeUnsigned(recipient, date: date, readingAttachments: false, withBody: false)
+                    } else if let signer {
+                        let message = try prepared.composeUnsigned(recipient, date: date, readingAttachments: false)
                         _ = try prepared.sign(message, for: recipient, date: date)
                         signedOne = true
                         if let warning = signer.alignmentWarning(from: message.envelopeFrom, campaignFile: campaign.file) {
@@ -222,14 +227,6 @@ public struct PreparedCampaign: Sendable {
         }
     }
 
-    /// A row's hash as checked: its line, its fields and its duplicate number.
-    private static func rowHash(_ recipient: Recipient) -> Int {
-        var hasher = Hasher()
-        hasher.combine(recipient.line)
-        hasher.combine(recipient.fields)
-        return hasher.finalize()
-    }
-
     /// Walks the recipients in list order, reading the lists again, until `body` returns false.
     ///
     /// - Throws: `ListChanged` at the first row that differs from the one checked (or when a
@@ -246,7 +243,7 @@ public struct PreparedCampaign: Sendable {
                 }
                 let id = RowID(listIndex, recipient.line)
                 if skipped.contains(id) { continue }
-                guard index < rowHashes.count, rowHashes[index] == Self.rowHash(recipient) else {
+                guard index < rowHashes.count, rowHashes[index] == reader.rowHash else {
                     throw ListChanged(file: source.file, line: recipient.line)
                 }
                 if let ordinal = ordinals[id] { recipient.duplicateOrdinal = ordinal }
@@ -345,10 +342,11 @@ public struct PreparedCampaign: Sendable {
     }
 
     /// The message as composed, before any signature; see ``compose(_:date:occurrence:)``.
+    /// Without `withBody`, the header lines only (the check before sending).
     func composeUnsigned(_ recipient: Recipient, date: Date, occurrence: String? = nil,
-                         readingAttachments: Bool) throws(ValidationFailure) -> ComposedMessage {
+                         readingAttachments: Bool, withBody: Bool = true) throws(ValidationFailure) -> ComposedMessage {
         let template = template(for: recipient)
-        let letter = template.render(recipient, addressColumns: campaign.addressColumns)
+        let letter = template.render(recipient, addressColumns: campaign.addressColumns, withBody: withBody)
         let attachments = try attachments(of: letter, template: template, recipient: recipient, reading: readingAttachments)
         var message: ComposedMessage
         do {

@@ -90,14 +90,17 @@ final class LetterShape: Sendable {
 
     /// One recipient's letter: the values (by placeholder number) put into the skeletons.
     ///
-    /// - Parameter body: the body rendered for this letter, when the shape has no body skeleton.
-    func letter(values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil) -> RenderedLetter {
+    /// - Parameters:
+    ///   - body: the body rendered for this letter, when the shape has no body skeleton.
+    ///   - withBody: false for the header lines only, with an empty body (a check's letter).
+    func letter(values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil,
+                withBody: Bool = true) -> RenderedLetter {
         let headers = headers.map { plan in
             plan.constant ?? header(plan, values: values, recipient: recipient, addressColumns: addressColumns)
         }
-        var letter = RenderedLetter(headers: headers, body: self.body?.filled(values) ?? body ?? "")
+        var letter = RenderedLetter(headers: headers, body: withBody ? self.body?.filled(values) ?? body ?? "" : "")
         if let html {
-            letter.html = html.filled(values)
+            if withBody { letter.html = html.filled(values) }
             letter.problems = html.problems.map { found in
                 let name = fieldNames[found.field]
                 return MessageComposer.Problem(templateLine: bodyLines[name] ?? firstBodyLine, field: "{{\(name)}}", templateLevel: true,

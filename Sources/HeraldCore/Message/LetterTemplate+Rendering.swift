@@ -52,9 +52,15 @@ extension LetterTemplate {
     /// are then rendered and read once for all the letters whose fields are in the same
     /// states (``LetterShapes``): a letter is the values put into its shape.
     public func render(_ recipient: Recipient, addressColumns: [String] = []) -> RenderedLetter {
+        render(recipient, addressColumns: addressColumns, withBody: true)
+    }
+
+    /// Renders the letter, or only its header lines (an empty body) when `withBody` is false:
+    /// what a check needs, since a body never keeps a letter from composing.
+    func render(_ recipient: Recipient, addressColumns: [String], withBody: Bool) -> RenderedLetter {
         if let shapes {
             let (key, values) = shapes.states(of: recipient)
-            return shape(key, of: shapes).letter(values: values, recipient: recipient, addressColumns: addressColumns)
+            return shape(key, of: shapes).letter(values: values, recipient: recipient, addressColumns: addressColumns, withBody: withBody)
         }
         // A template without shapes: its header skeleton is read for this letter alone, and
         // its body rendered from the values.
@@ -75,7 +81,7 @@ extension LetterTemplate {
         let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed,
                                 markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines)
         return shape.letter(values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
-                            addressColumns: addressColumns, body: body.render(context))
+                            addressColumns: addressColumns, body: withBody ? body.render(context) : "")
     }
 
     /// Each field's first line in the body.

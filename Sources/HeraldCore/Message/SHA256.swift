@@ -16,9 +16,23 @@ public enum SHA256 {
     static func digest(_ input: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         input.withUnsafeBufferPointer { buffer in
+            if let algorithm = algorithm.pointer {
+                var size: UInt32 = 0
+                if EVP_Digest(buffer.baseAddress, buffer.count, &digest, &size, algorithm, nil) == 1 { return }
+            }
             _ = CHeraldCrypto.SHA256(buffer.baseAddress, buffer.count, &digest)
         }
         return digest
+    }
+
+    /// OpenSSL's SHA-256, looked up once: its one-shot `SHA256()` looks the algorithm up
+    /// again on every call, which took more than half of a Message-ID's instructions.
+    private static let algorithm = Algorithm(EVP_MD_fetch(nil, "SHA256", nil))
+
+    /// The fetched algorithm, immutable and kept for the life of the process (so shared by threads).
+    private struct Algorithm: @unchecked Sendable {
+        let pointer: OpaquePointer?
+        init(_ pointer: OpaquePointer?) { self.pointer = pointer }
     }
 
     /// Appends `bytes` as lowercase hex digits, two for each.

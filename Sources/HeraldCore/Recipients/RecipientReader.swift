@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 
 /// Reads a recipient list one row at a time: from a file, streamed, or from text in memory.
@@ -20,11 +19,17 @@ public final class RecipientReader {
     public let columns: [String]
     /// Problems with the header row that still let the rows be read (a duplicate column name).
     public let headerProblems: [Diagnostic]
-    private let reader: CSVReader?
+    /// The list's rows (nil for a list already parsed).
+    private var reader: CSVRowReader?
+    /// The fields of the row being read, reused from row to row.
+    private var row: [String] = []
     /// The rows of a list already parsed, instead of `reader`.
     private var parsed: IndexingIterator<[Recipient]>?
     private let emailIndex: Int
     private var line: Int
+    /// A hash of the last row read (its line and its fields in column order): what a row was
+    /// when checked, to notice an edit before the send (the same reader kind gives the same hash).
+    public private(set) var rowHash = 0
 
     /// Walks a list already parsed (its problems were reported when it was).
     public init(list: RecipientList) {
@@ -44,28 +49,23 @@ public final class RecipientReader {
     ///   the file cannot be opened.
     public init(file: String, text: String? = nil) throws(ValidationFailure) {
         self.file = file
-        let reader: CSVReader
-        do {
-            if var source = text {
-                if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
-                reader = try CSVReader(string: source, hasHeaderRow: false)
-            } else {
-                guard let stream = InputStream(fileAtPath: file) else {
-                    throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be opened")])
-                }
-                // Reads UTF-8, skipping a byte-order mark.
-                reader = try CSVReader(stream: stream, hasHeaderRow: false)
+        var reader: CSVRowReader
+        if let text {
+            reader = CSVRowReader(text: text)  // a byte-order mark is skipped
+        } else {
+            guard let opened = CSVRowReader(file: file) else {
+                throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be opened")])
             }
-        } catch let failure as ValidationFailure {
-            throw failure
-        } catch {
-            throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: \(error)")])
+            reader = opened
         }
-        guard let header = reader.next(), !(header.count == 1 && header[0].isEmpty) else {
+        var header: [String] = []
+        guard let headerBreaks = reader.next(into: &header), !(header.count == 1 && header[0].isEmpty) else {
+            reader.close()
+            if reader.failed { throw ValidationFailure([Diagnostic(.badData, file: file, "cannot be read as CSV: not UTF-8 text, or an I/O error")]) }
             throw ValidationFailure([Diagnostic(.badData, file: file, line: 1, "has no header row; the first line must name the columns, one of them `email`")])
         }
         let columns = header.map { $0.trimmingSpaces }
-        line = 2 + RecipientList.lineBreaks(in: header)
+        line = 2 + headerBreaks
         var problems: [Diagnostic] = []
         var seen: Set<String> = []
         for column in columns {
@@ -76,6 +76,7 @@ public final class RecipientReader {
         }
         guard let emailIndex = columns.firstIndex(of: RecipientList.emailColumn) else {
             problems.append(Diagnostic(.badData, file: file, line: 1, field: RecipientList.emailColumn, "the header row has no `email` column"))
+            reader.close()
             throw ValidationFailure(problems)
         }
         self.reader = reader
@@ -84,17 +85,30 @@ public final class RecipientReader {
         self.headerProblems = problems
     }
 
+    deinit { reader?.close() }
+
     /// The next row, skipping blank lines; nil at the end of the list.
     public func next() -> Row? {
-        guard let reader else { return parsed?.next().map { .recipient($0) } }
-        while let row = reader.next() {
+        guard reader != nil else {
+            guard let recipient = parsed?.next() else { return nil }
+            var hasher = Hasher()
+            hasher.combine(recipient.line)
+            for column in columns { hasher.combine(recipient.fields[column]) }
+            rowHash = hasher.finalize()
+            return .recipient(recipient)
+        }
+        while let breaks = reader!.next(into: &row) {
             let rowLine = line
-            line += 1 + RecipientList.lineBreaks(in: row)
+            line += 1 + breaks
             if row.count == 1 && row[0].isEmpty { continue }  // blank line
             guard row.count == columns.count else {
                 return .problem(Diagnostic(.badData, file: file, line: rowLine,
                                            "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
             }
+            var hasher = Hasher()
+            hasher.combine(rowLine)
+            for field in row { hasher.combine(Optional(field)) }
+            rowHash = hasher.finalize()
             var fields: [String: String] = [:]
             fields.reserveCapacity(columns.count)
             for (column, value) in zip(columns, row) { fields[column] = value }
@@ -109,11 +123,9 @@ public final class RecipientReader {
         return nil
     }
 
-    /// Whether the reader stopped on a read error rather than at the end of the list (CSV.swift
-    /// reports the end of a stream as `cannotReadFile`, a failed read as `streamErrorHasOccurred`).
+    /// Whether the reader stopped on a read error (or text that is not UTF-8) rather than at the end of the list.
     public var failed: Bool {
-        if case CSVError.streamErrorHasOccurred? = reader?.error { return true }
-        return false
+        reader?.failed ?? false
     }
 
     /// Checks a list file in one streamed pass: UTF-8 throughout, quotes balanced.
@@ -126,28 +138,55 @@ public final class RecipientReader {
         }
         defer { try? handle.close() }
         var bytes = ChunkedBytes(handle: handle)
-        var parser = Unicode.UTF8.ForwardParser()
         var quotes = QuoteScanner()
         var offset = 0
         var line = 1
-        var first = true
-        while true {
-            switch parser.parseScalar(from: &bytes) {
-            case .valid(let encoded):
-                let scalar = Unicode.UTF8.decode(encoded)
-                offset += encoded.count
-                if encoded.count == 1 && encoded.first == 0x0A { line += 1 }
-                if first && scalar == "\u{FEFF}" { first = false; continue }
-                first = false
-                if let problem = quotes.feed(scalar) { throw ValidationFailure([problem.diagnostic(file: file)]) }
-            case .error:
-                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
-            case .emptyInput:
-                if bytes.failed { throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (an I/O error part way)")]) }
-                if let problem = quotes.finish() { throw ValidationFailure([problem.diagnostic(file: file)]) }
-                return
+        // Byte by byte, not through the standard library's generic UTF-8 parser: ASCII (most
+        // of a list) goes straight to the quote scanner, a longer sequence is checked here.
+        while let byte = bytes.next() {
+            if byte < 0x80 {
+                if byte == 0x0A { line += 1 }
+                if let problem = quotes.feed(Unicode.Scalar(byte)) { throw ValidationFailure([problem.diagnostic(file: file)]) }
+                offset += 1
+                continue
             }
+            guard let (scalar, length) = Self.scalar(leading: byte, from: &bytes) else {
+                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
+            }
+            // A byte-order mark at the start is not text; any other non-ASCII scalar is text
+            // to the quote scanner, like any letter.
+            if !(offset == 0 && scalar == 0xFEFF), let problem = quotes.feed("\u{FFFD}") {
+                throw ValidationFailure([problem.diagnostic(file: file)])
+            }
+            offset += length
         }
+        if bytes.failed { throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (an I/O error part way)")]) }
+        if let problem = quotes.finish() { throw ValidationFailure([problem.diagnostic(file: file)]) }
+    }
+
+    /// The scalar a UTF-8 sequence of two to four bytes encodes, its lead byte taken, and the
+    /// sequence's length; nil when it is not UTF-8 (a stray continuation byte, an overlong
+    /// form, a surrogate, past U+10FFFF, or cut short), which Unicode's table 3-7 decides.
+    private static func scalar(leading lead: UInt8, from bytes: inout ChunkedBytes) -> (UInt32, Int)? {
+        let length: Int
+        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // the second byte's range
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return nil
+        }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for index in 1..<length {
+            guard let next = bytes.peek(), next >= (index == 1 ? low : 0x80), next <= (index == 1 ? high : 0xBF) else { return nil }
+            _ = bytes.next()
+            value = value << 6 | UInt32(next & 0x3F)
+        }
+        return (value, length)
     }
 }
 
@@ -162,21 +201,33 @@ private struct ChunkedBytes: IteratorProtocol {
     /// Bytes before the current chunk.
     private var consumed = 0
     private(set) var failed = false
+    private var ended = false
 
     init(handle: FileHandle) {
         self.handle = handle
     }
 
+    /// The next byte without taking it; nil at the end.
+    mutating func peek() -> UInt8? {
+        guard let byte = next() else { return nil }
+        index -= 1
+        return byte
+    }
+
     mutating func next() -> UInt8? {
         if index == chunk.count {
+            // At the end the last chunk stays, so that a diagnostic can still name its bytes.
+            if ended { return nil }
+            var next: [UInt8] = []
+            do { next = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data()) } catch { failed = true }
+            if next.isEmpty {
+                ended = true
+                return nil
+            }
             consumed += chunk.count
             previous = chunk
-            do { chunk = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data()) } catch {
-                failed = true
-                chunk = []
-            }
+            chunk = next
             index = 0
-            if chunk.isEmpty { return nil }
         }
         defer { index += 1 }
         return chunk[index]
