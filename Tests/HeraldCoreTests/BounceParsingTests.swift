@@ -136,4 +136,23 @@ import Testing
         #expect(VERP.token(inAddress: "bounces+nothex@amnesty.example") == nil)
         #expect(VERP.address(base: "bounces@amnesty.example", messageID: "<other@x>") == nil)
     }
+
+    /// Any bytes give a value: every prefix of every fixture (a message cut anywhere, inside a
+    /// header, a boundary, a delivery-status group or an encoded word), and random bytes.
+    @Test func truncatedAndRandomInputNeverTraps() throws {
+        let attribution = BounceAttribution(campaign: BounceFixtures.campaign, records: BounceFixtures.sentRecords)
+        for name in BounceFixtures.names {
+            let bytes = try BounceFixtures.bytes(name, crlf: true)
+            for end in stride(from: 0, to: bytes.count, by: 3) {
+                let bounce = BounceMessage(bytes: bytes[..<end])
+                _ = attribution.decide(bounce, at: nil, verp: true, time: "t")
+            }
+        }
+        var random = SplitMix(seed: 13)
+        let alphabet = Array("=?:;<>@.#-\r\n \t\"boundary5.1.1 550Content-Type: multipart/report;".utf8) + [0x00, 0xFF, 0xC3]
+        for _ in 0..<2_000 {
+            let bytes = (0..<random.int(0...400)).map { _ in random.pick(alphabet) }
+            _ = BounceMessage(bytes: bytes)
+        }
+    }
 }
