@@ -100,6 +100,17 @@ import Testing
         #expect(BounceMessage(bytes: try BounceFixtures.bytes("postfix-hard.eml")).kind == .deliveryReport)
     }
 
+    @Test func aReportAboutALetterWithAVacationSubjectIsStillAReport() throws {
+        for name in ["exchange-ndr.eml", "exim-failed.eml"] {
+            let text = String(decoding: try BounceFixtures.bytes(name), as: UTF8.self)
+                .replacingOccurrences(of: "Subject: Undeliverable: Open letter on the EU-China dialogue", with: "Subject: Undeliverable: Out of office rota")
+                .replacingOccurrences(of: "Subject: Mail delivery failed: returning message to sender", with: "Subject: Mail delivery failed: Vacation notice")
+            let bounce = BounceMessage(bytes: Array(text.utf8))
+            #expect(bounce.autoReplySigns.contains { $0.hasPrefix("Subject:") }, "\(name)")
+            #expect(bounce.kind != .autoReply && !bounce.failures.isEmpty, "\(name): \(bounce.kind)")
+        }
+    }
+
     @Test func aPersonsMessageAboutAFailedDeliveryIsNoBounce() {
         let text = "From: desk@ministry.example\nSubject: delivery failed?\nIn-Reply-To: <x@y>\n\nYour mail could not be delivered: 550 5.1.1, they said.\n"
         #expect(BounceMessage(bytes: Array(text.utf8)).kind == .other)
