@@ -41,7 +41,7 @@ import Testing
         let path: String
         var log: String { folder.file("delivery.jsonl") }
 
-        init(url: String, verp: Bool = false, pollSeconds: Int = 300, caFile: String? = nil) {
+        init(url: String, verp: Bool = false, pollSeconds: Int = 300, caFile: String? = nil, suppress: Bool = false) {
             let csv = "email,name\n" + BouncesIntegrationTests.letters.map { "\($0.0),\($0.0.prefix { $0 != "@" })" }.joined(separator: "\n") + "\n"
             folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
             folder.write("list.csv", csv)
@@ -58,6 +58,7 @@ import Testing
             password_env = "HERALD_TEST_IMAP_PASSWORD"
             verp = \(verp)
             poll_seconds = \(pollSeconds)
+            suppress = \(suppress)
             \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
             """)
             var lines: [String] = []
@@ -235,5 +236,33 @@ import Testing
         #expect(result.status == 0, "\(result)\n\(server.log)")
         #expect(trusted.reports().count == Self.recorded.count)
         #expect(server.log.contains("Login: user=<bounces>") && server.log.contains("TLS"), "\(server.log)")
+    }
+
+    /// `suppress = true`: each permanently bounced address goes into `suppressed.txt` beside
+    /// the log, once; `herald suppressed list` shows them, `remove` takes one off.
+    @Test func integrationPermanentBouncesGoIntoTheSuppressionList() throws {
+        let server = try DovecotServer()
+        try Self.deliverCorpus(to: server)
+        let campaign = BounceCampaign(url: server.url, suppress: true)
+        let first = try campaign.bounces(password: server.password)
+        #expect(first.status == 0, "\(first)")
+        let bounced = Set(Self.recorded.values.filter { $0.1 == "bounced" }.map(\.0))
+        let list = try Subprocess.herald(["suppressed", "list", campaign.path])
+        #expect(list.status == 0, "\(list)")
+        let listed = Set(list.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != " " }) })
+        #expect(listed == bounced, "\(list.stdout)")
+        #expect(list.stdout.contains("5.1.1") && list.stdout.contains("eu-china-dialogue"))
+        let text = try #require(campaign.folder.read("suppressed.txt"))
+        #expect(text.hasPrefix("# Herald suppression list"))
+        var info = stat()
+        #expect(stat(campaign.folder.file("suppressed.txt"), &info) == 0 && info.st_mode & 0o077 == 0, "mode 0600")
+
+        let removed = try Subprocess.herald(["suppressed", "remove", campaign.path, "Cabinet@Finance.gov.example"])
+        #expect(removed.status == 0, "\(removed)")
+        let after = try #require(campaign.folder.read("suppressed.txt"))
+        #expect(!after.contains("cabinet@finance.gov.example") && after.hasPrefix("# Herald suppression list"))
+        #expect(after.split(separator: "\n").count == text.split(separator: "\n").count - 1)
+        let again = try Subprocess.herald(["suppressed", "remove", campaign.path, "cabinet@finance.gov.example"])
+        #expect(again.status == 65 && again.stderr.contains("is not on the suppression list"), "\(again)")
     }
 }

@@ -100,6 +100,17 @@ import Testing
         #expect(BounceMessage(bytes: try BounceFixtures.bytes("postfix-hard.eml")).kind == .deliveryReport)
     }
 
+    @Test func aReportAboutALetterWithAVacationSubjectIsStillAReport() throws {
+        for name in ["exchange-ndr.eml", "exim-failed.eml"] {
+            let text = String(decoding: try BounceFixtures.bytes(name), as: UTF8.self)
+                .replacingOccurrences(of: "Subject: Undeliverable: Open letter on the EU-China dialogue", with: "Subject: Undeliverable: Out of office rota")
+                .replacingOccurrences(of: "Subject: Mail delivery failed: returning message to sender", with: "Subject: Mail delivery failed: Vacation notice")
+            let bounce = BounceMessage(bytes: Array(text.utf8))
+            #expect(bounce.autoReplySigns.contains { $0.hasPrefix("Subject:") }, "\(name)")
+            #expect(bounce.kind != .autoReply && !bounce.failures.isEmpty, "\(name): \(bounce.kind)")
+        }
+    }
+
     @Test func aPersonsMessageAboutAFailedDeliveryIsNoBounce() {
         let text = "From: desk@ministry.example\nSubject: delivery failed?\nIn-Reply-To: <x@y>\n\nYour mail could not be delivered: 550 5.1.1, they said.\n"
         #expect(BounceMessage(bytes: Array(text.utf8)).kind == .other)
@@ -135,5 +146,24 @@ import Testing
         #expect(VERP.token(inAddress: "bounces+c29f8e7a0d5b4e6c9a1f4d3b9e8c5a09@amnesty.example") == "c29f8e7a0d5b4e6c9a1f4d3b9e8c5a09")
         #expect(VERP.token(inAddress: "bounces+nothex@amnesty.example") == nil)
         #expect(VERP.address(base: "bounces@amnesty.example", messageID: "<other@x>") == nil)
+    }
+
+    /// Any bytes give a value: every prefix of every fixture (a message cut anywhere, inside a
+    /// header, a boundary, a delivery-status group or an encoded word), and random bytes.
+    @Test func truncatedAndRandomInputNeverTraps() throws {
+        let attribution = BounceAttribution(campaign: BounceFixtures.campaign, records: BounceFixtures.sentRecords)
+        for name in BounceFixtures.names {
+            let bytes = try BounceFixtures.bytes(name, crlf: true)
+            for end in stride(from: 0, to: bytes.count, by: 3) {
+                let bounce = BounceMessage(bytes: bytes[..<end])
+                _ = attribution.decide(bounce, at: nil, verp: true, time: "t")
+            }
+        }
+        var random = SplitMix(seed: 13)
+        let alphabet = Array("=?:;<>@.#-\r\n \t\"boundary5.1.1 550Content-Type: multipart/report;".utf8) + [0x00, 0xFF, 0xC3]
+        for _ in 0..<2_000 {
+            let bytes = (0..<random.int(0...400)).map { _ in random.pick(alphabet) }
+            _ = BounceMessage(bytes: bytes)
+        }
     }
 }

@@ -36,7 +36,18 @@ extension Application {
             var pass = BounceRun(settings: settings, attribution: attribution)
             let report: BounceRun.Report
             do throws(BounceRun.Failure) {
-                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) })
+                let suppression = settings.suppress ? SuppressionFile(besideLog: log) : nil
+                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) }) { records in
+                    // Permanent bounces only, of the address the report is about (a Cc's is its own).
+                    let entries = records.filter { $0.status == .bounced }.map {
+                        SuppressionList.Entry(address: $0.dsnRecipient ?? $0.recipient, time: $0.time, campaign: $0.campaign,
+                                              dsnStatus: $0.dsnStatus ?? "", diagnostic: $0.diagnosticCode ?? "")
+                    }
+                    if let suppression, !entries.isEmpty {
+                        let added = try suppression.add(entries)
+                        for entry in added { self.parts.output("suppressed \(entry.address) (\(suppression.path))") }
+                    }
+                }
             } catch {
                 switch error {
                 case .mailbox(let failure): throw Self.failure(failure)

@@ -14,7 +14,7 @@ public struct Herald: AsyncParsableCommand {
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
         discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused or not approved, 78 bad campaign file.",
         version: "herald \(Herald.version)\n\(CurlVersion.description)",
-        subcommands: [Validate.self, Preview.self, Approve.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, ScheduleCommand.self, Daemon.self]
+        subcommands: [Validate.self, Preview.self, Approve.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, Suppressed.self, ScheduleCommand.self, Daemon.self]
     )
 
     /// Herald's release; `herald --version` prints it with libcurl's version line.
@@ -226,6 +226,43 @@ extension Herald {
         func run() async throws {
             try await Herald.runBlocking {
                 arguments.application().bounces(campaign: arguments.campaign, logPath: log)
+            }
+        }
+    }
+
+    struct Suppressed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or edit the suppression list beside the campaign's log (addresses with a permanent bounce).",
+            subcommands: [List.self, Remove.self])
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the suppressed addresses with when and why.")
+
+            @OptionGroup var arguments: CampaignArgument
+
+            @Option(name: .long, help: "Use the list beside this delivery log instead of the campaign's.")
+            var log: String?
+
+            func run() async throws {
+                try await Herald.runBlocking { arguments.application().suppressedList(campaign: arguments.campaign, logPath: log) }
+            }
+        }
+
+        struct Remove: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Take an address off the suppression list.")
+
+            @OptionGroup var arguments: CampaignArgument
+
+            @Argument(help: "The address to take off the list.")
+            var address: String
+
+            @Option(name: .long, help: "Use the list beside this delivery log instead of the campaign's.")
+            var log: String?
+
+            func run() async throws {
+                try await Herald.runBlocking {
+                    arguments.application().suppressedRemove(campaign: arguments.campaign, address: address, logPath: log)
+                }
             }
         }
     }

@@ -131,10 +131,10 @@ extension BounceMessage {
         return values.filter { seen.insert($0.lowercased()).inserted }
     }
 
-    /// Markers only vacation and autoresponder programs set; mail servers never put them on bounces.
+    /// Markers only vacation and autoresponder programs set; mail servers never put them on
+    /// bounces. A vacation-like subject is not one: a bounce repeats the letter's subject.
     static func isVacationMarker(_ sign: String) -> Bool {
         sign.hasPrefix("X-Autoreply") || sign.hasPrefix("X-Autorespond") || sign.hasPrefix("Precedence")
-            || sign.hasPrefix("Subject")
     }
 
     /// The RFC 3834 and customary signs of an automatic reply. A vacation-like subject counts

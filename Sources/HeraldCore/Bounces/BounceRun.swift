@@ -47,10 +47,11 @@ public struct BounceRun {
         self.attribution = attribution
     }
 
-    /// Runs the pass. `now` gives the records' time (RFC 3339); `afterSync` is called once the
-    /// records are durable and before anything is moved (tests stop the process there).
+    /// Runs the pass. `now` gives the records' time (RFC 3339); `afterSync` gets the new
+    /// records once they are durable, before anything is moved (the suppression list is
+    /// written there; a throw is a `.log` failure and nothing is moved).
     public mutating func run(mailbox: BounceMailbox, journal: DeliveryJournal, now: () -> String,
-                             afterSync: () -> Void = {}) throws(Failure) -> Report {
+                             afterSync: ([DeliveryRecord]) throws -> Void = { _ in }) throws(Failure) -> Report {
         var report = Report()
         let listing: MailboxListing
         do { listing = try mailbox.list() } catch { throw .mailbox(error) }
@@ -80,7 +81,8 @@ public struct BounceRun {
         }
         guard !toMove.isEmpty else { return report }
         do { try journal.sync() } catch { throw .log("\(error)") }
-        afterSync()
+        let written = report.outcomes.compactMap { if case .recorded(let record, _) = $0.action { record } else { nil } }
+        do { try afterSync(written) } catch { throw .log("\(error)") }
         do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
         report.moved = toMove.count
         return report

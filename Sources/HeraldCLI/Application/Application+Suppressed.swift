@@ -1,0 +1,39 @@
+import Foundation
+import HeraldCore
+import HeraldStorage
+
+extension Application {
+    /// `herald suppressed list`: the suppression list beside the campaign's log, one line per
+    /// address with when, which campaign and why; a note when there is none yet.
+    public func suppressedList(campaign path: String, logPath: String?) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in
+            let prepared = try load(path)
+            let file = SuppressionFile(besideLog: logPath ?? prepared.campaign.logPath)
+            let list: SuppressionList
+            do { list = try file.read() } catch { throw CommandFailure(.ioError, "\(error)") }
+            let entries = list.entries
+            guard !entries.isEmpty else {
+                parts.output("\(file.path): no suppressed address")
+                return .ok
+            }
+            parts.output(TextTable.render(header: ["ADDRESS", "SINCE", "CAMPAIGN", "STATUS", "DIAGNOSTIC"],
+                                          rows: entries.map { [$0.address, $0.time, $0.campaign, $0.dsnStatus, $0.diagnostic] },
+                                          rightAligned: []))
+            return .ok
+        }
+    }
+
+    /// `herald suppressed remove`: takes an address off the list (every other line kept as it
+    /// was), so campaigns may write to it again. 65 when it is not on the list.
+    public func suppressedRemove(campaign path: String, address: String, logPath: String?) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in
+            let prepared = try load(path)
+            let file = SuppressionFile(besideLog: logPath ?? prepared.campaign.logPath)
+            let removed: Bool
+            do { removed = try file.remove(address) } catch { throw CommandFailure(.ioError, "\(error)") }
+            guard removed else { throw CommandFailure(.dataError, "\(file.path): \(address) is not on the suppression list; nothing removed") }
+            parts.output("\(address.lowercased()): removed from \(file.path)")
+            return .ok
+        }
+    }
+}
