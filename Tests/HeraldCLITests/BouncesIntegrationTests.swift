@@ -266,3 +266,44 @@ import Testing
         #expect(again.status == 65 && again.stderr.contains("is not on the suppression list"), "\(again)")
     }
 }
+
+/// `herald send` of a campaign with `[bounces] suppress = true` skips the addresses on the
+/// suppression list beside its log (a real aiosmtpd server receives the others), says so per
+/// letter and in its summary, writes nothing for them, and writes again once one is removed.
+@Suite struct SuppressionSendIntegrationTests {
+    @Test func aSuppressedAddressGetsNoLetterUntilRemovedIntegration() throws {
+        let server = try SMTPTestServer()
+        let folder = TemporaryDirectory("herald-suppressed-send")
+        folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
+        folder.write("list.csv", "email,name\nann@one.example,Ann\nBen@Two.example,Ben\ncleo@three.example,Cleo\n")
+        let path = folder.write("campaign.toml", """
+        name = "later-campaign"
+        template = "letter.mustache"
+        recipients = ["list.csv"]
+        log = "delivery.jsonl"
+        [smtp]
+        url = "\(server.url)"
+        [bounces]
+        url = "imap://127.0.0.1:9/INBOX"
+        username = "bounces"
+        password_env = "HERALD_TEST_IMAP_PASSWORD"
+        suppress = true
+        """)
+        // As `herald bounces` of an earlier campaign in the same folder writes it (address lowercased).
+        folder.write("suppressed.txt", "# Herald suppression list\nben@two.example\t2026-11-28T10:00:00Z\tearlier\t5.1.1\tsmtp; 550 5.1.1 no such user\n")
+
+        let first = try Subprocess.herald(["send", path])
+        #expect(first.status == 0, "\(first)")
+        #expect(Set(server.messages().flatMap(\.recipients)) == ["ann@one.example", "cleo@three.example"])
+        #expect(first.stderr.contains("suppressed: ben@two.example: a permanent bounce put it on"), "\(first.stderr)")
+        #expect(first.stdout.contains("later-campaign: 2 sent, 0 failed, 0 deferred, 0 in doubt, 0 already done, 1 suppressed"), "\(first.stdout)")
+        #expect(!(folder.read("delivery.jsonl") ?? "").contains("ben@two.example"), "nothing is claimed or written for a suppressed letter")
+
+        let removed = try Subprocess.herald(["suppressed", "remove", path, "ben@two.example"])
+        #expect(removed.status == 0, "\(removed)")
+        let second = try Subprocess.herald(["send", path])
+        #expect(second.status == 0, "\(second)")
+        #expect(second.stdout.contains("later-campaign: 1 sent, 0 failed, 0 deferred, 0 in doubt, 2 already done"), "\(second.stdout)")
+        #expect(server.messages().flatMap(\.recipients).filter { $0.lowercased() == "ben@two.example" }.count == 1, "the letter goes once removed")
+    }
+}

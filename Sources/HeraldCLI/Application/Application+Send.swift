@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldStorage
 
 extension Application {
     /// Options of `herald send` beyond the campaign file.
@@ -106,6 +107,18 @@ extension Application {
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
                                             journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
+        // The suppression list (`[bounces] suppress`): addresses with a permanent bounce get no
+        // letter; read once, under the campaign's lock, before anything is claimed.
+        var suppressionPath: String?
+        if campaign.bounces?.suppress == true {
+            let file = SuppressionFile(besideLog: campaign.logPath)
+            do throws(SuppressionFile.Failure) {
+                dispatcher.suppressed = Set(try file.read().entries.map(\.address))
+                suppressionPath = file.path
+            } catch {
+                throw CommandFailure(.ioError, ["\(error)", "\(campaign.name): the suppression list cannot be read, so nothing was sent (a letter to a suppressed address must not go)"])
+            }
+        }
         // On a terminal one progress line, rewritten; redirected, one line per letter, for scripts.
         var progress: ProgressLine?
         if !options.quiet, let draw = parts.progress {
@@ -132,6 +145,9 @@ extension Application {
         } catch {
             throw CommandFailure(.ioError, ["\(error)", "stopped: the delivery log cannot be written, so nothing more is sent"])
         }
+        for key in report.suppressed {
+            parts.errors("suppressed: \(key): a permanent bounce put it on \(suppressionPath ?? "the suppression list"); no letter sent (`herald suppressed remove` to write to it again)")
+        }
         return try finish(report, campaign: campaign, occurrence: occurrence)
     }
 
@@ -145,7 +161,8 @@ extension Application {
             parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
         }
         let label = occurrence.map { "\(campaign.name) @ \($0)" } ?? campaign.name
-        parts.output("\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done")
+        parts.output("\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done"
+                     + (report.suppressed.isEmpty ? "" : ", \(report.suppressed.count) suppressed"))
         switch report.stop {
         case .unavailable(let error)?:
             throw CommandFailure(.unavailable, "\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")

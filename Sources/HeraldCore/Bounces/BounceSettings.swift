@@ -17,7 +17,8 @@ public struct BounceSettings: Sendable, Equatable {
     /// Letters go out with a per-letter envelope sender (`VERP`), and bounces are also
     /// attributed by the token in the address they come back to.
     public var verp = false
-    /// Permanently bounced addresses go into the suppression list (not yet built: see README).
+    /// Permanently bounced addresses go into the suppression list, which `herald send` (and the
+    /// daemon) of every campaign with this set skips.
     public var suppress = false
 
     public init(url: IMAPURL, username: String, passwordEnv: String? = nil, passwordFile: String? = nil) {

@@ -50,6 +50,9 @@ public final class CampaignDispatcher {
         public var alreadyDone = 0
         /// Recipients in doubt, not sent this run (or left in doubt by this run).
         public var inDoubt: [InDoubt] = []
+        /// Recipients skipped because their address is on the suppression list (a permanent
+        /// bounce, `[bounces] suppress`): nothing claimed, nothing written for them.
+        public var suppressed: [String] = []
         public var stop: Stop?
 
         public init() {}
@@ -57,6 +60,7 @@ public final class CampaignDispatcher {
         public static func == (lhs: Report, rhs: Report) -> Bool {
             lhs.sent == rhs.sent && lhs.failed == rhs.failed && lhs.deferred == rhs.deferred
                 && lhs.alreadyDone == rhs.alreadyDone && lhs.inDoubt == rhs.inDoubt && lhs.stop == rhs.stop
+                && lhs.suppressed == rhs.suppressed
                 && lhs.partlyRefused.map(\.recipient) == rhs.partlyRefused.map(\.recipient)
                 && lhs.partlyRefused.map(\.refused) == rhs.partlyRefused.map(\.refused)
         }
@@ -71,6 +75,9 @@ public final class CampaignDispatcher {
     private let random: () -> Double
     private let occurrence: String?
     private let claimLimit: Int
+    /// Addresses (lowercased, as `EmailAddress.normalized`) whose letters this run skips: the
+    /// suppression list of a campaign with `[bounces] suppress = true`. Empty: none skipped.
+    public var suppressed: Set<String> = []
 
     /// - Parameters:
     ///   - transports: one per connection, each used by one sender thread of its own; their
@@ -122,7 +129,7 @@ public final class CampaignDispatcher {
                     onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) throws -> Report {
         let run = DispatchRun(prepared: prepared, ledger: ledger, journal: journal, clock: clock, pause: pause,
                               random: random, occurrence: occurrence, shouldStop: shouldStop, onRecord: onRecord,
-                              batch: ClaimBatch(connections: transports.count, limit: claimLimit))
+                              batch: ClaimBatch(connections: transports.count, limit: claimLimit), suppressed: suppressed)
         return try run.execute(transports: transports, resendInDoubt: resendInDoubt)
     }
 

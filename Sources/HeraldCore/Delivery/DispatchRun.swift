@@ -41,6 +41,8 @@ final class DispatchRun: @unchecked Sendable {
     private let shouldStop: () -> Bool
     private let onRecord: (DeliveryRecord) -> Void
     private let batch: ClaimBatch
+    /// Addresses not to write to (the suppression list, lowercased): their letters are skipped.
+    private let suppressed: Set<String>
 
     /// Guards everything below, and is the one writer of the journal.
     private let lock = NSCondition()
@@ -75,7 +77,9 @@ final class DispatchRun: @unchecked Sendable {
 
     init(prepared: PreparedCampaign, ledger: DeliveryLedger, journal: DeliveryJournal, clock: @escaping () -> Date,
          pause: @escaping (Double) -> Bool, random: @escaping () -> Double, occurrence: String?,
-         shouldStop: @escaping () -> Bool, onRecord: @escaping (DeliveryRecord) -> Void, batch: ClaimBatch) {
+         shouldStop: @escaping () -> Bool, onRecord: @escaping (DeliveryRecord) -> Void, batch: ClaimBatch,
+         suppressed: Set<String> = []) {
+        self.suppressed = suppressed
         self.prepared = prepared
         self.ledger = ledger
         self.journal = journal
@@ -137,6 +141,11 @@ final class DispatchRun: @unchecked Sendable {
                 }
                 if let entry, entry.isInDoubt, !resendInDoubt {
                     report.inDoubt.append(InDoubt(recipient: recipient.key, messageID: entry.messageID))
+                    lock.unlock()
+                    return true
+                }
+                if !suppressed.isEmpty, suppressed.contains(recipient.address.normalized) {
+                    report.suppressed.append(recipient.key)
                     lock.unlock()
                     return true
                 }
