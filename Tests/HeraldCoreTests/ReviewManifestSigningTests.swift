@@ -35,4 +35,26 @@ import Testing
         let plain = try unsigned.compose(unsigned.recipients[0], date: Self.previewDate)
         #expect(ReviewManifest.letterHash(plain) == ReviewManifest.letterHash(atPreview), "signing changes nothing the reviewer approved")
     }
+
+    /// The same for every shape: a Markdown letter (multipart/alternative) keeps where its
+    /// date lies too, so its hash does not change with the time of composing.
+    @Test func aMarkdownLettersHashIgnoresItsDate() throws {
+        let template = try TestData.template("""
+        From: Sender <sender@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Hello {{name}}
+
+        Dear **{{name}}**,
+
+        the letter.
+        """, file: "letter.md")
+        let campaign = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: template,
+                                                    lists: [TestData.list("email,name\nann@x.example,Ann\n")], date: Self.previewDate)
+        let atPreview = try campaign.compose(campaign.recipients[0], date: Self.previewDate)
+        let atSend = try campaign.compose(campaign.recipients[0], date: Self.sendDate)
+        #expect(String(decoding: atPreview.data, as: UTF8.self).contains("multipart/alternative"))
+        #expect(atPreview.data != atSend.data)
+        #expect(atSend.dateRange != nil, "a multipart letter says where its date lies")
+        #expect(ReviewManifest.letterHash(atPreview) == ReviewManifest.letterHash(atSend))
+    }
 }

@@ -28,14 +28,7 @@ extension Application {
     public func check(campaign path: String, options: CheckOptions) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             var prepared = try load(path)
-            if let text = options.smtpURL {
-                do throws(SMTPURL.Malformed) { prepared.campaign.smtp.url = try SMTPURL(parsing: text) } catch {
-                    throw CommandFailure(.usage, "--smtp-url: \(error)")
-                }
-                if let problem = prepared.campaign.smtp.tlsProblem {
-                    throw CommandFailure(.usage, "--smtp-url: \(problem)")
-                }
-            }
+            try overrideServer(of: &prepared, with: options.smtpURL)
             let campaign = prepared.campaign
             if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
             var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)

@@ -27,18 +27,23 @@ extension Application {
         }
     }
 
+    /// Puts `--smtp-url` in place of the campaign's server (`send` and `check`); a malformed
+    /// URL, or one the campaign's TLS settings refuse, is a usage error (64).
+    func overrideServer(of prepared: inout PreparedCampaign, with text: String?) throws(CommandFailure) {
+        guard let text else { return }
+        do throws(SMTPURL.Malformed) { prepared.campaign.smtp.url = try SMTPURL(parsing: text) } catch {
+            throw CommandFailure(.usage, "--smtp-url: \(error)")
+        }
+        if let problem = prepared.campaign.smtp.tlsProblem {
+            throw CommandFailure(.usage, "--smtp-url: \(problem)")
+        }
+    }
+
     /// `herald send`: deliver every letter not yet sent, logging each outcome.
     public func send(campaign path: String, options: SendOptions) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             var prepared = try load(path)
-            if let text = options.smtpURL {
-                do throws(SMTPURL.Malformed) { prepared.campaign.smtp.url = try SMTPURL(parsing: text) } catch {
-                    throw CommandFailure(.usage, "--smtp-url: \(error)")
-                }
-                if let problem = prepared.campaign.smtp.tlsProblem {
-                    throw CommandFailure(.usage, "--smtp-url: \(problem)")
-                }
-            }
+            try overrideServer(of: &prepared, with: options.smtpURL)
             if let log = options.logPath {
                 try checkLogOverride(log, campaignLog: prepared.campaign.logPath)
                 prepared.campaign.logPath = log

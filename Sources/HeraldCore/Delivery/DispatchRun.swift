@@ -97,8 +97,8 @@ final class DispatchRun: @unchecked Sendable {
     func execute(transports: [MailTransport], resendInDoubt: Bool) throws -> Report {
         runningSenders = transports.count
         for transport in transports {
-            nonisolated(unsafe) let owned = transport
-            let thread = Thread { [self] in sendLetters(over: owned) }
+            let holder = TransportHolder(transport)
+            let thread = Thread { [self] in sendLetters(from: holder) }
             thread.stackSize = 4 << 20
             thread.start()
         }
@@ -275,9 +275,17 @@ final class DispatchRun: @unchecked Sendable {
     // MARK: Senders
 
     /// A sender thread: takes claimed letters until none is left or the run ends.
-    private func sendLetters(over transport: MailTransport) {
-        while let letter = next() {
-            send(letter, over: transport)
+    ///
+    /// It lets go of its transport before saying it is done: `execute` returns only then, so
+    /// the transport's last reference (and with it `curl_easy_cleanup`) is dropped by the
+    /// caller, never by a sender thread still winding down while the process exits and
+    /// libcurl's and OpenSSL's exit handlers free what that cleanup would touch.
+    private func sendLetters(from holder: TransportHolder) {
+        do {
+            let transport = holder.take()
+            while let letter = next() {
+                send(letter, over: transport)
+            }
         }
         lock.lock()
         runningSenders -= 1
@@ -526,5 +534,18 @@ final class DispatchRun: @unchecked Sendable {
                        smtpCode: code, smtpReply: reply, error: error, occurrence: occurrence,
                        envelope: status == .sent ? letter.message.envelopeRecipients.map(\.description) : nil,
                        refused: refused.isEmpty ? nil : refused)
+    }
+}
+
+/// A sender thread's transport, handed over once (see `DispatchRun.sendLetters(from:)`).
+private final class TransportHolder: @unchecked Sendable {
+    private var transport: MailTransport?
+
+    init(_ transport: MailTransport) { self.transport = transport }
+
+    /// The transport, the holder keeping no reference to it from then on.
+    func take() -> MailTransport {
+        defer { transport = nil }
+        return transport!
     }
 }

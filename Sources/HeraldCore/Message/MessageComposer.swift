@@ -143,8 +143,10 @@ public enum MessageComposer {
             lines += contentType
             lines += "\r\n".utf8
             lines += multipartBody
-            return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                                   subject: subject, data: lines)
+            var message = ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+                                          subject: subject, data: lines)
+            message.dateRange = dateRange
+            return message
         }
         lines += "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
         lines += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
