@@ -1,8 +1,10 @@
 /// The lines of a byte range of a file, back to front, read in small chunks from the end:
 /// how the index is read, since what a firing needs is at its end.
 ///
-/// Every line of the range must end with a newline; `previous()` returns the line before
-/// the ones already returned, without its newline, or nil once the range's start is reached.
+/// Every line of the range must end with a newline, except, when the reader is made with
+/// `lastLineMayBeUnterminated`, the range's last one (a log's last record written without its
+/// newline); `previous()` returns the line before the ones already returned, without its
+/// newline, or nil once the range's start is reached.
 struct BackwardLineReader {
     /// The range does not end with a newline: it is not made of whole lines.
     struct Unterminated: Error {}
@@ -13,12 +15,16 @@ struct BackwardLineReader {
     /// Bytes read and not yet returned: the file's bytes from `end - buffer.count` to `end`.
     private var buffer: [UInt8] = []
     private var end: Int
+    /// True until the range's last byte has been read and checked for its newline.
+    private var atRangeEnd = true
+    private let lastLineMayBeUnterminated: Bool
 
-    init(_ file: PositionalFile, from start: Int, to end: Int, chunk: Int = 512) {
+    init(_ file: PositionalFile, from start: Int, to end: Int, chunk: Int = 512, lastLineMayBeUnterminated: Bool = false) {
         self.file = file
         self.start = start
         self.end = end
         self.chunk = chunk
+        self.lastLineMayBeUnterminated = lastLineMayBeUnterminated
     }
 
     /// The previous line and the offset of its first byte; nil at the start of the range.
@@ -27,7 +33,16 @@ struct BackwardLineReader {
         while true {
             let bufferStart = end - buffer.count
             if !buffer.isEmpty {
-                guard buffer.last == UInt8(ascii: "\n") else { throw Unterminated() }
+                if atRangeEnd {
+                    atRangeEnd = false
+                    if buffer.last != UInt8(ascii: "\n") {
+                        guard lastLineMayBeUnterminated else { throw Unterminated() }
+                        // Read as if the newline were there: one byte past the range's end,
+                        // which moves no line's offset.
+                        buffer.append(UInt8(ascii: "\n"))
+                        end += 1
+                    }
+                }
                 if let newline = buffer.dropLast().lastIndex(of: UInt8(ascii: "\n")) {
                     let line = buffer[(newline + 1)..<(buffer.count - 1)]
                     let offset = bufferStart + newline + 1

@@ -38,33 +38,16 @@ extension FileJournal {
         guard let log = PositionalFile(path: path) else {
             throw .io(file: path, reason: "cannot be read to continue its hash chain: \(String(cString: strerror(errno)))")
         }
-        var buffer: [UInt8] = []
-        var start = length
-        var chunk = 1024
-        while true {
-            // The lines wholly inside the buffer, from its end; the first one is whole only at the file's start.
-            var end = buffer.count
-            while end > 0 {
-                if let newline = buffer[..<end].lastIndex(of: UInt8(ascii: "\n")) {
-                    let line = buffer[(newline + 1)..<end]
-                    if !LogChain.isBlank(line) { return LogChain.hash(line: line) }
-                    end = newline
-                } else {
-                    if start == 0 && !LogChain.isBlank(buffer[..<end]) { return LogChain.hash(line: buffer[..<end]) }
-                    break
-                }
+        var lines = BackwardLineReader(log, from: 0, to: length, chunk: 1024, lastLineMayBeUnterminated: true)
+        do {
+            while let line = try lines.previous() {
+                if !LogChain.isBlank(line.bytes) { return LogChain.hash(line: line.bytes) }
             }
-            if start == 0 { return LogChain.genesis }
-            let count = min(chunk, start)
-            let before: [UInt8]
-            switch log.read(at: start - count, count: count) {
-            case .success(let bytes): before = bytes
-            case .failure(let error): throw .io(file: path, reason: "cannot be read to continue its hash chain: \(error)")
-            }
-            guard before.count == count else { throw .io(file: path, reason: "changed while its hash chain was read") }
-            buffer.insert(contentsOf: before, at: 0)
-            start -= count
-            chunk = min(chunk * 2, 1 << 20)
+        } catch is BackwardLineReader.Unterminated {
+            throw .io(file: path, reason: "changed while its hash chain was read")
+        } catch {
+            throw .io(file: path, reason: "cannot be read to continue its hash chain: \(error)")
         }
+        return LogChain.genesis
     }
 }

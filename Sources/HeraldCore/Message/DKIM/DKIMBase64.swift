@@ -1,25 +1,11 @@
 /// Base64 (RFC 4648 §4, with padding) for DKIM's tags: `bh=`, `b=`, and the key's `p=`.
 ///
-/// Small and on bytes, because a signature is encoded for every letter; also decodes a PEM
-/// block's body, once per campaign.
+/// Encoding is `Base64Lines`' (one encoder for the project), unbroken; decoding, strict, reads
+/// a PEM block's body, once per campaign.
 enum DKIMBase64 {
-    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// `bytes` in base64, padded with `=` to a multiple of four characters.
+    /// `bytes` in base64, padded with `=` to a multiple of four characters, unbroken.
     static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            let group = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
-            out.append(alphabet[Int(group >> 18 & 0x3F)])
-            out.append(alphabet[Int(group >> 12 & 0x3F)])
-            out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(group >> 6 & 0x3F)])
-            out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(group & 0x3F)])
-        }
-        return out
+        Array(bytes).withUnsafeBytes { Base64Lines.encode($0, lineLength: nil) }
     }
 
     /// The bytes of base64 `text` (whitespace ignored); nil for any other character, a

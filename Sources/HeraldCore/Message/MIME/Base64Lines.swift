@@ -1,5 +1,6 @@
 /// Base64 (RFC 4648) in lines of 76 characters, each ending in CRLF, as a MIME body part's
-/// `Content-Transfer-Encoding: base64` wants them (RFC 2045 §6.8).
+/// `Content-Transfer-Encoding: base64` wants them (RFC 2045 §6.8); or in one unbroken run
+/// (`lineLength` nil), as DKIM's `bh=`, `b=` and `p=` tags want it: Herald's one encoder.
 ///
 /// Works on bytes; the output is ASCII. An attachment is encoded once per campaign when it
 /// is shared (``AttachmentStore`` keeps the encoded lines), so this is not on every letter's path.
@@ -7,11 +8,13 @@ enum Base64Lines {
     static let lineLength = 76
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    /// The encoding of `input`; empty input gives no line at all.
-    static func encode(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+    /// The encoding of `input` in lines of `lineLength` characters, each ending in CRLF (empty
+    /// input gives no line at all), or, with `lineLength` nil, in one run without a line end.
+    static func encode(_ input: UnsafeRawBufferPointer, lineLength: Int? = Self.lineLength) -> [UInt8] {
         let groups = (input.count + 2) / 3
         let characters = groups * 4
-        let lines = (characters + lineLength - 1) / lineLength
+        let width = lineLength ?? Int.max
+        let lines = lineLength.map { (characters + $0 - 1) / $0 } ?? 0
         return [UInt8](unsafeUninitializedCapacity: characters + 2 * lines) { out, initialized in
             var o = 0
             var column = 0
@@ -20,7 +23,7 @@ enum Base64Lines {
                 out[o] = byte
                 o += 1
                 column += 1
-                if column == lineLength {
+                if column == width {
                     out[o] = 0x0D
                     out[o + 1] = 0x0A
                     o += 2
@@ -43,7 +46,7 @@ enum Base64Lines {
                 put(rest == 2 ? alphabet[Int(value >> 6 & 63)] : UInt8(ascii: "="))
                 put(UInt8(ascii: "="))
             }
-            if column > 0 {
+            if column > 0 && lines > 0 {
                 out[o] = 0x0D
                 out[o + 1] = 0x0A
                 o += 2
