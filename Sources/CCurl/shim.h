@@ -45,6 +45,10 @@ static inline CURLcode herald_curl_getinfo_long(CURL *handle, CURLINFO info, lon
     return curl_easy_getinfo(handle, info, value);
 }
 
+static inline CURLcode herald_curl_getinfo_socket(CURL *handle, curl_socket_t *value) {
+    return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, value);
+}
+
 static inline CURLcode herald_curl_getinfo_tls_session(CURL *handle, struct curl_tlssessioninfo **value) {
     return curl_easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, value);
 }

@@ -10,6 +10,7 @@ import HeraldCore
 /// would, with the same TLS and AUTH settings (`CurlTransport`'s), and issues no `MAIL FROM`.
 /// Replies are seen through the same header callback as a send (AUTH not offered while
 /// credentials are configured is refused the same way), the TLS session is read from inside it.
+/// The session ends with `QUIT` (`SMTPProbe+Quit.swift`): libcurl sends none in this mode.
 public struct SMTPProbe {
     /// What the server said and did.
     public struct Report: Sendable {
@@ -33,6 +34,9 @@ public struct SMTPProbe {
         public var certificateVerified = false
         /// The server's reply to the login: `235 …` on success; nil when no login was attempted.
         public var authReply: String?
+        /// The server's answer to `QUIT` (`221 …`); nil when the session never got that far,
+        /// or the server closed or stayed silent instead of answering.
+        public var quitReply: String?
         public var failure: Failure?
 
         /// The `SIZE` the server announced (RFC 1870): nil when none, 0 when it announced no limit.
@@ -58,7 +62,7 @@ public struct SMTPProbe {
     }
 
     /// Connects, reads the greeting and capabilities, does STARTTLS and AUTH as the campaign
-    /// would, then closes the connection. Never sends `MAIL FROM`.
+    /// would, then ends the session with `QUIT`. Never sends `MAIL FROM`.
     public func run() -> Report {
         var report = Report()
         guard curlReady, let handle = curl_easy_init() else {
@@ -115,6 +119,9 @@ public struct SMTPProbe {
         }
 
         let result = curl_easy_perform(handle)
+        if result == CURLE_OK {
+            report.quitReply = Self.quit(handle, timeout: min(Self.quitTimeout, endpoint.responseTimeout), tracer: session.tracer)
+        }
         let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(result))
         let error = detail.isEmpty ? summary : "\(summary): \(detail)"

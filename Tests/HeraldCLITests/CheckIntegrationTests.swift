@@ -29,7 +29,7 @@ import Testing
         #expect(result.stdout.contains("SIZE: the server takes up to 33554432 bytes; the largest letter is"), "\(result.stdout)")
         #expect(result.stdout.contains("SMTPUTF8: not needed"), "\(result.stdout)")
         #expect(result.stdout.contains("cli-test: ok: 15 letters can go to"), "\(result.stdout)")
-        #expect(Self.commands(server) == ["EHLO"])
+        #expect(Self.commands(server) == ["EHLO", "QUIT"], "the session ends with QUIT, not a dropped connection")
         #expect(server.messages().isEmpty && campaign.folder.read("delivery.jsonl") == nil, "no mail, no log")
     }
 
@@ -49,7 +49,8 @@ import Testing
         for secret in [Self.password] + encoded {
             #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "the password never appears")
         }
-        #expect(Self.commands(server) == ["EHLO", "STARTTLS", "EHLO", "AUTH"])
+        #expect(result.stderr.contains("smtp: > QUIT\nsmtp: < 221 "), "QUIT over TLS, and the server's goodbye: \(result.stderr)")
+        #expect(Self.commands(server) == ["EHLO", "STARTTLS", "EHLO", "AUTH", "QUIT"])
         #expect(server.messages().isEmpty)
     }
 
@@ -69,11 +70,37 @@ import Testing
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("SIZE: the server takes up to 2000 bytes; the largest letter is"), "\(result.stdout)")
         #expect(result.stderr.contains("15 of 15 letters are larger than the server's SIZE limit of 2000 bytes"), "\(result.stderr)")
-        #expect(Self.commands(server) == ["EHLO"])
+        #expect(Self.commands(server) == ["EHLO", "QUIT"])
         // What send then does: the server refuses each at MAIL FROM … SIZE= (552), logged failed, exit 1.
         let send = try campaign.send(nil)
         #expect(send.status == 1, "\(send)")
         #expect(server.messages().isEmpty)
+    }
+
+    /// A letter a few bytes under the server's SIZE was called "ok", and a relay that adds its
+    /// trace and milter headers then refused every letter (552): a letter closer to the limit
+    /// than `relayHeaderMargin` is a problem, and an ok says how much room is left.
+    @Test func aLetterWithinTheRelayMarginOfSIZEIsNotOkIntegration() throws {
+        let campaign = TestCampaign(url: "smtp://127.0.0.1:1")
+        let roomy = try SMTPTestServer()
+        let first = try Self.check(campaign, ["--smtp-url", roomy.url])
+        #expect(first.status == 0, "\(first)")
+        let words = first.stdout.components(separatedBy: "the largest letter is ").dropFirst().first?.split(separator: " ")
+        let largest = try #require(words?.first.flatMap { Int($0) }, "\(first.stdout)")
+
+        let tight = try SMTPTestServer(faults: ["--size-limit", "\(largest + 29)"])
+        let close = try Self.check(campaign, ["--smtp-url", tight.url])
+        #expect(close.status == 1, "\(close)")
+        #expect(close.stdout.contains("bytes (to "), "\(close.stdout)")
+        #expect(close.stdout.contains("too close to the limit"), "\(close.stdout)")
+        #expect(close.stderr.contains("within 2048 bytes of the server's SIZE limit of \(largest + 29) bytes"), "\(close.stderr)")
+        #expect(close.stderr.contains("relays count the trace and milter headers they add"), "\(close.stderr)")
+
+        let enough = try SMTPTestServer(faults: ["--size-limit", "\(largest + 2048)"])
+        let fits = try Self.check(campaign, ["--smtp-url", enough.url])
+        #expect(fits.status == 0, "\(fits)")
+        #expect(fits.stdout.contains(": ok (at least 2048 bytes to spare for the headers relays add)"), "\(fits.stdout)")
+        #expect(tight.messages().isEmpty && enough.messages().isEmpty)
     }
 
     @Test func anUnreachableServerExits69AndAMissingPasswordSource78Integration() throws {

@@ -141,6 +141,21 @@ import Testing
         #expect(pacer.nextSlot(now: later) == later.addingTimeInterval(0.5))
     }
 
+    /// The bound the campaign file enforces is one the pacer really keeps, today and for
+    /// years to come: at the highest rate the next slot is still later than the hand-over,
+    /// by close to the interval; ten times that rate would round the spacing away.
+    @Test func theHighestAllowedRateStillSpacesHandOvers() throws {
+        var pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: RatePacer.maxRate)))
+        for year in [2026.0, 2034.0] {
+            let now = Date(timeIntervalSince1970: (year - 1970) * 365.25 * 86_400)
+            pacer.handedOver(at: now)
+            let gap = pacer.nextSlot(now: now).timeIntervalSince(now)
+            #expect(gap > 0 && abs(gap - 1e-6) < 0.15e-6, "\(year): \(gap)")
+            let tenTimes = now.addingTimeInterval(1 / (10 * RatePacer.maxRate)).timeIntervalSince(now)
+            #expect(abs(tenTimes - 1e-7) > 0.15e-7, "beyond the bound the clock cannot hold the interval: \(tenTimes)")
+        }
+    }
+
     @Test func theStricterCeilingWins() throws {
         let pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: 10, messagesPerMinute: 30)))
         #expect(pacer.interval == 2)

@@ -37,6 +37,17 @@ import Testing
         #expect(diagnostics.allSatisfy { $0.kind == .badConfig })
     }
 
+    /// `messages_per_second = 10000000` was refused as "must be … greater than 0": the
+    /// message must state the upper bound it enforces, and the bound itself is accepted.
+    @Test func aRateAboveTheBoundIsRefusedNamingTheBound() throws {
+        let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("messages_per_second = 10000000\nmessages_per_minute = 1e7"))
+        #expect(diagnostics.map(\.field) == ["limits.messages_per_second", "limits.messages_per_minute"])
+        #expect(diagnostics.allSatisfy { $0.message.contains("at most 1000000") }, "\(diagnostics.map(\.message))")
+        #expect(diagnostics.first?.message.contains("microsecond") == true, "\(diagnostics.map(\.message))")
+        let atTheBound = try CampaignTOMLTests.parse(Self.campaign("messages_per_second = 1000000\nmessages_per_minute = 1000000"))
+        #expect(atTheBound.limits.messagesPerSecond == RatePacer.maxRate && atTheBound.limits.messagesPerMinute == RatePacer.maxRate)
+    }
+
     @Test func refusesTooManyConnections() {
         let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("concurrency = 65"))
         #expect(diagnostics.map(\.field) == ["limits.concurrency"])

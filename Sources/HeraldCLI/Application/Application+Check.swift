@@ -121,12 +121,18 @@ extension Application {
         case 0?:
             parts.output("SIZE: the server announces SIZE without a limit; \(largest)")
         case let limit?:
-            let over = letters.sizes.count { $0 > limit }
-            if over == 0 {
-                parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): ok")
+            let margin = SMTPProbe.Report.relayHeaderMargin
+            let verdicts = letters.sizes.map(probe.sizeVerdict(for:))
+            let over = verdicts.count { $0 == .tooLarge }
+            let close = verdicts.count { $0 == .withinMargin }
+            if over == 0 && close == 0 {
+                parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): ok (at least \(margin) bytes to spare for the headers relays add)")
+            } else if over == 0 {
+                parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): too close to the limit")
+                problems.append("\(close) of \(letters.count) letters are within \(margin) bytes of the server's SIZE limit of \(limit) bytes (\(largest)): relays count the trace and milter headers they add (Received, DKIM-Signature, Authentication-Results), so the server would likely refuse them (552) and `herald send` would log them failed. Make the letter smaller or ask for a larger limit")
             } else {
                 parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): too large")
-                problems.append("\(over) of \(letters.count) letters are larger than the server's SIZE limit of \(limit) bytes (\(largest)): the server would refuse them (552) and `herald send` would log them failed. Make the letter smaller (attachments, long fields) or ask for a larger limit")
+                problems.append("\(over) of \(letters.count) letters are larger than the server's SIZE limit of \(limit) bytes (\(largest))\(close > 0 ? " and \(close) more are within \(margin) bytes of it" : ""): the server would refuse them (552) and `herald send` would log them failed. Make the letter smaller (attachments, long fields) or ask for a larger limit")
             }
         }
         let needed = letters.needingSMTPUTF8.count

@@ -269,8 +269,11 @@ private struct Checker {
         func rate(_ key: CampaignFile.LimitsKey) -> Double? {
             guard let field = table[key] else { return nil }
             let number = field.value.integer.map(Double.init) ?? field.value.float
-            if let number, number > 0, number <= 1_000_000, number.isFinite { return number }
-            problem(key, in: table, "must be a number of messages greater than 0 (e.g. 10 or 0.5)")
+            if let number, number > 0, number <= RatePacer.maxRate, number.isFinite { return number }
+            let bound = "greater than 0 and at most \(Int(RatePacer.maxRate)) (e.g. 10 or 0.5; leave the key out for no ceiling)"
+            problem(key, in: table, key == .messagesPerSecond
+                ? "must be a number of messages per second \(bound): the rate pacer spaces hand-overs 1/rate seconds apart and keeps no interval under a microsecond"
+                : "must be a number of messages per minute \(bound)")
             return nil
         }
         limits.messagesPerSecond = rate(.messagesPerSecond)
