@@ -23,8 +23,9 @@ extension Application {
     /// reads the greeting and capabilities, and does STARTTLS and AUTH as the campaign would
     /// (`SMTPProbe`: never `MAIL FROM`). Exit statuses are the ones `send` would end with: 69
     /// for an unavailable server or a TLS failure, 77 for a refused login, 1 when letters would
-    /// be refused (larger than the server's `SIZE`, or needing SMTPUTF8 it does not offer:
-    /// `send` would log them failed), 0 when the campaign can go.
+    /// be refused (larger than the server's `SIZE` or closer to it than the headers a relay adds,
+    /// `SMTPProbe.Report.relayHeaderMargin`, or needing SMTPUTF8 it does not offer: `send` would
+    /// log them failed), 0 when the campaign can go.
     public func check(campaign path: String, options: CheckOptions) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             var prepared = try load(path)
