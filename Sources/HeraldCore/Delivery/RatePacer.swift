@@ -13,7 +13,7 @@ public struct RatePacer: Sendable, Equatable {
     /// The highest `messages_per_second` (and `messages_per_minute`) a campaign may set.
     ///
     /// The pacer keeps times as `Date`s: a `Double` of seconds since 2001, whose step is
-    /// 2⁻²³ s (about 0.12 µs) from 2001+2¹⁹ s (2018) to 2035. A million a second is an interval of
+    /// 2⁻²³ s (about 0.12 µs) from 2001+2²⁹ s (2018) to 2001+2³⁰ s (2035). A million a second is an interval of
     /// 1 µs, about eight such steps, and still spaces hand-overs; ten million would be an
     /// interval of one step or less, which adding to a time rounds to one step or to nothing,
     /// so the ceiling would silently become another rate or none.
