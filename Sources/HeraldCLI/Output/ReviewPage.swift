@@ -236,7 +236,7 @@ final class ReviewPage {
         out += "</h1>\n<p class=\"facts\"><strong id=\"count\">\(written) message\(written == 1 ? "" : "s")</strong> · manifest hash <code id=\"manifest-hash\">\(manifestHash)</code></p>\n".utf8
         out += "<p>Nothing has been sent. Every letter below is exactly what would be sent (only its Date is set when it is sent). To approve these letters, and only these: <code>herald approve ".utf8
         Self.escape(prepared.campaign.file, into: &out)
-        out += " \(manifestHash)</code>; any change to the campaign, the template or a list changes the hash.</p>\n".utf8
+        out += " \(manifestHash)</code>; any change to what the letters are or whom they go to (the template, a list, an attached file, a setting of the campaign that changes a letter) changes the hash.</p>\n".utf8
         var warnings = prepared.warnings.map(\.description)
         if let plaintext = prepared.campaign.smtp.plaintextWarning { warnings.insert(plaintext, at: 0) }
         if warnings.isEmpty {
