@@ -6,12 +6,16 @@ import Testing
 /// The approval bound to the bytes handed over: the send pipeline hashes each letter just
 /// before it hands it to the transport and stops at one that is not the approved letter.
 @Suite struct ApprovedLettersTests {
+    /// Bytes of the second letter's file: over 4 MiB once encoded, more than the attachment
+    /// cache keeps, so it is read again when the letter is composed to be sent.
+    static let large = 3_500_000
+
     /// A campaign of three letters, each attaching its own file (`own/N.bin`), on disk.
     static func campaign() throws -> (PreparedCampaign, TemporaryDirectory) {
         let folder = TemporaryDirectory("herald-bound")
         folder.write("letter.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.bin\n\nHi\n")
         folder.write("list.csv", "email,n\na@x.example,1\nb@x.example,2\nc@x.example,3\n")
-        for n in 1...3 { folder.write("own/\(n).bin", String(repeating: "\(n)", count: 5000)) }
+        for n in 1...3 { folder.write("own/\(n).bin", String(repeating: "\(n)", count: n == 2 ? large : 5000)) }
         let path = folder.write("c.toml", """
         name = "bound"
         template = "letter.txt"
@@ -36,7 +40,8 @@ import Testing
     }
 
     @Test func theApprovedLettersGoAsApproved() throws {
-        let (prepared, _) = try Self.campaign()
+        let (prepared, folder) = try Self.campaign()
+        defer { withExtendedLifetime(folder) {} }
         let (summary, approved) = try ReviewManifest.bind(prepared, occurrence: nil)
         #expect(summary.manifestSHA256 == (try ReviewManifest.compute(prepared)).manifestSHA256)
         #expect(summary.attachments.map { ($0.path as NSString).lastPathComponent } == ["1.bin", "2.bin", "3.bin"])
@@ -52,7 +57,7 @@ import Testing
         // While the first letter is with the server, the second letter's file gets other
         // bytes of the same length (the second letter is composed after the first is answered).
         let (report, transport, journal) = try Self.run(prepared, approved) { message in
-            if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: 5000)) }
+            if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: Self.large)) }
         }
         #expect(transport.delivered.map { $0.envelopeRecipients[0].normalized } == ["a@x.example"], "the changed letter never reached the transport")
         guard case .notApproved(let text)? = report.stop else {
@@ -68,13 +73,14 @@ import Testing
     @Test func withoutAnApprovalNothingIsChecked() throws {
         let (prepared, folder) = try Self.campaign()
         let (report, transport, _) = try Self.run(prepared, nil) { message in
-            if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: 5000)) }
+            if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: Self.large)) }
         }
         #expect(report.sent == 3 && report.stop == nil && transport.delivered.count == 3)
     }
 
     @Test func aRecurringFiringIsBoundToTheLettersOfItsOccurrence() throws {
-        let (prepared, _) = try Self.campaign()
+        let (prepared, folder) = try Self.campaign()
+        defer { withExtendedLifetime(folder) {} }
         let occurrence = "2026-12-07T09:00:00Z"
         let (forOccurrence, bound) = try ReviewManifest.bind(prepared, occurrence: occurrence)
         #expect(forOccurrence.manifestSHA256 == (try ReviewManifest.compute(prepared)).manifestSHA256, "the manifest leaves the occurrence out")
@@ -88,7 +94,8 @@ import Testing
     }
 
     @Test func theCampaignInputCoversLetterSettingsNotTheTransport() throws {
-        let (prepared, _) = try Self.campaign()
+        let (prepared, folder) = try Self.campaign()
+        defer { withExtendedLifetime(folder) {} }
         var campaign = prepared.campaign
         let before = try ReviewManifest.inputs(of: campaign)[0]
         #expect(before.settings == ["name bound", "allow_duplicates false", "verp false"])
