@@ -105,6 +105,18 @@ import Testing
         #expect(approve.stderr.contains("the attachment \(annex) changed since the review (sha256"), "\(approve)")
     }
 
+    @Test func aRefusalNamesTheChangedLanguageTemplateIntegration() throws {
+        let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: Letter\n\nDear reader.\n",
+                                    csv: "email,language\na@x.example,fr\nb@x.example,\n", extra: "[templates]\nfr = \"lettre.txt\"\n")
+        let french = campaign.folder.write("lettre.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: Lettre\n\nCher lecteur.\n")
+        let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
+        try ApprovalIntegrationTests.edit(french, "Cher lecteur.", "Chère lectrice.")
+        let refused = try Subprocess.herald(["send", campaign.path, "--approve", hash, "--preview", campaign.folder.file("review")])
+        #expect(refused.status == 77, "\(refused)")
+        #expect(refused.stderr.contains("the template \(french) changed since the review"), "\(refused)")
+        #expect(refused.stderr.contains("1 letter changed: a@x.example"), "\(refused)")
+    }
+
     /// Edits of the campaign file that change no letter and no recipient.
     enum TransportEdit: String, CaseIterable, Sendable {
         case smtpURL, comment, keyOrder, limits, retry, catchUp

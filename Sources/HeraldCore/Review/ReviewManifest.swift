@@ -13,7 +13,8 @@ import Glibc
 /// herald-manifest/2
 /// campaign NAME
 /// input ROLE SHA256          one per input: campaign (its covered settings, ``settings(of:)``),
-///                            template, then each recipients list in campaign order
+///                            template (the default, then each language's in language order,
+///                            each file once), then each recipients list in campaign order
 /// letter SHA256 KEY RCPT…    one per letter in sending order: its hash, its log key, its envelope (RCPT TO, space-separated)
 /// count N
 /// ```
@@ -103,11 +104,19 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     }
 
     /// The campaign's inputs and their hashes, in manifest order: the campaign's covered
-    /// settings (not its file's bytes, see ``settings(of:)``), the template, each list.
+    /// settings (not its file's bytes, see ``settings(of:)``), the template and each language's
+    /// (`[templates]`, in language order), each list.
     public static func inputs(of campaign: Campaign) throws(Unreadable) -> [Input] {
         let settings = settings(of: campaign)
         var inputs = [Input(role: "campaign", path: campaign.file, sha256: settingsHash(settings), settings: settings),
                       Input(role: "template", path: campaign.templatePath, sha256: try fileHash(campaign.templatePath))]
+        // Each language's template (`[templates]`), in language order, each file once: so a
+        // refusal names the one that changed (its letters' hashes cover it either way).
+        var templates: Set<String> = [campaign.templatePath]
+        for language in campaign.languageTemplates.keys.sorted() {
+            let path = campaign.languageTemplates[language]!
+            if templates.insert(path).inserted { inputs.append(Input(role: "template", path: path, sha256: try fileHash(path))) }
+        }
         for list in campaign.recipientPaths {
             inputs.append(Input(role: "recipients", path: list, sha256: try fileHash(list)))
         }
