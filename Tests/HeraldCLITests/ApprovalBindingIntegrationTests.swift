@@ -68,6 +68,7 @@ import Testing
         #expect(result.stderr.contains("the attachment \(annex) changed since the approval was checked"), "\(result)")
         #expect(result.stderr.contains("the letter to b@x.example is not the approved one"), "\(result)")
         #expect(server.messages().count == 1, "the changed letter and those after it never reached the server")
+        #expect(result.stdout.contains("cli-test: 1 sent, 0 failed, 1 deferred"), "\(result)")
         let records = campaign.records()
         let statuses = records.map { "\($0["recipient"] as? String ?? "") \($0["status"] as? String ?? "")" }
         #expect(statuses == ["a@x.example sending", "a@x.example sent", "b@x.example sending", "b@x.example deferred"], "\(statuses)")

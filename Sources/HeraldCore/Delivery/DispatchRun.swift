@@ -420,6 +420,7 @@ final class DispatchRun: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         end(.notApproved(mismatch.description))
+        report.deferred += 1
         guard failure == nil else {
             failureUnsent.append(InDoubt(recipient: letter.recipient.key, messageID: letter.message.messageID))
             return
