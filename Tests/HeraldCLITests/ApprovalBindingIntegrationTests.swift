@@ -106,6 +106,20 @@ import Testing
         #expect(approve.stderr.contains("the attachment \(annex) changed since the review (sha256"), "\(approve)")
     }
 
+    @Test func everyAttachedFileIsInTheManifestAndThePageSaysHowManyItLeavesOutIntegration() throws {
+        let rows = (1...205).map { "r\($0)@x.example,\($0)" }.joined(separator: "\n")
+        let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.txt\n\nHi\n",
+                                    csv: "email,n\n" + rows + "\n")
+        for n in 1...205 { campaign.folder.write("own/\(n).txt", "annex \(n)\n") }
+        _ = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
+        #expect((manifest["attachments"] as? [[String: Any]])?.count == 205)
+        let page = try String(contentsOfFile: campaign.folder.file("review/index.html"), encoding: .utf8)
+        #expect(page.contains("<tr><td>attachment<td>\(campaign.folder.file("own/200.txt"))"))
+        #expect(!page.contains("own/201.txt<td>"))
+        #expect(page.contains("and 5 more attached files, listed in <code>manifest.json</code>"))
+    }
+
     @Test func aRefusalNamesTheChangedLanguageTemplateIntegration() throws {
         let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: Letter\n\nDear reader.\n",
                                     csv: "email,language\na@x.example,fr\nb@x.example,\n", extra: "[templates]\nfr = \"lettre.txt\"\n")

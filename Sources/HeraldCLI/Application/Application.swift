@@ -198,7 +198,8 @@ public final class Application {
                 let hash = manifest.finish()
                 try manifestFile.write(ReviewManifest.jsonClosing(count: written, manifestSHA256: hash, attachments: attachments.inputs))
                 try manifestFile.flush()
-                try page.finish(manifestHash: hash, inputs: inputs + attachments.inputs.prefix(200))
+                try page.finish(manifestHash: hash, inputs: inputs + attachments.inputs.prefix(200),
+                                unlisted: max(0, attachments.inputs.count - 200))
                 try session.finish()
                 if rows.isEmpty {
                     parts.output("\(written) messages: too many to list here; each is a file in the folder")

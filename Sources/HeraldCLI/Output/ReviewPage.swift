@@ -107,11 +107,13 @@ final class ReviewPage {
     }
 
     /// Writes `index.html` with the manifest hash and removes the parts.
-    func finish(manifestHash: String, inputs: [ReviewManifest.Input]) throws {
+    ///
+    /// - Parameter unlisted: attached files left out of the inputs table (`manifest.json` lists them).
+    func finish(manifestHash: String, inputs: [ReviewManifest.Input], unlisted: Int = 0) throws {
         try rows.flush()
         try letters.flush()
         let page = try session.create("index.html")
-        try page.write(head(manifestHash: manifestHash, inputs: inputs))
+        try page.write(head(manifestHash: manifestHash, inputs: inputs, unlisted: unlisted))
         try page.append(contentsOf: rows.path)
         var middle = "</tbody></table></div>\n"
         if omittedRows > 0 {
@@ -226,7 +228,7 @@ final class ReviewPage {
         try letters.write(out)
     }
 
-    private func head(manifestHash: String, inputs: [ReviewManifest.Input]) -> [UInt8] {
+    private func head(manifestHash: String, inputs: [ReviewManifest.Input], unlisted: Int) -> [UInt8] {
         let name = prepared.campaign.name
         var out: [UInt8] = []
         out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Review: ".utf8
@@ -257,6 +259,7 @@ final class ReviewPage {
             Self.escape(input.path, into: &out)
             out += "<td><code>\(input.sha256)</code>\n".utf8
         }
+        if unlisted > 0 { out += "<tr><td colspan=\"3\">and \(unlisted) more attached files, listed in <code>manifest.json</code>\n".utf8 }
         out += "</table>\n</header>\n".utf8
         if large && !fields.isEmpty {
             out += "<section id=\"distinct\">\n<h2>Values per field</h2>\n<p class=\"note\">The fields the template prints, each with its most frequent values and how many letters carry each (up to \(Self.distinctListed) per field).</p>\n".utf8
