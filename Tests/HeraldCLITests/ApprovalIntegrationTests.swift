@@ -87,8 +87,10 @@ import Testing
             expected = ["the recipient list \(campaign.folder.file("list.csv")) changed since the review",
                         "1 letter changed: ministre@diplomatie.france.example"]
         case .campaignFile:
-            try Self.edit(campaign.path, "catch_up_seconds = 3600", "catch_up_seconds = 3601")
-            expected = ["the campaign file \(campaign.path) changed since the review"]
+            // A setting that changes how often the letters go (a transport setting does not:
+            // ApprovalBindingIntegrationTests).
+            try Self.edit(campaign.path, "catch_up_seconds = 3600", "catch_up_seconds = 3600\nschedule = \"@daily\"")
+            expected = ["the campaign file \(campaign.path) changed what its letters are since the review: schedule was (none), is now \"@daily\""]
         }
         let refused = try campaign.send(server, ["--approve", approved, "--preview", reviewed])
         #expect(refused.status == 77, "\(refused)")

@@ -45,6 +45,9 @@ public enum Subprocess {
         }
 
         public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        /// What the process wrote to stderr so far (it may still be running).
+        public func stderrSoFar() -> String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
     }
 
     /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`.

@@ -11,7 +11,7 @@ Usage:
         [--data-reply SPEC] [--greeting-reply SPEC] [--data-delay SECONDS]
         [--smtputf8] [--hostname NAME] [--idle-timeout SECONDS]
         [--tls-cert FILE --tls-key FILE [--require-tls]] [--auth USER:PASSWORD]
-        [--size-limit BYTES]
+        [--size-limit BYTES] [--data-hold FILE]
 
 SPEC is `CODE` (always), or `CODExN` (the first N times, then behave
 normally), optionally followed by `:TEXT` to replace the default reply text,
@@ -166,6 +166,7 @@ class FaultPlan:
     data: Optional[FaultRule] = None
     data_command: Optional[FaultRule] = None  # the reply to the DATA command itself (before 354)
     data_delay: float = 0.0
+    data_hold: Optional[str] = None  # hold each reply to DATA until this file exists
     data_drop: int = 0  # close the connection after the body, without a reply, this many times
 
     @staticmethod
@@ -197,6 +198,7 @@ class FaultPlan:
         if args.data_delay < 0:
             raise ValueError("--data-delay must be >= 0")
         plan.data_delay = args.data_delay
+        plan.data_hold = args.data_hold
         if args.data_drop < 0:
             raise ValueError("--data-drop must be >= 0")
         plan.data_drop = args.data_drop
@@ -471,6 +473,12 @@ class SinkHandler:
         if self.faults.data_delay > 0:
             log(f"conn#{server.serial} delaying the reply {self.faults.data_delay}s")
             await asyncio.sleep(self.faults.data_delay)
+        if self.faults.data_hold and not os.path.exists(self.faults.data_hold):
+            # A test's gate: the message is stored, the client waits for the reply until the
+            # test has done what must happen while a letter is in flight.
+            log(f"conn#{server.serial} holding the reply until {self.faults.data_hold} exists")
+            while not os.path.exists(self.faults.data_hold):
+                await asyncio.sleep(0.01)
         log(f"conn#{server.serial} DATA -> {reply}")
         return reply
 
@@ -609,6 +617,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="send CODE as the greeting and close the connection")
     p.add_argument("--data-delay", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long before replying at end of DATA")
+    p.add_argument("--data-hold", metavar="FILE", default=None,
+                   help="hold each reply to DATA (the message already stored) until FILE exists")
     p.add_argument("--data-drop", type=int, default=0, metavar="N",
                    help="for the first N messages, close the connection after the "
                         "body without replying (the client cannot know the outcome)")

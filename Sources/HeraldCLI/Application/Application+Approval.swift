@@ -39,25 +39,33 @@ extension Application {
     /// - Parameters:
     ///   - previewFolder: where to look for the reviewed `manifest.json` to name what changed
     ///     (default `preview/<campaign name>/`).
+    ///   - binding: also keep what each letter must be when handed over, as sent for
+    ///     `occurrence` (``ApprovedLetters``): for a send, not for `approve`.
     ///   - visit: each current letter's entry, as it is computed.
     /// - Throws: 77 naming what changed when the hashes differ; 66, 65 when the inputs cannot be read.
     @discardableResult
     func checkApproval(_ prepared: PreparedCampaign, hash approved: String, previewFolder: String?,
-                       visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> ReviewManifest.Summary {
-        let summary = try computeManifest(prepared, visit: visit)
-        guard summary.manifestSHA256 != approved else { return summary }
+                       binding: Bool = false, occurrence: String? = nil,
+                       visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
+        let (summary, letters) = try computeManifest(prepared, binding: binding, occurrence: occurrence, visit: visit)
+        guard summary.manifestSHA256 != approved else { return (summary, letters) }
         let campaign = prepared.campaign
         var lines: [String] = []
         let candidates = [Self.approvalPath(campaign.logPath),
                           ((previewFolder ?? "preview/\(campaign.name)") as NSString).appendingPathComponent("manifest.json")]
+        var older: [String] = []
         let reviewed = candidates.lazy.compactMap { path -> (String, ReviewManifest)? in
-            guard let data = FileManager.default.contents(atPath: path), let manifest = ReviewManifest.read(data),
-                  manifest.manifestSHA256 == approved else { return nil }
-            return (path, manifest)
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            guard let manifest = ReviewManifest.read(data) else {
+                if let format = Self.manifestFormat(data), format != ReviewManifest.format { older.append("\(path) is a \(format) manifest") }
+                return nil
+            }
+            return manifest.manifestSHA256 == approved ? (path, manifest) : nil
         }.first
         if let reviewed {
             let (source, manifest) = reviewed
             lines += ReviewManifest.inputChanges(reviewed: manifest.inputs, current: summary.inputs).map { "\(campaign.name): \($0)" }
+            lines += ReviewManifest.attachmentChanges(reviewed: manifest.attachments ?? [], current: summary.attachments).map { "\(campaign.name): \($0)" }
             let comparison = ReviewManifest.LetterComparison(reviewed: manifest.letters)
             _ = try? computeManifest(prepared, visit: comparison.visit)
             lines += comparison.finish().map { "\(campaign.name): \($0)" }
@@ -65,14 +73,34 @@ extension Application {
             lines.append("\(campaign.name): compared with the reviewed manifest \(source)")
         } else {
             lines.append("\(campaign.name): no manifest with hash \(approved) was found (looked at \(candidates.joined(separator: " and "))), so Herald cannot say what changed")
+            for note in older {
+                lines.append("\(campaign.name): \(note), from an earlier Herald whose hashes differ (now \(ReviewManifest.format)): preview again and approve the new hash")
+            }
         }
         lines.append("\(campaign.name): the inputs' manifest hash is now \(summary.manifestSHA256), not the approved \(approved): something changed since the review, and nothing was sent. Review again (herald preview), then approve the new hash")
         throw CommandFailure(.noPermission, lines)
     }
 
+    /// The `format` of a manifest or approval record, whatever its version; nil when it has none.
+    static func manifestFormat(_ data: Data) -> String? {
+        (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["format"] as? String
+    }
+
     /// The manifest of the current inputs, as a command failure where it cannot be computed.
     func computeManifest(_ prepared: PreparedCampaign, visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> ReviewManifest.Summary {
-        do { return try ReviewManifest.compute(prepared, visit: visit) } catch let unreadable as ReviewManifest.Unreadable {
+        try computeManifest(prepared, binding: false, occurrence: nil, visit: visit).summary
+    }
+
+    /// The manifest of the current inputs and, with `binding`, the letters bound to it.
+    func computeManifest(_ prepared: PreparedCampaign, binding: Bool, occurrence: String?,
+                         visit: (ReviewManifest.Letter) -> Void) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
+        do {
+            if binding {
+                let (summary, approved) = try ReviewManifest.bind(prepared, occurrence: occurrence, visit: visit)
+                return (summary, approved)
+            }
+            return (try ReviewManifest.compute(prepared, visit: visit), nil)
+        } catch let unreadable as ReviewManifest.Unreadable {
             throw CommandFailure(.noInput, unreadable.description)
         } catch let changed as PreparedCampaign.ListChanged {
             throw CommandFailure(.dataError, changed.description)
@@ -86,33 +114,58 @@ extension Application {
     /// For `send`: a campaign that requires approval needs `--approve HASH`; a hash given is
     /// checked whether or not the campaign requires one.
     ///
+    /// - Returns: the letters bound to the approval, each checked again as it is handed over;
+    ///   nil when no approval is given (nor required).
     /// - Throws: 77 without an approval or when it does not match the current inputs.
-    func requireApproval(_ prepared: PreparedCampaign, approve: String?, previewFolder: String?, campaignPath: String) throws(CommandFailure) {
+    func requireApproval(_ prepared: PreparedCampaign, approve: String?, previewFolder: String?, campaignPath: String) throws(CommandFailure) -> ApprovedLetters? {
         guard let approve else {
             guard !prepared.campaign.requireApproval else {
                 throw CommandFailure(.noPermission, "\(campaignPath): this campaign requires approval (require_approval = true) and nothing was sent: review it with herald preview \(campaignPath), then send with herald send \(campaignPath) --approve HASH, the manifest hash the preview printed")
             }
-            return
+            return nil
         }
         let hash = try Self.approvedHash(approve, option: "--approve")
-        let summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder)
-        parts.errors("approved: manifest hash \(hash) matches the current inputs (\(summary.count) letters)")
+        let (summary, approved) = try checkApproval(prepared, hash: hash, previewFolder: previewFolder, binding: true)
+        parts.errors("approved: manifest hash \(hash) matches the current inputs (\(summary.count) letters); each letter is checked again as it is handed over")
+        return approved
     }
 
     /// For the daemon: a firing of a campaign that requires approval goes only when
     /// `LOG.approval` records an approval whose hash the current inputs still have.
     ///
+    /// - Parameter occurrence: the firing's occurrence (a recurring campaign), which its letters carry.
+    /// - Returns: the letters bound to the approval, checked again as each is handed over; nil
+    ///   when the campaign does not require approval.
     /// - Throws: 77 with the reason when there is none, or it no longer matches.
-    func recordedApproval(_ prepared: PreparedCampaign) throws(CommandFailure) {
-        guard prepared.campaign.requireApproval else { return }
+    func recordedApproval(_ prepared: PreparedCampaign, occurrence: String? = nil) throws(CommandFailure) -> ApprovedLetters? {
+        guard prepared.campaign.requireApproval else { return nil }
         let path = Self.approvalPath(prepared.campaign.logPath)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandFailure(.noPermission, "\(prepared.campaign.name): requires approval, and none is recorded (\(path)): review it with herald preview, then herald approve \(prepared.campaign.file) HASH")
         }
+        if let format = Self.manifestFormat(data), format != ReviewManifest.format {
+            throw CommandFailure(.noPermission, "\(path): recorded by an earlier Herald (\(format), now \(ReviewManifest.format)), whose hashes differ: review the campaign again with herald preview, then herald approve \(prepared.campaign.file) HASH")
+        }
         guard let record = ReviewManifest.read(data), record.campaign == prepared.campaign.name else {
             throw CommandFailure(.noPermission, "\(path): not an approval record of campaign \(prepared.campaign.name); approve it again with herald approve")
         }
-        try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil)
+        return try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil, binding: true, occurrence: occurrence).approved
+    }
+
+    /// What the daemon does with a campaign once it is approved, from its schedule and the time
+    /// now: what `herald approve` tells the person who approved it.
+    static func whatHappensNext(_ campaign: Campaign, now: Date) -> String {
+        switch campaign.parsedSchedule {
+        case nil:
+            return "the campaign has no schedule, so the daemon does not send it"
+        case .once(let instant)? where instant > now:
+            return "the daemon sends it at \(RFC5322Date.rfc3339(instant)) while the inputs stay as approved"
+        case .once(let instant)?:
+            return "its time (\(RFC5322Date.rfc3339(instant))) has passed: a running daemon that skipped that firing for want of an approval sends it within a few seconds (it watches the approval record); a daemon started later sends it only if started within catch_up_seconds (\(campaign.catchUpSeconds)) of that time"
+        case .cron?:
+            let next = campaign.parsedSchedule?.next(after: now).map { " from \(RFC5322Date.rfc3339($0))" } ?? ""
+            return "the daemon sends it at each firing\(next) while the inputs stay as approved"
+        }
     }
 
     /// `herald approve CAMPAIGN HASH`: records an approval of the campaign's current inputs.
@@ -153,7 +206,7 @@ extension Application {
                     written += 1
                     guard writeError == nil else { return }
                     do { try file.write(ReviewManifest.jsonLetter(letter, first: written == 1)) } catch { writeError = error }
-                }
+                }.summary
             } catch {
                 unlink(temporary)
                 throw error
@@ -161,7 +214,7 @@ extension Application {
             do {
                 if let writeError { throw writeError }
                 try file.write(ReviewManifest.jsonClosing(count: summary.count, manifestSHA256: summary.manifestSHA256,
-                                                          approvedAt: RFC5322Date.rfc3339(parts.clock())))
+                                                          attachments: summary.attachments, approvedAt: RFC5322Date.rfc3339(parts.clock())))
                 try file.flush()
                 guard fsync(descriptor) == 0, rename(temporary, record) == 0 else {
                     throw PreviewWriter.IOFailure(record, "cannot record the approval", errno: errno)
@@ -174,7 +227,7 @@ extension Application {
             }
             parts.output("approved: \(campaign.name), \(summary.count) letters, manifest hash \(hash); recorded in \(record)")
             if campaign.requireApproval {
-                parts.output("the daemon sends it at its next firing while the inputs stay as approved; by hand: herald send \(path) --approve \(hash)")
+                parts.output(Self.whatHappensNext(campaign, now: parts.clock()) + "; by hand: herald send \(path) --approve \(hash)")
             }
             return .ok
         }

@@ -48,8 +48,8 @@ extension Application {
                 try checkLogOverride(log, campaignLog: prepared.campaign.logPath)
                 prepared.campaign.logPath = log
             }
-            try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
-            return try sendPipeline(prepared, options: options, occurrence: nil)
+            let approved = try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
+            return try sendPipeline(prepared, options: options, occurrence: nil, approved: approved)
         }
     }
 
@@ -73,13 +73,15 @@ extension Application {
     ///
     /// - Parameter occurrence: the scheduled firing a recurring campaign is sent for, part
     ///   of the log's key; nil for a campaign sent as a whole.
-    func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) -> ExitStatus {
-        run { () throws(CommandFailure) -> ExitStatus in try sendPipeline(prepared, options: options, occurrence: occurrence) }
+    /// - Parameter approved: the approval in force (the daemon's recorded one), each letter checked against it as it is handed over.
+    func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?, approved: ApprovedLetters? = nil) -> ExitStatus {
+        run { () throws(CommandFailure) -> ExitStatus in try sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
     }
 
     /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
     /// transport, dispatch, exit status.
-    private func sendPipeline(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?) throws(CommandFailure) -> ExitStatus {
+    private func sendPipeline(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?,
+                              approved: ApprovedLetters?) throws(CommandFailure) -> ExitStatus {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
@@ -112,6 +114,7 @@ extension Application {
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
                                             journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
+        dispatcher.approved = approved
         // The suppression list (`[bounces] suppress`): addresses with a permanent bounce get no
         // letter; read once, under the campaign's lock, before anything is claimed.
         var suppressionPath: String?
@@ -181,6 +184,8 @@ extension Application {
             throw CommandFailure(.tempFail, "stopped on request; rerun `herald send` to continue")
         case .listChanged(let problem)?:
             throw CommandFailure(.dataError, problem)
+        case .notApproved(let problem)?:
+            throw CommandFailure(.noPermission, problem.split(separator: "\n").map(String.init))
         case nil:
             break
         }

@@ -154,6 +154,7 @@ public final class Application {
                 let target = try PreviewWriter.inspect(folder, campaign: prepared.campaign.name)
                 let session = try PreviewWriter.Session(target, campaign: prepared.campaign.name)
                 let manifest = ReviewManifest.Builder(campaign: prepared.campaign.name, inputs: inputs)
+                let attachments = ReviewManifest.AttachmentInputs()
                 let manifestFile = try session.create("manifest.json")
                 try manifestFile.write(ReviewManifest.jsonOpening(campaign: prepared.campaign.name, inputs: inputs))
                 let page = try ReviewPage(session: session, prepared: prepared)
@@ -163,6 +164,7 @@ public final class Application {
                 var rows: [[String]] = []
                 var written = 0
                 var composeFailure: ValidationFailure?
+                var unreadable: ReviewManifest.Unreadable?
                 var writeFailure: (any Error)?
                 let width = String(prepared.recipientCount).count
                 let progress = parts.progress.map { ProgressLine(total: prepared.recipientCount, verb: "writing", draw: $0) }
@@ -173,6 +175,7 @@ public final class Application {
                         let number = String(written)
                         let name = String(repeating: "0", count: width - number.count) + number + "-\(PreviewWriter.safeName(recipient.key)).eml"
                         try session.add(.init(name: name, bytes: message.data))
+                        try attachments.note(prepared.attachmentPaths(of: recipient))
                         let letter = manifest.add(key: recipient.key, message: message, file: name)
                         try manifestFile.write(ReviewManifest.jsonLetter(letter, first: written == 1))
                         try page.add(index: written, recipient: recipient, message: message, file: name)
@@ -181,6 +184,8 @@ public final class Application {
                         return true
                     } catch let failure as ValidationFailure {
                         composeFailure = failure
+                    } catch let failure as ReviewManifest.Unreadable {
+                        unreadable = failure
                     } catch {
                         writeFailure = error
                     }
@@ -188,11 +193,13 @@ public final class Application {
                 }
                 if progress != nil { parts.progress?("") }
                 if let composeFailure { throw composeFailure }
+                if let unreadable { throw unreadable }
                 if let writeFailure { throw writeFailure }
                 let hash = manifest.finish()
-                try manifestFile.write(ReviewManifest.jsonClosing(count: written, manifestSHA256: hash))
+                try manifestFile.write(ReviewManifest.jsonClosing(count: written, manifestSHA256: hash, attachments: attachments.inputs))
                 try manifestFile.flush()
-                try page.finish(manifestHash: hash, inputs: inputs)
+                try page.finish(manifestHash: hash, inputs: inputs + attachments.inputs.prefix(200),
+                                unlisted: max(0, attachments.inputs.count - 200))
                 try session.finish()
                 if rows.isEmpty {
                     parts.output("\(written) messages: too many to list here; each is a file in the folder")

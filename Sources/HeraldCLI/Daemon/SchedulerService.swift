@@ -99,9 +99,47 @@ struct CampaignScheduler {
     let makeParts: (StopToken) -> ApplicationParts
     var entries: [Entry] = []
     var stamp: [String: Date] = [:]
+    /// One-shot firings skipped for want of an approval, by campaign file: each is fired again
+    /// as soon as its approval record (`LOG.approval`) changes, checked at every folder poll.
+    var awaitingApproval: [String: AwaitingApproval] = [:]
     /// Campaigns with a `[bounces]` table, scheduled or not (a finished campaign's letters
     /// still bounce): each mailbox is read every `poll_seconds`, the first time at load.
     var pollers: [BouncePoller] = []
+
+    /// A one-shot firing skipped because no matching approval was recorded, and the approval
+    /// record as it was then (nil: none), so that `herald approve` is noticed without a SIGHUP.
+    struct AwaitingApproval {
+        var entry: Entry
+        var record: String
+        var stamp: FileStamp?
+    }
+
+    /// What identifies a file's version: a new approval record is written and renamed over the
+    /// old, so its inode changes even when its size and time would not.
+    struct FileStamp: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int
+        var modifiedNanoseconds: Int
+
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            modified = info.st_mtim.tv_sec
+            modifiedNanoseconds = info.st_mtim.tv_nsec
+        }
+    }
+
+    /// What a firing came to, as far as the loop cares.
+    enum FiringResult {
+        case done
+        /// Skipped: no approval matching the inputs is recorded at `record`.
+        case notApproved(record: String)
+    }
 
     /// One campaign's bounce mailbox and when it is next read.
     struct BouncePoller {
@@ -137,7 +175,10 @@ struct CampaignScheduler {
             for index in entries.indices {
                 while let first = entries[index].queue.first, first.due <= now, !token.isStopRequested {
                     entries[index].queue.removeFirst()
-                    fire(entries[index], occurrence: first.occurrence, due: first.due)
+                    let result = fire(entries[index], occurrence: first.occurrence, due: first.due)
+                    if first.occurrence == nil, case .notApproved(let record) = result {
+                        awaitApproval(entries[index], record: record)
+                    }
                     if let occurrence = first.occurrence, entries[index].queue.isEmpty,
                        let next = FiringPlan.firing(after: occurrence, schedule: entries[index].schedule, now: clock.now()) {
                         entries[index].queue.append(next)
@@ -145,6 +186,7 @@ struct CampaignScheduler {
                     }
                 }
             }
+            fireNewlyApproved()
             for index in pollers.indices where pollers[index].next <= clock.now() && !token.isStopRequested {
                 pollBounces(pollers[index])
                 pollers[index].next = clock.now().addingTimeInterval(Double(pollers[index].seconds))
@@ -158,6 +200,27 @@ struct CampaignScheduler {
         }
     }
 
+    /// Remembers a one-shot firing skipped for want of an approval, to fire it once one is recorded.
+    mutating func awaitApproval(_ entry: Entry, record: String) {
+        awaitingApproval[entry.path] = AwaitingApproval(entry: entry, record: record, stamp: FileStamp(record))
+        logger.notice("waiting for an approval: the skipped firing is sent as soon as herald approve records one that matches the inputs",
+                      metadata: ["campaign": "\(entry.name)", "approval": "\(record)",
+                                 "checked_every_seconds": "\(Self.folderPollSeconds)"])
+    }
+
+    /// Fires each awaiting one-shot campaign whose approval record changed since its firing
+    /// was skipped (checked at every pass of the loop, so within `folderPollSeconds`).
+    mutating func fireNewlyApproved() {
+        for path in awaitingApproval.keys.sorted() where !token.isStopRequested {
+            guard let waiting = awaitingApproval[path], FileStamp(waiting.record) != waiting.stamp else { continue }
+            awaitingApproval[path] = nil
+            logger.info("approval recorded: firing the skipped one-shot campaign", metadata: ["campaign": "\(waiting.entry.name)"])
+            if case .notApproved(let record) = fire(waiting.entry, occurrence: nil, due: clock.now()) {
+                awaitApproval(waiting.entry, record: record)
+            }
+        }
+    }
+
     /// Reads every `*.toml` in the folder again; a broken file is reported and left out,
     /// the others keep their schedules.
     mutating func reload(reason: String) {
@@ -167,6 +230,10 @@ struct CampaignScheduler {
             if let entry = load(path) { loaded.append(entry) }
         }
         entries = loaded
+        // A campaign gone, or queued again by its plan, no longer waits for its approval here.
+        for path in awaitingApproval.keys where stamp[path] == nil || loaded.contains(where: { $0.path == path && !$0.queue.isEmpty }) {
+            awaitingApproval[path] = nil
+        }
         pollers = stamp.keys.sorted().compactMap { path in
             guard let text = try? String(contentsOfFile: path, encoding: .utf8),
                   let campaign = try? Campaign.parse(text, file: path), let bounces = campaign.bounces else { return nil }
@@ -270,7 +337,8 @@ struct CampaignScheduler {
     }
 
     /// Runs the send pipeline for one firing.
-    func fire(_ entry: Entry, occurrence: Date?, due: Date) {
+    @discardableResult
+    func fire(_ entry: Entry, occurrence: Date?, due: Date) -> FiringResult {
         var meta: Logger.Metadata = ["campaign": "\(entry.name)", "due": "\(RFC5322Date.rfc3339(due))"]
         if let occurrence { meta["occurrence"] = "\(RFC5322Date.rfc3339(occurrence))" }
         logger.info("firing", metadata: meta)
@@ -284,15 +352,17 @@ struct CampaignScheduler {
         do throws(CommandFailure) { prepared = try application.load(entry.path) } catch {
             let status = application.report(error)
             logger.error("firing abandoned: the campaign no longer validates", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
-            return
+            return .done
         }
         // A campaign that requires approval fires only while a recorded approval matches its inputs.
-        do throws(CommandFailure) { try application.recordedApproval(prepared) } catch {
+        let key = occurrence.map(RFC5322Date.rfc3339)
+        let approved: ApprovedLetters?
+        do throws(CommandFailure) { approved = try application.recordedApproval(prepared, occurrence: key) } catch {
             let status = application.report(error)
             logger.warning("firing skipped: not approved", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
-            return
+            return .notApproved(record: Application.approvalPath(prepared.campaign.logPath))
         }
-        let result = application.dispatch(prepared, options: .init(), occurrence: occurrence.map(RFC5322Date.rfc3339))
+        let result = application.dispatch(prepared, options: .init(), occurrence: key, approved: approved)
         var outcome: Logger.Metadata = ["exit": "\(result.rawValue)"]
         // What reading the log cost: flat across firings while its index serves.
         if let read = application.lastLogRead {
@@ -300,6 +370,7 @@ struct CampaignScheduler {
             outcome["log_read"] = "\(read.scanReason.map { "scan: " + $0 } ?? "index")"
         }
         logger.info("fired", metadata: meta.merging(outcome) { $1 })
+        return .done
     }
 }
 

@@ -107,11 +107,13 @@ final class ReviewPage {
     }
 
     /// Writes `index.html` with the manifest hash and removes the parts.
-    func finish(manifestHash: String, inputs: [ReviewManifest.Input]) throws {
+    ///
+    /// - Parameter unlisted: attached files left out of the inputs table (`manifest.json` lists them).
+    func finish(manifestHash: String, inputs: [ReviewManifest.Input], unlisted: Int = 0) throws {
         try rows.flush()
         try letters.flush()
         let page = try session.create("index.html")
-        try page.write(head(manifestHash: manifestHash, inputs: inputs))
+        try page.write(head(manifestHash: manifestHash, inputs: inputs, unlisted: unlisted))
         try page.append(contentsOf: rows.path)
         var middle = "</tbody></table></div>\n"
         if omittedRows > 0 {
@@ -226,7 +228,7 @@ final class ReviewPage {
         try letters.write(out)
     }
 
-    private func head(manifestHash: String, inputs: [ReviewManifest.Input]) -> [UInt8] {
+    private func head(manifestHash: String, inputs: [ReviewManifest.Input], unlisted: Int) -> [UInt8] {
         let name = prepared.campaign.name
         var out: [UInt8] = []
         out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Review: ".utf8
@@ -236,7 +238,7 @@ final class ReviewPage {
         out += "</h1>\n<p class=\"facts\"><strong id=\"count\">\(written) message\(written == 1 ? "" : "s")</strong> · manifest hash <code id=\"manifest-hash\">\(manifestHash)</code></p>\n".utf8
         out += "<p>Nothing has been sent. Every letter below is exactly what would be sent (only its Date is set when it is sent). To approve these letters, and only these: <code>herald approve ".utf8
         Self.escape(prepared.campaign.file, into: &out)
-        out += " \(manifestHash)</code>; any change to the campaign, the template or a list changes the hash.</p>\n".utf8
+        out += " \(manifestHash)</code>; any change to what the letters are or whom they go to (the template, a list, an attached file, a setting of the campaign that changes a letter) changes the hash.</p>\n".utf8
         var warnings = prepared.warnings.map(\.description)
         if let plaintext = prepared.campaign.smtp.plaintextWarning { warnings.insert(plaintext, at: 0) }
         if warnings.isEmpty {
@@ -257,6 +259,7 @@ final class ReviewPage {
             Self.escape(input.path, into: &out)
             out += "<td><code>\(input.sha256)</code>\n".utf8
         }
+        if unlisted > 0 { out += "<tr><td colspan=\"3\">and \(unlisted) more attached files, listed in <code>manifest.json</code>\n".utf8 }
         out += "</table>\n</header>\n".utf8
         if large && !fields.isEmpty {
             out += "<section id=\"distinct\">\n<h2>Values per field</h2>\n<p class=\"note\">The fields the template prints, each with its most frequent values and how many letters carry each (up to \(Self.distinctListed) per field).</p>\n".utf8

@@ -23,6 +23,9 @@ public final class CampaignDispatcher {
         /// A recipient list changed since the campaign was checked; nothing more is read from
         /// it (exit 65).
         case listChanged(String)
+        /// A letter about to be handed over is not the approved one (``ApprovedLetters``);
+        /// it and the letters after it were not sent (exit 77).
+        case notApproved(String)
     }
 
     /// A recipient whose letter may or may not have been accepted.
@@ -78,6 +81,9 @@ public final class CampaignDispatcher {
     /// Addresses (lowercased, as `EmailAddress.normalized`) whose letters this run skips: the
     /// suppression list of a campaign with `[bounces] suppress = true`. Empty: none skipped.
     public var suppressed: Set<String> = []
+    /// The approval in force (`send --approve`, the daemon's recorded approval): every letter
+    /// is checked against it just before it is handed over. Nil: no check, no cost.
+    public var approved: ApprovedLetters?
 
     /// - Parameters:
     ///   - transports: one per connection, each used by one sender thread of its own; their
@@ -129,7 +135,8 @@ public final class CampaignDispatcher {
                     onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) throws -> Report {
         let run = DispatchRun(prepared: prepared, ledger: ledger, journal: journal, clock: clock, pause: pause,
                               random: random, occurrence: occurrence, shouldStop: shouldStop, onRecord: onRecord,
-                              batch: ClaimBatch(connections: transports.count, limit: claimLimit), suppressed: suppressed)
+                              batch: ClaimBatch(connections: transports.count, limit: claimLimit), suppressed: suppressed,
+                              approved: approved)
         return try run.execute(transports: transports, resendInDoubt: resendInDoubt)
     }
 

@@ -43,6 +43,8 @@ final class DispatchRun: @unchecked Sendable {
     private let batch: ClaimBatch
     /// Addresses not to write to (the suppression list, lowercased): their letters are skipped.
     private let suppressed: Set<String>
+    /// The approval in force, if any: each letter is checked against it just before it is handed over.
+    private let approved: ApprovedLetters?
 
     /// Guards everything below, and is the one writer of the journal.
     private let lock = NSCondition()
@@ -78,8 +80,9 @@ final class DispatchRun: @unchecked Sendable {
     init(prepared: PreparedCampaign, ledger: DeliveryLedger, journal: DeliveryJournal, clock: @escaping () -> Date,
          pause: @escaping (Double) -> Bool, random: @escaping () -> Double, occurrence: String?,
          shouldStop: @escaping () -> Bool, onRecord: @escaping (DeliveryRecord) -> Void, batch: ClaimBatch,
-         suppressed: Set<String> = []) {
+         suppressed: Set<String> = [], approved: ApprovedLetters? = nil) {
         self.suppressed = suppressed
+        self.approved = approved
         self.prepared = prepared
         self.ledger = ledger
         self.journal = journal
@@ -334,6 +337,12 @@ final class DispatchRun: @unchecked Sendable {
         let policy = prepared.campaign.retry
         while true {
             tries += 1
+            // The bytes about to leave, hashed: a letter that is not the approved one is not
+            // handed over (an attached file replaced since the approval was checked).
+            if let approved, !approved.matches(key: letter.recipient.key, message: letter.message) {
+                refuse(letter, approved.mismatch(letter.recipient, in: prepared))
+                return
+            }
             lock.lock()
             if firstHandOver == nil { firstHandOver = DispatchTime.now().uptimeNanoseconds }
             lock.unlock()
@@ -404,6 +413,29 @@ final class DispatchRun: @unchecked Sendable {
             fail(error)
         }
     }
+
+    /// Ends the run at a letter that is not the approved one: its claim gets a `deferred`
+    /// record saying why it was not handed over, and the run stops (exit 77).
+    private func refuse(_ letter: Claimed, _ mismatch: ApprovedLetters.Mismatch) {
+        lock.lock()
+        defer { lock.unlock() }
+        end(.notApproved(mismatch.description))
+        report.deferred += 1
+        guard failure == nil else {
+            failureUnsent.append(InDoubt(recipient: letter.recipient.key, messageID: letter.message.messageID))
+            return
+        }
+        do {
+            let record = record(.deferred, letter, error: Self.notApproved)
+            try journal.record(record)
+            onRecord(record)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// The error of the `deferred` record of a letter found not to be the approved one.
+    static let notApproved = "not handed to the server: it is not the letter approved (an attached file changed since the approval was checked)"
 
     /// Composes a letter again (a new `Date`, the same Message-ID) and claims its next attempt;
     /// nil when the run is ending.

@@ -19,7 +19,12 @@ extension ReviewManifest {
             for index in 0..<max(before.count, now.count) {
                 switch (index < before.count ? before[index] : nil, index < now.count ? now[index] : nil) {
                 case let (then?, current?) where then.sha256 != current.sha256:
-                    lines.append("\(name(current)) changed since the review (sha256 \(then.sha256.prefix(12))… then, \(current.sha256.prefix(12))… now)")
+                    if role == "campaign", let before = then.settings, let now = current.settings {
+                        let changes = settingChanges(reviewed: before, current: now)
+                        lines.append("\(name(current)) changed what its letters are since the review: " + (changes.isEmpty ? "its settings differ" : changes.joined(separator: "; ")))
+                    } else {
+                        lines.append("\(name(current)) changed since the review (sha256 \(then.sha256.prefix(12))… then, \(current.sha256.prefix(12))… now)")
+                    }
                 case let (then?, nil):
                     lines.append("\(name(then)) was reviewed but is no longer in the campaign")
                 case let (nil, current?):
@@ -28,6 +33,26 @@ extension ReviewManifest {
                     break
                 }
             }
+        }
+        return lines
+    }
+
+    /// The attached files that differ, matched by path, one line each; empty when all are the same.
+    public static func attachmentChanges(reviewed: [Input], current: [Input]) -> [String] {
+        let before = Dictionary(reviewed.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        let now = Dictionary(current.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        var lines: [String] = []
+        for input in current {
+            guard let then = before[input.path] else {
+                lines.append("the attachment \(input.path) is new since the review")
+                continue
+            }
+            if then != input.sha256 {
+                lines.append("the attachment \(input.path) changed since the review (sha256 \(then.prefix(12))… then, \(input.sha256.prefix(12))… now)")
+            }
+        }
+        for input in reviewed where now[input.path] == nil {
+            lines.append("the attachment \(input.path) was reviewed but no letter attaches it now")
         }
         return lines
     }

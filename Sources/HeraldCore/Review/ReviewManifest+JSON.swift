@@ -8,10 +8,15 @@ extension ReviewManifest {
     /// The text before the first letter.
     public static func jsonOpening(campaign: String, inputs: [Input]) -> String {
         var text = "{\n  \"format\": \(jsonString(format)),\n  \"campaign\": \(jsonString(campaign)),\n  \"inputs\": [\n"
-        text += inputs.map { input in
-            "    {\"role\": \(jsonString(input.role)), \"path\": \(jsonString(input.path)), \"sha256\": \(jsonString(input.sha256))}"
-        }.joined(separator: ",\n")
+        text += inputs.map(jsonInput).joined(separator: ",\n")
         return text + "\n  ],\n  \"letters\": ["
+    }
+
+    /// One input's object; the campaign's with its covered settings.
+    static func jsonInput(_ input: Input) -> String {
+        var text = "    {\"role\": \(jsonString(input.role)), \"path\": \(jsonString(input.path)), \"sha256\": \(jsonString(input.sha256))"
+        if let settings = input.settings { text += ", \"settings\": [" + settings.map(jsonString).joined(separator: ", ") + "]" }
+        return text + "}"
     }
 
     /// One letter's line; `first` for the first letter (no comma before it).
@@ -24,9 +29,12 @@ extension ReviewManifest {
         return text + "}"
     }
 
-    /// The text after the last letter.
-    public static func jsonClosing(count: Int, manifestSHA256: String, approvedAt: String? = nil) -> String {
+    /// The text after the last letter: the count, the hash, the attached files (when any).
+    public static func jsonClosing(count: Int, manifestSHA256: String, attachments: [Input] = [], approvedAt: String? = nil) -> String {
         var text = (count == 0 ? "]" : "\n  ]") + ",\n  \"count\": \(count),\n  \"manifest_sha256\": \(jsonString(manifestSHA256))"
+        if !attachments.isEmpty {
+            text += ",\n  \"attachments\": [\n" + attachments.map(jsonInput).joined(separator: ",\n") + "\n  ]"
+        }
         if let approvedAt { text += ",\n  \"approved_at\": \(jsonString(approvedAt))" }
         return text + "\n}\n"
     }

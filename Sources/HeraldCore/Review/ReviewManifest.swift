@@ -3,16 +3,18 @@ import Foundation
 import Glibc
 #endif
 
-/// The frozen record of what a review saw: the SHA-256 of every input file (the campaign
-/// file, the template, each recipient list) and of every letter as it would be sent, and one
-/// hash over all of it, the **manifest hash**, which a person approves.
+/// The frozen record of what a review saw: the SHA-256 of every input (the campaign's
+/// covered settings, the template, each recipient list) and of every letter as it would be
+/// sent, and one hash over all of it, the **manifest hash**, which a person approves.
 ///
 /// The manifest hash is SHA-256 of these UTF-8 lines, each ending in LF, in this order:
 ///
 /// ```
-/// herald-manifest/1
+/// herald-manifest/2
 /// campaign NAME
-/// input ROLE SHA256          one per input: campaign, template, then each recipients list in campaign order
+/// input ROLE SHA256          one per input: campaign (its covered settings, ``settings(of:)``),
+///                            template (the default, then each language's in language order,
+///                            each file once), then each recipients list in campaign order
 /// letter SHA256 KEY RCPT…    one per letter in sending order: its hash, its log key, its envelope (RCPT TO, space-separated)
 /// count N
 /// ```
@@ -22,28 +24,33 @@ import Glibc
 /// the one part that differs between a preview and a send of the same inputs. Everything
 /// else a recipient receives (headers, Message-ID, body, and any attachment, which is part of
 /// the message) is covered. Paths are not hashed (only shown), so the same campaign previewed
-/// from another folder has the same hash; the campaign file's own hash covers the paths it names.
-/// An attachment file would be one more `input attachment SHA256` line, after the lists.
+/// from another folder has the same hash. The attached files are listed in `manifest.json`
+/// (``attachments``, each file's SHA-256, to name the one that changed) but are not lines of
+/// the hashed text: each letter's hash already covers the bytes of what it attaches.
 ///
 /// The hash is computed the same way with or without files being written: `preview` streams
 /// it beside the `.eml` files, `send --approve`, `approve` and the daemon recompute it
 /// (``compute(_:visit:)``), holding one letter at a time.
 public struct ReviewManifest: Sendable, Codable, Equatable {
     /// The first line of the hashed text, and the `format` key of `manifest.json`.
-    public static let format = "herald-manifest/1"
+    public static let format = "herald-manifest/2"
 
     /// One input file.
     public struct Input: Sendable, Codable, Equatable {
-        /// `campaign`, `template`, `recipients` (and `attachment` when templates carry them).
+        /// `campaign`, `template`, `recipients`, or `attachment` (listed apart, ``attachments``).
         public var role: String
         /// The path as the campaign resolves it (shown, not hashed).
         public var path: String
         public var sha256: String
+        /// For the campaign: the covered settings whose hash `sha256` is (``settings(of:)``),
+        /// so a refusal can name the setting that changed.
+        public var settings: [String]?
 
-        public init(role: String, path: String, sha256: String) {
+        public init(role: String, path: String, sha256: String, settings: [String]? = nil) {
             self.role = role
             self.path = path
             self.sha256 = sha256
+            self.settings = settings
         }
     }
 
@@ -71,11 +78,14 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     public var letters: [Letter]
     public var count: Int
     public var manifestSHA256: String
+    /// The files the letters attach, each once, in the order first attached (role
+    /// `attachment`); nil in a manifest of letters without attachments.
+    public var attachments: [Input]?
     /// Set in an approval record (`LOG.approval`): when it was approved, RFC 3339.
     public var approvedAt: String?
 
     enum CodingKeys: String, CodingKey {
-        case format, campaign, inputs, letters, count
+        case format, campaign, inputs, letters, count, attachments
         case manifestSHA256 = "manifest_sha256"
         case approvedAt = "approved_at"
     }
@@ -93,10 +103,20 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
     }
 
-    /// The campaign's input files and their hashes, in manifest order.
+    /// The campaign's inputs and their hashes, in manifest order: the campaign's covered
+    /// settings (not its file's bytes, see ``settings(of:)``), the template and each language's
+    /// (`[templates]`, in language order), each list.
     public static func inputs(of campaign: Campaign) throws(Unreadable) -> [Input] {
-        var inputs = [Input(role: "campaign", path: campaign.file, sha256: try fileHash(campaign.file)),
+        let settings = settings(of: campaign)
+        var inputs = [Input(role: "campaign", path: campaign.file, sha256: settingsHash(settings), settings: settings),
                       Input(role: "template", path: campaign.templatePath, sha256: try fileHash(campaign.templatePath))]
+        // Each language's template (`[templates]`), in language order, each file once: so a
+        // refusal names the one that changed (its letters' hashes cover it either way).
+        var templates: Set<String> = [campaign.templatePath]
+        for language in campaign.languageTemplates.keys.sorted() {
+            let path = campaign.languageTemplates[language]!
+            if templates.insert(path).inserted { inputs.append(Input(role: "template", path: path, sha256: try fileHash(path))) }
+        }
         for list in campaign.recipientPaths {
             inputs.append(Input(role: "recipients", path: list, sha256: try fileHash(list)))
         }
@@ -167,11 +187,35 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         }
     }
 
-    /// What a recomputation found: the inputs, how many letters, the manifest hash.
+    /// What a recomputation found: the inputs, how many letters, the manifest hash, the attached files.
     public struct Summary: Sendable, Equatable {
         public var inputs: [Input]
         public var count: Int
         public var manifestSHA256: String
+        /// Each attached file once, with its hash when the letters were composed.
+        public var attachments: [Input] = []
+    }
+
+    /// The attached files of the letters as they come, each hashed once (for `manifest.json`
+    /// and to name a file that changed; the letters' own hashes cover the bytes sent).
+    public final class AttachmentInputs {
+        public private(set) var inputs: [Input] = []
+        private var seen: Set<String> = []
+
+        public init() {}
+
+        /// Notes a letter's attached files, hashing those not seen before.
+        public func note(_ paths: [String]) throws(Unreadable) {
+            for path in paths where !seen.contains(path) {
+                inputs.append(Input(role: "attachment", path: path, sha256: try fileHash(path)))
+                seen.insert(path)
+            }
+        }
+
+        /// The hashes by path.
+        public var byPath: [String: String] {
+            Dictionary(inputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     /// The date letters are composed with for hashing: any date gives the same hash.
@@ -185,12 +229,37 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     /// - Throws: ``Unreadable`` for an input that cannot be read, `PreparedCampaign.ListChanged`
     ///   for a list edited since the check, `ValidationFailure` for a letter that no longer composes.
     public static func compute(_ prepared: PreparedCampaign, visit: (Letter) -> Void = { _ in }) throws -> Summary {
+        try compute(prepared, binding: nil, visit: visit).summary
+    }
+
+    /// Recomputes the manifest as ``compute(_:visit:)`` does and, in the same pass, what each
+    /// letter must be when it is handed over (``ApprovedLetters``), as it is sent for
+    /// `occurrence` (a recurring campaign's letters carry it in their Message-ID, which the
+    /// manifest leaves out: those letters are composed twice, once for each).
+    public static func bind(_ prepared: PreparedCampaign, occurrence: String?,
+                            visit: (Letter) -> Void = { _ in }) throws -> (summary: Summary, approved: ApprovedLetters) {
+        let result = try compute(prepared, binding: occurrence.map { .some($0) } ?? .some(nil), visit: visit)
+        return (result.summary, result.approved!)
+    }
+
+    /// The one pass behind ``compute(_:visit:)`` and ``bind(_:occurrence:visit:)``;
+    /// `binding` nil: no handover digests kept.
+    private static func compute(_ prepared: PreparedCampaign, binding: String??,
+                                visit: (Letter) -> Void) throws -> (summary: Summary, approved: ApprovedLetters?) {
         let builder = Builder(campaign: prepared.campaign.name, inputs: try inputs(of: prepared.campaign))
+        let attachments = AttachmentInputs()
+        var digests: [String: ApprovedLetters.Digest] = [:]
         var failure: (any Error)?
         try prepared.forEachRecipient { recipient in
             do {
                 let message = try prepared.compose(recipient, date: hashingDate)
-                visit(builder.add(key: recipient.key, message: message))
+                try attachments.note(prepared.attachmentPaths(of: recipient))
+                let letter = builder.add(key: recipient.key, message: message)
+                if let occurrence = binding {
+                    let sent = occurrence == nil ? message : try prepared.compose(recipient, date: hashingDate, occurrence: occurrence)
+                    digests[recipient.key] = ApprovedLetters.digest(key: recipient.key, message: sent)
+                }
+                visit(letter)
                 return true
             } catch {
                 failure = error
@@ -198,6 +267,12 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
             }
         }
         if let failure { throw failure }
-        return Summary(inputs: builder.inputs, count: builder.count, manifestSHA256: builder.finish())
+        let summary = Summary(inputs: builder.inputs, count: builder.count, manifestSHA256: builder.finish(),
+                              attachments: attachments.inputs)
+        let approved = binding.map { occurrence in
+            ApprovedLetters(campaign: prepared.campaign.name, manifestSHA256: summary.manifestSHA256, occurrence: occurrence,
+                            digests: digests, attachments: attachments.byPath)
+        }
+        return (summary, approved)
     }
 }
