@@ -292,7 +292,7 @@ private struct Checker {
         guard let field = table[.maxBytesPerLetter] else { return Campaign.defaultMaxAttachmentBytesPerLetter }
         if let number = field.value.integer, number >= 0, number <= Campaign.maxAttachmentBytesPerLetterCeiling { return number }
         problem(.maxBytesPerLetter, in: table,
-                "must be a whole number of bytes from 0 (no attachments) to \(Campaign.maxAttachmentBytesPerLetterCeiling) (1 GiB), counted as sent (base64 is a third larger than the file); default \(Campaign.defaultMaxAttachmentBytesPerLetter) (10 MiB)")
+                "must be a whole number of bytes from 0 (no attachments) to \(Campaign.maxAttachmentBytesPerLetterCeiling) (1 GiB), counted as sent (base64 with its line ends, 37% more than the files); default \(Campaign.defaultMaxAttachmentBytesPerLetter) (10 MiB)")
         return Campaign.defaultMaxAttachmentBytesPerLetter
     }
 

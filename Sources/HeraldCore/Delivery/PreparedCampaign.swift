@@ -435,7 +435,7 @@ extension PreparedCampaign {
             // Files every letter carries that are too large alone: said once, on the template.
             let over = sharedTotal > limit ? shared : sizes
             let files = over.map { "\($0.path) (\(Self.byteCount($0.bytes)), \(Self.byteCount($0.encoded)) as sent)" }.joined(separator: ", ")
-            let message = "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64 adds a third): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
+            let message = "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64, 37% more than the files): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
             if sharedTotal > limit, let line = letter.attachments.first(where: { !$0.usesFields })?.line {
                 throw ValidationFailure([Diagnostic(.badData, file: template.file, line: line, field: "Attachment", message)])
             }
