@@ -56,14 +56,14 @@ import Testing
     /// The peak resident memory of `herald preview` of three letters, each with its own file of `size` bytes, in KiB.
     static func previewPeakKiB(fileSize size: Int) throws -> Int {
         let csv = "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\nc@x.example,Cy,Cyprus\n"
-        let campaign = RichLetterIntegrationTests.campaign(csv: csv, files: [:], extra: "[attachments]\nmax_bytes_per_letter = 40000000")
+        var files: [String: [UInt8]] = [:]
         for country in ["Austria", "Belgium", "Cyprus"] {
             var generator = SplitMix(seed: UInt64(country.utf8.count))
             var bytes = [UInt8](repeating: 0, count: size)
             for index in stride(from: 0, to: size, by: 8) { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
-            _ = FileManager.default.createFile(atPath: campaign.folder.file("letters/\(country).pdf"), contents: nil)
-            try Data(bytes).write(to: URL(fileURLWithPath: campaign.folder.file("letters/\(country).pdf")))
+            files["letters/\(country).pdf"] = bytes
         }
+        let campaign = RichLetterIntegrationTests.campaign(csv: csv, files: files, extra: "[attachments]\nmax_bytes_per_letter = 40000000")
         let result = try Subprocess.run("/usr/bin/time", ["-f", "%M", PackagePaths.herald, "preview", campaign.path, "--out", campaign.folder.file("preview")])
         #expect(result.status == 0, "\(result)")
         return Int(result.stderr.split(separator: "\n").last ?? "") ?? -1
