@@ -78,4 +78,20 @@ import Testing
         // 20 MiB is 27 MiB as sent: the letter and its part, 54 MiB; four copies were 101 MiB.
         #expect(large - small < 70 * 1024, "peak \(small) KiB with 1 KiB files, \(large) KiB with 20 MiB files")
     }
+
+    /// `herald check` warns when the campaign lets a letter's attachments reach the server's SIZE,
+    /// and not when its limit is below it.
+    @Test func checkWarnsWhenTheCampaignsLimitIsNotBelowTheServersSizeIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--size-limit", "5000000"])
+        let files = ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8), "letters/Belgium.pdf": Array("%PDF-1.4 Belgium".utf8)]
+        let loose = RichLetterIntegrationTests.campaign(csv: Self.csv, files: files)
+        let warned = try Subprocess.herald(["check", loose.path, "--smtp-url", server.url])
+        #expect(warned.status == 0, "\(warned)")
+        #expect(warned.stderr.contains("warning: [attachments] max_bytes_per_letter is 10485760 bytes, not below the server's SIZE of 5000000 bytes"), "\(warned.stderr)")
+        let tight = RichLetterIntegrationTests.campaign(csv: Self.csv, files: files, extra: "[attachments]\nmax_bytes_per_letter = 4000000")
+        let quiet = try Subprocess.herald(["check", tight.path, "--smtp-url", server.url])
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(!quiet.stderr.contains("max_bytes_per_letter"), "\(quiet.stderr)")
+        #expect(server.messages().isEmpty)
+    }
 }
