@@ -17,6 +17,10 @@ public final class AttachmentStore: Sendable {
     /// Bytes of encoded attachments kept at most.
     public let budget: Int
     private let cache = Mutex<Cache>(Cache())
+    /// Each containing folder's real path, resolved the first time it is asked for: a folder
+    /// replaced by a link later in the run is still compared with the folder it was (stricter,
+    /// never looser), and a 100,000-row check resolves it once.
+    private let folders = Mutex<[String: String]>([:])
 
     private struct Cache {
         var parts: [String: AttachmentPart] = [:]
@@ -59,7 +63,7 @@ public final class AttachmentStore: Sendable {
     public func check(_ path: String, within folder: String? = nil) throws(Unusable) -> Int {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Unusable(path: path, reason: "does not exist") }
-        if let folder { try Self.checkInside(path, folder: folder) }
+        if let folder { try checkInside(path, folder: folder) }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw Unusable(path: path, reason: "is a folder, not a file")
@@ -76,7 +80,7 @@ public final class AttachmentStore: Sendable {
     ///   - maxEncodedBytes: the most the part may take encoded; a file larger than that (one
     ///     that grew since it was checked) is refused without being read whole.
     public func part(_ path: String, within folder: String? = nil, maxEncodedBytes: Int = .max) throws(Unusable) -> AttachmentPart {
-        if let folder { try Self.checkInside(path, folder: folder) }
+        if let folder { try checkInside(path, folder: folder) }
         if let kept = cache.withLock({ $0.parts[path] }) {
             guard kept.encoded.count <= maxEncodedBytes else {
                 throw Unusable(path: path, reason: "takes \(kept.encoded.count) bytes encoded, over the letter's limit of \(maxEncodedBytes)")
@@ -97,7 +101,7 @@ public final class AttachmentStore: Sendable {
             var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let length = readlink("/proc/self/fd/\(descriptor)", &target, Int(PATH_MAX))
             let opened = length > 0 ? String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-            guard let root = Self.realPath(folder), opened.hasPrefix(root == "/" ? "/" : root + "/") else {
+            guard let root = folderPath(folder), opened.hasPrefix(root == "/" ? "/" : root + "/") else {
                 throw Unusable(path: path, reason: "leads outside \(folder) (to \(opened.isEmpty ? "an unknown file" : opened)); a file a field chooses must be inside the folder the template names")
             }
         }
@@ -154,12 +158,20 @@ public final class AttachmentStore: Sendable {
     }
 
     /// Throws unless `path`, with every symbolic link followed, is inside `folder` (followed too).
-    static func checkInside(_ path: String, folder: String) throws(Unusable) {
-        guard let root = realPath(folder) else { throw Unusable(path: path, reason: "is in \(folder), which does not exist") }
-        guard let target = realPath(path) else { throw Unusable(path: path, reason: "does not exist") }
+    func checkInside(_ path: String, folder: String) throws(Unusable) {
+        guard let root = folderPath(folder) else { throw Unusable(path: path, reason: "is in \(folder), which does not exist") }
+        guard let target = Self.realPath(path) else { throw Unusable(path: path, reason: "does not exist") }
         guard target.hasPrefix(root == "/" ? "/" : root + "/") else {
             throw Unusable(path: path, reason: "leads outside \(folder) (to \(target)); a file a field chooses must be inside the folder the template names, not a link out of it")
         }
+    }
+
+    /// `folder`'s real path, from the first time it was resolved.
+    private func folderPath(_ folder: String) -> String? {
+        if let known = folders.withLock({ $0[folder] }) { return known }
+        guard let resolved = Self.realPath(folder) else { return nil }
+        folders.withLock { $0[folder] = $0[folder] ?? resolved }
+        return folders.withLock { $0[folder] }
     }
 
     /// The path with every symbolic link, `.` and `..` resolved (`realpath(3)`), or nil.
