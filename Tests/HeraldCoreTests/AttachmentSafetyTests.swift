@@ -132,6 +132,36 @@ import Testing
         #expect(!AttachmentPart.asciiFallback(name).contains("=?"))
     }
 
+    /// Random names (ASCII specials, `=?`, Latin, CJK, emoji, combining marks, long and short)
+    /// as attachments of one message: Python's strict parser reads every one back exactly,
+    /// without a defect, and no header line passes 78 octets.
+    @Test(arguments: [1, 2, 3])
+    func randomNamesReadBackExactly(seed: UInt64) throws {
+        var generator = SplitMix(seed: seed)
+        let alphabet: [String] = ["a", "Z", "0", " ", ".", "-", "_", "=", "?", "\"", "\\", "'", "%", "*", ";", "(", "é", "ß", "Ž",
+                                  "中", "文", "😀", "𝄞", "\u{301}", "\u{200F}", "=?", "?=", "=?utf-8?q?x?="]
+        var names: [String] = []
+        for _ in 0..<40 {
+            let count = Int(generator.next() % 70) + 1
+            var name = (0..<count).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }.joined()
+            if generator.next() % 2 == 0 { name += [".pdf", ".docx", ".txt", ""][Int(generator.next() % 4)] }
+            names.append(name)
+        }
+        let letter = RenderedLetter(headers: [(name: "From", value: "o@org.example", line: 1), (name: "To", value: "a@x.example", line: 2),
+                                              (name: "Subject", value: "names", line: 3)], body: "Hi\n")
+        let parts = names.enumerated().map { AttachmentPart(fileName: $0.element, bytes: Array("file \($0.offset)".utf8)) }
+        let message = try MessageComposer.compose(letter, campaign: "c", recipientKey: "a@x.example", date: RichLetterFixtures.date, attachments: parts)
+        let report = try EmailOracle.check(bytes: message.data)
+        #expect(report.ok, "\(report.problems)")
+        // Python's `get_filename` strips the spaces around a name (a reader's choice; the header carries them).
+        let expected = names.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " ")) }
+        for (read, name) in zip(report.parts.dropFirst().map(\.filename), expected) where read != name {
+            let headers = String(decoding: AttachmentPart.headers(fileName: name, mediaType: "application/pdf"), as: UTF8.self)
+            Issue.record("\(name.debugDescription) read back as \(read.debugDescription) from \(headers.debugDescription)")
+        }
+        #expect(report.parts.count == names.count + 1)
+    }
+
     // MARK: Size
 
     /// The size as sent, computed from the file's size, is what encoding gives, so `validate`
