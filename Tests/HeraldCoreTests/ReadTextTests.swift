@@ -53,4 +53,25 @@ import Testing
             #expect(error.diagnostics.first?.line == 2)
         }
     }
+
+    /// A FIFO or a device given as a template (or campaign file) is named for what it is, not
+    /// "cannot be read (permissions?)", and nothing is read from it.
+    @Test func aFIFOOrADeviceIsNamedForWhatItIs() throws {
+        let folder = TemporaryDirectory("herald-read-text")
+        let fifo = folder.file("letter.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let missing = Diagnostic(.missingInput, file: "c.toml", line: 2, field: "template", "template file not found")
+        for (path, what) in [(fifo, "a FIFO (named pipe)"), ("/dev/zero", "a character device")] {
+            #expect {
+                _ = try PreparedCampaign.readText(path, missing: missing)
+            } throws: { error in
+                "\(error)" == "c.toml:2: template: \(path) is \(what), not a regular file; Herald reads it whole and checks it before sending, so save it to a file and name that"
+            }
+        }
+        let campaign = folder.write("c.toml", "name = \"c\"\ntemplate = \"letter.fifo\"\nrecipients = [\"l.csv\"]\nlog = \"l.jsonl\"\n[smtp]\nurl = \"smtp://127.0.0.1:2525\"\n")
+        _ = folder.write("l.csv", "email\na@x.example\n")
+        #expect {
+            _ = try PreparedCampaign.load(campaignFile: campaign)
+        } throws: { "\($0)".contains("\(fifo) is a FIFO (named pipe), not a regular file") }
+    }
 }

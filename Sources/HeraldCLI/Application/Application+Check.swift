@@ -136,6 +136,7 @@ extension Application {
                 problems.append("\(over) of \(letters.count) letters are larger than the server's SIZE limit of \(limit) bytes (\(largest))\(close > 0 ? " and \(close) more are within \(margin) bytes of it" : ""): the server would refuse them (552) and `herald send` would log them failed. Make the letter smaller (attachments, long fields) or ask for a larger limit")
             }
         }
+        if let warning = campaign.attachmentLimitWarning(serverSizeLimit: probe.sizeLimit) { parts.errors(warning) }
         let needed = letters.needingSMTPUTF8.count
         let offered = probe.offers("SMTPUTF8")
         if needed == 0 {

@@ -129,6 +129,13 @@ extension CampaignFile {
             if let flag = field.value.bool { requireApproval = flag } else { check.problem(.requireApproval, in: root, "must be true or false") }
         }
 
+        var maxAttachmentBytes = Campaign.defaultMaxAttachmentBytesPerLetter
+        if let table = self.attachments {
+            maxAttachmentBytes = check.attachments(table)
+        } else if root[.attachments] != nil {
+            check.problem(.attachments, in: root, "must be a table: [attachments] with max_bytes_per_letter")
+        }
+
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
         }
@@ -144,6 +151,7 @@ extension CampaignFile {
         campaign.allowDuplicates = allowDuplicates
         campaign.requireApproval = requireApproval
         campaign.limits = limits
+        campaign.maxAttachmentBytesPerLetter = maxAttachmentBytes
         campaign.bounces = bounces
         campaign.languageTemplates = languageTemplates.mapValues { Campaign.resolvePath($0, against: file) }
         if var dkim {
@@ -279,6 +287,16 @@ private struct Checker {
         limits.messagesPerSecond = rate(.messagesPerSecond)
         limits.messagesPerMinute = rate(.messagesPerMinute)
         return limits
+    }
+
+    /// `[attachments]`: the most one letter's attachments may take as sent; the default when left out.
+    mutating func attachments(_ table: CampaignFile.Table<CampaignFile.AttachmentsKey>) -> Int {
+        unknownKeys(of: table)
+        guard let field = table[.maxBytesPerLetter] else { return Campaign.defaultMaxAttachmentBytesPerLetter }
+        if let number = field.value.integer, number >= 0, number <= Campaign.maxAttachmentBytesPerLetterCeiling { return number }
+        problem(.maxBytesPerLetter, in: table,
+                "must be a whole number of bytes from 0 (no attachments) to \(Campaign.maxAttachmentBytesPerLetterCeiling) (1 GiB), counted as sent (base64 with its line ends, 37% more than the files); default \(Campaign.defaultMaxAttachmentBytesPerLetter) (10 MiB)")
+        return Campaign.defaultMaxAttachmentBytesPerLetter
     }
 
     /// `[dkim]`; nil when a required key is missing or a value is wrong. The key file is only

@@ -47,6 +47,14 @@ public struct Campaign: Sendable, Equatable {
     /// the daemon once `herald approve` recorded an approval, each checked against the review
     /// manifest of the current inputs (``ReviewManifest``).
     public var requireApproval = false
+    /// The most one letter's attachments may take as sent, base64 line ends included
+    /// (`[attachments] max_bytes_per_letter`, default ``defaultMaxAttachmentBytesPerLetter``):
+    /// checked for every letter before anything is sent.
+    public var maxAttachmentBytesPerLetter = Campaign.defaultMaxAttachmentBytesPerLetter
+    /// 10 MiB: a common relay limit for a whole message.
+    public static let defaultMaxAttachmentBytesPerLetter = 10 << 20
+    /// The largest `max_bytes_per_letter` accepted: a letter is held whole in memory while composed.
+    public static let maxAttachmentBytesPerLetterCeiling = 1 << 30
 
     public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
                 schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {

@@ -17,7 +17,7 @@ struct CampaignFile: Equatable {
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
         case requireApproval = "require_approval"
-        case smtp, retry, limits, bounces, templates, dkim
+        case smtp, retry, limits, bounces, templates, dkim, attachments
     }
 
     /// The keys of `[smtp]`.
@@ -49,6 +49,13 @@ struct CampaignFile: Equatable {
         case maxMessagesPerConnection = "max_messages_per_connection"
         case messagesPerSecond = "messages_per_second"
         case messagesPerMinute = "messages_per_minute"
+    }
+
+    /// The keys of `[attachments]`.
+    enum AttachmentsKey: String, CampaignFileKey {
+        static let tableName: String? = "attachments"
+
+        case maxBytesPerLetter = "max_bytes_per_letter"
     }
 
     /// The keys of `[bounces]`.
@@ -156,6 +163,8 @@ struct CampaignFile: Equatable {
     }
     /// `[dkim]`, when the file has `dkim` and it is a table.
     var dkim: Table<DKIMKey>? = nil
+    /// `[attachments]`, when the file has `attachments` and it is a table.
+    var attachments: Table<AttachmentsKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -213,7 +222,8 @@ extension CampaignFile {
                                     source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
                                 })
                             },
-                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) })
+                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) },
+                            attachments: document["attachments"]?.table.map { table($0, at: ["attachments"]) })
     }
 }
 

@@ -111,8 +111,17 @@ extension PreparedCampaign {
     /// Reads a UTF-8 text file; a missing file yields `missing`, undecodable bytes a `kind`
     /// diagnostic naming the line and byte of the first invalid sequence (`.badConfig` for the
     /// campaign file, `.badData` for a template or recipient list).
+    ///
+    /// Anything that is not a regular file (a FIFO, `/dev/zero`, a socket) is refused before it is
+    /// opened, saying what it is: reading one would block, never end, or give other text each time.
     public static func readText(_ path: String, missing: Diagnostic,
                                 kind: Diagnostic.Kind = .badData) throws(ValidationFailure) -> String {
+        var info = stat()
+        if stat(path, &info) == 0, let what = notRegular(info.st_mode) {
+            var diagnostic = missing
+            diagnostic.message = "\(path) is \(what), not a regular file; Herald reads it whole and checks it before sending, so save it to a file and name that"
+            throw ValidationFailure([diagnostic])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -126,6 +135,19 @@ extension PreparedCampaign {
             throw ValidationFailure([notUTF8(path, bytes: [UInt8](data), kind: kind)])
         }
         return text
+    }
+
+    /// What a file of `mode` is when it is neither a regular file nor a folder (`a FIFO (named
+    /// pipe)`, `a character device`, …); nil for those two.
+    static func notRegular(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG, S_IFDIR: nil
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "a special file"
+        }
     }
 
     /// The diagnostic for a file that is not UTF-8: `file:LINE: byte N is not valid UTF-8 (…)`.

@@ -383,13 +383,21 @@ public struct PreparedCampaign: Sendable {
 
 extension PreparedCampaign {
     /// A letter's attached files, each path resolved against the template's folder; every
-    /// problem (a path a field would take elsewhere, a file missing, a folder, unreadable) is
-    /// a diagnostic on the recipient's row naming the resolved path.
+    /// problem (a path a field would take elsewhere, by its text or by a symbolic link, a file
+    /// missing, a folder, unreadable, attachments over the campaign's
+    /// `[attachments] max_bytes_per_letter`) is a diagnostic on the recipient's row naming the
+    /// resolved path, or on the template's line when no field takes part.
+    ///
+    /// Without `reading`, the files are only looked at (`stat`, `access`, `realpath`): their
+    /// sizes as sent are computed, not measured by encoding them.
     func attachments(of letter: RenderedLetter, template: LetterTemplate, recipient: Recipient,
                      reading: Bool) throws(ValidationFailure) -> [AttachmentPart] {
         guard !letter.attachments.isEmpty else { return [] }
+        let limit = campaign.maxAttachmentBytesPerLetter
         var parts: [AttachmentPart] = []
         var problems: [Diagnostic] = []
+        // Each file's size as sent, and whether a field chose it, for the limit below.
+        var sizes: [(path: String, bytes: Int, encoded: Int, shared: Bool)] = []
         for request in letter.attachments {
             if let problem = request.problem {
                 problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
@@ -397,8 +405,19 @@ extension PreparedCampaign {
                 continue
             }
             let path = Campaign.resolvePath(request.path, against: template.file)
+            let folder = request.folder.map { folder in
+                let resolved = Campaign.resolvePath(folder.isEmpty ? "." : folder, against: template.file)
+                return resolved.isEmpty ? "." : resolved
+            }
             do {
-                if reading { parts.append(try attachmentStore.part(path)) } else { try attachmentStore.check(path) }
+                if reading {
+                    let part = try attachmentStore.part(path, within: folder, maxEncodedBytes: limit)
+                    parts.append(part)
+                    sizes.append((path, part.fileSize, part.encoded.count, !request.usesFields))
+                } else {
+                    let size = try attachmentStore.check(path, within: folder)
+                    sizes.append((path, size, AttachmentStore.encodedSize(size), !request.usesFields))
+                }
             } catch where !request.usesFields {
                 // The same file for every letter: said once, on the template's line.
                 problems.append(Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
@@ -409,7 +428,31 @@ extension PreparedCampaign {
             }
         }
         guard problems.isEmpty else { throw ValidationFailure(problems) }
+        let total = sizes.reduce(0) { $0 + $1.encoded }
+        if total > limit {
+            let shared = sizes.filter { $0.shared }
+            let sharedTotal = shared.reduce(0) { $0 + $1.encoded }
+            // Files every letter carries that are too large alone: said once, on the template.
+            let over = sharedTotal > limit ? shared : sizes
+            let files = over.map { "\($0.path) (\(Self.byteCount($0.bytes)), \(Self.byteCount($0.encoded)) as sent)" }.joined(separator: ", ")
+            let message = "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64, 37% more than the files): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
+            if sharedTotal > limit, let line = letter.attachments.first(where: { !$0.usesFields })?.line {
+                throw ValidationFailure([Diagnostic(.badData, file: template.file, line: line, field: "Attachment", message)])
+            }
+            throw ValidationFailure([Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment", message)])
+        }
         return parts
+    }
+
+    /// A size for people: `312.0 MiB`, `20.1 KiB`, `512 bytes`.
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) bytes" }
+        let units = ["KiB", "MiB", "GiB"]
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
     }
 }
 

@@ -109,7 +109,9 @@ final class LetterShape: Sendable {
         }
         letter.attachments = attachments.map { plan in
             let (path, problem) = plan.path.filledPath(values, names: fieldNames)
-            return RenderedLetter.AttachmentRequest(path: path, line: plan.line, problem: problem, usesFields: !plan.path.fields.isEmpty)
+            var request = RenderedLetter.AttachmentRequest(path: path, line: plan.line, problem: problem, usesFields: !plan.path.fields.isEmpty)
+            request.folder = plan.path.folderBeforeFields
+            return request
         }
         return letter
     }

@@ -12,16 +12,16 @@
 /// the same bytes. A text part is 7bit when it is ASCII, short-lined and holds no `=_` (the
 /// start of every Herald boundary), else quoted-printable: no part can hold a boundary.
 extension MessageComposer {
-    /// The body of a multipart letter, and the `Content-Type` header line(s) for the message.
+    /// Appends the message's `Content-Type` header line(s), the blank line and the multipart
+    /// body to `out` (the header lines so far): the attachments' encoded lines are copied once,
+    /// straight into the message, so composing a letter holds its attachments twice at most
+    /// (as read or kept by ``AttachmentStore``, and in the message).
     ///
     /// - Parameters:
     ///   - text: the text/plain part, line ends normalised.
     ///   - html: the whole HTML document, or nil for no alternative.
     static func multipart(text: NormalizedBody, html: String?, attachments: [AttachmentPart],
-                          messageID: String) -> (contentType: [UInt8], body: [UInt8]) {
-        var body: [UInt8] = []
-        body.reserveCapacity(text.bytes.count * 2 + (html?.utf8.count ?? 0) * 2
-                             + attachments.reduce(0) { $0 + $1.encoded.count + $1.headers.count + 64 })
+                          messageID: String, into out: inout [UInt8]) {
         // The first part: the text, or the alternative of text and HTML.
         var firstHeaders: [UInt8] = []
         var firstBody: [UInt8] = []
@@ -39,20 +39,29 @@ extension MessageComposer {
             textHeaders(type: "text/plain", plain: plain, into: &firstHeaders)
             encodeText(text, plain: plain, into: &firstBody)
         }
-        guard !attachments.isEmpty else { return (firstHeaders, firstBody) }
-        let boundary = MIMEBoundary.make(messageID: messageID, role: "mixed")
-        body += "--\(boundary)\r\n".utf8
-        body += firstHeaders
-        body += "\r\n".utf8
-        body += firstBody
-        for attachment in attachments {
-            body += "--\(boundary)\r\n".utf8
-            body += attachment.headers
-            body += "\r\n".utf8
-            body += attachment.encoded
+        guard !attachments.isEmpty else {
+            out += firstHeaders
+            out += "\r\n".utf8
+            out += firstBody
+            return
         }
-        body += "--\(boundary)--\r\n".utf8
-        return (contentTypeLine("multipart/mixed", boundary: boundary), body)
+        let boundary = MIMEBoundary.make(messageID: messageID, role: "mixed")
+        let delimiter = Array("--\(boundary)\r\n".utf8)
+        out.reserveCapacity(out.count + firstHeaders.count + firstBody.count + 256
+                            + attachments.reduce(0) { $0 + $1.encoded.count + $1.headers.count + delimiter.count + 2 })
+        out += contentTypeLine("multipart/mixed", boundary: boundary)
+        out += "\r\n".utf8
+        out += delimiter
+        out += firstHeaders
+        out += "\r\n".utf8
+        out += firstBody
+        for attachment in attachments {
+            out += delimiter
+            out += attachment.headers
+            out += "\r\n".utf8
+            out += attachment.encoded
+        }
+        out += "--\(boundary)--\r\n".utf8
     }
 
     /// `Content-Type: TYPE;` and the boundary on a folded line (one line would pass 78 characters).

@@ -42,7 +42,7 @@ public enum MessageComposer {
     /// - Throws: every header problem found.
     ///   - attachments: the letter's attached files, in order, read and encoded
     ///     (``AttachmentPart``); with any, or with an HTML body (``RenderedLetter/html``),
-    ///     the message is multipart (``multipart(text:html:attachments:messageID:)``).
+    ///     the message is multipart (``multipart(text:html:attachments:messageID:into:)``).
     ///
     /// This is where a message's final bytes are produced (``ComposedMessage/data``): a
     /// signature over the whole message (DKIM) belongs after this call.
@@ -138,11 +138,8 @@ public enum MessageComposer {
             let html = letter.html.map { fragment in
                 HTMLFrame.page(fragment: fragment, title: subject, sender: from.displayName ?? from.address.description)
             }
-            let (contentType, multipartBody) = multipart(text: body, html: html, attachments: attachments, messageID: messageID)
             lines += "\r\nMIME-Version: 1.0\r\n".utf8
-            lines += contentType
-            lines += "\r\n".utf8
-            lines += multipartBody
+            multipart(text: body, html: html, attachments: attachments, messageID: messageID, into: &lines)
             var message = ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
                                           subject: subject, data: lines)
             message.dateRange = dateRange

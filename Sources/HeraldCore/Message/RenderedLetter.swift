@@ -56,6 +56,10 @@ public struct RenderedLetter: Sendable, Equatable {
         public var problem: String?
         /// True when a field is part of the path (else every letter attaches the same file).
         public var usesFields: Bool
+        /// With a field in the path: the folder the template's text names before the first
+        /// field, relative to the template's folder ("" for that folder itself); the file must
+        /// be inside it once symbolic links are followed. Nil when no field takes part.
+        public var folder: String?
 
         public init(path: String, line: Int, problem: String? = nil, usesFields: Bool = true) {
             self.path = path

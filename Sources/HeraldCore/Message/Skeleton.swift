@@ -83,6 +83,21 @@ struct Skeleton: Sendable {
 }
 
 extension Skeleton {
+    /// The folder the template's own text names before the first field: the text up to and
+    /// including its last `/` (`letters/` of `letters/{{country}}.pdf`, "" of `{{country}}.pdf`,
+    /// the template's folder); nil when no field takes part. A path a field helps choose must
+    /// lead, after symbolic links, to a file inside this folder.
+    var folderBeforeFields: String? {
+        guard !fields.isEmpty else { return nil }
+        var prefix = ""
+        for piece in pieces {
+            guard case .text(let text) = piece else { break }
+            prefix += text
+        }
+        guard let slash = prefix.lastIndex(of: "/") else { return "" }
+        return String(prefix[...slash])
+    }
+
     /// The skeleton filled as a file path, and why it is refused when a value would take it
     /// out of the folders the template's own text names.
     ///
