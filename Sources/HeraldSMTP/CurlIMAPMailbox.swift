@@ -172,7 +172,7 @@ public final class CurlIMAPMailbox: BounceMailbox {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
              CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
             return BounceMailboxError(.unavailable, "\(endpoint.url): TLS with \(server) failed: \(text)")
-        case CURLE_LOGIN_DENIED where detail.localizedCaseInsensitiveContains("select"):
+        case CURLE_LOGIN_DENIED where detail.hasPrefix("Select failed"):
             // libcurl reports a refused SELECT as a denied login; it is the folder that is wrong.
             return BounceMailboxError(.refused, "\(endpoint.url): SELECT \(endpoint.url.folder): the server refused the folder (\(answer ?? text)); check [bounces] url")
         case CURLE_LOGIN_DENIED:

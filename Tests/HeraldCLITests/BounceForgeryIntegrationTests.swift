@@ -243,7 +243,7 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         let validate = try Subprocess.herald(["validate", path])
         #expect(validate.status == 0, "\(validate)")
         #expect(rawTerminalControls(validate.stdout + validate.stderr).isEmpty, "\(validate)")
-        #expect(validate.stderr.contains(#"language "e\u001B[2Js""#), "\(validate.stderr)")
+        #expect(validate.stderr.contains(#"language "e\u001B[2js""#), "\(validate.stderr)")
 
         let preview = try Subprocess.herald(["preview", path, "--out", folder.file("preview")])
         #expect(preview.status == 0, "\(preview)")

@@ -82,10 +82,12 @@ extension Application {
     }
 
     private static func failure(_ error: BounceMailboxError) -> CommandFailure {
-        switch error.kind {
-        case .authentication: CommandFailure(.noPermission, error.message)
-        case .uidValidityChanged: CommandFailure(.tempFail, error.message)
-        case .unavailable, .refused: CommandFailure(.unavailable, error.message)
+        // The server's words are quoted in the message: shown, never interpreted.
+        let message = TerminalText.visible(error.message)
+        return switch error.kind {
+        case .authentication: CommandFailure(.noPermission, message)
+        case .uidValidityChanged: CommandFailure(.tempFail, message)
+        case .unavailable, .refused: CommandFailure(.unavailable, message)
         }
     }
 
