@@ -103,7 +103,8 @@ struct CampaignStatus {
 
     /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed", "suppressed"}`:
     /// a contract for scripts. Each recipient counts once: a bounced letter is in `bounced`, not `sent`;
-    /// a suppressed one in `suppressed`, not `pending` (so `pending == 0` means `send` has nothing left to do).
+    /// a suppressed one in `suppressed`, not `pending` (a script waiting for `pending == 0` is never
+    /// held up by a letter `send` will not send).
     func json() -> String {
         struct Summary: Encodable {
             var campaign: String
