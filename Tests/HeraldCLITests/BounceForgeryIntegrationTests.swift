@@ -225,6 +225,34 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
 
 /// Values from a CSV list reach warnings and the preview table with their controls visible.
 @Suite struct OutsideTextOutputIntegrationTests {
+    /// A server's reply with terminal escapes: `send` and `status` show it, the log keeps it exactly.
+    @Test func aServersRepliesAreShownNotInterpretedIntegration() throws {
+        let hostile = "5.1.1 \u{1B}]0;pwned\u{07}\u{1B}[2J\u{7F}no such user"  // SMTP replies are ASCII
+        let server = try SMTPTestServer(faults: ["--rcpt-reply", "ben@two.example=550:\(hostile)"])
+        let folder = TemporaryDirectory("herald-visible-replies")
+        folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: Open letter\n\nDear reader,\nthe letter.\n")
+        folder.write("list.csv", "email\nann@one.example\nben@two.example\n")
+        let path = folder.write("campaign.toml", """
+        name = "replies"
+        template = "letter.mustache"
+        recipients = ["list.csv"]
+        log = "delivery.jsonl"
+        [smtp]
+        url = "\(server.url)"
+        """)
+        let send = try Subprocess.herald(["send", path])
+        #expect(send.status == 1, "one letter refused: \(send)")
+        #expect(rawTerminalControls(send.stdout + send.stderr).isEmpty, "\(send)")
+        #expect(send.stdout.contains(#"550 5.1.1 \u001B]0;pwned\u0007\u001B[2J\u007Fno such user"#), "\(send.stdout)")
+        let status = try Subprocess.herald(["status", path])
+        #expect(rawTerminalControls(status.stdout + status.stderr).isEmpty, "\(status)")
+        #expect(status.stdout.contains(#"\u001B]0;pwned\u0007\u001B[2J\u007Fno such user"#), "\(status.stdout)")
+        let log = folder.read("delivery.jsonl") ?? ""
+        let replies = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { $0["smtp_reply"] as? String }
+        #expect(replies.contains("550 \(hostile)"), "the log keeps the exact text: \(replies)")
+    }
+
     @Test func csvValuesInWarningsAndThePreviewTableAreShownNotInterpretedIntegration() throws {
         let folder = TemporaryDirectory("herald-visible-output")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: For {{name}}\n\nDear {{name}},\nthe letter.\n")
