@@ -253,6 +253,16 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         #expect(replies.contains("550 \(hostile)"), "the log keeps the exact text: \(replies)")
     }
 
+    /// A greeting with terminal escapes: `check` names the failure with them made visible.
+    @Test func aHostileGreetingIsShownNotInterpretedByCheckIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--greeting-reply", "554:5.7.1 \u{1B}]0;pwned\u{07}\u{1B}[2Jgo away"])
+        let campaign = TestCampaign(url: server.url)
+        let result = try Subprocess.herald(["check", campaign.path])
+        #expect(result.status == 69, "\(result)")
+        #expect(rawTerminalControls(result.stdout + result.stderr).isEmpty, "\(result)")
+        #expect((result.stdout + result.stderr).contains(#"\u001B]0;pwned\u0007\u001B[2Jgo away"#), "\(result)")
+    }
+
     @Test func csvValuesInWarningsAndThePreviewTableAreShownNotInterpretedIntegration() throws {
         let folder = TemporaryDirectory("herald-visible-output")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: For {{name}}\n\nDear {{name}},\nthe letter.\n")
