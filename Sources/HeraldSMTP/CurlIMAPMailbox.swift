@@ -150,14 +150,31 @@ public final class CurlIMAPMailbox: BounceMailbox {
         return (collected.body, collected.header)
     }
 
+    /// The failure of one transfer, named by the step that failed: reaching the server, TLS,
+    /// the login, selecting the folder, or the command itself (one transfer runs all of them
+    /// on a new connection, so the command alone would misname a connect failure).
     private func failure(_ result: CURLcode, command: String?, header: [UInt8]) -> BounceMailboxError {
         let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(result))
         let text = detail.isEmpty ? summary : "\(summary): \(detail)"
-        let what = command.map { "\($0.split(separator: " ").prefix(2).joined(separator: " ")): " } ?? ""
+        let what = (command.map { "\($0.split(separator: " ").prefix(2).joined(separator: " ")): " } ?? "UID FETCH: ")
         // The server's last tagged answer, e.g. `A005 NO [ALREADYEXISTS] Mailbox already exists`.
         let answer = Self.lines(header).last { $0.first == "A" && $0.contains(" ") }
+        let server = "\(endpoint.url.host)\(endpoint.url.port.map { ":\($0)" } ?? "")"
         switch result {
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return BounceMailboxError(.unavailable, "\(endpoint.url): resolving \(endpoint.url.host) failed: \(text)")
+        case CURLE_COULDNT_CONNECT:
+            return BounceMailboxError(.unavailable, "\(endpoint.url): connecting to \(server) failed: \(text)")
+        case CURLE_OPERATION_TIMEDOUT where header.isEmpty,
+             CURLE_GOT_NOTHING where header.isEmpty, CURLE_RECV_ERROR where header.isEmpty, CURLE_WEIRD_SERVER_REPLY where header.isEmpty:
+            return BounceMailboxError(.unavailable, "\(endpoint.url): connecting to \(server) failed (no IMAP greeting): \(text)")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            return BounceMailboxError(.unavailable, "\(endpoint.url): TLS with \(server) failed: \(text)")
+        case CURLE_LOGIN_DENIED where detail.hasPrefix("Select failed"):
+            // libcurl reports a refused SELECT as a denied login; it is the folder that is wrong.
+            return BounceMailboxError(.refused, "\(endpoint.url): SELECT \(endpoint.url.folder): the server refused the folder (\(answer ?? text)); check [bounces] url")
         case CURLE_LOGIN_DENIED:
             return BounceMailboxError(.authentication, "\(endpoint.url): the IMAP server refused user \(endpoint.username)'s login (\(answer ?? text)); check [bounces] username and the password's source")
         case CURLE_REMOTE_FILE_NOT_FOUND where detail.contains("UIDVALIDITY") || summary.contains("UIDVALIDITY"):

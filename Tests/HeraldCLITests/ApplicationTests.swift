@@ -472,7 +472,7 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         #expect(harness.send() == .someFailed)
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: true) == .ok)
-        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"total":3}"#])
+        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#])
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false) == .ok)
         #expect(harness.output.last == "app-test: 3 recipients: 2 sent, 1 failed, 0 deferred, 0 in doubt, 0 pending")

@@ -70,15 +70,48 @@ import Testing
         #expect(status.rows[0].detail == "5.1.1 smtp; 550 5.1.1 unknown (mx.x.example)")
         #expect(status.rows[0].attempts == 1 && status.rows[0].time == "2026-11-29T11:00:00Z")
         #expect(status.line() == "app-test: 5 recipients: 0 sent, 0 failed, 0 deferred, 0 in doubt, 3 pending; after sending: 1 bounced, 1 delayed")
-        #expect(status.json() == #"{"bounced":1,"campaign":"app-test","deferred":0,"delayed":1,"failed":0,"in_doubt":0,"pending":3,"sent":0,"total":5}"#)
+        #expect(status.json() == #"{"bounced":1,"campaign":"app-test","deferred":0,"delayed":1,"failed":0,"in_doubt":0,"pending":3,"sent":0,"suppressed":0,"total":5}"#)
     }
 
     @Test func theJSONObjectIsAContractForScripts() throws {
-        #expect(try Self.status().json() == #"{"bounced":0,"campaign":"app-test","deferred":1,"delayed":0,"failed":1,"in_doubt":1,"pending":1,"sent":1,"total":5}"#)
+        #expect(try Self.status().json() == #"{"bounced":0,"campaign":"app-test","deferred":1,"delayed":0,"failed":1,"in_doubt":1,"pending":1,"sent":1,"suppressed":0,"total":5}"#)
         let empty = try Self.status([])
-        #expect(empty.json() == #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"total":5}"#)
+        #expect(empty.json() == #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"suppressed":0,"total":5}"#)
         let object = try JSONSerialization.jsonObject(with: Data(empty.json().utf8)) as? [String: Any]
-        #expect(Set(object?.keys.map { $0 } ?? []) == ["campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed"])
+        #expect(Set(object?.keys.map { $0 } ?? []) == ["campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed", "suppressed"])
+    }
+
+    /// A row `send` skips because its address is on the suppression list is `suppressed`, not
+    /// `pending` (a script waiting for `pending == 0` ends); a sent or in-doubt row keeps its state.
+    @Test func aRowOnTheSuppressionListIsSuppressedNotPending() throws {
+        let harness = ApplicationHarness(csv: Self.csv)
+        let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: ApplicationHarness.now)
+        let ledger = DeliveryLedger(records: Self.records, campaign: "app-test")
+        let suppressed: Set<String> = ["a@x.example", "c@x.example", "d@x.example", "e@x.example"]
+        let status = try CampaignStatus(prepared: prepared, ledger: ledger, suppressed: suppressed)
+        #expect(status.rows.map(\.state) == [.sent, .failed, .suppressed, .inDoubt, .suppressed])
+        #expect(status.json() == #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":1,"pending":0,"sent":1,"suppressed":2,"total":5}"#)
+        #expect(status.line() == "app-test: 5 recipients: 1 sent, 1 failed, 0 deferred, 1 in doubt, 0 pending, 2 suppressed (not sent: on the suppression list)")
+        #expect(status.table().contains("e@x.example  suppressed"))
+    }
+
+    /// A report about a Cc leaves the row `sent` and is shown beside it, as a refused Cc is.
+    @Test func aBouncedCcIsShownBesideItsRow() throws {
+        var cc = Self.record("a@x.example", .bounced, time: "2026-11-29T11:00:00Z")
+        cc.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "cc@x.example", diagnosticCode: "smtp; 550 5.1.1 unknown", remoteMTA: "mx.x.example")
+        let status = try Self.status([Self.record("a@x.example", .sending), Self.record("a@x.example", .sent, reply: "250 ok"), cc])
+        #expect(status.rows[0].state == .sent)
+        #expect(status.rows[0].detail == "250 ok; bounced cc@x.example: 5.1.1 smtp; 550 5.1.1 unknown (mx.x.example)")
+        #expect(status.line().hasSuffix("; 1 with a report on a Cc or Bcc"))
+    }
+
+    /// Outside text in a cell (a report's diagnostic) reaches the table with its escapes visible.
+    @Test func theTableShowsControlCharactersOfOutsideText() throws {
+        var bounced = Self.record("a@x.example", .bounced)
+        bounced.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "a@x.example", diagnosticCode: "smtp; 550 \u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}x")
+        let table = try Self.status([Self.record("a@x.example", .sent), bounced]).table()
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        #expect(table.contains(#"smtp; 550 \u001B]0;owned\u0007\u001B[2J\u202Ex"#))
     }
 
     @Test func aDeferredRecordWithoutAReplyShowsItsError() throws {

@@ -91,7 +91,7 @@ import Testing
         #expect(harness.output.last == "app-test @ 2026-11-29T09:00:00Z: 3 recipients: 2 sent, 1 failed, 0 deferred, 0 in doubt, 0 pending")
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: true, occurrence: occurrence) == .ok)
-        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"total":3}"#])
+        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#])
         // Without one, the campaign as a whole, as `herald send` sends it: nothing yet.
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false) == .ok)

@@ -42,7 +42,7 @@ import Testing
         #expect(again.status == 0, "\(again)")
         #expect(again.stdout.contains("0 sent, 0 failed, 0 deferred, 0 in doubt, 15 already done"))
         #expect(server.messages().count == 15, "a second send sends nothing new")
-        #expect(try campaign.statusJSON() == ["total": 15, "sent": 15, "failed": 0, "deferred": 0, "pending": 0, "in_doubt": 0, "bounced": 0, "delayed": 0])
+        #expect(try campaign.statusJSON() == ["total": 15, "sent": 15, "failed": 0, "deferred": 0, "pending": 0, "in_doubt": 0, "bounced": 0, "delayed": 0, "suppressed": 0])
     }
 
     @Test func rejectedRecipientIsFailedAndTheOthersGoOnIntegration() throws {

@@ -38,14 +38,11 @@ extension Application {
             do throws(BounceRun.Failure) {
                 let suppression = settings.suppress ? SuppressionFile(besideLog: log) : nil
                 report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) }) { records in
-                    // Permanent bounces only, of the address the report is about (a Cc's is its own).
-                    let entries = records.filter { $0.status == .bounced }.map {
-                        SuppressionList.Entry(address: $0.dsnRecipient ?? $0.recipient, time: $0.time, campaign: $0.campaign,
-                                              dsnStatus: $0.dsnStatus ?? "", diagnostic: $0.diagnosticCode ?? "")
-                    }
+                    // Permanent bounces of a row's own address only (a Cc's suppresses nothing).
+                    let entries = records.compactMap(SuppressionList.Entry.init(permanentBounce:))
                     if let suppression, !entries.isEmpty {
                         let added = try suppression.add(entries)
-                        for entry in added { self.parts.output("suppressed \(entry.address) (\(suppression.path))") }
+                        for entry in added { self.parts.output("suppressed \(TerminalText.visible(entry.address)) (\(suppression.path))") }
                     }
                 }
             } catch {
@@ -56,10 +53,12 @@ extension Application {
             }
             for outcome in report.outcomes { parts.output(Self.line(outcome)) }
             let recorded = report.recorded.count
+            let strangers = report.left.filter { if case .left(let reason) = $0.action { reason.hasPrefix("unattributed:") } else { false } }.count
             let bounced = report.recorded.filter { if case .recorded(let record, _) = $0.action { record.status == .bounced } else { false } }.count
             parts.output("\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
                          + "\(recorded) recorded (\(bounced) bounced, \(recorded - bounced) delayed), "
-                         + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place; "
+                         + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place"
+                         + (strangers > 0 ? " (\(strangers) unattributed: about an address the letter did not go to)" : "") + "; "
                          + "\(report.moved) moved to \(settings.processedFolder)")
             return .ok
         }
@@ -83,24 +82,32 @@ extension Application {
     }
 
     private static func failure(_ error: BounceMailboxError) -> CommandFailure {
-        switch error.kind {
-        case .authentication: CommandFailure(.noPermission, error.message)
-        case .uidValidityChanged: CommandFailure(.tempFail, error.message)
-        case .unavailable, .refused: CommandFailure(.unavailable, error.message)
+        // The server's words are quoted in the message: shown, never interpreted.
+        let message = TerminalText.visible(error.message)
+        return switch error.kind {
+        case .authentication: CommandFailure(.noPermission, message)
+        case .uidValidityChanged: CommandFailure(.tempFail, message)
+        case .unavailable, .refused: CommandFailure(.unavailable, message)
         }
     }
 
-    /// One line per message: what was done and why; never the message's body.
-    private static func line(_ outcome: BounceRun.Outcome) -> String {
+    /// One line per message: what was done and why, naming the address the report is about
+    /// (a Cc's, beside the row it was sent with); never the message's body. Everything taken
+    /// from the message is made visible (`TerminalText`): a bounce is anyone's text.
+    static func line(_ outcome: BounceRun.Outcome) -> String {
         let position = "UID \(outcome.position.uid)"
         switch outcome.action {
         case .recorded(let record, let clue):
-            return "recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(record.recipient) \(record.messageID) (\(position), by \(clue.rawValue))"
+            var address = record.recipient
+            if let reported = record.dsnRecipient, reported != record.recipient.lowercased() {
+                address = "\(reported) (a Cc or Bcc of the letter to \(record.recipient))"
+            }
+            return TerminalText.visible("recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(address) \(record.messageID) (\(position), by \(clue.rawValue))")
         case .alreadyRecorded(let recipient):
             return "known     \(recipient) (\(position)): recorded by an earlier run; moved now"
         case .left(let reason):
             let about = [outcome.from.map { "from \($0)" }, outcome.subject.map { "\"\($0)\"" }].compactMap { $0 }.joined(separator: ", ")
-            return "left      \(position)\(about.isEmpty ? "" : " \(about)"): \(reason)"
+            return TerminalText.visible("left      \(position)\(about.isEmpty ? "" : " \(about)"): \(reason)")
         }
     }
 }

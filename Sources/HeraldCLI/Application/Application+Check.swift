@@ -35,7 +35,7 @@ extension Application {
             var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
             if options.verbose {
                 nonisolated(unsafe) let sink = parts.errors
-                endpoint.trace = { sink("smtp: " + $0) }
+                endpoint.trace = { sink("smtp: " + TerminalText.visible($0)) }
             }
             let letters = try measureLetters(prepared)
             let probe = parts.probe(endpoint)
@@ -86,13 +86,13 @@ extension Application {
                         endpoint: SMTPEndpoint) throws(CommandFailure) -> ExitStatus {
         let server = "\(campaign.smtp.url)"
         parts.output("server: \(server) (tls: \(endpoint.tls.rawValue))")
-        if let greeting = probe.greeting { parts.output("greeting: \(greeting)") }
-        if !probe.capabilities.isEmpty { parts.output("capabilities: \(probe.capabilities.joined(separator: ", "))") }
+        if let greeting = probe.greeting { parts.output("greeting: \(TerminalText.visible(greeting))") }
+        if !probe.capabilities.isEmpty { parts.output("capabilities: \(TerminalText.visible(probe.capabilities.joined(separator: ", ")))") }
         if let tls = probe.tls {
             parts.output("TLS: \(tls.version), \(tls.cipher)")
             let expiry = tls.certificateNotAfter.map { RFC5322Date.rfc3339($0) } ?? "unknown"
             let verified = probe.certificateVerified ? "verified" : "NOT verified (tls = opportunistic)"
-            parts.output("certificate: \(tls.certificateSubject ?? "?"), issued by \(tls.certificateIssuer ?? "?"), expires \(expiry), \(verified)")
+            parts.output("certificate: \(TerminalText.visible(tls.certificateSubject ?? "?")), issued by \(TerminalText.visible(tls.certificateIssuer ?? "?")), expires \(expiry), \(verified)")
             if let notAfter = tls.certificateNotAfter, notAfter < parts.clock() {
                 parts.errors("warning: the server's certificate expired at \(expiry)")
             }
@@ -101,16 +101,16 @@ extension Application {
         }
         switch probe.failure {
         case .unavailable(let error)?:
-            throw CommandFailure(.unavailable, "\(server): server unavailable: \(error); no mail was sent")
+            throw CommandFailure(.unavailable, "\(server): server unavailable: \(TerminalText.visible("\(error)")); no mail was sent")
         case .tls(let error)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(error); no mail was sent")
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(TerminalText.visible("\(error)")); no mail was sent")
         case .authentication(let reply)?:
-            throw CommandFailure(.noPermission, "\(server): the server refused the login: \(reply); no mail was sent")
+            throw CommandFailure(.noPermission, "\(server): the server refused the login: \(TerminalText.visible(reply)); no mail was sent")
         case nil:
             break
         }
         if let user = endpoint.username {
-            parts.output("AUTH: accepted for \(user)\(probe.authReply.map { " (\($0))" } ?? "")")
+            parts.output("AUTH: accepted for \(user)\(probe.authReply.map { " (\(TerminalText.visible($0)))" } ?? "")")
         } else {
             parts.output("AUTH: not used (no username in the campaign)")
         }

@@ -102,7 +102,7 @@ extension Application {
         if options.verbose {
             // The trace sink must be @Sendable; it is only called on this thread, by libcurl.
             nonisolated(unsafe) let sink = parts.errors
-            endpoint.trace = { sink("smtp: " + $0) }
+            endpoint.trace = { sink("smtp: " + TerminalText.visible($0)) }
         }
         // One transport per connection, all made before the first letter: a setup problem stops
         // the run before anything is claimed.
@@ -143,6 +143,7 @@ extension Application {
                 guard !options.quiet, record.status != .sending else { return }
                 var detail = record.smtpReply ?? record.error ?? ""
                 for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
+                detail = TerminalText.visible(detail)
                 // The status padded to 9 columns (not through NSString: this runs for every letter, under the run's lock).
                 let status = record.status.rawValue
                 parts.output(status + String(repeating: " ", count: max(0, 9 - status.count)) + "\(record.recipient)  \(detail)")
@@ -165,7 +166,7 @@ extension Application {
     ///   sender refused), 77 (login refused), 75 (a stop was requested).
     private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> ExitStatus {
         for doubt in report.inDoubt {
-            let why = doubt.reason.map { " (\($0))" } ?? ""
+            let why = doubt.reason.map { " (\(TerminalText.visible($0)))" } ?? ""
             parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
         }
         let label = occurrence.map { "\(campaign.name) @ \($0)" } ?? campaign.name
@@ -173,13 +174,13 @@ extension Application {
                      + (report.suppressed.isEmpty ? "" : ", \(report.suppressed.count) suppressed"))
         switch report.stop {
         case .unavailable(let error)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url): server unavailable: \(error); nothing is lost, rerun later")
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url): server unavailable: \(TerminalText.visible("\(error)")); nothing is lost, rerun later")
         case .tlsFailed(let error)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(error); nothing was sent")
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(TerminalText.visible("\(error)")); nothing was sent")
         case .senderRefused(let reply)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(reply); no recipient was marked failed, nothing is lost. Check what the reply names: the From address, this machine (the client), or the EHLO name (the URL's path: smtp://host:port/mail.example.org), then rerun")
+            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(TerminalText.visible(reply)); no recipient was marked failed, nothing is lost. Check what the reply names: the From address, this machine (the client), or the EHLO name (the URL's path: smtp://host:port/mail.example.org), then rerun")
         case .authenticationFailed(let reply)?:
-            throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(reply)")
+            throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(TerminalText.visible(reply))")
         case .interrupted?:
             throw CommandFailure(.tempFail, "stopped on request; rerun `herald send` to continue")
         case .listChanged(let problem)?:
@@ -191,7 +192,7 @@ extension Application {
         }
         for partial in report.partlyRefused {
             for refusal in partial.refused {
-                parts.errors("refused: \(refusal.recipient) (on the letter to \(partial.recipient)): \(refusal.reply); the letter went to the others")
+                parts.errors("refused: \(refusal.recipient) (on the letter to \(partial.recipient)): \(TerminalText.visible(refusal.reply)); the letter went to the others")
             }
         }
         if !report.inDoubt.isEmpty || report.deferred > 0 { return .tempFail }

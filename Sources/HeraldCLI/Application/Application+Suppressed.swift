@@ -17,9 +17,21 @@ extension Application {
                 return .ok
             }
             parts.output(TextTable.render(header: ["ADDRESS", "SINCE", "CAMPAIGN", "STATUS", "DIAGNOSTIC"],
-                                          rows: entries.map { [$0.address, $0.time, $0.campaign, $0.dsnStatus, $0.diagnostic] },
+                                          rows: entries.map { [$0.address, $0.time, $0.campaign, $0.dsnStatus, $0.diagnostic].map(TerminalText.visible) },
                                           rightAligned: []))
             return .ok
+        }
+    }
+
+    /// The suppression list's addresses for `herald status`, as `send` would read them: empty
+    /// unless the campaign says `[bounces] suppress = true`. A list that cannot be read is a
+    /// warning here (status reads, it sends nothing), and its rows show as not suppressed.
+    func suppressedAddresses(of campaign: Campaign, log: String) -> Set<String> {
+        guard campaign.bounces?.suppress == true else { return [] }
+        let file = SuppressionFile(besideLog: log)
+        do throws(SuppressionFile.Failure) { return Set(try file.read().entries.map(\.address)) } catch {
+            parts.errors("warning: \(error); rows on it show as pending, though `herald send` would stop before sending (exit 74)")
+            return []
         }
     }
 
@@ -31,8 +43,8 @@ extension Application {
             let file = SuppressionFile(besideLog: logPath ?? prepared.campaign.logPath)
             let removed: Bool
             do { removed = try file.remove(address) } catch { throw CommandFailure(.ioError, "\(error)") }
-            guard removed else { throw CommandFailure(.dataError, "\(file.path): \(address) is not on the suppression list; nothing removed") }
-            parts.output("\(address.lowercased()): removed from \(file.path)")
+            guard removed else { throw CommandFailure(.dataError, "\(file.path): \(TerminalText.visible(address)) is not on the suppression list; nothing removed") }
+            parts.output("\(TerminalText.visible(address.lowercased())): removed from \(file.path)")
             return .ok
         }
     }

@@ -50,7 +50,7 @@ public final class Application {
         if allowDuplicates && !prepared.campaign.allowDuplicates {
             throw CommandFailure(.usage, "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed")
         }
-        for warning in prepared.warnings { parts.errors("warning: \(warning)") }
+        for warning in prepared.warnings { parts.errors("warning: " + TerminalText.visible(warning.description)) }
         return prepared
     }
 
@@ -179,7 +179,7 @@ public final class Application {
                         let letter = manifest.add(key: recipient.key, message: message, file: name)
                         try manifestFile.write(ReviewManifest.jsonLetter(letter, first: written == 1))
                         try page.add(index: written, recipient: recipient, message: message, file: name)
-                        if prepared.recipientCount <= tableLimit { rows.append([recipient.key, message.subject, "\(message.data.count)"]) }
+                        if prepared.recipientCount <= tableLimit { rows.append([TerminalText.visible(recipient.key), TerminalText.visible(message.subject), "\(message.data.count)"]) }
                         progress?.countOne()
                         return true
                     } catch let failure as ValidationFailure {
@@ -240,8 +240,9 @@ public final class Application {
             let log = logPath ?? prepared.campaign.logPath
             let key = occurrence.map(RFC5322Date.rfc3339)
             let ledger = try readLog(FileJournal(path: log), campaign: prepared.campaign, occurrence: key)
+            let suppressed = suppressedAddresses(of: prepared.campaign, log: log)
             let summary: CampaignStatus
-            do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key) } catch {
+            do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed) } catch {
                 throw CommandFailure(.dataError, error.description)
             }
             if json {

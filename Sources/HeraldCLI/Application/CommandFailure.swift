@@ -26,7 +26,8 @@ public struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertibl
 extension CommandFailure {
     /// Every diagnostic on its own line; the status of the most serious kind (78, 66, 65).
     init(_ failure: ValidationFailure) {
-        self.init(ExitStatus(failure.kind), failure.diagnostics.map(\.description))
+        // One line each, whatever a quoted value holds.
+        self.init(ExitStatus(failure.kind), failure.diagnostics.map { TerminalText.visible($0.description) })
     }
 
     /// A transport that cannot be made for `campaign`: its settings are the problem (78,

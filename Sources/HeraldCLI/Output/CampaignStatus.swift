@@ -10,6 +10,9 @@ struct CampaignStatus {
         /// Sent, then a delivery report said a server on the way is still trying.
         case delayed
         case inDoubt = "in doubt"
+        /// Not sent (pending or deferred), and `herald send` gives it no letter: its address is on
+        /// the suppression list (`[bounces] suppress = true`). Pending again once it is removed.
+        case suppressed
     }
 
     struct Row {
@@ -20,6 +23,8 @@ struct CampaignStatus {
         var detail: String
         /// Other envelope recipients (a Cc, a Bcc) the server refused on the sent letter.
         var refused: [DeliveryOutcome.Refusal] = []
+        /// Delivery reports about other envelope recipients of the letter (a Cc, a Bcc).
+        var copyReports: [DeliveryLedger.CopyReport] = []
     }
 
     let campaign: String
@@ -27,14 +32,22 @@ struct CampaignStatus {
     let occurrence: String?
     let rows: [Row]
 
+    /// - Parameter suppressed: the suppression list's addresses (lowercased) when the campaign
+    ///   obeys it: a row not yet sent whose address is there is `suppressed`, as `send` skips it.
     /// - Throws: when a recipient list changed since the campaign was checked.
-    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil) throws(PreparedCampaign.ListChanged) {
+    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil,
+         suppressed: Set<String> = []) throws(PreparedCampaign.ListChanged) {
         campaign = prepared.campaign.name
         self.occurrence = occurrence
         var rows: [Row] = []
         rows.reserveCapacity(prepared.recipientCount)
         try prepared.forEachRecipient { recipient in
-            rows.append(Self.row(recipient.key, ledger[recipient.key]))
+            var row = Self.row(recipient.key, ledger[recipient.key])
+            // As `send` decides it: an unfinished letter that is not in doubt.
+            if row.state == .pending || row.state == .deferred, !suppressed.isEmpty, suppressed.contains(recipient.address.normalized) {
+                row.state = .suppressed
+            }
+            rows.append(row)
             return true
         }
         self.rows = rows
@@ -59,35 +72,47 @@ struct CampaignStatus {
         }
         let refused = state == .sent ? entry.refused ?? [] : []
         for refusal in refused { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
-        return Row(recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused)
+        let copyReports = entry.copyReports ?? []
+        for report in copyReports {
+            let fields = report.fields
+            detail += "; \(report.status.rawValue) \(report.address): "
+                + [fields.dsnStatus, fields.diagnosticCode, fields.remoteMTA.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        }
+        return Row(recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused,
+                   copyReports: copyReports)
     }
 
     func count(_ state: State) -> Int { rows.filter { $0.state == state }.count }
 
     func table() -> String {
         TextTable.render(header: ["RECIPIENT", "STATUS", "ATTEMPTS", "TIME", "LAST REPLY"],
-                         rows: rows.map { [$0.recipient, $0.state.rawValue, "\($0.attempts)", $0.time, $0.detail] },
+                         rows: rows.map { [TerminalText.visible($0.recipient), $0.state.rawValue, "\($0.attempts)", $0.time, TerminalText.visible($0.detail)] },
                          rightAligned: [2])
     }
 
     func line() -> String {
         let partly = rows.filter { !$0.refused.isEmpty }.count
+        let copiesBounced = rows.filter { !$0.copyReports.isEmpty }.count
         let label = occurrence.map { "\(campaign) @ \($0)" } ?? campaign
         return "\(label): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+            + (count(.suppressed) > 0 ? ", \(count(.suppressed)) suppressed (not sent: on the suppression list)" : "")
             + (count(.bounced) + count(.delayed) > 0 ? "; after sending: \(count(.bounced)) bounced, \(count(.delayed)) delayed" : "")
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
+            + (copiesBounced > 0 ? "; \(copiesBounced) with a report on a Cc or Bcc" : "")
     }
 
-    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed"}`:
-    /// a contract for scripts. Each recipient counts once: a bounced letter is in `bounced`, not `sent`.
+    /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed", "suppressed"}`:
+    /// a contract for scripts. Each recipient counts once: a bounced letter is in `bounced`, not `sent`;
+    /// a suppressed one in `suppressed`, not `pending` (a script waiting for `pending == 0` is never
+    /// held up by a letter `send` will not send).
     func json() -> String {
         struct Summary: Encodable {
             var campaign: String
-            var total, sent, failed, deferred, pending, in_doubt, bounced, delayed: Int
+            var total, sent, failed, deferred, pending, in_doubt, bounced, delayed, suppressed: Int
         }
         let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
                               deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
-                              bounced: count(.bounced), delayed: count(.delayed))
+                              bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)

@@ -28,14 +28,16 @@ public enum StandardStreams {
         }
     }
 
-    /// Writes `text` and a newline to stdout; dropped if it cannot be written.
+    /// Writes `text` and a newline to stdout; dropped if it cannot be written. Control
+    /// characters within its lines are shown, never sent raw (`TerminalText.visibleLines`).
     public static func output(_ text: String) {
-        write(text + "\n", to: 1)
+        write(TerminalText.visibleLines(text) + "\n", to: 1)
     }
 
-    /// Writes `text` and a newline to stderr; dropped if it cannot be written.
+    /// Writes `text` and a newline to stderr; dropped if it cannot be written. Control
+    /// characters within its lines are shown, never sent raw (`TerminalText.visibleLines`).
     public static func error(_ text: String) {
-        write(text + "\n", to: 2)
+        write(TerminalText.visibleLines(text) + "\n", to: 2)
     }
 
     /// Writes all of `text` to `descriptor`, retrying after a signal (EINTR) and after a

@@ -14,6 +14,11 @@ public struct BounceAttribution: Sendable {
         public var messageID: String
         /// Attempts recorded for it; a bounce record repeats the count (it is no new attempt).
         public var attempts: Int
+        /// The addresses a report may be about, lowercased, the row's own first: the letter's
+        /// envelope as the log records it (`envelope`), less those the server refused
+        /// (`refused`: the letter never went to them). Only the row's address for a log
+        /// written before envelopes were recorded.
+        public var envelope: [String]
     }
 
     /// How a bounce was tied to its letter.
@@ -54,7 +59,14 @@ public struct BounceAttribution: Sendable {
         switch record.status {
         case .sending, .sent, .failed, .deferred:
             let attempts = max(letters[key]?.attempts ?? 0, record.attempt)
-            letters[key] = Letter(recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID, attempts: attempts)
+            var envelope = letters[key]?.envelope ?? [record.recipient.lowercased()]
+            if let recorded = record.envelope {
+                let refused = Set((record.refused ?? []).map { $0.recipient.lowercased() })
+                envelope = BounceMessage.unique([record.recipient.lowercased()] + recorded.map { $0.lowercased() })
+                    .filter { !refused.contains($0) }
+            }
+            letters[key] = Letter(recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID,
+                                  attempts: attempts, envelope: envelope)
             if let token = VERP.token(ofMessageID: record.messageID) { byToken[token] = key }
         case .bounced, .delayed:
             if let validity = record.imapUIDValidity, let uid = record.imapUID {
@@ -114,17 +126,43 @@ public struct BounceAttribution: Sendable {
         case .success(let found): (letter, clue) = found
         case .failure(let unattributed): return .leave(reason: unattributed.reason)
         }
+        // Only reports about an address the letter went to count: anyone who got a letter knows
+        // its Message-ID, and anyone can write to the bounce mailbox.
+        let reports = failures.compactMap { report in Self.envelopeAddress(of: report, in: letter).map { (report, $0) } }
+        guard !reports.isEmpty else { return .leave(reason: Self.strangerReason(failures, letter: letter)) }
         if let position, recordedPositions.contains(position) { return .alreadyRecorded(recipient: letter.recipient) }
         if let id = bounce.messageID, recordedReports[id.lowercased()] != nil { return .alreadyRecorded(recipient: letter.recipient) }
         // The report about the row's own address if there is one, else the first (a Cc's).
-        let report = failures.first { $0.finalRecipient == letter.recipient } ?? failures[0]
+        let (report, address) = reports.first { $0.1 == letter.recipient.lowercased() } ?? reports[0]
         let record = DeliveryRecord(
             time: time, campaign: campaign, recipient: letter.recipient, messageID: letter.messageID,
             status: report.outcome == .bounced ? .bounced : .delayed, attempt: letter.attempts, occurrence: letter.occurrence,
-            bounce: BounceFields(dsnStatus: report.status, dsnRecipient: report.finalRecipient, diagnosticCode: report.diagnosticCode,
+            bounce: BounceFields(dsnStatus: report.status, dsnRecipient: address, diagnosticCode: report.diagnosticCode,
                                  remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
                                  imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
         return .record(record, clue: clue)
+    }
+
+    /// The address of the letter's envelope a report is about: its `Final-Recipient`, else its
+    /// `Original-Recipient` (the address as the sender gave it, where a forward started); nil
+    /// when it names neither, or only addresses the letter never went to.
+    static func envelopeAddress(of report: RecipientStatus, in letter: Letter) -> String? {
+        for candidate in [report.finalRecipient, report.originalRecipient] {
+            if let address = candidate?.lowercased(), letter.envelope.contains(address) { return address }
+        }
+        return nil
+    }
+
+    /// Why a report that names a letter is still not counted: it names no address, or only
+    /// addresses outside the letter's envelope (a forgery, or a report about another message).
+    static func strangerReason(_ failures: [RecipientStatus], letter: Letter) -> String {
+        let named = BounceMessage.unique(failures.flatMap { [$0.finalRecipient, $0.originalRecipient].compactMap { $0?.lowercased() } })
+        guard !named.isEmpty else {
+            return "unattributed: it names the letter \(letter.messageID) to \(letter.recipient) but no recipient address, "
+                + "so it cannot be checked against that letter's envelope; not counted"
+        }
+        return "unattributed: it names the letter \(letter.messageID) to \(letter.recipient) but reports on \(named.joined(separator: ", ")), "
+            + "not an address that letter went to; not counted, nothing suppressed"
     }
 }
 

@@ -77,3 +77,17 @@ public struct SuppressionList: Sendable, Equatable {
         return Entry(address: address, time: field(1), campaign: field(2), dsnStatus: field(3), diagnostic: field(4))
     }
 }
+
+extension SuppressionList.Entry {
+    /// The entry a `bounced` record puts on the list, or nil when it puts none: only a
+    /// permanent failure of the row's own address suppresses that address. A report about a
+    /// `Cc` or `Bcc` of the letter suppresses nothing (that address is in every letter's
+    /// envelope, so any recipient could forge a report on it), and a delay is no reason.
+    public init?(permanentBounce record: DeliveryRecord) {
+        guard record.status == .bounced else { return nil }
+        let recipient = record.recipient.lowercased()
+        guard (record.dsnRecipient?.lowercased() ?? recipient) == recipient else { return nil }
+        self.init(address: recipient, time: record.time, campaign: record.campaign,
+                  dsnStatus: record.dsnStatus ?? "", diagnostic: record.diagnosticCode ?? "")
+    }
+}

@@ -25,12 +25,32 @@ public struct DeliveryLedger: Sendable, Equatable {
         public var firstRow: Fingerprint?
         /// On a `bounced` or `delayed` entry: the delivery report's fields.
         public var bounce: BounceFields?
+        /// Delivery reports about other envelope addresses of the letter (a `Cc`, a `Bcc`),
+        /// one per address (a delay never overrides a bounce): shown beside the row, they
+        /// leave its state alone.
+        public var copyReports: [CopyReport]?
 
         /// Sent, failed, bounced or delayed: nothing more to do (a bounced letter is not resent,
         /// a delayed one is still on its way).
         public var isDone: Bool { status == .sent || status == .failed || status == .bounced || status == .delayed }
         /// An intent with no outcome: the server may or may not have accepted the message.
         public var isInDoubt: Bool { status == .sending }
+    }
+
+    /// A delivery report about another envelope address of a row's letter than the row's own.
+    public struct CopyReport: Sendable, Equatable {
+        /// `bounced` or `delayed`.
+        public var status: DeliveryStatus
+        /// The report's fields; `dsnRecipient` is the address it is about.
+        public var fields: BounceFields
+
+        public init(status: DeliveryStatus, fields: BounceFields) {
+            self.status = status
+            self.fields = fields
+        }
+
+        /// The address the report is about, lowercased.
+        public var address: String { fields.dsnRecipient ?? "" }
     }
 
     /// A fingerprint recorded on an intent, with the intent's time.
@@ -65,7 +85,7 @@ public struct DeliveryLedger: Sendable, Equatable {
         }
         var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
                           messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
-                          refused: record.refused, firstRow: before?.firstRow)
+                          refused: record.refused, firstRow: before?.firstRow, copyReports: before?.copyReports)
         if record.status == .sending {
             if template == nil, let sha256 = record.templateSHA256 { template = Fingerprint(sha256: sha256, time: record.time) }
             if entry.firstRow == nil, let sha256 = record.rowSHA256 { entry.firstRow = Fingerprint(sha256: sha256, time: record.time) }
@@ -78,10 +98,21 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     /// A delivery report about a letter that went out: it changes the letter's state, not its
     /// attempts or Message-ID. A report about another envelope address of the letter (a `Cc`)
-    /// leaves the row's state alone, and a delay never overrides a permanent bounce (reports
+    /// is kept beside the row (`copyReports`) and leaves the row's state alone, and a delay never overrides a permanent bounce (reports
     /// can arrive out of order).
     private mutating func applyReport(_ record: DeliveryRecord, before: Entry?) {
-        if let other = record.dsnRecipient, other != record.recipient, before != nil { return }
+        if let other = record.dsnRecipient, other != record.recipient, var entry = before {
+            var reports = entry.copyReports ?? []
+            if let index = reports.firstIndex(where: { $0.address == other }) {
+                if reports[index].status == .bounced && record.status == .delayed { return }
+                reports[index] = CopyReport(status: record.status, fields: record.bounce ?? BounceFields())
+            } else {
+                reports.append(CopyReport(status: record.status, fields: record.bounce ?? BounceFields()))
+            }
+            entry.copyReports = reports
+            entries[record.recipient] = entry
+            return
+        }
         guard var entry = before else {
             entries[record.recipient] = Entry(status: record.status, attempts: record.attempt, messageID: record.messageID,
                                               time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
