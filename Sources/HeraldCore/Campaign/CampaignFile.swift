@@ -17,7 +17,15 @@ struct CampaignFile: Equatable {
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
         case requireApproval = "require_approval"
-        case smtp, retry, limits, bounces, templates, dkim
+        case smtp, retry, limits, bounces, templates, dkim, html
+    }
+
+    /// The keys of `[html]`.
+    enum HTMLKey: String, CampaignFileKey {
+        static let tableName: String? = "html"
+
+        case language
+        case remoteImages = "remote_images"
     }
 
     /// The keys of `[smtp]`.
@@ -156,6 +164,8 @@ struct CampaignFile: Equatable {
     }
     /// `[dkim]`, when the file has `dkim` and it is a table.
     var dkim: Table<DKIMKey>? = nil
+    /// `[html]`, when the file has `html` and it is a table.
+    var html: Table<HTMLKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -213,7 +223,8 @@ extension CampaignFile {
                                     source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
                                 })
                             },
-                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) })
+                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) },
+                            html: document["html"]?.table.map { table($0, at: ["html"]) })
     }
 }
 
