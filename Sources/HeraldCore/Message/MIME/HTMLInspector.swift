@@ -313,7 +313,8 @@ struct HTMLInspector {
     private mutating func checkLink(_ attribute: Attribute, of element: String, fields: [Int], written: String) {
         let name = attribute.name
         if written.hasPrefix("<") {
-            problems.append(Problem(field: fields.first, subject: name, reason: "is a link address in angle brackets, [text](<address>), which Ink keeps as a literal <; write [text](address)"))
+            let verb = fields.isEmpty ? "has" : "stands in"
+            problems.append(Problem(field: fields.first, subject: name, reason: "\(verb) a link address in angle brackets, [text](<address>), which Ink keeps as a literal <; write [text](address)"))
             return
         }
         if let number = fields.first {
