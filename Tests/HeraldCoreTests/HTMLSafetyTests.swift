@@ -90,6 +90,15 @@ import Testing
         ("<table background=\"https://tracker.example/p.gif\"><tr><td>x</td></tr></table>", "background"),
         ("<!--[if mso]><img src=\"https://tracker.example/p.gif\"><![endif]-->", "<!--[if"),
         ("[a](<https://org.example/>)", "href"),
+        ("<!--> <script>alert(1)</script> -->", "<script>"),
+        ("<!---> <script>alert(1)</script> -->", "<script>"),
+        ("<!-- x --!> <script>alert(1)</script> -->", "<script>"),
+        ("<textarea></textareax><script>alert(1)</script></textarea>", "<script>"),
+        ("<a href=\"https://org.example/\" href=\"javascript:alert(1)\">x</a>", "href"),
+        ("<a href=javascript:alert(1)>x</a>", "href"),
+        ("<a href=\"java&#x73;cript:alert(1)\">x</a>", "href"),
+        ("<a href=\"&#x6A&#x61vascript:alert(1)\">x</a>", "href"),
+        ("<a href=\"jav&unknown;ascript:alert(1)\">x</a>", "href"),
     ])
     func theTemplatesOwnScriptFrameRemoteResourceOrScriptLinkIsRefusedOnItsLine(body: String, subject: String) throws {
         let (error, _) = outcome(body)

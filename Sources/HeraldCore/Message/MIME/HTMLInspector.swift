@@ -134,6 +134,9 @@ struct HTMLInspector {
                 } else if char(at: 1) == "/", let next = char(at: 2), Self.isASCIILetter(next) {
                     index += 2
                     _ = tag()
+                } else if char(at: 1) == "/" {
+                    // `</>` and `</` before anything but a letter: a bogus comment up to `>`, as a browser reads it.
+                    skip(past: ">")
                 } else if let next = char(at: 1), Self.isASCIILetter(next) {
                     index += 1
                     let (name, attributes) = tag()
@@ -150,12 +153,17 @@ struct HTMLInspector {
         }
     }
 
-    /// `<!-- … -->`; a conditional comment (`<!--[if mso]>`) is markup Outlook reads, refused.
+    /// `<!-- … -->`, ended as a browser ends it: `<!-->` and `<!--->` are whole comments, and
+    /// `--!>` closes one too (else markup after them would go unread). A conditional comment
+    /// (`<!--[if mso]>`) is markup Outlook reads, refused.
     private mutating func comment() {
         index += 4
+        if char(at: 0) == ">" { index += 1; return }
+        if char(at: 0) == "-" && char(at: 1) == ">" { index += 2; return }
         var body = ""
         while let unit = current {
             if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == ">" { index += 3; break }
+            if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == "!", char(at: 3) == ">" { index += 4; break }
             if case .char(let scalar) = unit, body.unicodeScalars.count < 8 { body.unicodeScalars.append(scalar) }
             index += 1
         }
