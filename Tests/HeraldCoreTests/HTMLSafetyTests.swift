@@ -188,6 +188,23 @@ import Testing
         #expect(report.body.replacingOccurrences(of: "\r\n", with: "\n").contains("Wolfgang Schüssel\nVice-Chancellor"), "the text part is unchanged")
     }
 
+    /// An indented dash list inside a paragraph (the 1999 letter's point III) keeps one line per dash.
+    @Test func anIndentedDashListKeepsItsLines() throws {
+        let folder = TemporaryDirectory("herald-html")
+        let path = folder.write("letter.md", """
+        From: o@org.example
+        To: <{{email}}>
+        Subject: s
+
+        III. evaluate the progress of the dialogue, with a view to:
+             - setting concrete objectives and a time frame for their achievement;
+             - improving public accountability and reporting on the content of
+               dialogue sessions;
+        """)
+        let report = try EmailOracle.check(bytes: try RichLetterFixtures.letter(path, csv: "email\nann@x.example\n").data)
+        #expect(report.html.contains("achievement;<br> - improving public accountability and reporting on the content of dialogue sessions;</p>"), "\(report.html)")
+    }
+
     @Test func aListAfterAShortLineIsStillAList() throws {
         let folder = TemporaryDirectory("herald-html")
         let path = folder.write("letter.md", "From: o@org.example\nTo: <{{email}}>\nSubject: s\n\nWe call on you to:\n- protest;\n- act.\n")

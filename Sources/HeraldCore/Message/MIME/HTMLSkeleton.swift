@@ -31,8 +31,9 @@ struct HTMLSkeleton: Sendable {
     }
 
     /// The Markdown with a hard line break (two trailing spaces, which Ink reads as `<br>`)
-    /// after every line shorter than ``shortLine`` characters that a paragraph goes on after:
-    /// an address block, a signature, a list of short lines. Markdown would join them into one
+    /// after every line shorter than ``shortLine`` characters that a paragraph goes on after,
+    /// and before an indented line that starts with a bullet (`-`, `*`, `+`, `•`): an address
+    /// block, a signature, a list of short lines. Markdown would join them into one
     /// line, which is not what the text part (the Markdown itself) shows. Longer lines are
     /// taken for wrapped prose and joined, as Markdown does. Lines in a fenced code block,
     /// table rows and link reference definitions are left as they are.
@@ -42,8 +43,9 @@ struct HTMLSkeleton: Sendable {
         for index in lines.indices {
             let trimmed = lines[index].trimmingSpaces
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { fenced.toggle(); continue }
+            let bulletNext = ["- ", "* ", "+ ", "• "].contains { lines[index + 1 < lines.count ? index + 1 : index].trimmingSpaces.hasPrefix($0) }
             guard !fenced, index + 1 < lines.count, !trimmed.isEmpty, !lines[index + 1].trimmingSpaces.isEmpty,
-                  lines[index].count < shortLine, !lines[index].hasSuffix("  "), !lines[index].hasSuffix("\\"),
+                  lines[index].count < shortLine || bulletNext, !lines[index].hasSuffix("  "), !lines[index].hasSuffix("\\"),
                   !trimmed.hasPrefix("|"), !trimmed.hasPrefix("#"), !(trimmed.hasPrefix("[") && trimmed.contains("]:")),
                   !trimmed.hasPrefix("<") else { continue }
             let next = lines[index + 1].trimmingSpaces
