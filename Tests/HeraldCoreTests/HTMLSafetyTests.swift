@@ -90,6 +90,9 @@ import Testing
         ("<table background=\"https://tracker.example/p.gif\"><tr><td>x</td></tr></table>", "background"),
         ("<!--[if mso]><img src=\"https://tracker.example/p.gif\"><![endif]-->", "<!--[if"),
         ("[a](<https://org.example/>)", "href"),
+        ("[a](https://org.example/ \"title\")", "<a>"),
+        ("![a](data:image/png;base64,AAAA \"title\")", "<img>"),
+        ("[a](https://org.example/\"onmouseover=\"alert(1))", "onmouseover"),
         ("<!--> <script>alert(1)</script> -->", "<script>"),
         ("<!---> <script>alert(1)</script> -->", "<script>"),
         ("<!-- x --!> <script>alert(1)</script> -->", "<script>"),
@@ -131,6 +134,8 @@ import Testing
         #expect(outcome("<script>alert(1)</script>", html: allow).error != nil)
         #expect(outcome("<p style=\"background:url(https://t.example/p.gif)\">x</p>", html: allow).error != nil)
         #expect(outcome("<video poster=\"https://t.example/p.gif\"></video>", html: allow).error != nil, "only images")
+        #expect(outcome("<video><source src=\"https://t.example/v.mp4\"></video>", html: allow).error != nil, "only images")
+        #expect(outcome("<picture><source srcset=\"https://t.example/a.png\"><img src=\"https://t.example/b.png\" alt=\"\"></picture>", html: allow).error == nil)
     }
 
     /// A problem is reported on the line where it stands, not where its field is first used.

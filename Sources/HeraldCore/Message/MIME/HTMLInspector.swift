@@ -346,7 +346,8 @@ struct HTMLInspector {
     /// image when `[html] remote_images` allows it.
     private mutating func checkResource(_ attribute: Attribute, of element: String, fields: [Int], written: String) {
         let name = attribute.name
-        let remoteImage = policy.remoteImages && (element == "img" || element == "source") && (name == "src" || name == "srcset")
+        // An image: <img src/srcset>, or a <picture>'s <source srcset> (a <video>'s <source src> is not one).
+        let remoteImage = policy.remoteImages && ((element == "img" && (name == "src" || name == "srcset")) || (element == "source" && name == "srcset"))
         if let number = fields.first {
             let start = Self.text(Array(attribute.value.prefix { if case .char = $0 { true } else { false } })).lowercased()
             let fixed = start.hasPrefix("https://") || start.hasPrefix("http://")
