@@ -32,6 +32,16 @@ import Testing
         #expect(validate.status == 65, "\(validate)")
     }
 
+    /// The bypasses of the old link check: `herald validate` refuses each at its line (exit 65).
+    @Test(arguments: ["[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>"])
+    func aFieldThatCouldRunIsRefusedByValidateIntegration(line: String) throws {
+        let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n\n\(line)\n"
+        let campaign = TestCampaign(template: template, csv: "email,name,url\na@x.example,Ann,javascript:alert(1)\n")
+        let result = try Subprocess.herald(["validate", campaign.path])
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stderr.contains("letter.mustache:8: {{url}}: in this Markdown letter's HTML the field"), "\(result.stderr)")
+    }
+
     @Test func aCampaignThatAllowsRemoteImagesSendsThemWithItsLanguageIntegration() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n",

@@ -33,6 +33,24 @@ struct HTMLBrowserTests {
         #expect(problems.contains { $0.field == 0 }, "the check lets through what Chromium runs: \(body)")
     }
 
+    /// The template's own markup that a check on raw characters would miss: each runs in
+    /// Chromium, and each is refused.
+    @Test(arguments: [
+        "<!--> <a href=\"javascript:\(pwn)\">x</a> -->",
+        "<!-- x --!> <a href=\"javascript:\(pwn)\">x</a> -->",
+        "<a href=\"&#106;avascript:\(pwn)\">x</a>",
+        "<a href=\"jav&#x09;ascript:\(pwn)\">x</a>",
+        "<a href=\"java&Tab;script:\(pwn)\">x</a>",
+        "[x]( JavaScript:\(pwn))",
+        "<p onmouseover=\"\(pwn)\">x</p>",
+    ])
+    func theTemplatesOwnScriptRunsInChromiumAndIsRefused(body: String) throws {
+        let (html, problems) = unchecked(body, value: "")
+        let verdict = try HeadlessChromium.judge(html)
+        #expect(verdict.pwned, "the markup did not run, so this test proves nothing: \(verdict.dom)")
+        #expect(problems.contains { $0.field == nil }, "the check lets through what Chromium runs: \(body)")
+    }
+
     static let hostile = [
         "javascript:\(pwn)",
         " javascript:\(pwn)",
