@@ -94,6 +94,7 @@ import Testing
         ("![a](data:image/png;base64,AAAA \"title\")", "<img>"),
         ("[a](https://org.example/\"onmouseover=\"alert(1))", "onmouseover"),
         ("<!--> <script>alert(1)</script> -->", "<script>"),
+        ("<div title=\">x", "<div>"),
         ("<!---> <script>alert(1)</script> -->", "<script>"),
         ("<!-- x --!> <script>alert(1)</script> -->", "<script>"),
         ("<textarea></textareax><script>alert(1)</script></textarea>", "<script>"),

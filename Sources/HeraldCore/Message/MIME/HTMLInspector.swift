@@ -220,6 +220,8 @@ struct HTMLInspector {
                 attributes.append(attribute())
             }
         }
+        // The page's frame follows the letter: a tag left open would take the frame's markup into it.
+        problems.append(Problem(field: nil, subject: "<\(name.lowercased())>", reason: "has a <\(name.lowercased())> tag that is never closed (no > after it, or an attribute's quote left open); close it"))
         return (name.lowercased(), attributes)
     }
 
