@@ -41,18 +41,21 @@ struct HTMLSkeleton: Sendable {
         var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var fenced = false
         for index in lines.indices {
-            let trimmed = lines[index].trimmingSpaces
+            let line = lines[index]
+            let trimmed = line.trimmingSpaces
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { fenced.toggle(); continue }
-            let bulletNext = ["- ", "* ", "+ ", "• "].contains { lines[index + 1 < lines.count ? index + 1 : index].trimmingSpaces.hasPrefix($0) }
-            guard !fenced, index + 1 < lines.count, !trimmed.isEmpty, !lines[index + 1].trimmingSpaces.isEmpty,
-                  lines[index].count < shortLine || bulletNext, !lines[index].hasSuffix("  "), !lines[index].hasSuffix("\\"),
-                  !trimmed.hasPrefix("|"), !trimmed.hasPrefix("#"), !(trimmed.hasPrefix("[") && trimmed.contains("]:")),
-                  !trimmed.hasPrefix("<") else { continue }
-            let next = lines[index + 1].trimmingSpaces
-            // Where Ink ends a paragraph anyway (a list, a heading, HTML, code), a break would carry the paragraph on.
+            guard !fenced, index + 1 < lines.count, !trimmed.isEmpty else { continue }
+            let nextLine = lines[index + 1]
+            let next = nextLine.trimmingSpaces
+            guard !next.isEmpty else { continue }
+            // Already a break, or a line Ink reads on its own (a table row, a heading, a link definition, HTML).
+            if line.hasSuffix("  ") || line.hasSuffix("\\") || trimmed.hasPrefix("|") || trimmed.hasPrefix("#") || trimmed.hasPrefix("<")
+                || (trimmed.hasPrefix("[") && trimmed.contains("]:")) { continue }
+            // Where Ink ends the paragraph anyway (code, a table, a list, a heading, HTML), a break would carry it on.
             if next.hasPrefix("```") || next.hasPrefix("~~~") || next.hasPrefix("|") { continue }
-            if let first = lines[index + 1].first, "#<`-".contains(first) { continue }
-            lines[index] += "  "
+            if let first = nextLine.first, "#<`-".contains(first) { continue }
+            let bulletNext = ["- ", "* ", "+ ", "• "].contains { next.hasPrefix($0) }
+            if line.count < shortLine || bulletNext { lines[index] += "  " }
         }
         return lines.joined(separator: "\n")
     }
