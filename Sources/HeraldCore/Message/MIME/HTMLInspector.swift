@@ -363,9 +363,9 @@ struct HTMLInspector {
         let scheme = Self.scheme(written)
         if case .some(.some(let found)) = scheme, found == "data" || found == "cid", fields.isEmpty { return }
         if remoteImage, case .some(.some(let found)) = scheme, found == "https" || found == "http" { return }
-        let what = element == "img" ? "an image" : "a resource"
+        let what = element == "img" ? "image" : "resource"
         let allow = element == "img" ? "; to allow remote images, set remote_images = true in the campaign's [html] table" : ""
-        problems.append(Problem(field: nil, subject: name, reason: "has <\(element) \(name)=…>, which loads \(what) from elsewhere when the letter is opened (a remote image can tell the sender who read the letter, and when)\(allow)"))
+        problems.append(Problem(field: nil, subject: name, reason: "has <\(element) \(name)=…>, which loads \(element == "img" ? "an" : "a") \(what) from elsewhere when the letter is opened (a remote \(what) can tell the sender who read the letter, and when)\(allow)"))
     }
 
     // MARK: Values
