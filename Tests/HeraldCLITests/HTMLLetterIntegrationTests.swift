@@ -42,6 +42,20 @@ import Testing
         #expect(result.stderr.contains("letter.mustache:8: {{url}}: in this Markdown letter's HTML the field"), "\(result.stderr)")
     }
 
+    /// The HTML part's `lang`: `[html] language` for the default template, the `[templates]` key for a language's.
+    @Test func eachLettersHTMLPartCarriesItsTemplatesLanguageIntegration() throws {
+        let server = try SMTPTestServer()
+        let english = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n"
+        let campaign = TestCampaign(template: english, csv: "email,name,language\na@x.example,Ann,\nb@x.example,Bernd,de\n",
+                                    extra: "[templates]\nde = \"letter.de.md\"\n[html]\nlanguage = \"en\"")
+        _ = campaign.folder.write("letter.de.md", "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Brief\n\nSehr geehrter {{name}},\n")
+        let result = try campaign.send(server)
+        #expect(result.status == 0, "\(result)")
+        let pages = try server.messages().map { try EmailOracle.check(bytes: $0.data).html }
+        #expect(pages.contains { $0.contains("<html lang=\"en\">") && $0.contains("Dear Ann") }, "\(pages)")
+        #expect(pages.contains { $0.contains("<html lang=\"de\">") && $0.contains("Sehr geehrter Bernd") }, "\(pages)")
+    }
+
     @Test func aCampaignThatAllowsRemoteImagesSendsThemWithItsLanguageIntegration() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n",
