@@ -10,7 +10,8 @@ DEMO := demo
 all: build
 
 # System and Python dependencies: libcurl (transport), libcrypto (SHA-256), dovecot-imapd (the bounce
-# tests' IMAP server, started by the tests themselves), aiosmtpd (test server), croniter (the cron
+# tests' IMAP server, started by the tests themselves), chromium (headless, the judge of the HTML letters'
+# tests), aiosmtpd (test server), croniter (the cron
 # oracle), cryptography (throwaway test CAs and DKIM keys), dkimpy and pynacl (the DKIM oracle; pynacl
 # for its ed25519-sha256). Installed only when missing.
 deps:
@@ -26,6 +27,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null || exit $$?; \
 		if [ -d /run/systemd/system ]; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi; \
 	fi
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (the HTML letters' browser tests)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@$(PYTHON) -c "import aiosmtpd, croniter, cryptography, dkim, nacl" 2>/dev/null || { echo "installing aiosmtpd croniter cryptography dkimpy pynacl"; $(PYTHON) -m pip install -q aiosmtpd croniter cryptography dkimpy pynacl; }
 
 build: deps

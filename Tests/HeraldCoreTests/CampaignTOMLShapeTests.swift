@@ -239,13 +239,14 @@ import Testing
 
     @Test func theKnownKeysAreTheDocumentedOnes() {
         #expect(CampaignFile.Table<CampaignFile.RootKey>.knownKeys
-            == "address_columns, allow_duplicates, attachments, bounces, catch_up_seconds, dkim, limits, log, name, recipients, require_approval, retry, schedule, smtp, template, templates, timezone")
+            == "address_columns, allow_duplicates, attachments, bounces, catch_up_seconds, dkim, html, limits, log, name, recipients, require_approval, retry, schedule, smtp, template, templates, timezone")
         #expect(CampaignFile.Table<CampaignFile.SMTPKey>.knownKeys
             == "allow_plaintext, ca_file, password_env, password_file, reply_timeout_seconds, tls, url, username")
         #expect(CampaignFile.Table<CampaignFile.RetryKey>.knownKeys == "initial_backoff_seconds, max_attempts, max_backoff_seconds")
         #expect(CampaignFile.Table<CampaignFile.AttachmentsKey>.knownKeys == "max_bytes_per_letter")
         #expect(CampaignFile.Table<CampaignFile.BouncesKey>.knownKeys
             == "ca_file, password_env, password_file, poll_seconds, processed_folder, suppress, url, username, verp")
+        #expect(CampaignFile.Table<CampaignFile.HTMLKey>.knownKeys == "language, remote_images")
     }
 }
 

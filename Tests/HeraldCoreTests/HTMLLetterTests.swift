@@ -93,8 +93,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[site]({{url}})", "starts an attribute value"),
-        ("<a href=\"{{url}}\">x</a>", "starts an attribute value"),
+        ("[site]({{url}})", "choose the scheme"),
+        ("<a href=\"{{url}}\">x</a>", "choose the scheme"),
         ("<div {{url}}>x</div>", "inside an HTML tag"),
         ("<a href={{url}}>x</a>", "inside an HTML tag"),
         ("<script>var a = \"{{url}}\";</script>", "<script>"),

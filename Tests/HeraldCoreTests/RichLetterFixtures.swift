@@ -15,7 +15,7 @@ enum RichLetterFixtures {
 
     /// A campaign of `template` (a file in the fixtures folder, or a path) over `csv`.
     static func prepared(_ template: String, csv: String = csv, languageTemplates: [String: String] = [:],
-                         listFile: String = "list.csv") throws -> PreparedCampaign {
+                         listFile: String = "list.csv", html: HTMLPolicy = HTMLPolicy()) throws -> PreparedCampaign {
         let path = template.hasPrefix("/") ? template : (folder as NSString).appendingPathComponent(template)
         let source = try String(contentsOfFile: path, encoding: .utf8)
         var campaign = TestData.campaign(name: "eu-china-dialogue-1999")
@@ -24,13 +24,14 @@ enum RichLetterFixtures {
         for (language, file) in languageTemplates {
             languages[language] = try LetterTemplate(source: String(contentsOfFile: file, encoding: .utf8), file: file)
         }
-        return try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: source, file: path),
+        campaign.html = html
+        return try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: source, file: path, html: html),
                                             languageTemplates: languages, lists: [TestData.list(csv, file: listFile)], date: date)
     }
 
     /// The one letter of a one-row campaign.
-    static func letter(_ template: String, csv: String = csv) throws -> ComposedMessage {
-        let prepared = try prepared(template, csv: csv)
+    static func letter(_ template: String, csv: String = csv, html: HTMLPolicy = HTMLPolicy()) throws -> ComposedMessage {
+        let prepared = try prepared(template, csv: csv, html: html)
         return try prepared.compose(try prepared.recipients[0], date: date)
     }
 

@@ -45,6 +45,11 @@ def settings(path):
         lines.append("dkim_algorithm " + dkim.get("algorithm", "rsa-sha256").lower())
         for header in dkim.get("headers", DKIM_DEFAULT_HEADERS):
             lines.append("dkim_header " + escaped(header))
+    html = toml.get("html", {})
+    if "language" in html:
+        lines.append("html_language " + escaped(html["language"]))
+    if html.get("remote_images", False):
+        lines.append("html_remote_images true")
     return lines
 
 

@@ -124,6 +124,12 @@ extension CampaignFile {
         } else if root[.dkim] != nil {
             check.problem(.dkim, in: root, "must be a table: [dkim] with domain, selector and private_key_file")
         }
+        var html = HTMLPolicy()
+        if let table = self.html {
+            html = check.html(table)
+        } else if root[.html] != nil {
+            check.problem(.html, in: root, "must be a table: [html] with language = \"en\" and remote_images = true or false")
+        }
         var requireApproval = false
         if let field = root[.requireApproval] {
             if let flag = field.value.bool { requireApproval = flag } else { check.problem(.requireApproval, in: root, "must be true or false") }
@@ -154,6 +160,7 @@ extension CampaignFile {
         campaign.maxAttachmentBytesPerLetter = maxAttachmentBytes
         campaign.bounces = bounces
         campaign.languageTemplates = languageTemplates.mapValues { Campaign.resolvePath($0, against: file) }
+        campaign.html = html
         if var dkim {
             dkim.privateKeyFile = Campaign.resolvePath(dkim.privateKeyFile, against: file)
             campaign.dkim = dkim
@@ -301,6 +308,24 @@ private struct Checker {
 
     /// `[dkim]`; nil when a required key is missing or a value is wrong. The key file is only
     /// named here; `PreparedCampaign.load` reads and checks it.
+    /// `[html]`: `language`, a language tag (the default template's; a `[templates]` template's
+    /// language is its key), and `remote_images`, true or false (default false).
+    mutating func html(_ table: CampaignFile.Table<CampaignFile.HTMLKey>) -> HTMLPolicy {
+        unknownKeys(of: table)
+        var policy = HTMLPolicy()
+        if let language = string(table, .language, required: false) {
+            if Self.isLanguageTag(language) {
+                policy.language = language
+            } else {
+                problem(.language, in: table, "\"\(language)\" is not a language tag; write the default template's language as en, de or pt-BR")
+            }
+        }
+        if let field = table[.remoteImages] {
+            if let flag = field.value.bool { policy.remoteImages = flag } else { problem(.remoteImages, in: table, "must be true or false") }
+        }
+        return policy
+    }
+
     mutating func dkim(_ table: CampaignFile.Table<CampaignFile.DKIMKey>) -> DKIMSettings? {
         unknownKeys(of: table)
         var ok = true

@@ -38,6 +38,9 @@ public struct Campaign: Sendable, Equatable {
     /// column names one of these languages (lowercased) gets that template, any other the
     /// default `templatePath`.
     public var languageTemplates: [String: String] = [:]
+    /// `[html]`: whether a Markdown letter may load remote images (`remote_images`), and the
+    /// default template's language (`language`), its HTML part's `lang`.
+    public var html = HTMLPolicy()
     /// The recipient-list column that chooses a letter's language.
     public static let languageColumn = "language"
     /// Sign every letter with DKIM (`[dkim]`); nil: letters go unsigned. The key file is read

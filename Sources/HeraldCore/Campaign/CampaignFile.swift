@@ -17,7 +17,15 @@ struct CampaignFile: Equatable {
         case addressColumns = "address_columns"
         case allowDuplicates = "allow_duplicates"
         case requireApproval = "require_approval"
-        case smtp, retry, limits, bounces, templates, dkim, attachments
+        case smtp, retry, limits, bounces, templates, dkim, attachments, html
+    }
+
+    /// The keys of `[html]`.
+    enum HTMLKey: String, CampaignFileKey {
+        static let tableName: String? = "html"
+
+        case language
+        case remoteImages = "remote_images"
     }
 
     /// The keys of `[smtp]`.
@@ -165,6 +173,8 @@ struct CampaignFile: Equatable {
     var dkim: Table<DKIMKey>? = nil
     /// `[attachments]`, when the file has `attachments` and it is a table.
     var attachments: Table<AttachmentsKey>? = nil
+    /// `[html]`, when the file has `html` and it is a table.
+    var html: Table<HTMLKey>? = nil
 }
 
 /// The keys Herald knows in one table of a campaign file.
@@ -223,7 +233,8 @@ extension CampaignFile {
                                 })
                             },
                             dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) },
-                            attachments: document["attachments"]?.table.map { table($0, at: ["attachments"]) })
+                            attachments: document["attachments"]?.table.map { table($0, at: ["attachments"]) },
+                            html: document["html"]?.table.map { table($0, at: ["html"]) })
     }
 }
 

@@ -16,7 +16,7 @@ extension PreparedCampaign {
             let source = try readText(campaign.templatePath,
                                       missing: Diagnostic(.missingInput, file: path, line: locator.line(of: "template", in: nil), field: "template",
                                                           "template file \(campaign.templatePath) not found"))
-            template = try LetterTemplate(source: source, file: campaign.templatePath)
+            template = try LetterTemplate(source: source, file: campaign.templatePath, html: campaign.html)
         } catch { problems += error.diagnostics }
         var languageTemplates: [String: LetterTemplate] = [:]
         for language in campaign.languageTemplates.keys.sorted() {
@@ -25,7 +25,8 @@ extension PreparedCampaign {
                 let source = try readText(templatePath,
                                           missing: Diagnostic(.missingInput, file: path, line: locator.line(of: ["templates", language]) ?? locator.line(of: ["templates"]),
                                                               field: "templates.\(language)", "template file \(templatePath) not found"))
-                languageTemplates[language] = try LetterTemplate(source: source, file: templatePath)
+                languageTemplates[language] = try LetterTemplate(source: source, file: templatePath,
+                                                                 html: HTMLPolicy(remoteImages: campaign.html.remoteImages, language: language))
             } catch { problems += error.diagnostics }
         }
         // Lists are checked streamed (UTF-8, quotes), then read row by row: never whole in memory.

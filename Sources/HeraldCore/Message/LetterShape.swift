@@ -11,6 +11,10 @@ final class LetterShape: Sendable {
     let body: Skeleton?
     /// For a Markdown letter: the body as HTML, with placeholders (Ink runs once per shape).
     let html: HTMLSkeleton?
+    /// What the HTML must not hold, as template problems on their template lines.
+    let htmlProblems: [MessageComposer.Problem]
+    /// The HTML part's `lang`.
+    let language: String?
     /// The `Attachment:` lines: their template line and path skeleton.
     let attachments: [(line: Int, path: Skeleton)]
     /// The field names by placeholder number, and the template line of each field's first
@@ -69,12 +73,20 @@ final class LetterShape: Sendable {
     ///   - fieldNames: the field of each placeholder number.
     ///   - markdown: the body skeleton to render as HTML (a Markdown letter), else nil.
     ///   - bodyLines: each field's first body line, for reporting.
+    ///   - policy: what the HTML may hold, and its language.
+    ///   - source: the template's body and its first line, where a problem of the HTML is found.
     init(headerSkeleton: String, firstLine: Int, body: String?, fieldNames: [String],
-         markdown: String? = nil, bodyLines: [String: Int] = [:]) {
+         markdown: String? = nil, bodyLines: [String: Int] = [:], policy: HTMLPolicy = HTMLPolicy(),
+         source: (text: String, firstLine: Int)? = nil) {
         self.body = body.map(Skeleton.init)
-        self.html = markdown.map(HTMLSkeleton.init(markdown:))
+        let html = markdown.map { HTMLSkeleton(markdown: $0, policy: policy) }
+        self.html = html
+        self.language = policy.language
         self.fieldNames = fieldNames
         self.bodyLines = bodyLines
+        self.htmlProblems = html.map { html in
+            Self.problems(of: html, markdown: markdown ?? "", source: source, fieldNames: fieldNames, bodyLines: bodyLines)
+        } ?? []
         var attachments: [(line: Int, path: Skeleton)] = []
         var headers: [HeaderPlan] = []
         for raw in LetterTemplate.readHeaders(headerSkeleton, firstLine: firstLine) {
@@ -101,11 +113,8 @@ final class LetterShape: Sendable {
         var letter = RenderedLetter(headers: headers, body: withBody ? self.body?.filled(values) ?? body ?? "" : "")
         if let html {
             if withBody { letter.html = html.filled(values) }
-            letter.problems = html.problems.map { found in
-                let name = fieldNames[found.field]
-                return MessageComposer.Problem(templateLine: bodyLines[name] ?? firstBodyLine, field: "{{\(name)}}", templateLevel: true,
-                                               message: "in this Markdown letter's HTML the field \(found.reason)")
-            }
+            letter.htmlLanguage = language
+            letter.problems = htmlProblems
         }
         letter.attachments = attachments.map { plan in
             let (path, problem) = plan.path.filledPath(values, names: fieldNames)
@@ -115,9 +124,6 @@ final class LetterShape: Sendable {
         }
         return letter
     }
-
-    /// The line reported for a problem of the body with no field line known.
-    private var firstBodyLine: Int { bodyLines.values.min() ?? 1 }
 
     /// A header with the values put in. A value is never read for structure: it is a
     /// display name, whatever it holds, or, for `email` and the address columns, one address.

@@ -79,7 +79,8 @@ extension LetterTemplate {
             }
         }
         let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed,
-                                markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines)
+                                markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines,
+                                policy: htmlPolicy, source: bodySource)
         return shape.letter(values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
                             addressColumns: addressColumns, body: withBody ? body.render(context) : "")
     }
@@ -98,7 +99,8 @@ extension LetterTemplate {
             let bodySkeleton = body.render(context)
             return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
                                body: bodySkeleton, fieldNames: shapes.names,
-                               markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines)
+                               markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines,
+                               policy: htmlPolicy, source: bodySource)
         }
     }
 

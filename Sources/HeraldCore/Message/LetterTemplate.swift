@@ -35,6 +35,10 @@ public struct LetterTemplate: Sendable {
     let body: MustacheTemplate
     /// Template line on which the header block starts (after an optional pragma line).
     let headerFirstLine: Int
+    /// The body as written, and its first template line: where a problem of the HTML is found.
+    let bodySource: (text: String, firstLine: Int)
+    /// What a Markdown letter's HTML part may hold, and its language (the campaign's `[html]`).
+    public let htmlPolicy: HTMLPolicy
     /// The skeletons rendered so far, by field states; nil for a template whose tags they
     /// cannot stand for, whose letters are rendered one by one.
     let shapes: LetterShapes?
@@ -44,10 +48,12 @@ public struct LetterTemplate: Sendable {
 
     /// Parses template source.
     ///
+    /// - Parameter html: what a Markdown letter's HTML may hold, and its language.
     /// - Throws: `ValidationFailure` naming the template's line for a Mustache syntax
     ///   error or a missing header block.
-    public init(source: String, file: String) throws(ValidationFailure) {
+    public init(source: String, file: String, html: HTMLPolicy = HTMLPolicy()) throws(ValidationFailure) {
         self.file = file
+        self.htmlPolicy = html
         self.fingerprint = SHA256.hex(source)
         var lines = source.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
@@ -72,6 +78,7 @@ public struct LetterTemplate: Sendable {
         let bodyText = lines[(blank + 1)...].joined(separator: "\n")
         let bodyFirstLine = firstLine + blank + 1
         self.headerFirstLine = firstLine
+        self.bodySource = (bodyText, bodyFirstLine)
         var problems = Self.unsupportedTags(headerText, file: file, firstLine: firstLine)
             + Self.unsupportedTags(bodyText, file: file, firstLine: bodyFirstLine)
         for (offset, line) in lines[..<blank].enumerated()

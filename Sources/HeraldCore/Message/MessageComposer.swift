@@ -136,7 +136,7 @@ public enum MessageComposer {
         lines += messageID.utf8
         if letter.html != nil || !attachments.isEmpty {
             let html = letter.html.map { fragment in
-                HTMLFrame.page(fragment: fragment, title: subject, sender: from.displayName ?? from.address.description)
+                HTMLFrame.page(fragment: fragment, title: subject, sender: from.displayName ?? from.address.description, language: letter.htmlLanguage)
             }
             lines += "\r\nMIME-Version: 1.0\r\n".utf8
             multipart(text: body, html: html, attachments: attachments, messageID: messageID, into: &lines)

@@ -40,6 +40,8 @@ public struct RenderedLetter: Sendable, Equatable {
     /// For a Markdown letter: the body as an HTML fragment, its field values escaped; the
     /// message is then `multipart/alternative` of ``body`` and this, framed (``HTMLFrame``).
     public var html: String?
+    /// The HTML part's `lang` (the template's language), or nil for none.
+    public var htmlLanguage: String?
     /// The `Attachment:` lines of the header block, rendered, in order.
     public var attachments: [AttachmentRequest] = []
     /// Problems of the body found while rendering it (a field misplaced in the HTML); the

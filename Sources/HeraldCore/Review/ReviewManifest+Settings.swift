@@ -19,6 +19,8 @@
 /// dkim_selector SELECTOR
 /// dkim_algorithm ALGORITHM
 /// dkim_header FIELD           one per signed field, in order
+/// html_language TAG           `[html] language`, when set: the HTML part's `lang`
+/// html_remote_images true     `[html] remote_images = true`: which images a letter may load
 /// ```
 ///
 /// A value's `%` and control characters are written `%XX`, so a value is always one line.
@@ -41,6 +43,8 @@ extension ReviewManifest {
             lines.append(line("dkim_algorithm", dkim.algorithm.rawValue))
             for header in dkim.headers { lines.append(line("dkim_header", header)) }
         }
+        if let language = campaign.html.language { lines.append(line("html_language", language)) }
+        if campaign.html.remoteImages { lines.append(line("html_remote_images", "true")) }
         return lines
     }
 

@@ -8,10 +8,11 @@ enum HTMLFrame {
     ///   - fragment: the letter's HTML, its field values already escaped.
     ///   - title: the letter's subject, as text (escaped here).
     ///   - sender: the sender's display name (or address), as text (escaped here).
-    static func page(fragment: String, title: String, sender: String) -> String {
+    ///   - language: the letter's language tag, the page's `lang` (escaped here); nil for none.
+    static func page(fragment: String, title: String, sender: String, language: String? = nil) -> String {
         """
         <!DOCTYPE html>
-        <html>
+        <html\(language.map { " lang=\"\(HTMLSkeleton.escape($0))\"" } ?? "")>
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">

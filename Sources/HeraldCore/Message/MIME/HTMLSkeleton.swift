@@ -7,21 +7,87 @@ import Ink
 /// placeholder (private-use characters and digits, which mean nothing to Markdown), so a
 /// value can never become Markdown structure (a heading, a link, emphasis) whatever it holds.
 /// Then each value is escaped (`&`, `<`, `>`, `"`, `'`) as it is put in, so it is text in HTML
-/// too. Where a placeholder lands in Ink's output decides whether escaping suffices: in text,
-/// or inside a quoted attribute value after some of the template's own text, it does; at the
-/// start of an attribute value (a field would choose a link's scheme, `javascript:`), inside
-/// a tag outside quotes (a field would add an attribute), or inside a `<script>` or `<style>`
-/// element, it does not, and the template is refused there (``problems``).
+/// too. Where a placeholder lands in Ink's output decides whether escaping suffices; the
+/// rendered HTML is read by ``HTMLInspector``, which refuses a field anywhere escaping does
+/// not make it text (a link's scheme, an event handler, a style, a tag) and the template's
+/// own scripts, frames, remote resources and non-web links (``problems``).
 struct HTMLSkeleton: Sendable {
     let skeleton: Skeleton
-    /// Placeholders standing where a value would not be mere text: (field number, why).
-    let problems: [(field: Int, reason: String)]
+    /// What the HTML must not hold, each with the line of the Markdown skeleton (1-based) on
+    /// which it first appears.
+    let problems: [(problem: HTMLInspector.Problem, line: Int)]
 
-    /// Renders `markdown` (a body skeleton) with Ink.
-    init(markdown: String) {
-        let html = MarkdownParser().html(from: markdown)
+    /// Renders `markdown` (a body skeleton) with Ink, line breaks kept (``keepingLineBreaks(_:)``).
+    init(markdown: String, policy: HTMLPolicy = HTMLPolicy()) {
+        let html = Self.render(markdown)
         self.skeleton = Skeleton(html)
-        self.problems = Self.misplaced(html)
+        let found = HTMLInspector.problems(in: html, policy: policy)
+        self.problems = found.isEmpty ? [] : Self.locate(found, in: markdown, policy: policy)
+    }
+
+    /// Ink's HTML of a Markdown text, the author's short lines kept as line breaks.
+    static func render(_ markdown: String) -> String {
+        MarkdownParser().html(from: keepingLineBreaks(markdown))
+    }
+
+    /// The Markdown with a hard line break (two trailing spaces, which Ink reads as `<br>`)
+    /// after every line shorter than ``shortLine`` characters that a paragraph goes on after,
+    /// and before an indented line that starts with a bullet (`-`, `*`, `+`, `•`): an address
+    /// block, a signature, a list of short lines. Markdown would join them into one
+    /// line, which is not what the text part (the Markdown itself) shows. Longer lines are
+    /// taken for wrapped prose and joined, as Markdown does. Lines in a fenced code block,
+    /// table rows and link reference definitions are left as they are.
+    static func keepingLineBreaks(_ markdown: String) -> String {
+        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fenced = false
+        for index in lines.indices {
+            let line = lines[index]
+            let trimmed = line.trimmingSpaces
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { fenced.toggle(); continue }
+            guard !fenced, index + 1 < lines.count, !trimmed.isEmpty else { continue }
+            let nextLine = lines[index + 1]
+            let next = nextLine.trimmingSpaces
+            guard !next.isEmpty else { continue }
+            // Already a break, or a line Ink reads on its own (a table row, a heading, a link definition, HTML).
+            if line.hasSuffix("  ") || line.hasSuffix("\\") || trimmed.hasPrefix("|") || trimmed.hasPrefix("#") || trimmed.hasPrefix("<")
+                || (trimmed.hasPrefix("[") && trimmed.contains("]:")) { continue }
+            // Where Ink ends the paragraph anyway (code, a table, a list, a heading, HTML), a break would carry it on.
+            if next.hasPrefix("```") || next.hasPrefix("~~~") || next.hasPrefix("|") { continue }
+            if let first = nextLine.first, "#<`-".contains(first) { continue }
+            let bulletNext = ["- ", "* ", "+ ", "• "].contains { next.hasPrefix($0) }
+            if line.count < shortLine || bulletNext { lines[index] += "  " }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A line shorter than this (in characters as the template writes it, a field counting as
+    /// a few) is kept as a line of its own in the HTML part.
+    static let shortLine = 60
+
+    /// Each problem with the first skeleton line on which it appears: the shortest prefix of
+    /// the Markdown whose HTML holds it (as often as it occurs before it). Only run when the
+    /// template is refused, so rendering the prefixes again costs nothing in a good run.
+    static func locate(_ found: [HTMLInspector.Problem], in markdown: String, policy: HTMLPolicy) -> [(problem: HTMLInspector.Problem, line: Int)] {
+        let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+        var cache: [Int: [HTMLInspector.Problem]] = [:]
+        func problems(upTo count: Int) -> [HTMLInspector.Problem] {
+            if let known = cache[count] { return known }
+            let result = HTMLInspector.problems(in: render(lines.prefix(count).joined(separator: "\n")), policy: policy)
+            cache[count] = result
+            return result
+        }
+        var seen: [HTMLInspector.Problem] = []
+        return found.map { problem in
+            let occurrence = seen.filter { $0 == problem }.count + 1
+            seen.append(problem)
+            var low = 1
+            var high = lines.count
+            while low < high {
+                let middle = (low + high) / 2
+                if problems(upTo: middle).filter({ $0 == problem }).count >= occurrence { high = middle } else { low = middle + 1 }
+            }
+            return (problem, low)
+        }
     }
 
     /// The HTML fragment with every value escaped in place.
@@ -45,54 +111,5 @@ struct HTMLSkeleton: Sendable {
             }
         }
         return out
-    }
-
-    /// Walks the HTML (tags, quoted attribute values, raw-text elements) and names every
-    /// placeholder that stands where an escaped value could still do more than print.
-    static func misplaced(_ html: String) -> [(field: Int, reason: String)] {
-        enum State { case text, tagName, tag, quoted(Unicode.Scalar, atStart: Bool) }
-        var problems: [(field: Int, reason: String)] = []
-        var state = State.text
-        var name = ""
-        var rawText = false
-        var number: Int?
-        for scalar in html.unicodeScalars {
-            if scalar == LetterTemplate.placeholderOpen { number = 0; continue }
-            if let current = number {
-                if scalar == LetterTemplate.placeholderClose {
-                    number = nil
-                    switch state {
-                    case .text:
-                        if rawText { problems.append((current, "stands inside a <script> or <style> element")) }
-                    case .tagName, .tag:
-                        problems.append((current, "stands inside an HTML tag, outside a quoted attribute value"))
-                    case .quoted(let quote, let atStart):
-                        if atStart { problems.append((current, "starts an attribute value (a field would choose where a link goes); write the address's beginning in the template, e.g. https://example.org/{{page}}")) }
-                        state = .quoted(quote, atStart: false)
-                    }
-                } else if ("0"..."9").contains(scalar) {
-                    number = current * 10 + Int(scalar.value - 48)
-                }
-                continue
-            }
-            switch state {
-            case .text:
-                if scalar == "<" { state = .tagName; name = "" }
-            case .tagName:
-                if scalar == ">" || scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "/" && !name.isEmpty {
-                    let lower = name.lowercased()
-                    if lower == "script" || lower == "style" { rawText = true }
-                    if lower == "/script" || lower == "/style" { rawText = false }
-                    state = scalar == ">" ? .text : .tag
-                } else {
-                    name.unicodeScalars.append(scalar)
-                }
-            case .tag:
-                if scalar == ">" { state = .text } else if scalar == "\"" || scalar == "'" { state = .quoted(scalar, atStart: true) }
-            case .quoted(let quote, _):
-                state = scalar == quote ? .tag : .quoted(quote, atStart: false)
-            }
-        }
-        return problems
     }
 }
