@@ -47,3 +47,35 @@ extension Application {
         return lines
     }
 }
+
+extension Application {
+    /// Verifies the chain of a campaign's log before it is trusted (`send`, each daemon
+    /// firing, `validate`): only the records since the last check are read (`FileJournal.checkChain`).
+    ///
+    /// A broken chain means the log may no longer record every letter sent (records removed
+    /// from the middle), so sending by it could send a letter twice: refused with 65 naming the
+    /// line, unless the operator accepts it (`--accept-broken-chain`), which is then recorded
+    /// beside the log (`LOG.chain`) so later runs go on with a warning.
+    /// - Parameter lock: the campaign's lock when held (the check's progress is then kept).
+    func checkChain(of log: String, campaign: String, holding lock: CampaignLock?, accepting: Bool) throws(CommandFailure) {
+        let check: ChainCheck?
+        do { check = try FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: accepting) } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        guard let check else { return }
+        if let line = check.acceptedEarlier {
+            parts.errors("warning: \(log):\(line): the log's hash chain is broken there; an operator accepted it (--accept-broken-chain), so only the records after it are checked; herald verify-log still reports it")
+        }
+        guard let first = check.breaks.first else { return }
+        if accepting {
+            for broken in check.breaks {
+                parts.errors("warning: \(log):\(broken.line): chain broken: \(broken.reason)")
+            }
+            parts.errors("warning: \(log): going on with a broken chain because of --accept-broken-chain; recorded in \(FileJournal.besideLog(log, suffix: ".chain")), so later runs go on from here (herald verify-log still reports the break)")
+            return
+        }
+        throw CommandFailure(.dataError, [
+            "\(log):\(first.line): chain broken: \(first.reason)",
+            "\(campaign): the delivery log is not what Herald wrote from line \(first.line) on (records removed, edited or reordered), so it may not record every letter sent; nothing was sent. Restore the log from a copy (herald verify-log \(log) checks it), or, once you have checked that it records every letter sent, rerun with --accept-broken-chain"])
+    }
+}

@@ -168,6 +168,10 @@ extension Herald {
         @Option(name: .long, help: "The reviewed preview folder, to name what changed when --approve's hash differs (default: preview/<campaign name>/).")
         var preview: String?
 
+        @Flag(name: .customLong("accept-broken-chain"),
+              help: "Send although the delivery log's hash chain is broken (records removed or edited): only after checking that the log records every letter sent. Recorded beside the log; herald verify-log still reports the break.")
+        var acceptBrokenChain = false
+
         /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
         func run() async throws {
@@ -180,6 +184,7 @@ extension Herald {
                     options.quiet = quiet
                     options.approve = approve
                     options.previewFolder = preview
+                    options.acceptBrokenChain = acceptBrokenChain
                     return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
                 }
             }
