@@ -27,7 +27,7 @@ public final class CampaignFileLock {
         public var campaignFile: String
         public var pid: String
         public var description: String {
-            "campaign \(campaign) (\(campaignFile)) is being sent by pid \(pid), whatever log each run is given; wait for it to end (one campaign has one sender at a time)"
+            "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
         }
     }
 

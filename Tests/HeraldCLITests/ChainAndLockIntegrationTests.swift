@@ -128,7 +128,7 @@ import Testing
         }
         let second = try Subprocess.herald(["send", path, "--smtp-url", server.url, "--log", copy])
         #expect(second.status == 75, "\(second)")
-        #expect(second.stderr.contains("campaign cli-test (\(path)) is being sent by pid \(sender.pid)"), "\(second.stderr)")
+        #expect(second.stderr.contains("campaign cli-test is being sent by pid \(sender.pid) (the lock on the campaign \(path) holds"), "\(second.stderr)")
         let result = sender.wait()
         #expect(result.status == 0, "\(result)")
         let counts = Self.counts(server)
