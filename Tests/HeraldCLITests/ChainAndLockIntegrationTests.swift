@@ -95,6 +95,35 @@ import Testing
         #expect(send.status == 65 && send.stderr.contains("\(campaign.log):31: chain broken"), "\(send)")
     }
 
+    @Test func theDaemonRefusesEachFiringOfACampaignWhoseLogChainIsBrokenIntegration() throws {
+        let server = try SMTPTestServer()
+        let folder = DaemonIntegrationTests.CampaignFolder()
+        folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
+        // The daemon's clock runs 60 times faster: a firing a second.
+        let first = try folder.start(["--time-scale", "60"])
+        #expect(waitUntil(30) { server.messages().count >= 4 })
+        first.signal(SIGTERM)
+        #expect(first.wait(timeout: 20).status == 0)
+        let sent = server.messages().count
+
+        // The first letter's two records go from the log's start: the record after them breaks.
+        let log = folder.root.file("weekly.jsonl")
+        var lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count >= 8)
+        lines.removeSubrange(0...1)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
+
+        let second = try folder.start(["--time-scale", "60"])
+        // A few firings' worth of (scaled) time; the daemon's own clock is what fires them.
+        usleep(4_000_000)
+        second.signal(SIGTERM)
+        let result = second.wait(timeout: 20)
+        #expect(result.stderr.contains("\(log):1: chain broken: this is the log's first record, but its prev is not the chain's start"), "\(result.stderr)")
+        #expect(result.stderr.contains("fired") && result.stderr.contains("exit=65"), "\(result.stderr)")
+        #expect(!result.stderr.contains("exit=0"), "no firing went ahead: \(result.stderr)")
+        #expect(server.messages().count == sent, "no firing sent anything")
+    }
+
     /// A sender that holds the campaign for a while: thirty letters, each delayed at the server.
     static func busySender() throws -> (TestCampaign, SMTPTestServer, Subprocess.Running) {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.1"])
