@@ -95,7 +95,7 @@ import Testing
         #expect(send.status == 65 && send.stderr.contains("\(campaign.log):31: chain broken"), "\(send)")
     }
 
-    @Test func theDaemonRefusesEachFiringOfACampaignWhoseLogChainIsBrokenIntegration() throws {
+    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsItIntegration() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
@@ -110,6 +110,7 @@ import Testing
         let log = folder.root.file("weekly.jsonl")
         var lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count >= 8)
+        let deleted = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])["message_id"] as? String
         lines.removeSubrange(0...1)
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
 
@@ -122,6 +123,21 @@ import Testing
         #expect(result.stderr.contains("fired") && result.stderr.contains("exit=65"), "\(result.stderr)")
         #expect(!result.stderr.contains("exit=0"), "no firing went ahead: \(result.stderr)")
         #expect(server.messages().count == sent, "no firing sent anything")
+
+        // The operator's word for a recurring campaign: verify-log records it, the firings go on.
+        let accept = try Subprocess.herald(["verify-log", log, "--accept-broken-chain"])
+        #expect(accept.status == 0 && accept.stdout.contains("\(log):1: chain broken") && accept.stdout.contains("accepted: "), "\(accept)")
+        let third = try folder.start(["--time-scale", "60"])
+        #expect(waitUntil(30) { server.messages().count >= sent + 2 }, "the firings go on")
+        third.signal(SIGTERM)
+        let after = third.wait(timeout: 20)
+        #expect(after.stderr.contains("\(log):1: the log's hash chain is broken there; an operator accepted it"), "\(after.stderr)")
+        // The daemon's scaled clock starts again from now, so it meets the first run's occurrences
+        // again: each is done by the log, but for the letter whose records were deleted.
+        let twice = Dictionary(grouping: server.messages(), by: { $0.messageID ?? "?" }).filter { $0.value.count > 1 }.keys
+        #expect(twice.allSatisfy { $0 == deleted }, "\(twice) \(deleted ?? "")")
+        let verify = try Subprocess.herald(["verify-log", log])
+        #expect(verify.status == 65, "the log still shows its break: \(verify)")
     }
 
     /// A sender that holds the campaign for a while: thirty letters, each delayed at the server.

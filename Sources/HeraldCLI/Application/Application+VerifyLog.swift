@@ -9,8 +9,12 @@ extension Application {
     /// chained its log are reported as not chained, not as broken), 65 at the first record
     /// that breaks the chain (its line and what is wrong), 66 when there is no log, 74 when it
     /// cannot be read. Prints the last record's hash: the value to keep elsewhere as an anchor.
-    public func verifyLog(_ path: String) -> ExitStatus {
+    ///
+    /// With `acceptBrokenChain` it records an operator's acceptance of the breaks instead (see
+    /// `acceptBrokenChain(_:)`): exit 0 once recorded.
+    public func verifyLog(_ path: String, acceptBrokenChain: Bool = false) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
+            if acceptBrokenChain { return try self.acceptBrokenChain(path) }
             let verdict = try chainVerdict(path)
             guard let verdict else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
             if let torn = verdict.tornLine {
@@ -24,6 +28,36 @@ extension Application {
             for line in Self.chainLines(verdict, log: path) { parts.output(line) }
             return .ok
         }
+    }
+
+    /// `herald verify-log LOG --accept-broken-chain`: an operator's word that a broken log
+    /// still records every letter sent, so `send` and the daemon's firings go on from here
+    /// (with a warning) instead of refusing it; for a recurring campaign, whose firings
+    /// `send --accept-broken-chain` does not make. The acceptance is recorded beside the log
+    /// (`LOG.chain`), never in it: `verify-log` without the flag still reports the break.
+    ///
+    /// Holds the log's lock while it writes (75 while a sender has the log); 66 without a log.
+    private func acceptBrokenChain(_ path: String) throws(CommandFailure) -> ExitStatus {
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
+        let lock: CampaignLock
+        do { lock = try CampaignLock(logPath: path, campaign: "") } catch let busy as CampaignLock.Busy {
+            throw CommandFailure(.tempFail, "\(path): is being written by pid \(busy.pid); run this again once it has finished")
+        } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let check: ChainCheck?
+        do { check = try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: true) } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        guard let check, !check.breaks.isEmpty || check.acceptedEarlier != nil else {
+            parts.output("\(path): chain intact: nothing to accept")
+            return .ok
+        }
+        if let line = check.acceptedEarlier { parts.output("\(path):\(line): a break accepted earlier") }
+        for broken in check.breaks { parts.output("\(path):\(broken.line): chain broken: \(broken.reason)") }
+        parts.output("\(path): accepted: herald send and the daemon go on from here with a warning (recorded in \(FileJournal.besideLog(path, suffix: ".chain"))); herald verify-log without the flag still reports the break")
+        return .ok
     }
 
     /// The chain's verdict for a log, nil when there is none; 74 when it cannot be read.

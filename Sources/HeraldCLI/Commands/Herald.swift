@@ -114,8 +114,12 @@ extension Herald {
         @Argument(help: "The delivery log (JSON Lines).")
         var log: String
 
+        @Flag(name: .customLong("accept-broken-chain"),
+              help: "Record that you checked this broken log records every letter sent: herald send and the daemon then go on from here (a warning), and verify-log without the flag still reports the break.")
+        var acceptBrokenChain = false
+
         func run() async throws {
-            try await Herald.runBlocking { buildApplication().verifyLog(log) }
+            try await Herald.runBlocking { buildApplication().verifyLog(log, acceptBrokenChain: acceptBrokenChain) }
         }
     }
 
