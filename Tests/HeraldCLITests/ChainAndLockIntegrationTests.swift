@@ -76,6 +76,28 @@ import Testing
         #expect(again.status == 65 && again.stderr.contains("\(campaign.log):\(broken): chain broken"), "\(again)")
     }
 
+    @Test func recordsDeletedInPlaceAfterLaterRunsAreStillFoundIntegration() throws {
+        // Two runs (the first leaves a letter in doubt, the second resends it), so the log holds
+        // records from before the second run's start; then a letter's two records of the first
+        // run are blanked where they stand (same file, same length, the later records untouched).
+        let server = try SMTPTestServer(faults: ["--data-drop", "1"])
+        let campaign = TestCampaign()
+        #expect(try campaign.send(server).status == 75)
+        #expect(try campaign.send(server, ["--resend-in-doubt"]).status == 0)
+        #expect(server.messages().count == 15)
+        var lines = Self.lines(campaign)
+        let records = lines.map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let recipient = try #require(records[4...].compactMap { $0 }.first { $0["status"] as? String == "sent" }?["recipient"] as? String)
+        let doomed = lines.indices.filter { records[$0]?["recipient"] as? String == recipient }
+        #expect(doomed.count == 2)
+        for index in doomed { lines[index] = String(repeating: " ", count: lines[index].utf8.count) }
+        try lines.joined(separator: "\n").write(toFile: campaign.log, atomically: false, encoding: .utf8)
+        let send = try campaign.send(server)
+        #expect(send.status == 65, "\(send)")
+        #expect(send.stderr.contains("chain broken"), "\(send.stderr)")
+        #expect(server.messages().count == 15, "the blanked letter was not sent again")
+    }
+
     @Test func recordsAppendedAfterTheLastCheckAreVerifiedIntegration() throws {
         // The checkpoint lets a send read only what was written since; a record edited there is found.
         let server = try SMTPTestServer()

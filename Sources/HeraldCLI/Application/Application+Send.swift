@@ -89,6 +89,8 @@ extension Application {
         defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
         try checkChain(of: campaign.logPath, campaign: campaign.name, holding: locked.lock, accepting: options.acceptBrokenChain)
+        // Runs before the locks are let go (defers run last first).
+        defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock) }
         let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {

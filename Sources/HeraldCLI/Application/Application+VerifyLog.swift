@@ -112,4 +112,13 @@ extension Application {
             "\(log):\(first.line): chain broken: \(first.reason)",
             "\(campaign): the delivery log is not what Herald wrote from line \(first.line) on (records removed, edited or reordered), so it may not record every letter sent; nothing was sent. Restore the log from a copy (herald verify-log \(log) checks it), or, once you have checked that it records every letter sent, rerun with --accept-broken-chain"])
     }
+
+    /// After a run that held the lock: moves the checkpoint over the records the run wrote, so
+    /// the next run finds the log as this one left it (its length and modification time) and any
+    /// edit in place of an earlier record sends that run back to a check of the whole log. The
+    /// run's own records are read back once (they are not read again next time). Nothing is
+    /// reported: when this fails, the next run checks more, never less.
+    func keepChainCheckpoint(of log: String, holding lock: CampaignLock) {
+        _ = try? FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: false)
+    }
 }
