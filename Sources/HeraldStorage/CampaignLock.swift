@@ -99,7 +99,7 @@ public final class CampaignLock {
     /// descriptor until its exec closes them (O_CLOEXEC), and with it, for that moment, a lock
     /// this process already released. Then the lock is tried again for up to 0.5 s. A lock held
     /// by another process is refused at once, as before.
-    private static func tryLock(_ fd: Int32) -> Bool {
+    static func tryLock(_ fd: Int32) -> Bool {
         if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
         guard kernelFlockHolder(of: fd) == String(getpid()) else { return false }
         for _ in 0..<100 {
@@ -109,7 +109,7 @@ public final class CampaignLock {
         return false
     }
 
-    private static func holder(of fd: Int32, pidFile: String) -> String {
+    static func holder(of fd: Int32, pidFile: String) -> String {
         if let pid = kernelFlockHolder(of: fd) { return pid }
         let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
         guard pidFD >= 0 else { return "?" }
@@ -119,7 +119,7 @@ public final class CampaignLock {
 
     /// Reads the pid a lock holder wrote; the holder writes it just after taking the lock,
     /// so an empty file is given a moment before "?" is answered.
-    private static func readPid(_ fd: Int32) -> String {
+    static func readPid(_ fd: Int32) -> String {
         for _ in 0..<50 {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = pread(fd, &buffer, buffer.count, 0)
@@ -132,7 +132,7 @@ public final class CampaignLock {
 
     /// Linux's `/proc/locks`: `1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF`, the device as
     /// hexadecimal major:minor and the inode in decimal. Nil where there is no such table.
-    private static func kernelFlockHolder(of fd: Int32) -> String? {
+    static func kernelFlockHolder(of fd: Int32) -> String? {
         var info = stat()
         guard fstat(fd, &info) == 0,
               let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
@@ -154,5 +154,5 @@ public final class CampaignLock {
         return nil
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
+    static func lastError() -> String { String(cString: strerror(errno)) }
 }

@@ -154,6 +154,14 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     func aMissingTemplateIs66(command: CampaignCommand) throws {
         let harness = Harness()
         try FileManager.default.removeItem(atPath: harness.folder.file("letter.mustache"))
+        if command == .status || command == .resolve {
+            // They read the log without the letters' inputs (issue 18): the problem is a warning,
+            // and resolve then finds no record for the address in the (empty) log.
+            #expect(command.run(harness) == (command == .status ? .ok : .dataError))
+            #expect(harness.errors.first?.hasPrefix("warning: ") == true && harness.errors.first?.contains("template: template file") == true,
+                    "\(harness.errors)")
+            return
+        }
         #expect(command.run(harness) == .noInput)
         #expect(harness.errors.first?.contains("template: template file") == true, "\(harness.errors)")
     }
@@ -161,8 +169,10 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     @Test(arguments: CampaignCommand.allCases)
     func badRecipientDataIs65(command: CampaignCommand) {
         let harness = Harness(csv: "email,name\na@x.example,Ann\nnot-an-address,Bob\n")
-        #expect(command.run(harness) == .dataError)
-        #expect(harness.errors.first?.hasPrefix(harness.folder.file("list.csv") + ":3: email:") == true, "\(harness.errors)")
+        // status and resolve read the log without the letters' inputs (issue 18): a warning.
+        let reader = command == .status || command == .resolve
+        #expect(command.run(harness) == (command == .status ? .ok : .dataError))
+        #expect(harness.errors.first?.hasPrefix((reader ? "warning: " : "") + harness.folder.file("list.csv") + ":3: email:") == true, "\(harness.errors)")
         #expect(harness.transport.delivered.isEmpty)
     }
 

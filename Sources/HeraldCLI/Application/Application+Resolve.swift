@@ -7,11 +7,12 @@ extension Application {
     public func resolve(campaign path: String, recipient address: String, as status: DeliveryStatus,
                         logPath: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
-            let prepared = try load(path)
-            let log = logPath ?? prepared.campaign.logPath
-            let name = prepared.campaign.name
-            let locked = try lockAndReadLog(log, campaign: prepared.campaign, occurrence: nil)
-            defer { withExtendedLifetime(locked.lock) {} }
+            // A verdict for a letter already sent needs the log, not the letters' inputs.
+            let campaign = try loadForLog(path).campaign
+            let log = logPath ?? campaign.logPath
+            let name = campaign.name
+            let locked = try lockAndReadLog(log, campaign: campaign, occurrence: nil)
+            defer { withExtendedLifetime(locked) {} }
             let journal = locked.journal
             let key = address.lowercased()
             guard let entry = locked.ledger[key] else {

@@ -18,6 +18,8 @@ extension Application {
         public var approve: String?
         /// `--preview DIR`: the reviewed preview folder, to name what changed when the hash differs.
         public var previewFolder: String?
+        /// `--accept-broken-chain`: send although the log's hash chain is broken (see `checkChain`).
+        public var acceptBrokenChain = false
 
         public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
@@ -86,8 +88,11 @@ extension Application {
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
         let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
-        defer { withExtendedLifetime(locked.lock) {} }
+        defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
+        try checkChain(of: campaign.logPath, campaign: campaign.name, holding: locked.lock, accepting: options.acceptBrokenChain)
+        // Runs before the locks are let go (defers run last first).
+        defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock) }
         let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {

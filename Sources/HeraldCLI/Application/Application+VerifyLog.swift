@@ -9,8 +9,12 @@ extension Application {
     /// chained its log are reported as not chained, not as broken), 65 at the first record
     /// that breaks the chain (its line and what is wrong), 66 when there is no log, 74 when it
     /// cannot be read. Prints the last record's hash: the value to keep elsewhere as an anchor.
-    public func verifyLog(_ path: String) -> ExitStatus {
+    ///
+    /// With `acceptBrokenChain` it records an operator's acceptance of the breaks instead (see
+    /// `acceptBrokenChain(_:)`): exit 0 once recorded.
+    public func verifyLog(_ path: String, acceptBrokenChain: Bool = false) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
+            if acceptBrokenChain { return try self.acceptBrokenChain(path) }
             let verdict = try chainVerdict(path)
             guard let verdict else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
             if let torn = verdict.tornLine {
@@ -24,6 +28,36 @@ extension Application {
             for line in Self.chainLines(verdict, log: path) { parts.output(line) }
             return .ok
         }
+    }
+
+    /// `herald verify-log LOG --accept-broken-chain`: an operator's word that a broken log
+    /// still records every letter sent, so `send` and the daemon's firings go on from here
+    /// (with a warning) instead of refusing it; for a recurring campaign, whose firings
+    /// `send --accept-broken-chain` does not make. The acceptance is recorded beside the log
+    /// (`LOG.chain`), never in it: `verify-log` without the flag still reports the break.
+    ///
+    /// Holds the log's lock while it writes (75 while a sender has the log); 66 without a log.
+    private func acceptBrokenChain(_ path: String) throws(CommandFailure) -> ExitStatus {
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
+        let lock: CampaignLock
+        do { lock = try CampaignLock(logPath: path, campaign: "") } catch let busy as CampaignLock.Busy {
+            throw CommandFailure(.tempFail, "\(path): is being written by pid \(busy.pid); run this again once it has finished")
+        } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let check: ChainCheck?
+        do { check = try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: true) } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        guard let check, !check.breaks.isEmpty || check.acceptedEarlier != nil else {
+            parts.output("\(path): chain intact: nothing to accept")
+            return .ok
+        }
+        if let line = check.acceptedEarlier { parts.output("\(path):\(line): a break accepted earlier") }
+        for broken in check.breaks { parts.output("\(path):\(broken.line): chain broken: \(broken.reason)") }
+        parts.output("\(path): accepted: herald send and the daemon go on from here with a warning (recorded in \(FileJournal.besideLog(path, suffix: ".chain"))); herald verify-log without the flag still reports the break")
+        return .ok
     }
 
     /// The chain's verdict for a log, nil when there is none; 74 when it cannot be read.
@@ -45,5 +79,46 @@ extension Application {
             lines.append("\(path): not chained before line \(from): \(verdict.unchained) older record\(verdict.unchained == 1 ? "" : "s") carry no prev and cannot be checked")
         }
         return lines
+    }
+}
+
+extension Application {
+    /// Verifies the chain of a campaign's log before it is trusted (`send`, each daemon
+    /// firing, `validate`): only the records since the last check are read (`FileJournal.checkChain`).
+    ///
+    /// A broken chain means the log may no longer record every letter sent (records removed
+    /// from the middle), so sending by it could send a letter twice: refused with 65 naming the
+    /// line, unless the operator accepts it (`--accept-broken-chain`), which is then recorded
+    /// beside the log (`LOG.chain`) so later runs go on with a warning.
+    /// - Parameter lock: the campaign's lock when held (the check's progress is then kept).
+    func checkChain(of log: String, campaign: String, holding lock: CampaignLock?, accepting: Bool) throws(CommandFailure) {
+        let check: ChainCheck?
+        do { check = try FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: accepting) } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
+        guard let check else { return }
+        if let line = check.acceptedEarlier {
+            parts.errors("warning: \(log):\(line): the log's hash chain is broken there; an operator accepted it (--accept-broken-chain), so only the records after it are checked; herald verify-log still reports it")
+        }
+        guard let first = check.breaks.first else { return }
+        if accepting {
+            for broken in check.breaks {
+                parts.errors("warning: \(log):\(broken.line): chain broken: \(broken.reason)")
+            }
+            parts.errors("warning: \(log): going on with a broken chain because of --accept-broken-chain; recorded in \(FileJournal.besideLog(log, suffix: ".chain")), so later runs go on from here (herald verify-log still reports the break)")
+            return
+        }
+        throw CommandFailure(.dataError, [
+            "\(log):\(first.line): chain broken: \(first.reason)",
+            "\(campaign): the delivery log is not what Herald wrote from line \(first.line) on (records removed, edited or reordered), so it may not record every letter sent; nothing was sent. Restore the log from a copy (herald verify-log \(log) checks it), or, once you have checked that it records every letter sent, rerun with --accept-broken-chain"])
+    }
+
+    /// After a run that held the lock: moves the checkpoint over the records the run wrote, so
+    /// the next run finds the log as this one left it (its length and modification time) and any
+    /// edit in place of an earlier record sends that run back to a check of the whole log. The
+    /// run's own records are read back once (they are not read again next time). Nothing is
+    /// reported: when this fails, the next run checks more, never less.
+    func keepChainCheckpoint(of log: String, holding lock: CampaignLock) {
+        _ = try? FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: false)
     }
 }

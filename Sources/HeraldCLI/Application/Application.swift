@@ -54,6 +54,52 @@ public final class Application {
         return prepared
     }
 
+    /// Loads a campaign for a command that only reads or annotates its log (`status`, `resolve`).
+    ///
+    /// Reading the log must not need the letters' inputs: when the template, a list, an
+    /// attachment or the DKIM key is missing or does not check, the campaign file alone is
+    /// used (its name and log), each problem printed as a warning, and `prepared` is nil.
+    /// A campaign file that cannot be read or parsed fails as in `load`.
+    func loadForLog(_ campaignPath: String) throws(CommandFailure) -> (campaign: Campaign, prepared: PreparedCampaign?) {
+        let failure: ValidationFailure
+        switch Result(catching: { () throws(ValidationFailure) -> PreparedCampaign in
+            try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock())
+        }) {
+        case .success(let prepared):
+            try checkAllowDuplicates(prepared.campaign, campaignPath)
+            for warning in prepared.warnings { parts.errors("warning: \(warning)") }
+            return (prepared.campaign, prepared)
+        case .failure(let error):
+            failure = error
+        }
+        guard let campaign = Self.campaignFileAlone(campaignPath) else {
+            // The campaign file itself does not load: the same failure as every other command.
+            return (try load(campaignPath).campaign, nil)
+        }
+        try checkAllowDuplicates(campaign, campaignPath)
+        for diagnostic in failure.diagnostics { parts.errors("warning: \(diagnostic)") }
+        parts.errors("warning: \(campaignPath): the letters' inputs named above are missing or do not check; the delivery log is read without them (restore them before sending again)")
+        return (campaign, nil)
+    }
+
+    /// The campaign file parsed on its own, nil when it cannot be read or parsed.
+    private static func campaignFileAlone(_ campaignPath: String) -> Campaign? {
+        do throws(ValidationFailure) {
+            let text = try PreparedCampaign.readText(campaignPath, missing: Diagnostic(.missingInput, file: campaignPath, "campaign file not found"),
+                                                     kind: .badConfig)
+            return try Campaign.parse(text, file: campaignPath)
+        } catch {
+            return nil
+        }
+    }
+
+    /// `--allow-duplicates` is accepted only with `allow_duplicates = true` in the file (64).
+    private func checkAllowDuplicates(_ campaign: Campaign, _ campaignPath: String) throws(CommandFailure) {
+        if allowDuplicates && !campaign.allowDuplicates {
+            throw CommandFailure(.usage, "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed")
+        }
+    }
+
     /// Reads one occurrence of the campaign from its delivery log into a ledger, printing a
     /// torn-line warning; what the read cost is kept in `lastLogRead`.
     ///
@@ -82,17 +128,27 @@ public final class Application {
 
     /// A campaign's log, locked for this process, and one occurrence of it read.
     struct LockedLog {
+        /// The campaign's own lock, whatever the log: held with `lock`.
+        var campaignLock: CampaignFileLock
         /// Held for as long as the caller writes to the log.
         var lock: CampaignLock
         var journal: FileJournal
         var ledger: DeliveryLedger
     }
 
-    /// Takes the campaign's lock and reads one occurrence of its log (see `readLog`).
+    /// Takes the campaign's locks (the campaign's own, then its log's) and reads one occurrence
+    /// of its log (see `readLog`).
     ///
-    /// - Throws: 75 when another process holds the lock, 74 when the log cannot be opened to
-    ///   lock it, and whatever `readLog` throws.
+    /// - Throws: 75 when another process holds either lock (a second sender of the campaign,
+    ///   whatever `--log` it was given), 74 when the campaign file or the log cannot be opened
+    ///   to lock it, and whatever `readLog` throws.
     func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> LockedLog {
+        let campaignLock: CampaignFileLock
+        do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name) } catch let busy as CampaignFileLock.Busy {
+            throw CommandFailure(.tempFail, "\(busy)")
+        } catch {
+            throw CommandFailure(.ioError, "\(error)")
+        }
         let lock: CampaignLock
         do { lock = try CampaignLock(logPath: logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
             throw CommandFailure(.tempFail, "\(busy)")
@@ -101,7 +157,7 @@ public final class Application {
         }
         let journal = FileJournal(path: logPath)
         let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock)
-        return LockedLog(lock: lock, journal: journal, ledger: ledger)
+        return LockedLog(campaignLock: campaignLock, lock: lock, journal: journal, ledger: ledger)
     }
 
     /// `herald validate`: check everything `send` checks before it connects, send nothing.
@@ -123,6 +179,9 @@ public final class Application {
             do throws(CommandFailure) { _ = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch { note(error) }
             do throws(CommandFailure) {
                 let ledger = try readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
+                do throws(CommandFailure) { try checkChain(of: campaign.logPath, campaign: campaign.name, holding: nil, accepting: false) } catch {
+                    note(error)
+                }
                 let changes = EditCheck.changes(in: prepared, ledger: ledger)
                 if !changes.isEmpty {
                     note(CommandFailure(.dataError, changes.map(\.description) + [
@@ -236,14 +295,16 @@ public final class Application {
     ///   occurrence's records are read.
     public func status(campaign path: String, logPath: String?, json: Bool, occurrence: Date? = nil) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
-            let prepared = try load(path)
-            let log = logPath ?? prepared.campaign.logPath
+            let (campaign, prepared) = try loadForLog(path)
+            let log = logPath ?? campaign.logPath
             let key = occurrence.map(RFC5322Date.rfc3339)
-            let ledger = try readLog(FileJournal(path: log), campaign: prepared.campaign, occurrence: key)
-            let suppressed = suppressedAddresses(of: prepared.campaign, log: log)
-            let summary: CampaignStatus
-            do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed) } catch {
-                throw CommandFailure(.dataError, error.description)
+            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key)
+            let suppressed = suppressedAddresses(of: campaign, log: log)
+            var summary = CampaignStatus(campaign: campaign.name, ledger: ledger, occurrence: key)
+            if let prepared {
+                do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed) } catch {
+                    throw CommandFailure(.dataError, error.description)
+                }
             }
             if json {
                 parts.output(summary.json())

@@ -114,8 +114,12 @@ extension Herald {
         @Argument(help: "The delivery log (JSON Lines).")
         var log: String
 
+        @Flag(name: .customLong("accept-broken-chain"),
+              help: "Record that you checked this broken log records every letter sent: herald send and the daemon then go on from here (a warning), and verify-log without the flag still reports the break.")
+        var acceptBrokenChain = false
+
         func run() async throws {
-            try await Herald.runBlocking { buildApplication().verifyLog(log) }
+            try await Herald.runBlocking { buildApplication().verifyLog(log, acceptBrokenChain: acceptBrokenChain) }
         }
     }
 
@@ -168,6 +172,10 @@ extension Herald {
         @Option(name: .long, help: "The reviewed preview folder, to name what changed when --approve's hash differs (default: preview/<campaign name>/).")
         var preview: String?
 
+        @Flag(name: .customLong("accept-broken-chain"),
+              help: "Send although the delivery log's hash chain is broken (records removed or edited): only after checking that the log records every letter sent. Recorded beside the log; herald verify-log still reports the break.")
+        var acceptBrokenChain = false
+
         /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
         func run() async throws {
@@ -180,6 +188,7 @@ extension Herald {
                     options.quiet = quiet
                     options.approve = approve
                     options.previewFolder = preview
+                    options.acceptBrokenChain = acceptBrokenChain
                     return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
                 }
             }

@@ -31,6 +31,8 @@ struct CampaignStatus {
     /// The occurrence shown, for a recurring campaign's; nil for the campaign sent as a whole.
     let occurrence: String?
     let rows: [Row]
+    /// Built from the log alone (the letters' inputs are missing): recipients without a record are not known.
+    private(set) var logOnly = false
 
     /// - Parameter suppressed: the suppression list's addresses (lowercased) when the campaign
     ///   obeys it: a row not yet sent whose address is there is `suppressed`, as `send` skips it.
@@ -51,6 +53,16 @@ struct CampaignStatus {
             return true
         }
         self.rows = rows
+    }
+
+    /// The rows the log records, by recipient, when the campaign's inputs (template, lists,
+    /// attachments) are missing: status must not need them to read the log. Letters with no
+    /// record yet are not known, so none shows as pending.
+    init(campaign: String, ledger: DeliveryLedger, occurrence: String? = nil) {
+        self.campaign = campaign
+        self.occurrence = occurrence
+        rows = ledger.entries.keys.sorted().map { Self.row($0, ledger[$0]) }
+        logOnly = true
     }
 
     /// A recipient's row from its ledger entry (none: pending).
@@ -99,6 +111,7 @@ struct CampaignStatus {
             + (count(.bounced) + count(.delayed) > 0 ? "; after sending: \(count(.bounced)) bounced, \(count(.delayed)) delayed" : "")
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
             + (copiesBounced > 0 ? "; \(copiesBounced) with a report on a Cc or Bcc" : "")
+            + (logOnly ? "; from the log alone: letters it does not record yet are not counted (the inputs are missing)" : "")
     }
 
     /// `{"campaign", "total", "sent", "failed", "deferred", "pending", "in_doubt", "bounced", "delayed", "suppressed"}`:
@@ -109,10 +122,13 @@ struct CampaignStatus {
         struct Summary: Encodable {
             var campaign: String
             var total, sent, failed, deferred, pending, in_doubt, bounced, delayed, suppressed: Int
+            /// Present (true) only when the status was read from the log alone: `pending` is then unknown.
+            var inputs_missing: Bool?
         }
         let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
                               deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
-                              bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed))
+                              bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed),
+                              inputs_missing: logOnly ? true : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(summary), as: UTF8.self)

@@ -69,6 +69,22 @@ public enum LogChain {
 
         public init() {}
 
+        /// Goes on from a point already verified (`ChainCheckpoint`), so only what follows it is read.
+        /// - Parameters:
+        ///   - head: the chain hash of the last record before that point, and its line; nil when
+        ///     there is no record before it.
+        ///   - chainedFrom: the line of the first record that carries `prev`; nil when none does yet.
+        public init(resumingAfter head: (hash: String, line: Int)?, chainedFrom: Int?) {
+            last = head
+            chainStart = chainedFrom
+        }
+
+        /// The line of the first record carrying `prev`; nil while none does.
+        public var chainedFromLine: Int? { chainStart }
+
+        /// The chain hash and line of the last record seen.
+        public var lastRecord: (hash: String, line: Int)? { last }
+
         /// Feeds the next line (without its newline); `terminated` false for a last line without
         /// one. Returns false once the chain is broken (later lines are not looked at).
         public mutating func see(line number: Int, bytes: ArraySlice<UInt8>, terminated: Bool) -> Bool {

@@ -1,0 +1,97 @@
+import Foundation
+import HeraldCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive lock on a campaign itself, whatever delivery log it is sent to: so that
+/// `herald send c.toml --log copy.jsonl` beside `herald send c.toml` (or a daemon firing) is
+/// refused rather than sending every pending letter twice. Taken with the log's own lock
+/// (`CampaignLock`) by `send`, `resolve` and each daemon firing, before it.
+///
+/// Two `flock`s, so every way of naming the campaign meets one of them:
+/// - on the campaign file itself (opened read-only): it belongs to the file, so a symlink to
+///   it or to its folder, a hard link, `./` and `..` all reach it;
+/// - on `.herald-NAME-HASH.lock` in the folder of the campaign file's resolved path, HASH from
+///   that resolved path and the campaign's name: it outlives an editor replacing the campaign
+///   file (a new inode) while a send runs. It holds the holder's pid. In a folder this user may
+///   not write to it cannot be created and only the first lock is taken.
+///
+/// A copy of the campaign file (`cp c.toml c2.toml`) is another campaign file: it is not
+/// locked against the original (its log, unless `--log` says otherwise, is locked as before).
+/// The kernel drops both locks when the process dies, kill -9 included.
+public final class CampaignFileLock {
+    /// Another process holds the campaign.
+    public struct Busy: Error, CustomStringConvertible {
+        public var campaign: String
+        public var campaignFile: String
+        public var pid: String
+        public var description: String {
+            "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
+        }
+    }
+
+    private let fileDescriptor: Int32
+    /// The lock file in the campaign's folder; -1 when it could not be created there.
+    private let keyDescriptor: Int32
+
+    /// Takes both locks without waiting.
+    /// - Throws: `Busy` when another process holds either; `FileJournal.Failure.io` when the
+    ///   campaign file cannot be opened.
+    public init(campaignFile: String, campaign: String) throws {
+        let fd = open(campaignFile, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileJournal.Failure.io(file: campaignFile, reason: "cannot open to lock the campaign: \(CampaignLock.lastError())") }
+        let keyPath = Self.keyPath(campaignFile: campaignFile, campaign: campaign)
+        if !CampaignLock.tryLock(fd) {
+            let busy = Busy(campaign: campaign, campaignFile: campaignFile, pid: CampaignLock.holder(of: fd, pidFile: keyPath ?? "/nonexistent"))
+            close(fd)
+            throw busy
+        }
+        var keyFD: Int32 = -1
+        if let keyPath {
+            keyFD = open(keyPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if keyFD < 0 && errno != EACCES && errno != EROFS && errno != EPERM {
+                let reason = CampaignLock.lastError()
+                close(fd)
+                throw FileJournal.Failure.io(file: keyPath, reason: "cannot open lock file: \(reason)")
+            }
+            if keyFD >= 0 && !CampaignLock.tryLock(keyFD) {
+                let busy = Busy(campaign: campaign, campaignFile: campaignFile, pid: CampaignLock.holder(of: keyFD, pidFile: keyPath))
+                close(keyFD)
+                close(fd)
+                throw busy
+            }
+            if keyFD >= 0 {
+                let pid = Array("\(getpid())\n".utf8)
+                _ = ftruncate(keyFD, 0)
+                _ = pwrite(keyFD, pid, pid.count, 0)
+            }
+        }
+        fileDescriptor = fd
+        keyDescriptor = keyFD
+    }
+
+    /// Releases both locks explicitly before closing (see `CampaignLock.deinit`: a child being
+    /// started shares the open file descriptions until its exec).
+    deinit {
+        if keyDescriptor >= 0 {
+            _ = ftruncate(keyDescriptor, 0)
+            _ = flock(keyDescriptor, LOCK_UN)
+            close(keyDescriptor)
+        }
+        _ = flock(fileDescriptor, LOCK_UN)
+        close(fileDescriptor)
+    }
+
+    /// `.herald-NAME-HASH.lock` in the folder of the campaign file's resolved path; nil when the
+    /// path cannot be resolved. HASH is 16 hex digits of SHA-256 over the resolved path and the name.
+    static func keyPath(campaignFile: String, campaign: String) -> String? {
+        guard let resolved = realpath(campaignFile, nil) else { return nil }
+        defer { free(resolved) }
+        let path = String(cString: resolved)
+        let folder = (path as NSString).deletingLastPathComponent
+        let hash = String(SHA256.hex(Array(path.utf8) + [0] + Array(campaign.utf8)).prefix(16))
+        let name = IndexHeader.canWrite(campaign: campaign) ? campaign + "-" : ""
+        return (folder.isEmpty ? "/" : folder) + "/.herald-" + name + hash + ".lock"
+    }
+}
