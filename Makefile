@@ -88,7 +88,9 @@ install:
 # `herald` whatever folder the repository is checked out in (even one named `fuzz`).
 FUZZ_TARGETS := FuzzCSV FuzzCompose FuzzLog FuzzDSN FuzzHTML FuzzFileName FuzzCampaign
 FUZZ_BUILD_FLAGS ?=
-FUZZ_ENV := LSAN_OPTIONS="suppressions=$(CURDIR)/Fuzz/lsan.supp"
+# SWIFT_BACKTRACE: Swift's own crash backtracer reads the stack in a way ASan reports as a
+# second error; libFuzzer and ASan print the stack themselves.
+FUZZ_ENV := LSAN_OPTIONS="suppressions=$(CURDIR)/Fuzz/lsan.supp" SWIFT_BACKTRACE=enable=no
 .PHONY: fuzz-build fuzz-replay fuzz
 fuzz-build: deps
 	@mkdir -p .build-fuzz && ln -sfn .. .build-fuzz/herald

@@ -35,10 +35,11 @@ func check(headers: [UInt8], name: String) {
         fail("7BIT: byte 0x\(String(bad, radix: 16)) in the part headers")
     }
     guard headers.last == 0x0A else { fail("CRLF: the headers do not end with CRLF") }
+    // Lines by bytes (Swift's Character would take CRLF as one).
     var lines: [String] = []
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-        guard raw.hasSuffix("\r"), !raw.dropLast().contains("\r") else { fail("CRLF: a bare CR or LF") }
-        let line = String(raw.dropLast())
+    for raw in headers.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+        guard raw.last == 0x0D, !raw.dropLast().contains(0x0D) else { fail("CRLF: a bare CR or LF") }
+        let line = String(decoding: raw.dropLast(), as: UTF8.self)
         if line.utf8.count > 78 { fail("LINE-78: a header line of \(line.utf8.count) octets: \(line)") }
         lines.append(line)
     }
