@@ -15,7 +15,8 @@ import FuzzMain
 /// - SCRIPT-ATTRIBUTE: the field is not inside an `on*`, `style` or `srcdoc` attribute.
 ///
 /// Also: every field a problem names is one of the skeleton's fields. A violation is a
-/// `fatalError` whose message starts with the property's name.
+/// `fatalError` whose message starts with the property's name. `HERALD_FUZZ_SKIP=SCHEME,…`
+/// leaves the named properties out, to fuzz on past a known, still open bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let raw = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -41,7 +42,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let benign = HTMLTokens(benignHTML)
 
     for field in fields.sorted() where !flagged.contains(field) {
-        func report(_ what: String, _ html: String) -> Never {
+        func report(_ what: String, _ html: String) {
+            guard !skipped.contains(String(what.prefix { $0 != ":" })) else { return }
             fatalError("\(what) (field \(field))\n  markdown: \(raw.debugDescription)\n  html: \(html.debugDescription)")
         }
         let hostileHTML = fill { $0 == field ? "x onmouseover=alert(1) \"'<b>&amp;</b>` = " : "x" }
@@ -66,6 +68,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+/// The properties `HERALD_FUZZ_SKIP` (comma-separated) leaves out.
+let skipped = Set((ProcessInfo.processInfo.environment["HERALD_FUZZ_SKIP"] ?? "").split(separator: ",").map(String.init))
 
 /// libFuzzer's driver, over `LLVMFuzzerTestOneInput` above.
 @main
