@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+
+/// A Markdown body that Ink 0.6.0 never finishes rendering (found by FuzzHTML) is refused
+/// when the template is read, at its line, instead of hanging `validate` while memory grows.
+@Suite struct InkHangTests {
+    static let header = "From: a@org.example\nTo: {{email}}\nSubject: s\n\n"
+
+    @Test(arguments: [
+        ("Dear {{name}},\n\nThe ratio <p-value is small.\n", 7),
+        ("Dear {{name}},\n<P\n", 6),
+        ("Dear {{name}}, <p", 5),
+    ])
+    func aParagraphTagWithNoClosingBracketIsRefusedAtItsLine(body: String, line: Int) {
+        do {
+            _ = try LetterTemplate(source: Self.header + body, file: "letter.md")
+            Issue.record("a Markdown body with an unclosed <p was accepted; Ink would never finish rendering it")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.diagnostics.first?.line == line)
+            #expect(error.diagnostics.first?.file == "letter.md")
+            #expect(error.diagnostics.first?.message.contains("\"<p\" with no \">\" after it") == true)
+        }
+    }
+
+    @Test func aLaterClosingBracketOrATextLetterIsAccepted() throws {
+        let list = try RecipientList.parse("email,name\nx@y.example,Jo\n", file: "l.csv")
+        let closed = try LetterTemplate(source: Self.header + "Dear {{name}},\n\nThe ratio <p-value> is small.\n", file: "letter.md")
+        let letter = closed.render(list.recipients[0])
+        #expect(letter.body.contains("Dear Jo"))
+        #expect(letter.html?.contains("<p-value>") == true, "Ink read the tag as HTML and finished")
+        // A text letter never meets Ink.
+        _ = try LetterTemplate(source: Self.header + "Dear {{name}}, <p\n", file: "letter.mustache")
+    }
+}
