@@ -34,3 +34,30 @@ import Testing
         _ = try LetterTemplate(source: Self.header + "Dear {{name}}, <p\n", file: "letter.mustache")
     }
 }
+
+/// Brackets nested deeper than Ink renders in reasonable time are refused at their line.
+@Suite struct InkBracketDepthTests {
+    @Test func nineOpenBracketsAreRefusedAtTheLineOfTheNinth() {
+        let body = "Dear {{name}},\n\n" + String(repeating: "x [", count: 5) + "\n" + String(repeating: "x [", count: 20) + "y\n"
+        do {
+            _ = try LetterTemplate(source: InkHangTests.header + body, file: "letter.md")
+            Issue.record("a Markdown body with 25 open [ was accepted; Ink would take hours on it")
+        } catch {
+            #expect(error.diagnostics.map(\.line) == [8])
+            #expect(error.diagnostics.first?.message.contains("more than 8 \"[\" open at once") == true)
+        }
+    }
+
+    @Test func closedOrShallowBracketsAreAcceptedAndRenderQuickly() throws {
+        let list = try RecipientList.parse("email,name\nx@y.example,Jo\n", file: "l.csv")
+        let body = "Dear {{name}}, " + String(repeating: "[note] ", count: 200) + String(repeating: "[", count: 8) + "x\n"
+        let template = try LetterTemplate(source: InkHangTests.header + body, file: "letter.md")
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure {
+            let letter = template.render(list.recipients[0])
+            #expect(letter.html?.contains("[note]") == true)
+            _ = try #require(letter.html)
+        }
+        #expect(elapsed < .seconds(5), "Ink took \(elapsed) on 8 open brackets")
+    }
+}

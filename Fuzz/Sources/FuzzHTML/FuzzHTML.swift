@@ -31,7 +31,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     // A body Herald refuses before rendering (Ink would never return on it) is not rendered.
-    guard LetterTemplate.unclosedParagraphTags(markdown, file: "fuzz.md", firstLine: 1).isEmpty else { return 0 }
+    guard LetterTemplate.unclosedParagraphTags(markdown, file: "fuzz.md", firstLine: 1).isEmpty,
+          LetterTemplate.deeplyNestedBrackets(markdown, file: "fuzz.md", firstLine: 1).isEmpty else { return 0 }
     let skeleton = HTMLSkeleton(markdown: markdown)
     let fields = Set(skeleton.skeleton.fields)
     for problem in skeleton.problems {
