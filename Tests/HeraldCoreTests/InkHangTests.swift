@@ -61,3 +61,30 @@ import Testing
         #expect(elapsed < .seconds(5), "Ink took \(elapsed) on 8 open brackets")
     }
 }
+
+/// A Markdown letter that opens with a `---` rule is rendered, not read as Ink's front matter
+/// (on which Ink 0.6.0 trapped: found by FuzzHTML).
+@Suite struct InkFrontMatterTests {
+    @Test(arguments: ["---\n\nDear {{name}},\n\nYours\n", "---\nDear {{name}},\n", "\n  ---\n\nDear {{name}}\n"])
+    func aLetterOpeningWithARuleRendersItsRuleAndText(body: String) throws {
+        let list = try RecipientList.parse("email,name\nx@y.example,Jo\n", file: "l.csv")
+        let template = try LetterTemplate(source: InkHangTests.header + body, file: "letter.md")
+        let html = try #require(template.render(list.recipients[0]).html)
+        #expect(html.contains("Dear Jo"))
+        #expect(html.contains("<hr"), "the opening --- is a rule")
+        #expect(html.contains("<p>Dear Jo"), "the rest is Markdown, not swallowed as raw HTML")
+    }
+
+    @Test func aBodyNotOpeningWithADashIsGivenToInkUnchanged() {
+        #expect(HTMLSkeleton.shieldedFromFrontMatter("Dear x\n\n---") == "Dear x\n\n---")
+        #expect(HTMLSkeleton.shieldedFromFrontMatter("- item") == "<wbr/>\n\n- item")
+    }
+
+    @Test(arguments: ["Dear {{name}},\n\n- \n ", "Dear {{name}},\n\n* \n\t"])
+    func aLetterEndingInAnEmptyListItemAndWhiteSpaceRenders(body: String) throws {
+        let list = try RecipientList.parse("email,name\nx@y.example,Jo\n", file: "l.csv")
+        let template = try LetterTemplate(source: InkHangTests.header + body, file: "letter.md")
+        let html = try #require(template.render(list.recipients[0]).html)
+        #expect(html.contains("Dear Jo"))
+    }
+}

@@ -19,9 +19,31 @@ struct HTMLSkeleton: Sendable {
 
     /// Renders `markdown` (a body skeleton) with Ink.
     init(markdown: String) {
-        let html = MarkdownParser().html(from: markdown)
+        let html = MarkdownParser().html(from: Self.shieldedFromFrontMatter(markdown))
         self.skeleton = Skeleton(html)
         self.problems = Self.misplaced(html)
+    }
+
+    /// The body as Ink must see it: with `<wbr/>` in front when its first non-blank character
+    /// is `-`, so that Ink never reads it as front matter.
+    ///
+    /// Why: Ink 0.6.0 reads a document that starts with `-` as metadata (`---`, `key: value`
+    /// lines, `---`) and traps (a String index out of bounds) when that block is not closed,
+    /// as in a letter that opens with a `---` rule (found by FuzzHTML: `---\n\nDear x,\n`
+    /// crashed `herald validate`). A letter has no front matter; `<wbr/>` (a void element that
+    /// shows nothing; Ink reads it as one self-closed HTML fragment, where a comment would swallow
+    /// the rest of the body) makes Ink see a fragment first, and it then reads no metadata.
+    ///
+    /// Trailing white space is dropped too (it means nothing at the end of a Markdown
+    /// document): Ink 0.6.0 traps on a list item left empty with white space after its last
+    /// line break (`- \n ` at the very end; also found by FuzzHTML).
+    static func shieldedFromFrontMatter(_ markdown: String) -> String {
+        var markdown = Substring(markdown)
+        while let last = markdown.unicodeScalars.last, last == " " || last == "\t" || last == "\n" || last == "\r" {
+            markdown = Substring(markdown.unicodeScalars.dropLast())
+        }
+        guard markdown.unicodeScalars.first(where: { !$0.properties.isWhitespace }) == "-" else { return String(markdown) }
+        return "<wbr/>\n\n" + markdown
     }
 
     /// The HTML fragment with every value escaped in place.
