@@ -34,10 +34,12 @@ build: deps
 	$(SWIFT) build
 
 # Unit tests and integration tests; the integration tests start their own SMTP servers
-# (Tests/Support/smtp_server.py, aiosmtpd) on free loopback ports.
+# (Tests/Support/smtp_server.py, aiosmtpd) on free loopback ports. Then the fuzz harnesses are
+# built and replayed over their corpus and regressions (fuzz-replay, below), so they cannot rot.
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory fuzz-replay
 
 # The review page in a real headless browser (Tests/Support/browser_test.sh): preview the 1999
 # campaign, load its index.html in Debian's Chromium (installed when missing), check there is no
@@ -82,23 +84,52 @@ install:
 	$(SWIFT) build -c release --scratch-path $(SCRATCH)
 	install -D -m 0755 $(SCRATCH)/release/herald $(DESTDIR)$(BINDIR)/herald
 
-# libFuzzer harnesses (Fuzz/README.md); not part of CI. Builds the Fuzz package with ASan and
-# libFuzzer, then runs each target for FUZZ_SECONDS on a scratch copy of its seed corpus (plus the
-# saved crashes, replayed first). New crashes land in Fuzz/Regressions/<target>/; any crash fails.
+# libFuzzer harnesses (Fuzz/README.md). The Fuzz package is built with ASan and libFuzzer in
+# its own scratch folder (.build-fuzz), so it never rebuilds the main build. Its dependency on
+# this package goes through the link .build-fuzz/herald (→ ..), so the package identity is
+# `herald` whatever folder the repository is checked out in (even one named `fuzz`).
+FUZZ_TARGETS := FuzzCSV FuzzCompose FuzzLog FuzzDSN FuzzHTML FuzzFileName FuzzCampaign
+FUZZ_BUILD_FLAGS ?=
+# SWIFT_BACKTRACE: Swift's own crash backtracer reads the stack in a way ASan reports as a
+# second error; libFuzzer and ASan print the stack themselves.
+FUZZ_ENV := LSAN_OPTIONS="suppressions=$(CURDIR)/Fuzz/lsan.supp" SWIFT_BACKTRACE=enable=no
+.PHONY: fuzz-build fuzz-replay fuzz
+fuzz-build: deps
+	@mkdir -p .build-fuzz && ln -sfn .. .build-fuzz/herald
+	cd Fuzz && HERALD_SOURCE=../.build-fuzz/herald $(SWIFT) build -c debug $(FUZZ_BUILD_FLAGS) \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld --scratch-path ../.build-fuzz
+
+# Part of `make test`, so the harnesses cannot rot: builds them, then runs each over its seed
+# corpus and its saved regressions once, without fuzzing (seconds). Any crash, sanitizer report,
+# leak or input over 10 s fails the make, and the harness's output is shown.
+fuzz-replay: fuzz-build
+	@failed=""; log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	for target in $(FUZZ_TARGETS); do \
+		files=$$(find Fuzz/Corpus/$$target Fuzz/Regressions/$$target -type f ! -name '.*' 2>/dev/null | sort); \
+		count=$$(printf '%s\n' $$files | grep -c .); \
+		if $(FUZZ_ENV) .build-fuzz/debug/$$target -timeout=10 $$files >"$$log" 2>&1; then \
+			echo "fuzz-replay: $$target: $$count inputs, no crash"; \
+		else \
+			cat "$$log"; echo "fuzz-replay: $$target FAILED on one of its $$count inputs (see above)"; failed="$$failed $$target"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-replay: crash in$$failed; see Fuzz/README.md, When a target crashes"; exit 1; fi
+
+# Fuzzing proper; not part of CI. Runs each target for FUZZ_SECONDS on a scratch copy of its seed
+# corpus (plus the saved crashes, replayed first). New crashes land in Fuzz/Regressions/<target>/;
+# any crash fails. `make fuzz FUZZ_TARGETS=FuzzDSN` fuzzes one target.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz
-fuzz: deps
-	cd Fuzz && $(SWIFT) build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld --scratch-path ../.build-fuzz
+fuzz: fuzz-build
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; failed=""; \
-	for target in FuzzCSV FuzzCompose FuzzLog; do \
+	for target in $(FUZZ_TARGETS); do \
 		mkdir -p "Fuzz/Regressions/$$target" "$$scratch/$$target" && cp Fuzz/Corpus/$$target/* "$$scratch/$$target/"; \
 		echo "== $$target: fuzzing for $(FUZZ_SECONDS) s"; \
-		LSAN_OPTIONS="suppressions=$(CURDIR)/Fuzz/lsan.supp" .build-fuzz/debug/$$target "$$scratch/$$target" "Fuzz/Regressions/$$target" \
+		$(FUZZ_ENV) .build-fuzz/debug/$$target "$$scratch/$$target" "Fuzz/Regressions/$$target" \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -dict=Fuzz/Dictionaries/$$target.dict \
 			-artifact_prefix="Fuzz/Regressions/$$target/" -print_final_stats=1 || failed="$$failed $$target"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crash in$$failed; the inputs are in Fuzz/Regressions/<target>/ (see Fuzz/README.md)"; exit 1; fi; \
-	echo "fuzz: no crash in FuzzCSV FuzzCompose FuzzLog"
+	echo "fuzz: no crash in $(FUZZ_TARGETS)"
 
 # Issue 10's send benchmark (Benchmarks/bench.py has the details): `herald send` at concurrency 1
 # and 4, a bare libcurl client (Benchmarks/bare_client.c) at 1 and 4 threads, Postfix's smtp-source

@@ -50,13 +50,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     //    prepared recipient as `herald send` would.
     if let prepared = try? PreparedCampaign.prepare(campaign: campaign, template: template, lists: [list],
                                                     date: composeDate) {
-        for recipient in prepared.recipients {
-            do {
-                let message = try prepared.compose(recipient, date: composeDate)
-                checkContract(message, path: "PreparedCampaign.compose")
-            } catch {
-                fatalError("prepare() accepted \(recipient.address) but compose() then failed: \(error)")
+        // Walk the rows as `herald send` does (streamed); the lists are in memory, so they cannot change.
+        do {
+            try prepared.forEachRecipient { recipient in
+                do {
+                    let message = try prepared.compose(recipient, date: composeDate)
+                    checkContract(message, path: "PreparedCampaign.compose")
+                } catch {
+                    fatalError("prepare() accepted \(recipient.address) but compose() then failed: \(error)")
+                }
+                return true
             }
+        } catch {
+            fatalError("prepare() accepted the campaign but walking its in-memory lists failed: \(error)")
         }
         return 0
     }

@@ -88,6 +88,8 @@ public struct LetterTemplate: Sendable {
         }
         if markdown {
             problems += Self.nonPlainTags(bodyText, file: file, firstLine: bodyFirstLine)
+            problems += Self.unclosedParagraphTags(bodyText, file: file, firstLine: bodyFirstLine)
+            problems += Self.deeplyNestedBrackets(bodyText, file: file, firstLine: bodyFirstLine)
             if bodyText.unicodeScalars.contains(where: { $0 == Self.placeholderOpen || $0 == Self.placeholderClose }) {
                 problems.append(Diagnostic(.badData, file: file, line: bodyFirstLine,
                                            "the body holds the private-use character U+E000 or U+E001, which Herald reserves in a Markdown letter; remove it"))

@@ -25,9 +25,10 @@ struct HTMLSkeleton: Sendable {
         self.problems = found.isEmpty ? [] : Self.locate(found, in: markdown, policy: policy)
     }
 
-    /// Ink's HTML of a Markdown text, the author's short lines kept as line breaks.
+    /// Ink's HTML of a Markdown text, the author's short lines kept as line breaks, shielded
+    /// from Ink's front-matter traps (``shieldedFromFrontMatter(_:)``).
     static func render(_ markdown: String) -> String {
-        MarkdownParser().html(from: keepingLineBreaks(markdown))
+        MarkdownParser().html(from: shieldedFromFrontMatter(keepingLineBreaks(markdown)))
     }
 
     /// The Markdown with a hard line break (two trailing spaces, which Ink reads as `<br>`)
@@ -88,6 +89,28 @@ struct HTMLSkeleton: Sendable {
             }
             return (problem, low)
         }
+    }
+
+    /// The body as Ink must see it: with `<wbr/>` in front when its first non-blank character
+    /// is `-`, so that Ink never reads it as front matter.
+    ///
+    /// Why: Ink 0.6.0 reads a document that starts with `-` as metadata (`---`, `key: value`
+    /// lines, `---`) and traps (a String index out of bounds) when that block is not closed,
+    /// as in a letter that opens with a `---` rule (found by FuzzHTML: `---\n\nDear x,\n`
+    /// crashed `herald validate`). A letter has no front matter; `<wbr/>` (a void element that
+    /// shows nothing; Ink reads it as one self-closed HTML fragment, where a comment would swallow
+    /// the rest of the body) makes Ink see a fragment first, and it then reads no metadata.
+    ///
+    /// Trailing white space is dropped too (it means nothing at the end of a Markdown
+    /// document): Ink 0.6.0 traps on a list item left empty with white space after its last
+    /// line break (`- \n ` at the very end; also found by FuzzHTML).
+    static func shieldedFromFrontMatter(_ markdown: String) -> String {
+        var markdown = Substring(markdown)
+        while let last = markdown.unicodeScalars.last, last == " " || last == "\t" || last == "\n" || last == "\r" {
+            markdown = Substring(markdown.unicodeScalars.dropLast())
+        }
+        guard markdown.unicodeScalars.first(where: { !$0.properties.isWhitespace }) == "-" else { return String(markdown) }
+        return "<wbr/>\n\n" + markdown
     }
 
     /// The HTML fragment with every value escaped in place.
