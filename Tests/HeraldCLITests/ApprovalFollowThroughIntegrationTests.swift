@@ -113,6 +113,20 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
+    @Test func approvingACampaignAlreadySentSaysNothingMoreGoesIntegration() throws {
+        let server = try SMTPTestServer()
+        let campaign = ApprovalIntegrationTests.campaign(url: server.url)
+        let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
+        let before = try Subprocess.herald(["approve", campaign.path, hash])
+        #expect(before.status == 0 && !before.stdout.contains("nothing more will be sent"), "\(before)")
+        #expect(try campaign.send(nil, ["--approve", hash]).status == 0)
+        #expect(server.messages().count == 15)
+        let after = try Subprocess.herald(["approve", campaign.path, hash])
+        #expect(after.status == 0, "\(after)")
+        #expect(after.stdout.contains("nothing more will be sent: every one of the 15 letters is already done in"), "\(after)")
+        #expect(!after.stdout.contains("by hand: herald send"), "\(after)")
+    }
+
     @Test func aRecurringApprovalSendsNoOccurrenceDueBeforeItIntegration() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()

@@ -159,6 +159,12 @@ extension Application {
         return try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil, binding: true, occurrence: occurrence).approved
     }
 
+    /// True for a campaign with a cron schedule, whose log holds one ledger per occurrence.
+    static func isRecurring(_ campaign: Campaign) -> Bool {
+        if case .cron? = campaign.parsedSchedule { return true }
+        return false
+    }
+
     /// What the daemon does with a campaign once it is approved, from its schedule and the time
     /// now: what `herald approve` tells the person who approved it.
     static func whatHappensNext(_ campaign: Campaign, now: Date) -> String {
@@ -181,10 +187,7 @@ extension Application {
     ///
     /// Why: re-approving a half-sent campaign (a run stopped at a changed attachment) sends
     /// the rest; the person approving must know the campaign's letters no longer all match.
-    func warnSentUnderEarlierApproval(_ campaign: Campaign, earlier: String, differing: [String]) {
-        if case .cron? = campaign.parsedSchedule { return }
-        guard !differing.isEmpty,
-              let ledger = try? readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil) else { return }
+    func warnSentUnderEarlierApproval(_ campaign: Campaign, earlier: String, differing: [String], ledger: DeliveryLedger) {
         let sent = differing.filter { ledger.entries[$0]?.isDone ?? false }
         guard !sent.isEmpty else { return }
         let named = sent.prefix(10).joined(separator: ", ") + (sent.count > 10 ? " and \(sent.count - 10) more" : "")
@@ -222,6 +225,13 @@ extension Application {
                 .flatMap { $0.campaign == campaign.name && $0.manifestSHA256 != hash ? $0 : nil }
             var earlierLetters = Dictionary((earlier?.letters ?? []).map { ($0.recipient, $0.sha256) }, uniquingKeysWith: { first, _ in first })
             var differing: [String] = []
+            // A campaign sent as a whole (no cron schedule): how many of its letters the log
+            // does not record as done, to say when nothing more will go.
+            var oneShotLedger: DeliveryLedger?
+            if !Self.isRecurring(campaign) {
+                oneShotLedger = try? readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
+            }
+            var pending = 0
             var written = 0
             var writeError: (any Error)?
             let summary: ReviewManifest.Summary
@@ -234,6 +244,7 @@ extension Application {
                 summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder) { letter in
                     written += 1
                     if earlier != nil, earlierLetters.removeValue(forKey: letter.recipient) != letter.sha256 { differing.append(letter.recipient) }
+                    if !(oneShotLedger?.entries[letter.recipient]?.isDone ?? false) { pending += 1 }
                     guard writeError == nil else { return }
                     do { try file.write(ReviewManifest.jsonLetter(letter, first: written == 1)) } catch { writeError = error }
                 }.summary
@@ -256,8 +267,10 @@ extension Application {
                 throw CommandFailure(.ioError, "\(error)")
             }
             parts.output("approved: \(campaign.name), \(summary.count) letters, manifest hash \(hash); recorded in \(record)")
-            if let earlier { warnSentUnderEarlierApproval(campaign, earlier: earlier.manifestSHA256, differing: differing) }
-            if campaign.requireApproval {
+            if let earlier, let oneShotLedger { warnSentUnderEarlierApproval(campaign, earlier: earlier.manifestSHA256, differing: differing, ledger: oneShotLedger) }
+            if oneShotLedger != nil && pending == 0 && summary.count > 0 {
+                parts.output("nothing more will be sent: every one of the \(summary.count) letters is already done in \(campaign.logPath) (sent, failed, bounced or delayed), and a campaign sent as a whole is never sent again, by the daemon or by herald send")
+            } else if campaign.requireApproval {
                 parts.output(Self.whatHappensNext(campaign, now: parts.clock()) + "; by hand: herald send \(path) --approve \(hash)")
             }
             return .ok
