@@ -87,7 +87,7 @@ import Testing
         let refused = try campaign.send(nil)
         #expect(refused.status == 64, "\(refused)")
         let old = try #require(realpath(campaign.log, nil).map { String(cString: $0) })
-        #expect(refused.stderr.contains("the delivery log elsewhere.jsonl records nothing, but this campaign was last sent to \(old), which records letters"), "\(refused)")
+        #expect(refused.stderr.contains("the delivery log \(campaign.folder.file("elsewhere.jsonl")) records nothing, but this campaign was last sent to \(old), which records letters"), "\(refused)")
         #expect(refused.stderr.contains("--new-log"), "\(refused)")
         #expect(server.messages().count == 15, "nothing was sent again")
         // Put back, it resumes (nothing left); a new log on purpose needs the flag.
