@@ -34,6 +34,9 @@ public final class CampaignFileLock {
     private let fileDescriptor: Int32
     /// The lock file in the campaign's folder; -1 when it could not be created there.
     private let keyDescriptor: Int32
+    /// `.herald-NAME-HASH.lastlog` beside the lock file: the delivery log this campaign was
+    /// last sent to (``rememberedLog``); nil when the lock file could not be created.
+    private let lastLogPath: String?
 
     /// Takes both locks without waiting.
     /// - Throws: `Busy` when another process holds either; `FileJournal.Failure.io` when the
@@ -69,6 +72,37 @@ public final class CampaignFileLock {
         }
         fileDescriptor = fd
         keyDescriptor = keyFD
+        lastLogPath = keyFD >= 0 ? keyPath.map { String($0.dropLast(".lock".count)) + ".lastlog" } : nil
+    }
+
+    /// The delivery log this campaign was last sent to, as ``remember(log:)`` recorded it; nil
+    /// when none is recorded (or the campaign's folder is not writable).
+    ///
+    /// Why: the log is what makes a send exactly-once; a campaign file edited to name a new
+    /// `log =` would send every letter again, so `send` and the daemon compare the log they are
+    /// given with this one before anything is sent.
+    public func rememberedLog() -> String? {
+        guard let lastLogPath, let data = FileManager.default.contents(atPath: lastLogPath),
+              let text = String(data: data, encoding: .utf8) else { return nil }
+        let path = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        return path.hasPrefix("/") ? path : nil
+    }
+
+    /// Records `log` (an absolute path) as the delivery log this campaign is sent to: written
+    /// to a temporary file and renamed over the record, under this lock, so a crash leaves the
+    /// old record or the new one. Best effort: a folder that cannot take it keeps no record.
+    public func remember(log: String) {
+        guard let lastLogPath, rememberedLog() != log else { return }
+        let temporary = lastLogPath + ".tmp"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let bytes = Array((log + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        if written == bytes.count && synced && rename(temporary, lastLogPath) == 0 { return }
+        unlink(temporary)
     }
 
     /// Releases both locks explicitly before closing (see `CampaignLock.deinit`: a child being

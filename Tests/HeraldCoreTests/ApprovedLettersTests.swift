@@ -68,6 +68,9 @@ import Testing
         #expect(text.contains("the letter to b@x.example is not the approved one"), "\(text)")
         #expect(report.sent == 1 && report.deferred == 1)
         #expect(journal.records.map { "\($0.recipient) \($0.status.rawValue)" } == ["a@x.example sending", "a@x.example sent", "b@x.example sending", "b@x.example deferred"])
+        // The deferred record says the real cause: the file that changed.
+        #expect(journal.records.last?.error == "not handed to the server: it is not the letter approved (the attached file \(folder.file("own/2.bin")) changed since the approval was checked)",
+                "\(String(describing: journal.records.last?.error))")
     }
 
     @Test func withoutAnApprovalNothingIsChecked() throws {
@@ -88,8 +91,11 @@ import Testing
         #expect(report.sent == 3 && report.stop == nil)
         // Bound without the occurrence, the occurrence's letters (another Message-ID) are not the approved ones.
         let (_, unbound) = try ReviewManifest.bind(prepared, occurrence: nil)
-        let (refused, transport, _) = try Self.run(prepared, unbound, occurrence: occurrence)
+        let (refused, transport, journal) = try Self.run(prepared, unbound, occurrence: occurrence)
         #expect(transport.delivered.isEmpty)
+        // No file changed: the deferred record does not blame one.
+        #expect(journal.records.last?.error == "not handed to the server: it is not the letter approved (its bytes or envelope differ from the approved letter's)",
+                "\(String(describing: journal.records.last?.error))")
         if case .notApproved? = refused.stop {} else { Issue.record("\(String(describing: refused.stop))") }
     }
 

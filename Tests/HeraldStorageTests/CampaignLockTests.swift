@@ -77,3 +77,23 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 }
+
+/// The campaign's lock remembers the delivery log it was last sent to, across locks.
+@Suite struct CampaignFileLockMemoryTests {
+    @Test func theLastLogIsRememberedBesideTheLockAndReplacedWhole() throws {
+        let folder = TemporaryDirectory("herald-lastlog")
+        let campaign = folder.write("c.toml", "name = \"c\"\n")
+        var lock: CampaignFileLock? = try CampaignFileLock(campaignFile: campaign, campaign: "c")
+        #expect(lock?.rememberedLog() == nil, "nothing remembered yet")
+        lock?.remember(log: "/srv/logs/one.jsonl")
+        #expect(lock?.rememberedLog() == "/srv/logs/one.jsonl")
+        lock = nil
+        let again = try CampaignFileLock(campaignFile: campaign, campaign: "c")
+        #expect(again.rememberedLog() == "/srv/logs/one.jsonl", "kept across runs")
+        again.remember(log: "/srv/logs/two.jsonl")
+        #expect(again.rememberedLog() == "/srv/logs/two.jsonl")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(names.filter { $0.hasSuffix(".lastlog") }.count == 1 && !names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+        #expect(names.contains { $0.hasPrefix(".herald-c-") && $0.hasSuffix(".lastlog") }, "\(names)")
+    }
+}

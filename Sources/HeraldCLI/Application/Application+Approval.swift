@@ -149,7 +149,20 @@ extension Application {
         guard let record = ReviewManifest.read(data), record.campaign == prepared.campaign.name else {
             throw CommandFailure(.noPermission, "\(path): not an approval record of campaign \(prepared.campaign.name); approve it again with herald approve")
         }
+        // A recurring campaign's approval applies from the first occurrence after it was
+        // recorded: one due before (a daemon started later would catch it up) was never approved
+        // to go at that time, and is not sent late as a surprise.
+        if let occurrence, let due = RFC5322Date.parseRFC3339(occurrence),
+           let approvedAt = record.approvedAt.flatMap(RFC5322Date.parseRFC3339), due <= approvedAt {
+            throw CommandFailure(.noPermission, "\(prepared.campaign.name): the occurrence \(occurrence) was due before the approval was recorded (\(record.approvedAt ?? "")): an approval applies from the next occurrence after it, so this one is not sent")
+        }
         return try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil, binding: true, occurrence: occurrence).approved
+    }
+
+    /// True for a campaign with a cron schedule, whose log holds one ledger per occurrence.
+    static func isRecurring(_ campaign: Campaign) -> Bool {
+        if case .cron? = campaign.parsedSchedule { return true }
+        return false
     }
 
     /// What the daemon does with a campaign once it is approved, from its schedule and the time
@@ -163,9 +176,22 @@ extension Application {
         case .once(let instant)?:
             return "its time (\(RFC5322Date.rfc3339(instant))) has passed: a running daemon that skipped that firing for want of an approval sends it within a few seconds (it watches the approval record); a daemon started later sends it only if started within catch_up_seconds (\(campaign.catchUpSeconds)) of that time"
         case .cron?:
-            let next = campaign.parsedSchedule?.next(after: now).map { " from \(RFC5322Date.rfc3339($0))" } ?? ""
-            return "the daemon sends it at each firing\(next) while the inputs stay as approved"
+            let next = campaign.parsedSchedule?.next(after: now).map { " from \(RFC5322Date.rfc3339($0)), the first occurrence after this approval," } ?? ""
+            return "the daemon sends it at each occurrence\(next) while the inputs stay as approved; an occurrence due before this approval is not sent, even one a daemon started now would catch up (catch_up_seconds)"
         }
+    }
+
+    /// Warns, naming them, about letters of a one-shot campaign already sent under the approval
+    /// just replaced whose approved letter now differs: the rest go as approved now, those are
+    /// not sent again, so their recipients keep the earlier letter.
+    ///
+    /// Why: re-approving a half-sent campaign (a run stopped at a changed attachment) sends
+    /// the rest; the person approving must know the campaign's letters no longer all match.
+    func warnSentUnderEarlierApproval(_ campaign: Campaign, earlier: String, differing: [String], ledger: DeliveryLedger) {
+        let sent = differing.filter { ledger.entries[$0]?.isDone ?? false }
+        guard !sent.isEmpty else { return }
+        let named = sent.prefix(10).joined(separator: ", ") + (sent.count > 10 ? " and \(sent.count - 10) more" : "")
+        parts.errors("warning: \(campaign.name): \(sent.count) letter\(sent.count == 1 ? " was" : "s were") already sent under the earlier approval (manifest hash \(earlier)) and differ\(sent.count == 1 ? "s" : "") from the letters approved now: \(named); \(sent.count == 1 ? "it is" : "they are") not sent again, so \(sent.count == 1 ? "that recipient keeps" : "those recipients keep") the earlier letter")
     }
 
     /// `herald approve CAMPAIGN HASH`: records an approval of the campaign's current inputs.
@@ -193,6 +219,19 @@ extension Application {
                 throw CommandFailure(.ioError, "\(temporary): cannot write: \(String(cString: strerror(errno)))")
             }
             let file = BufferedFile(descriptor: descriptor, path: temporary)
+            // The approval this one replaces: its letters, to name those already sent under it
+            // that the new approval's differ from.
+            let earlier = FileManager.default.contents(atPath: record).flatMap(ReviewManifest.read)
+                .flatMap { $0.campaign == campaign.name && $0.manifestSHA256 != hash ? $0 : nil }
+            var earlierLetters = Dictionary((earlier?.letters ?? []).map { ($0.recipient, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+            var differing: [String] = []
+            // A campaign sent as a whole (no cron schedule): how many of its letters the log
+            // does not record as done, to say when nothing more will go.
+            var oneShotLedger: DeliveryLedger?
+            if !Self.isRecurring(campaign) {
+                oneShotLedger = try? readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
+            }
+            var pending = 0
             var written = 0
             var writeError: (any Error)?
             let summary: ReviewManifest.Summary
@@ -204,6 +243,8 @@ extension Application {
                 do { try file.write(ReviewManifest.jsonOpening(campaign: campaign.name, inputs: inputs)) } catch { writeError = error }
                 summary = try checkApproval(prepared, hash: hash, previewFolder: previewFolder) { letter in
                     written += 1
+                    if earlier != nil, earlierLetters.removeValue(forKey: letter.recipient) != letter.sha256 { differing.append(letter.recipient) }
+                    if !(oneShotLedger?.entries[letter.recipient]?.isDone ?? false) { pending += 1 }
                     guard writeError == nil else { return }
                     do { try file.write(ReviewManifest.jsonLetter(letter, first: written == 1)) } catch { writeError = error }
                 }.summary
@@ -226,7 +267,10 @@ extension Application {
                 throw CommandFailure(.ioError, "\(error)")
             }
             parts.output("approved: \(campaign.name), \(summary.count) letters, manifest hash \(hash); recorded in \(record)")
-            if campaign.requireApproval {
+            if let earlier, let oneShotLedger { warnSentUnderEarlierApproval(campaign, earlier: earlier.manifestSHA256, differing: differing, ledger: oneShotLedger) }
+            if oneShotLedger != nil && pending == 0 && summary.count > 0 {
+                parts.output("nothing more will be sent: every one of the \(summary.count) letters is already done in \(campaign.logPath) (sent, failed, bounced or delayed), and a campaign sent as a whole is never sent again, by the daemon or by herald send")
+            } else if campaign.requireApproval {
                 parts.output(Self.whatHappensNext(campaign, now: parts.clock()) + "; by hand: herald send \(path) --approve \(hash)")
             }
             return .ok

@@ -20,6 +20,9 @@ extension Application {
         public var previewFolder: String?
         /// `--accept-broken-chain`: send although the log's hash chain is broken (see `checkChain`).
         public var acceptBrokenChain = false
+        /// `--new-log`: start a new delivery log on purpose although the campaign was last sent
+        /// to another log that records letters (see `checkLogContinuity`).
+        public var newLog = false
 
         public init(smtpURL: String? = nil, logPath: String? = nil, resendInDoubt: Bool = false, allowChanged: Bool = false) {
             self.smtpURL = smtpURL
@@ -47,7 +50,7 @@ extension Application {
             var prepared = try load(path)
             try overrideServer(of: &prepared, with: options.smtpURL)
             if let log = options.logPath {
-                try checkLogOverride(log, campaignLog: prepared.campaign.logPath)
+                try checkLogOverride(log, campaignLog: prepared.campaign.logPath, newLog: options.newLog)
                 prepared.campaign.logPath = log
             }
             let approved = try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
@@ -56,8 +59,8 @@ extension Application {
     }
 
     /// Refuses a `--log` that would make a typo into a full resend: a log in a folder that does
-    /// not exist, or a new log while the campaign's own log already records letters.
-    func checkLogOverride(_ log: String, campaignLog: String) throws(CommandFailure) {
+    /// not exist, or a new log while the campaign's own log already records letters (unless `newLog`).
+    func checkLogOverride(_ log: String, campaignLog: String, newLog: Bool = false) throws(CommandFailure) {
         let manager = FileManager.default
         let folder = (log as NSString).deletingLastPathComponent
         var isFolder: ObjCBool = false
@@ -66,9 +69,38 @@ extension Application {
         }
         // A stat, not a read: the campaign's log may be large, and only whether it holds
         // anything matters (the lock leaves an empty log behind a refused run).
-        guard !manager.fileExists(atPath: log),
+        guard !newLog, !manager.fileExists(atPath: log),
               let size = (try? manager.attributesOfItem(atPath: campaignLog))?[.size] as? Int, size > 0 else { return }
-        throw CommandFailure(.usage, "--log: \(log) does not exist, but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first)")
+        throw CommandFailure(.usage, "--log: \(log) does not exist, but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log")
+    }
+
+    /// Refuses a delivery log that would make an edit of `log =` (or a `--log` once given) into
+    /// a full resend: the log to be written records nothing, while the log this campaign was
+    /// last sent to (remembered beside the campaign's lock) exists and records letters.
+    ///
+    /// Why: the log is what makes a send exactly-once, and an approval covers the letters, not
+    /// the log, so nothing else stops every letter going again. Otherwise the log is
+    /// remembered as this campaign's. A stat, not a read: only whether a log holds anything
+    /// matters (the lock leaves an empty log behind a refused run).
+    /// - Throws: 64 naming both logs, unless `newLog` (`--new-log`).
+    func checkLogContinuity(_ campaign: Campaign, holding lock: CampaignFileLock, newLog: Bool) throws(CommandFailure) {
+        let current = Self.realLogPath(campaign.logPath)
+        func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        if !newLog, let last = lock.rememberedLog(), last != current, size(current) == 0, size(last) > 0 {
+            throw CommandFailure(.usage, [
+                "\(campaign.file): the delivery log \(campaign.logPath) records nothing, but this campaign was last sent to \(last), which records letters: a new log would send every one of them again, and nothing was sent",
+                "\(campaign.name): put log = back to \(last) (or give --log \(last)), or move that log to the new place first; to start a new log on purpose, move the old one away or rerun herald send with --new-log"])
+        }
+        lock.remember(log: current)
+    }
+
+    /// A log's path as the campaign's lock remembers it: real and absolute, whatever the working folder.
+    static func realLogPath(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        return ReviewManifest.absolutePath(path)
     }
 
     /// The send pipeline as a command of its own: each daemon firing runs it.
@@ -90,6 +122,7 @@ extension Application {
         let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
         defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
+        try checkLogContinuity(campaign, holding: locked.campaignLock, newLog: options.newLog)
         try checkChain(of: campaign.logPath, campaign: campaign.name, holding: locked.lock, accepting: options.acceptBrokenChain)
         // Runs before the locks are let go (defers run last first).
         defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock) }
@@ -191,6 +224,7 @@ extension Application {
         case .listChanged(let problem)?:
             throw CommandFailure(.dataError, problem)
         case .notApproved(let problem)?:
+            lastRunRefusedAtHandover = true
             throw CommandFailure(.noPermission, problem.split(separator: "\n").map(String.init))
         case nil:
             break

@@ -16,6 +16,9 @@ public final class Application {
     /// What the last read of a delivery log cost and how it went (index or scan), for the
     /// daemon's record of each firing.
     private(set) var lastLogRead: LogRead?
+    /// True when the last send run stopped at a letter that was not the approved one (exit 77
+    /// at handover): the daemon then waits for a new approval, as for a firing refused before sending.
+    var lastRunRefusedAtHandover = false
 
     init(parts: ApplicationParts) {
         self.parts = parts

@@ -176,6 +176,10 @@ extension Herald {
               help: "Send although the delivery log's hash chain is broken (records removed or edited): only after checking that the log records every letter sent. Recorded beside the log; herald verify-log still reports the break.")
         var acceptBrokenChain = false
 
+        @Flag(name: .customLong("new-log"),
+              help: "Start a new delivery log on purpose although this campaign was last sent to another log that records letters (its letters are sent again).")
+        var newLog = false
+
         /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
         func run() async throws {
@@ -189,6 +193,7 @@ extension Herald {
                     options.approve = approve
                     options.previewFolder = preview
                     options.acceptBrokenChain = acceptBrokenChain
+                    options.newLog = newLog
                     return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
                 }
             }

@@ -137,7 +137,8 @@ struct CampaignScheduler {
     /// What a firing came to, as far as the loop cares.
     enum FiringResult {
         case done
-        /// Skipped: no approval matching the inputs is recorded at `record`.
+        /// Skipped, or stopped at handover: no approval matching the inputs (or the letters)
+        /// is recorded at `record`.
         case notApproved(record: String)
     }
 
@@ -370,6 +371,12 @@ struct CampaignScheduler {
             outcome["log_read"] = "\(read.scanReason.map { "scan: " + $0 } ?? "index")"
         }
         logger.info("fired", metadata: meta.merging(outcome) { $1 })
+        // Stopped at a letter that is not the approved one: the rest wait for a new approval,
+        // exactly like a firing refused before anything was sent.
+        if application.lastRunRefusedAtHandover {
+            logger.warning("firing stopped: a letter was not the approved one; the rest wait for a new approval", metadata: meta)
+            return .notApproved(record: Application.approvalPath(prepared.campaign.logPath))
+        }
         return .done
     }
 }

@@ -426,7 +426,7 @@ final class DispatchRun: @unchecked Sendable {
             return
         }
         do {
-            let record = record(.deferred, letter, error: Self.notApproved)
+            let record = record(.deferred, letter, error: Self.notApproved(mismatch))
             try journal.record(record)
             onRecord(record)
         } catch {
@@ -434,8 +434,15 @@ final class DispatchRun: @unchecked Sendable {
         }
     }
 
-    /// The error of the `deferred` record of a letter found not to be the approved one.
-    static let notApproved = "not handed to the server: it is not the letter approved (an attached file changed since the approval was checked)"
+    /// The error of the `deferred` record of a letter found not to be the approved one, with
+    /// the real cause: the attached files that changed, else that its bytes or envelope differ.
+    static func notApproved(_ mismatch: ApprovedLetters.Mismatch) -> String {
+        let files = mismatch.changedFiles.map(\.path)
+        let cause = files.isEmpty
+            ? "its bytes or envelope differ from the approved letter's"
+            : (files.count == 1 ? "the attached file \(files[0]) changed" : "the attached files \(files.joined(separator: ", ")) changed") + " since the approval was checked"
+        return "not handed to the server: it is not the letter approved (\(cause))"
+    }
 
     /// Composes a letter again (a new `Date`, the same Message-ID) and claims its next attempt;
     /// nil when the run is ending.

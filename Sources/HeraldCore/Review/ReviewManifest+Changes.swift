@@ -37,13 +37,18 @@ extension ReviewManifest {
         return lines
     }
 
-    /// The attached files that differ, matched by path, one line each; empty when all are the same.
+    /// The attached files that differ, matched by absolute path, one line each; empty when all are the same.
+    ///
+    /// Paths are compared absolute (``absolutePath(_:)``), as manifests record them, so a
+    /// review and a check run from different working folders match; a relative path (a
+    /// manifest of an earlier Herald) is taken from the working folder.
     public static func attachmentChanges(reviewed: [Input], current: [Input]) -> [String] {
-        let before = Dictionary(reviewed.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
-        let now = Dictionary(current.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        func key(_ path: String) -> String { path.hasPrefix("/") ? path : absolutePath(path) }
+        let before = Dictionary(reviewed.map { (key($0.path), $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        let now = Dictionary(current.map { (key($0.path), $0.sha256) }, uniquingKeysWith: { first, _ in first })
         var lines: [String] = []
         for input in current {
-            guard let then = before[input.path] else {
+            guard let then = before[key(input.path)] else {
                 lines.append("the attachment \(input.path) is new since the review")
                 continue
             }
@@ -51,7 +56,7 @@ extension ReviewManifest {
                 lines.append("the attachment \(input.path) changed since the review (sha256 \(then.prefix(12))… then, \(input.sha256.prefix(12))… now)")
             }
         }
-        for input in reviewed where now[input.path] == nil {
+        for input in reviewed where now[key(input.path)] == nil {
             lines.append("the attachment \(input.path) was reviewed but no letter attaches it now")
         }
         return lines

@@ -39,7 +39,7 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     public struct Input: Sendable, Codable, Equatable {
         /// `campaign`, `template`, `recipients`, or `attachment` (listed apart, ``attachments``).
         public var role: String
-        /// The path as the campaign resolves it (shown, not hashed).
+        /// The path as the campaign resolves it; an attachment's absolute and real (``absolutePath(_:)``). Shown, not hashed.
         public var path: String
         public var sha256: String
         /// For the campaign: the covered settings whose hash `sha256` is (``settings(of:)``),
@@ -198,24 +198,39 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
 
     /// The attached files of the letters as they come, each hashed once (for `manifest.json`
     /// and to name a file that changed; the letters' own hashes cover the bytes sent).
+    ///
+    /// Each is listed by its absolute real path (``absolutePath(_:)``), not as the campaign
+    /// resolved it from the working folder: a preview run from one folder and a send, `approve`
+    /// or daemon run from another then name the same file alike, so the one that changed is named.
     public final class AttachmentInputs {
         public private(set) var inputs: [Input] = []
-        private var seen: Set<String> = []
+        /// The hashes by path as the campaign resolved it (what the send pipeline reads).
+        public private(set) var byPath: [String: String] = [:]
 
         public init() {}
 
         /// Notes a letter's attached files, hashing those not seen before.
         public func note(_ paths: [String]) throws(Unreadable) {
-            for path in paths where !seen.contains(path) {
-                inputs.append(Input(role: "attachment", path: path, sha256: try fileHash(path)))
-                seen.insert(path)
+            for path in paths where byPath[path] == nil {
+                let hash = try fileHash(path)
+                inputs.append(Input(role: "attachment", path: absolutePath(path), sha256: hash))
+                byPath[path] = hash
             }
         }
+    }
 
-        /// The hashes by path.
-        public var byPath: [String: String] {
-            Dictionary(inputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+    /// `path` made absolute and real, whatever the working folder: its folder resolved
+    /// (symbolic links, `..`) by `realpath`, its name kept; lexically joined to the working
+    /// folder when the folder cannot be resolved.
+    public static func absolutePath(_ path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        if let resolved = realpath(folder.isEmpty ? "." : folder, nil) {
+            defer { free(resolved) }
+            return (String(cString: resolved) as NSString).appendingPathComponent(name)
         }
+        if path.hasPrefix("/") { return Campaign.lexicallyNormalized(path) }
+        return Campaign.lexicallyNormalized(FileManager.default.currentDirectoryPath + "/" + path)
     }
 
     /// The date letters are composed with for hashing: any date gives the same hash.
