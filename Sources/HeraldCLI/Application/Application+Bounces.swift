@@ -54,7 +54,9 @@ extension Application {
             for outcome in report.outcomes { parts.output(Self.line(outcome)) }
             let recorded = report.recorded.count
             let strangers = report.left.filter { if case .left(let reason) = $0.action { reason.hasPrefix("unattributed:") } else { false } }.count
-            let written = report.recorded.flatMap { if case .recorded(let records, _) = $0.action { records } else { [] } }
+            let written: [DeliveryRecord] = report.recorded.flatMap { outcome -> [DeliveryRecord] in
+                if case .recorded(let records, _) = outcome.action { records } else { [] }
+            }
             let bounced = written.filter { $0.status == .bounced }.count
             parts.output("\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
                          + "\(recorded) recorded (\(bounced) bounced, \(written.count - bounced) delayed), "

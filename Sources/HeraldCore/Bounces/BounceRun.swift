@@ -83,7 +83,9 @@ public struct BounceRun {
         }
         guard !toMove.isEmpty else { return report }
         do { try journal.sync() } catch { throw .log("\(error)") }
-        let written = report.outcomes.flatMap { if case .recorded(let records, _) = $0.action { records } else { [] } }
+        let written: [DeliveryRecord] = report.outcomes.flatMap { outcome -> [DeliveryRecord] in
+            if case .recorded(let records, _) = outcome.action { records } else { [] }
+        }
         do { try afterSync(written) } catch { throw .log("\(error)") }
         do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
         report.moved = toMove.count
