@@ -15,7 +15,7 @@ public struct BounceAttribution: Sendable {
         /// Attempts recorded for it; a bounce record repeats the count (it is no new attempt).
         public var attempts: Int
         /// The addresses a report may be about, lowercased, the row's own first: the letter's
-        /// envelope as the log records it (`envelope`), less those the server refused
+        /// envelope as its `sent` record logs it (`envelope`), less those the server refused
         /// (`refused`: the letter never went to them). Only the row's address for a log
         /// written before envelopes were recorded.
         public var envelope: [String]
@@ -157,8 +157,8 @@ public struct BounceAttribution: Sendable {
         case .success(let found): (letter, clue) = found
         case .failure(let unattributed): return .leave(reason: unattributed.reason)
         }
-        // Only reports about an address the letter went to count: anyone who got a letter knows
-        // its Message-ID, and anyone can write to the bounce mailbox.
+        // Only reports about an address the letter went to count: everyone the letter reached
+        // sees its Message-ID, and anyone can write to the bounce mailbox.
         let reports = failures.compactMap { report in Self.envelopeAddress(of: report, in: letter).map { (report, $0) } }
         guard !reports.isEmpty else { return .leave(reason: Self.strangerReason(failures, letter: letter)) }
         // What an earlier run recorded from this report (found by its position or its own
