@@ -80,7 +80,7 @@ public final class CurlIMAPMailbox: BounceMailbox {
         }
         uids.sort()
         guard !uids.isEmpty else { return MailboxListing(uidValidity: uidValidity, messages: []) }
-        let flags = try perform(url: folderURL(), command: "UID FETCH 1:* (FLAGS)")
+        let flags = try perform(url: folderURL(), command: "UID FETCH 1:* (FLAGS)", step: "UID FETCH 1:* (FLAGS) (listing the flags)")
         var seen = Set<Int>()
         for line in Self.lines(flags.body) {
             // `* 3 FETCH (UID 7 FLAGS (\Seen))`, the items in either order.
@@ -96,7 +96,8 @@ public final class CurlIMAPMailbox: BounceMailbox {
     }
 
     public func fetch(_ position: MailboxPosition) throws(BounceMailboxError) -> [UInt8] {
-        try perform(url: folderURL() + ";UIDVALIDITY=\(position.uidValidity);UID=\(position.uid)", command: nil).body
+        try perform(url: folderURL() + ";UIDVALIDITY=\(position.uidValidity);UID=\(position.uid)", command: nil,
+                    step: "UID FETCH \(position.uid) BODY[] (fetching the message)").body
     }
 
     public func markUnseen(_ position: MailboxPosition) throws(BounceMailboxError) {
@@ -129,7 +130,9 @@ public final class CurlIMAPMailbox: BounceMailbox {
 
     /// One transfer: `command` as a custom request on `url` (nil: fetch what the URL names).
     /// With `uidValidity`, the folder's UIDVALIDITY seen at this select must be that one.
-    private func perform(url: String, command: String?, uidValidity: Int? = nil) throws(BounceMailboxError) -> (body: [UInt8], header: [UInt8]) {
+    /// `step` names the transfer in a failure (default: the command's first two words).
+    private func perform(url: String, command: String?, uidValidity: Int? = nil,
+                         step: String? = nil) throws(BounceMailboxError) -> (body: [UInt8], header: [UInt8]) {
         let collected = IMAPCollected()
         errorBuffer[0] = 0
         try set(CURLOPT_URL, url, "URL")
@@ -143,7 +146,10 @@ public final class CurlIMAPMailbox: BounceMailbox {
         try check(herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkRef.toOpaque()), "WRITEDATA")
         try check(herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, headerRef.toOpaque()), "HEADERDATA")
         let result = curl_easy_perform(handle)
-        if result != CURLE_OK { throw failure(result, command: command, header: collected.header) }
+        if result != CURLE_OK {
+            throw failure(result, step: step ?? command.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? "UID FETCH",
+                          header: collected.header)
+        }
         if let uidValidity, let seen = Self.uidValidity(in: collected.header), seen != uidValidity {
             throw BounceMailboxError(.uidValidityChanged, "\(endpoint.url): UIDVALIDITY changed from \(uidValidity) to \(seen) during the run; run again")
         }
@@ -153,13 +159,12 @@ public final class CurlIMAPMailbox: BounceMailbox {
     /// The failure of one transfer, named by the step that failed: reaching the server, TLS,
     /// the login, selecting the folder, or the command itself (one transfer runs all of them
     /// on a new connection, so the command alone would misname a connect failure).
-    private func failure(_ result: CURLcode, command: String?, header: [UInt8]) -> BounceMailboxError {
+    private func failure(_ result: CURLcode, step: String, header: [UInt8]) -> BounceMailboxError {
         let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(result))
         let text = detail.isEmpty ? summary : "\(summary): \(detail)"
-        let what = (command.map { "\($0.split(separator: " ").prefix(2).joined(separator: " ")): " } ?? "UID FETCH: ")
-        // The server's last tagged answer, e.g. `A005 NO [ALREADYEXISTS] Mailbox already exists`.
-        let answer = Self.lines(header).last { $0.first == "A" && $0.contains(" ") }
+        let what = "\(step): "
+        let answer = Self.refusal(in: header)
         let server = "\(endpoint.url.host)\(endpoint.url.port.map { ":\($0)" } ?? "")"
         switch result {
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -204,6 +209,18 @@ public final class CurlIMAPMailbox: BounceMailbox {
 
     static func lines(_ bytes: [UInt8]) -> [String] {
         String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// The server's own refusal in a transfer's lines: the last tagged `NO` or `BAD` answer
+    /// (`A004 NO [TRYCREATE] Mailbox doesn't exist: X`), never a tagged `OK` such as the
+    /// `LOGOUT`'s that libcurl may read after the failing command; nil when there is none.
+    static func refusal(in header: [UInt8]) -> String? {
+        lines(header).last { line in
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard words.count >= 2, let tag = words.first, tag != "*", tag != "+" else { return false }
+            let status = words[1].uppercased()
+            return status == "NO" || status == "BAD"
+        }
     }
 
     /// `* OK [UIDVALIDITY 1795957540] …` from a SELECT or EXAMINE; the last one wins.

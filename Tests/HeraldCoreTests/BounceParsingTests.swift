@@ -28,7 +28,7 @@ import Testing
             }
             let decision = attribution.decide(bounce, at: MailboxPosition(uidValidity: 7, uid: 1), verp: false, time: "2026-11-29T12:00:00Z")
             if let letter = expected.letter {
-                guard case .record(let record, let clue) = decision else {
+                guard case .record(let records, let clue) = decision, let record = records.first else {
                     Issue.record("\(name): \(decision)")
                     continue
                 }
@@ -54,7 +54,7 @@ import Testing
             return
         }
         #expect(reason.contains("VERP is off"))
-        guard case .record(let record, let clue) = attribution.decide(bounce, at: nil, verp: true, time: "t") else {
+        guard case .record(let records, let clue) = attribution.decide(bounce, at: nil, verp: true, time: "t"), let record = records.first else {
             Issue.record("not attributed with VERP on")
             return
         }
@@ -79,7 +79,7 @@ import Testing
         var attribution = BounceAttribution(campaign: BounceFixtures.campaign, records: BounceFixtures.sentRecords)
         let bounce = BounceMessage(bytes: try BounceFixtures.bytes("postfix-hard.eml"))
         let position = MailboxPosition(uidValidity: 9, uid: 4)
-        guard case .record(let record, _) = attribution.decide(bounce, at: position, verp: false, time: "t") else {
+        guard case .record(let records, _) = attribution.decide(bounce, at: position, verp: false, time: "t"), let record = records.first else {
             Issue.record("not recorded")
             return
         }

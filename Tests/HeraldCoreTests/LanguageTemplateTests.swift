@@ -61,6 +61,19 @@ import Testing
         #expect(prepared.fingerprint != prepared.template.fingerprint, "an edit to the French letter is an edit to the campaign")
     }
 
+    @Test func theWarningQuotesTheLanguageAsWrittenNotLowerCased() throws {
+        let folder = TemporaryDirectory("herald-languages")
+        let french = folder.write("letter.fr.txt", Self.french)
+        let english = folder.write("letter.txt", Self.english)
+        let csv = "email,name,language\na@x.example,Ann,\u{1B}[2J\nb@x.example,Bo,ES\nc@x.example,Cy,es\n"
+        let prepared = try RichLetterFixtures.prepared(english, csv: csv, languageTemplates: ["fr": french])
+        let warnings = prepared.warnings.map(\.description)
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.first?.contains("\u{1B}[2J") == true || warnings.first?.contains("\\u001B[2J") == true, "\(warnings)")
+        #expect(warnings.allSatisfy { !$0.contains("[2j") }, "the value was lower-cased: \(warnings)")
+        #expect(warnings.last?.contains("2 recipients have language \"ES\"") == true, "\(warnings)")
+    }
+
     @Test func withoutTemplatesTheLanguageColumnIsAnOrdinaryField() throws {
         let folder = TemporaryDirectory("herald-languages")
         let english = folder.write("letter.txt", Self.english)

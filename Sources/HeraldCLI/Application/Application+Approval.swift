@@ -201,7 +201,7 @@ extension Application {
     public func approve(campaign path: String, hash text: String, previewFolder: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let hash = try Self.approvedHash(text, option: "HASH")
-            let prepared = try load(path)
+            let prepared = try keyed(load(path))
             let campaign = prepared.campaign
             let record = Self.approvalPath(campaign.logPath)
             let folder = (record as NSString).deletingLastPathComponent

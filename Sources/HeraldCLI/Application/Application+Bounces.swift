@@ -54,9 +54,12 @@ extension Application {
             for outcome in report.outcomes { parts.output(Self.line(outcome)) }
             let recorded = report.recorded.count
             let strangers = report.left.filter { if case .left(let reason) = $0.action { reason.hasPrefix("unattributed:") } else { false } }.count
-            let bounced = report.recorded.filter { if case .recorded(let record, _) = $0.action { record.status == .bounced } else { false } }.count
+            let written: [DeliveryRecord] = report.recorded.flatMap { outcome -> [DeliveryRecord] in
+                if case .recorded(let records, _) = outcome.action { records } else { [] }
+            }
+            let bounced = written.filter { $0.status == .bounced }.count
             parts.output("\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
-                         + "\(recorded) recorded (\(bounced) bounced, \(recorded - bounced) delayed), "
+                         + "\(recorded) recorded (\(bounced) bounced, \(written.count - bounced) delayed), "
                          + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place"
                          + (strangers > 0 ? " (\(strangers) unattributed: about an address the letter did not go to)" : "") + "; "
                          + "\(report.moved) moved to \(settings.processedFolder)")
@@ -97,12 +100,15 @@ extension Application {
     static func line(_ outcome: BounceRun.Outcome) -> String {
         let position = "UID \(outcome.position.uid)"
         switch outcome.action {
-        case .recorded(let record, let clue):
-            var address = record.recipient
-            if let reported = record.dsnRecipient, reported != record.recipient.lowercased() {
-                address = "\(reported) (a Cc or Bcc of the letter to \(record.recipient))"
-            }
-            return TerminalText.visible("recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(address) \(record.messageID) (\(position), by \(clue.rawValue))")
+        case .recorded(let records, let clue):
+            // One line per address the report is about.
+            return records.map { record in
+                var address = record.recipient
+                if let reported = record.dsnRecipient, reported != record.recipient.lowercased() {
+                    address = "\(reported) (a Cc or Bcc of the letter to \(record.recipient))"
+                }
+                return TerminalText.visible("recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(address) \(record.messageID) (\(position), by \(clue.rawValue))")
+            }.joined(separator: "\n")
         case .alreadyRecorded(let recipient):
             return "known     \(recipient) (\(position)): recorded by an earlier run; moved now"
         case .left(let reason):

@@ -53,6 +53,7 @@ extension Application {
                 try checkLogOverride(log, campaignLog: prepared.campaign.logPath, newLog: options.newLog)
                 prepared.campaign.logPath = log
             }
+            prepared = try keyed(prepared)
             let approved = try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
             return try sendPipeline(prepared, options: options, occurrence: nil, approved: approved)
         }

@@ -209,7 +209,7 @@ public final class Application {
     /// both written as the letters come; the manifest hash is printed last.
     public func preview(campaign path: String, outDirectory: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
-            let prepared = try load(path)
+            let prepared = try keyed(load(path))
             let folder = outDirectory ?? "preview/\(prepared.campaign.name)"
             do {
                 let inputs = try ReviewManifest.inputs(of: prepared.campaign)

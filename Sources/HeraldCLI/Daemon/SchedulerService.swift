@@ -350,7 +350,7 @@ struct CampaignScheduler {
         parts.errors = { logger.warning("\($0)", metadata: meta) }
         let application = buildApplication(parts)
         let prepared: PreparedCampaign
-        do throws(CommandFailure) { prepared = try application.load(entry.path) } catch {
+        do throws(CommandFailure) { prepared = try application.keyed(application.load(entry.path)) } catch {
             let status = application.report(error)
             logger.error("firing abandoned: the campaign no longer validates", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
             return .done

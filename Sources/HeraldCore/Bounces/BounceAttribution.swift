@@ -15,7 +15,7 @@ public struct BounceAttribution: Sendable {
         /// Attempts recorded for it; a bounce record repeats the count (it is no new attempt).
         public var attempts: Int
         /// The addresses a report may be about, lowercased, the row's own first: the letter's
-        /// envelope as the log records it (`envelope`), less those the server refused
+        /// envelope as its `sent` record logs it (`envelope`), less those the server refused
         /// (`refused`: the letter never went to them). Only the row's address for a log
         /// written before envelopes were recorded.
         public var envelope: [String]
@@ -33,8 +33,9 @@ public struct BounceAttribution: Sendable {
 
     /// What to do with one message of the mailbox.
     public enum Decision: Sendable, Equatable {
-        /// Append this record (a `bounced` or `delayed` record), then move the message.
-        case record(DeliveryRecord, clue: Clue)
+        /// Append these records (`bounced` or `delayed`, one per envelope address the report
+        /// names, the row's own first), then move the message.
+        case record([DeliveryRecord], clue: Clue)
         /// Its report is in the log already (a run stopped between writing and moving): move it, write nothing.
         case alreadyRecorded(recipient: String)
         /// Leave it where it is and say why: not a bounce, an auto-reply, no letter of this campaign identified.
@@ -44,8 +45,13 @@ public struct BounceAttribution: Sendable {
     public let campaign: String
     private var letters: [String: Letter] = [:]
     private var byToken: [String: String] = [:]
-    private var recordedPositions: Set<MailboxPosition> = []
-    private var recordedReports: [String: String] = [:]
+    /// Attempts per Message-ID (lowercased), whatever their outcome.
+    private var attempts: [String: Int] = [:]
+    /// Letters of the log never accepted by the server, by Message-ID, with their last status.
+    private var unsent: [String: DeliveryStatus] = [:]
+    /// Addresses already recorded per report, by its IMAP position and by its own Message-ID (lowercased).
+    private var recordedPositions: [MailboxPosition: Set<String>] = [:]
+    private var recordedReports: [String: Set<String>] = [:]
 
     public init(campaign: String, records: [DeliveryRecord] = []) {
         self.campaign = campaign
@@ -53,26 +59,43 @@ public struct BounceAttribution: Sendable {
     }
 
     /// Folds one log record in (records of other campaigns are ignored).
+    ///
+    /// Only a `sent` record makes a letter a report can be about: a letter that was never
+    /// accepted (only `sending`, `deferred` or `failed` records) went nowhere, so no report
+    /// about it is genuine, and recording one would stop a deferred letter being sent or turn
+    /// a refused one into a suppression. Its envelope is the `sent` record's, less the
+    /// addresses the server refused.
     public mutating func apply(_ record: DeliveryRecord) {
         guard record.campaign == campaign else { return }
         let key = record.messageID.lowercased()
         switch record.status {
-        case .sending, .sent, .failed, .deferred:
-            let attempts = max(letters[key]?.attempts ?? 0, record.attempt)
-            var envelope = letters[key]?.envelope ?? [record.recipient.lowercased()]
-            if let recorded = record.envelope {
-                let refused = Set((record.refused ?? []).map { $0.recipient.lowercased() })
-                envelope = BounceMessage.unique([record.recipient.lowercased()] + recorded.map { $0.lowercased() })
-                    .filter { !refused.contains($0) }
+        case .sending, .failed, .deferred:
+            attempts[key] = max(attempts[key] ?? 0, record.attempt)
+            if var letter = letters[key] {
+                letter.attempts = max(letter.attempts, record.attempt)
+                letters[key] = letter
+            } else {
+                unsent[key] = record.status
             }
+        case .sent:
+            let count = max(attempts[key] ?? 0, letters[key]?.attempts ?? 0, record.attempt)
+            attempts[key] = count
+            var envelope = [record.recipient.lowercased()]
+            if let recorded = record.envelope {
+                envelope = BounceMessage.unique(envelope + recorded.map { $0.lowercased() })
+            }
+            let refused = Set((record.refused ?? []).map { $0.recipient.lowercased() })
+            envelope = envelope.filter { !refused.contains($0) }
             letters[key] = Letter(recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID,
-                                  attempts: attempts, envelope: envelope)
+                                  attempts: count, envelope: envelope)
+            unsent[key] = nil
             if let token = VERP.token(ofMessageID: record.messageID) { byToken[token] = key }
         case .bounced, .delayed:
+            let address = (record.dsnRecipient ?? record.recipient).lowercased()
             if let validity = record.imapUIDValidity, let uid = record.imapUID {
-                recordedPositions.insert(MailboxPosition(uidValidity: validity, uid: uid))
+                recordedPositions[MailboxPosition(uidValidity: validity, uid: uid), default: []].insert(address)
             }
-            if let id = record.bounceMessageID { recordedReports[id.lowercased()] = record.recipient }
+            if let id = record.bounceMessageID { recordedReports[id.lowercased(), default: []].insert(address) }
         }
     }
 
@@ -84,21 +107,29 @@ public struct BounceAttribution: Sendable {
             for id in ids { if let letter = letters[id.lowercased()], !found.contains(letter) { found.append(letter) } }
             return found
         }
+        // Every clue is read, and all must agree: returned headers naming one letter and
+        // References (or the VERP address) naming another is a contradiction, never a guess.
         var candidates: [(Letter, Clue)] = known(bounce.returnedMessageIDs).map { ($0, .returnedHeaders) }
-        if candidates.isEmpty { candidates = known(bounce.referencedMessageIDs).map { ($0, .reference) } }
-        if candidates.isEmpty, verp {
+        for letter in known(bounce.referencedMessageIDs) where !candidates.contains(where: { $0.0 == letter }) {
+            candidates.append((letter, .reference))
+        }
+        if verp {
             let ids = bounce.deliveredTo.compactMap(VERP.token(inAddress:)).compactMap { byToken[$0] }
-            candidates = known(ids).map { ($0, .verp) }
+            for letter in known(ids) where !candidates.contains(where: { $0.0 == letter }) { candidates.append((letter, .verp)) }
         }
         switch candidates.count {
         case 1: return .success(candidates[0])
         case 0:
-            let seen = bounce.returnedMessageIDs + bounce.referencedMessageIDs
+            let seen = BounceMessage.unique(bounce.returnedMessageIDs + bounce.referencedMessageIDs)
+            if let id = seen.first(where: { unsent[$0.lowercased()] != nil }), let status = unsent[id.lowercased()] {
+                return .failure(Unattributed(reason: "it names the letter \(id), which the server never accepted (its last record is "
+                    + "\(status.rawValue)): a report about a letter that did not go out is not genuine; not counted, nothing suppressed"))
+            }
             return .failure(Unattributed(reason: seen.isEmpty
                 ? (verp ? "no returned headers and no VERP token of this campaign" : "no returned headers (VERP is off)")
                 : "no letter of campaign \"\(campaign)\" has Message-ID \(seen.joined(separator: " or "))"))
         default:
-            return .failure(Unattributed(reason: "it names \(candidates.count) letters (\(candidates.map(\.0.recipient).joined(separator: ", "))); not guessing"))
+            return .failure(Unattributed(reason: "it names \(candidates.count) letters (\(candidates.map { "\($0.0.recipient) by \($0.1.rawValue)" }.joined(separator: ", "))); not guessing"))
         }
     }
 
@@ -126,21 +157,30 @@ public struct BounceAttribution: Sendable {
         case .success(let found): (letter, clue) = found
         case .failure(let unattributed): return .leave(reason: unattributed.reason)
         }
-        // Only reports about an address the letter went to count: anyone who got a letter knows
-        // its Message-ID, and anyone can write to the bounce mailbox.
+        // Only reports about an address the letter went to count: everyone the letter reached
+        // sees its Message-ID, and anyone can write to the bounce mailbox.
         let reports = failures.compactMap { report in Self.envelopeAddress(of: report, in: letter).map { (report, $0) } }
         guard !reports.isEmpty else { return .leave(reason: Self.strangerReason(failures, letter: letter)) }
-        if let position, recordedPositions.contains(position) { return .alreadyRecorded(recipient: letter.recipient) }
-        if let id = bounce.messageID, recordedReports[id.lowercased()] != nil { return .alreadyRecorded(recipient: letter.recipient) }
-        // The report about the row's own address if there is one, else the first (a Cc's).
-        let (report, address) = reports.first { $0.1 == letter.recipient.lowercased() } ?? reports[0]
-        let record = DeliveryRecord(
-            time: time, campaign: campaign, recipient: letter.recipient, messageID: letter.messageID,
-            status: report.outcome == .bounced ? .bounced : .delayed, attempt: letter.attempts, occurrence: letter.occurrence,
-            bounce: BounceFields(dsnStatus: report.status, dsnRecipient: address, diagnosticCode: report.diagnosticCode,
-                                 remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
-                                 imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
-        return .record(record, clue: clue)
+        // What an earlier run recorded from this report (found by its position or its own
+        // Message-ID) is not written again; an address it did not get to still is.
+        var recorded = position.flatMap { recordedPositions[$0] } ?? []
+        if let id = bounce.messageID { recorded.formUnion(recordedReports[id.lowercased()] ?? []) }
+        // One record per envelope address the report names (a row delayed and its Cc failed are
+        // two results, neither lost), the row's own first; a second group about the same
+        // address keeps the first one's.
+        var seen = Set<String>()
+        let ordered = reports.filter { $0.1 == letter.recipient.lowercased() } + reports.filter { $0.1 != letter.recipient.lowercased() }
+        let fresh = ordered.filter { seen.insert($0.1).inserted && !recorded.contains($0.1) }
+        guard !fresh.isEmpty else { return .alreadyRecorded(recipient: letter.recipient) }
+        let records = fresh.map { report, address in
+            DeliveryRecord(
+                time: time, campaign: campaign, recipient: letter.recipient, messageID: letter.messageID,
+                status: report.outcome == .bounced ? .bounced : .delayed, attempt: letter.attempts, occurrence: letter.occurrence,
+                bounce: BounceFields(dsnStatus: report.status, dsnRecipient: address, diagnosticCode: report.diagnosticCode,
+                                     remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
+                                     imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
+        }
+        return .record(records, clue: clue)
     }
 
     /// The address of the letter's envelope a report is about: its `Final-Recipient`, else its

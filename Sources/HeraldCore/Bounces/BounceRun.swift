@@ -10,8 +10,8 @@ public struct BounceRun {
     /// What the pass did with one message.
     public struct Outcome: Sendable, Equatable {
         public enum Action: Sendable, Equatable {
-            /// A new record was written (and the message moved).
-            case recorded(DeliveryRecord, clue: BounceAttribution.Clue)
+            /// New records were written, one per envelope address the report names (and the message moved).
+            case recorded([DeliveryRecord], clue: BounceAttribution.Clue)
             /// Its record was already in the log; the message was moved.
             case alreadyRecorded(recipient: String)
             /// Left in the folder, with why.
@@ -63,11 +63,13 @@ public struct BounceRun {
             let bounce = BounceMessage(bytes: bytes)
             let action: Outcome.Action
             switch attribution.decide(bounce, at: position, verp: settings.verp, time: now()) {
-            case .record(let record, let clue):
-                do { try journal.record(record) } catch { throw .log("\(error)") }
-                attribution.apply(record)
+            case .record(let records, let clue):
+                for record in records {
+                    do { try journal.record(record) } catch { throw .log("\(error)") }
+                    attribution.apply(record)
+                }
                 toMove.append(uid)
-                action = .recorded(record, clue: clue)
+                action = .recorded(records, clue: clue)
             case .alreadyRecorded(let recipient):
                 toMove.append(uid)
                 action = .alreadyRecorded(recipient: recipient)
@@ -81,7 +83,9 @@ public struct BounceRun {
         }
         guard !toMove.isEmpty else { return report }
         do { try journal.sync() } catch { throw .log("\(error)") }
-        let written = report.outcomes.compactMap { if case .recorded(let record, _) = $0.action { record } else { nil } }
+        let written: [DeliveryRecord] = report.outcomes.flatMap { outcome -> [DeliveryRecord] in
+            if case .recorded(let records, _) = outcome.action { records } else { [] }
+        }
         do { try afterSync(written) } catch { throw .log("\(error)") }
         do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
         report.moved = toMove.count

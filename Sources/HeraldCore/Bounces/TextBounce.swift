@@ -57,12 +57,9 @@ struct TextBounce {
 
         var addresses = message.fields("x-failed-recipients").flatMap { BounceMessage.addresses(in: $0) }
         if addresses.isEmpty {
-            // The first address the report text names (not the quoted letter's).
             let own = Set(((message.field("from") ?? "") + " " + (message.field("to") ?? "")).lowercased()
                 .split(whereSeparator: { $0 == "<" || $0 == ">" || $0.isWhitespace || $0 == "," }).map(String.init))
-            if let found = report.lazy.flatMap({ BounceMessage.addresses(in: $0) }).first(where: { !own.contains($0) }) {
-                addresses = [found]
-            }
+            if let found = failedAddress(in: report, excluding: own) { addresses = [found] }
         }
         let shape = message.field("x-failed-recipients") != nil || lowered.contains("mail delivery software") ? "exim"
             : (lowered.contains("did not reach some or all") || lowered.contains("#5.") || lowered.contains("#4.")) ? "exchange" : "generic"
@@ -82,6 +79,41 @@ struct TextBounce {
             }
         }
         return TextBounce(shape: shape, recipients: recipients, quotedMessageIDs: quoted)
+    }
+
+    /// The address the report says failed: the first one after its failure statement
+    /// (`did not reach the following recipient(s):`, `could not be delivered to:`), on that
+    /// line or below, skipping lines that quote the letter's headers (`To:`, `Cc:`, `Sent:`),
+    /// where every address of the letter appears whether it failed or not. Nil when the text
+    /// states no failure before an address: which address failed is then unknown, and a guess
+    /// could silence a recipient whose letter arrived.
+    static func failedAddress(in report: [String], excluding own: Set<String>) -> String? {
+        var afterStatement = false
+        for line in report {
+            if isQuotedHeader(line) { continue }
+            var text = Substring(line)
+            if !afterStatement {
+                let lowered = line.lowercased()
+                guard let phrase = failurePhrases.compactMap({ lowered.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { continue }
+                afterStatement = true
+                // The rest of the line after the phrase (an address on the statement's own line).
+                let offset = lowered.distance(from: lowered.startIndex, to: phrase.upperBound)
+                text = line.dropFirst(offset)
+            }
+            if let found = BounceMessage.addresses(in: String(text)).first(where: { !own.contains($0) }) { return found }
+        }
+        return nil
+    }
+
+    /// Header names a report quotes from the letter it returns.
+    static let quotedHeaderNames: Set<String> = ["to", "cc", "bcc", "from", "sender", "reply-to", "subject", "sent", "date",
+                                                 "message-id", "return-path", "delivered-to", "envelope-to"]
+
+    /// A line such as `  To:      minister@austria.example`: a quoted header of the letter.
+    static func isQuotedHeader(_ line: String) -> Bool {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == ">" }
+        guard let colon = trimmed.firstIndex(of: ":") else { return false }
+        return quotedHeaderNames.contains(trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased())
     }
 
     /// The first line with an enhanced status code (RFC 3463, `5.1.1`) or, failing that, a

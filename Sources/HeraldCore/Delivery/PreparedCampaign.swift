@@ -26,6 +26,10 @@ public struct PreparedCampaign: Sendable {
     public var warnings: [Diagnostic]
     /// How many letters the campaign sends: its recipients, each address once.
     public private(set) var recipientCount: Int
+    /// The secret mixed into every letter's Message-ID (``MessageIDKey``), read or created
+    /// beside the delivery log by the commands that compose letters to send or preview; nil:
+    /// the unkeyed form (a campaign composed outside its state, as in tests).
+    public var messageIDKey: MessageIDKey?
     /// Signs every composed letter (`[dkim]`), its key parsed once for the campaign; nil: unsigned.
     public private(set) var signer: DKIMSigner?
     /// The recipient lists, in campaign order.
@@ -139,7 +143,9 @@ public struct PreparedCampaign: Sendable {
                 if !languageTemplates.isEmpty, let language = prepared.requestedLanguage(recipient), languageTemplates[language] == nil {
                     let key = "\(source.file)\u{0}\(language)"
                     if untranslated[key] == nil {
-                        untranslated[key] = (source.file, language, recipient.line, 0)
+                        // Quoted as the first row wrote it (the grouping is case-blind, the words are not).
+                        let written = recipient.fields[Campaign.languageColumn]?.trimmingSpaces ?? language
+                        untranslated[key] = (source.file, String(written), recipient.line, 0)
                         untranslatedOrder.append(key)
                     }
                     untranslated[key]!.count += 1
@@ -351,7 +357,7 @@ public struct PreparedCampaign: Sendable {
         var message: ComposedMessage
         do {
             message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
-                                                  occurrence: occurrence, attachments: attachments)
+                                                  occurrence: occurrence, attachments: attachments, messageIDKey: messageIDKey)
         } catch {
             let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
             throw ValidationFailure(error.problems.map { problem in

@@ -46,9 +46,10 @@ public enum MessageComposer {
     ///
     /// This is where a message's final bytes are produced (``ComposedMessage/data``): a
     /// signature over the whole message (DKIM) belongs after this call.
+    ///   - messageIDKey: the campaign's secret for its Message-IDs (``MessageIDKey``); nil: the unkeyed form.
     public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
                                date: Date, occurrence: String? = nil,
-                               attachments: [AttachmentPart] = []) throws(ComposeFailure) -> ComposedMessage {
+                               attachments: [AttachmentPart] = [], messageIDKey: MessageIDKey? = nil) throws(ComposeFailure) -> ComposedMessage {
         var problems: [Problem] = letter.problems
         var seen: [String] = []  // single headers met so far (seven at most: a list beats a set)
         var lines: [UInt8] = []
@@ -125,7 +126,7 @@ public enum MessageComposer {
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 
         let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
-                                       occurrence: occurrence)
+                                       occurrence: occurrence, key: messageIDKey)
         let body = NormalizedBody(letter.body)
         let plain = body.isASCII && body.longestLine <= HeaderEncoder.maximumLineLength
         lines += "Date: ".utf8
