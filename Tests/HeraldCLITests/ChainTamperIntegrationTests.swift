@@ -143,13 +143,15 @@ import Testing
         let accept = try Subprocess.herald(["verify-log", campaign.log, "--accept-broken-chain"])
         #expect(accept.status == 0 && accept.stdout.contains("accepted"), "\(accept)")
         let again = try campaign.send(server)
-        #expect(again.status == 0, "\(again)")
+        // The letters the older copy left in doubt stop it with 75; the log is no longer refused.
+        #expect((again.status == 0 || again.status == 75) && !again.stderr.contains("last checked"), "\(again)")
     }
 
     /// A hard link to the campaign file in another folder, then an editor saving the original:
-    /// two inodes, two folders, two logs; one campaign name, so one sender.
-    @Test func aHardLinkThenAnEditorSaveDoesNotOpenTheCampaignToASecondSenderIntegration() throws {
-        let (campaign, server, sender) = try ChainAndLockIntegrationTests.busySender()
+    /// two inodes, two folders' key files, two logs; one campaign name, so one sender.
+    @Test func aHardLinkSplitByAnEditorSaveDoesNotOpenTheCampaignToASecondSenderIntegration() throws {
+        let server = try SMTPTestServer(faults: ["--data-delay", "0.1"])
+        let campaign = TestCampaign(csv: LogIdentityIntegrationTests.thirtyRecipients())
         let other = campaign.folder.file("other")
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
         let linked = other + "/campaign.toml"
@@ -157,15 +159,14 @@ import Testing
         // The editor: a new file renamed over the original, so the link keeps the old inode.
         let text = try String(contentsOfFile: campaign.path, encoding: .utf8)
         #expect(rename(campaign.folder.write("campaign.toml.swp", text), campaign.path) == 0)
-        let runs = [campaign.path, linked].map { path in
-            (path, try? Subprocess.herald(["send", path, "--smtp-url", server.url]))
-        }
+        let sender = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url, "--quiet"])
+        #expect(waitUntil(30) { server.messages().count >= 2 })
+        // The link's campaign has its own log (other/delivery.jsonl, new): without the name's lock, all 30 again.
+        let second = try Subprocess.herald(["send", linked, "--smtp-url", server.url])
+        #expect(second.status == 75, "\(second)")
+        #expect(second.stderr.contains("campaign cli-test is being sent by pid \(sender.pid)")
+                && second.stderr.contains("two campaign files named cli-test cannot send at the same time"), "\(second.stderr)")
         #expect(sender.wait().status == 0)
-        for (path, result) in runs {
-            // The original path's new inode and the link's old one: one refused by the name's lock, one by the file's.
-            #expect(result?.status == 75 && result?.stderr.contains("is being sent by pid \(sender.pid)") == true, "\(path): \(String(describing: result))")
-        }
-        #expect(runs[0].1?.stderr.contains("two campaign files named cli-test cannot send at the same time") == true, "\(String(describing: runs[0].1))")
         #expect(Self.counts(server).count == 30 && Self.counts(server).values.allSatisfy { $0 == 1 }, "\(Self.counts(server).filter { $0.value > 1 })")
     }
 
