@@ -9,7 +9,7 @@ import Glibc
 /// refused rather than sending every pending letter twice. Taken with the log's own lock
 /// (`CampaignLock`) by `send`, `resolve` and each daemon firing, before it.
 ///
-/// Two `flock`s, so every way of naming the campaign meets one of them:
+/// Three `flock`s, so every way of naming the campaign meets one of them:
 /// - on the campaign file itself (opened read-only): it belongs to the file, so a symlink to
 ///   it or to its folder, a hard link, `./` and `..` all reach it;
 /// - on `.herald-NAME-HASH.lock` in the folder of the campaign file's resolved path, HASH from
@@ -17,17 +17,26 @@ import Glibc
 ///   file (a new inode) while a send runs. It holds the holder's pid. In a folder this user may
 ///   not write to it cannot be created and only the first lock is taken.
 ///
-/// A copy of the campaign file (`cp c.toml c2.toml`) is another campaign file: it is not
-/// locked against the original (its log, unless `--log` says otherwise, is locked as before).
-/// The kernel drops both locks when the process dies, kill -9 included.
+/// - on `NAME-HASH.lock` in this user's runtime folder (`RuntimeFolder`), HASH from the
+///   campaign's name alone: a hard link to the campaign file that an editor then replaced (two
+///   inodes, two folders' key files), a copy, or a campaign folder this user may not write to
+///   all meet it. So two campaign files with the same name cannot send at the same time as the
+///   same user, whatever their folders; other users have their own folders (and locks).
+///
+/// The kernel drops the locks when the process dies, kill -9 included.
 public final class CampaignFileLock {
     /// Another process holds the campaign.
     public struct Busy: Error, CustomStringConvertible {
         public var campaign: String
         public var campaignFile: String
         public var pid: String
+        /// The runtime folder's lock on the name, when that is the one held.
+        public var nameLock: String?
         public var description: String {
-            "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
+            if let nameLock {
+                return "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign's name, \(nameLock), is held: two campaign files named \(campaign) cannot send at the same time as the same user, whatever their folders or logs)"
+            }
+            return "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
         }
     }
 
@@ -38,10 +47,14 @@ public final class CampaignFileLock {
     /// last sent to (``rememberedLog``); nil when the lock file could not be created.
     private let lastLogPath: String?
 
-    /// Takes both locks without waiting.
-    /// - Throws: `Busy` when another process holds either; `FileJournal.Failure.io` when the
-    ///   campaign file cannot be opened.
-    public init(campaignFile: String, campaign: String) throws {
+    /// The lock on the campaign's name in the runtime folder.
+    private let nameDescriptor: Int32
+
+    /// Takes the three locks without waiting.
+    /// - Parameter environment: where the runtime folder is found (`XDG_RUNTIME_DIR`).
+    /// - Throws: `Busy` when another process holds any; `FileJournal.Failure.io` when the
+    ///   campaign file cannot be opened, or the runtime folder is not this user's private folder.
+    public init(campaignFile: String, campaign: String, environment: [String: String]) throws {
         let fd = open(campaignFile, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FileJournal.Failure.io(file: campaignFile, reason: "cannot open to lock the campaign: \(CampaignLock.lastError())") }
         let keyPath = Self.keyPath(campaignFile: campaignFile, campaign: campaign)
@@ -70,8 +83,31 @@ public final class CampaignFileLock {
                 _ = pwrite(keyFD, pid, pid.count, 0)
             }
         }
+        let namePath: String
+        let nameFD: Int32
+        do {
+            namePath = try RuntimeFolder.path(environment: environment) + "/" + Self.nameLockFile(campaign: campaign)
+            nameFD = open(namePath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if nameFD < 0 { throw FileJournal.Failure.io(file: namePath, reason: "cannot open lock file: \(CampaignLock.lastError())") }
+        } catch {
+            if keyFD >= 0 { close(keyFD) }
+            close(fd)
+            throw error
+        }
+        if !CampaignLock.tryLock(nameFD) {
+            let busy = Busy(campaign: campaign, campaignFile: campaignFile, pid: CampaignLock.holder(of: nameFD, pidFile: namePath),
+                            nameLock: namePath)
+            close(nameFD)
+            if keyFD >= 0 { close(keyFD) }
+            close(fd)
+            throw busy
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(nameFD, 0)
+        _ = pwrite(nameFD, pid, pid.count, 0)
         fileDescriptor = fd
         keyDescriptor = keyFD
+        nameDescriptor = nameFD
         lastLogPath = keyFD >= 0 ? keyPath.map { String($0.dropLast(".lock".count)) + ".lastlog" } : nil
     }
 
@@ -105,9 +141,19 @@ public final class CampaignFileLock {
         unlink(temporary)
     }
 
-    /// Releases both locks explicitly before closing (see `CampaignLock.deinit`: a child being
+    /// `NAME-HASH.lock` (NAME left out when it is not one plain word), HASH 16 hex digits of
+    /// SHA-256 over the name alone: one file per campaign name for this user.
+    static func nameLockFile(campaign: String) -> String {
+        let hash = String(SHA256.hex(Array(campaign.utf8)).prefix(16))
+        return (IndexHeader.canWrite(campaign: campaign) ? campaign + "-" : "") + hash + ".lock"
+    }
+
+    /// Releases the locks explicitly before closing (see `CampaignLock.deinit`: a child being
     /// started shares the open file descriptions until its exec).
     deinit {
+        _ = ftruncate(nameDescriptor, 0)
+        _ = flock(nameDescriptor, LOCK_UN)
+        close(nameDescriptor)
         if keyDescriptor >= 0 {
             _ = ftruncate(keyDescriptor, 0)
             _ = flock(keyDescriptor, LOCK_UN)

@@ -7,12 +7,17 @@ import Glibc
 /// resolved path): so `send` and each daemon firing verify only the records written since,
 /// not the whole history.
 ///
-/// One line: `herald-log-chain 1 DEVICE INODE LENGTH LINES HEAD-LINE CHAINED-FROM MTIME ACCEPTED HEAD CHECKSUM`.
-/// It is trusted only for the log with that device and inode, at least `LENGTH` bytes long,
-/// whose line ending at `LENGTH` still hashes to `HEAD` (checked on every use) and, when the log
-/// has not grown, whose modification time is still `MTIME` (an edit in place that keeps the
-/// length shows). Anything else and the log is verified from its start. Like the index it is a
-/// cache written only by the holder of the campaign's lock; losing it costs one full check.
+/// One line: `herald-log-chain 1 DEVICE INODE LENGTH LINES HEAD-LINE CHAINED-FROM CTIME ACCEPTED HEAD CHECKSUM`.
+/// It lets a check skip the log's first `LENGTH` bytes only for the log with that device and
+/// inode whose status-change time is still `CTIME`: any write to the file (an append, a blank
+/// line, an edit in place, `touch -r`, which sets the modification time but not this one) moves
+/// it, and the log is then verified from its start. The one growth accepted without that is the
+/// records a run appended itself (`FileJournal.OwnAppends`), checked at that run's end.
+///
+/// It is also the log's memory: a check from the start must find the line ending at `LENGTH`
+/// to be line `LINES`, the record hashing to `HEAD` (a shorter, truncated or replaced log means
+/// records were removed), and every record from `CHAINED-FROM` on carrying `prev`. Written only
+/// by the holder of the campaign's lock; deleting it costs one full check and that memory.
 ///
 /// `ACCEPTED` is the line of a break an operator let pass (`--accept-broken-chain`): the
 /// records after it were verified against each other, and later runs go on from here with a
@@ -29,8 +34,8 @@ struct ChainCheckpoint: Equatable {
     var head: (hash: String, line: Int)?
     /// The first line whose record carries `prev`; nil when none does yet.
     var chainedFrom: Int?
-    /// The log's modification time (nanoseconds since 1970) when this was written.
-    var modified: Int64
+    /// The log's status-change time (`st_ctim`, nanoseconds since 1970) when this was written.
+    var changed: Int64
     /// The first break an operator accepted; nil when none was.
     var accepted: Int?
 
@@ -38,15 +43,16 @@ struct ChainCheckpoint: Equatable {
         a.line == b.line
     }
 
-    /// The modification time of `info`, in nanoseconds.
-    static func modified(_ info: stat) -> Int64 {
-        Int64(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(info.st_mtim.tv_nsec)
+    /// The status-change time of `info`, in nanoseconds: moved by every write and every change
+    /// of the file's times, which a user cannot set back (`touch -r` sets only the others).
+    static func changed(_ info: stat) -> Int64 {
+        Int64(info.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(info.st_ctim.tv_nsec)
     }
 
     /// The line, newline included.
     var line: [UInt8] {
         let fields = [String(log.device), String(log.inode), String(length), String(lines), String(head?.line ?? 0),
-                      String(chainedFrom ?? 0), String(modified), String(accepted ?? 0), head?.hash ?? "-"]
+                      String(chainedFrom ?? 0), String(changed), String(accepted ?? 0), head?.hash ?? "-"]
         let bytes = Array((Self.magic + fields.joined(separator: " ") + " ").utf8)
         return bytes + Array(IndexChecksum.hex(IndexChecksum.of(bytes)).utf8) + [UInt8(ascii: "\n")]
     }
@@ -59,7 +65,7 @@ struct ChainCheckpoint: Equatable {
               IndexChecksum.of(body) == sum else { return nil }
         let fields = body.dropFirst(magic.utf8.count).split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 9, let device = UInt64(fields[0]), let inode = UInt64(fields[1]), let length = Int(fields[2]),
-              let lines = Int(fields[3]), let headLine = Int(fields[4]), let chainedFrom = Int(fields[5]), let modified = Int64(fields[6]),
+              let lines = Int(fields[3]), let headLine = Int(fields[4]), let chainedFrom = Int(fields[5]), let changed = Int64(fields[6]),
               let accepted = Int(fields[7]), length >= 0, lines >= 0, headLine >= 0, chainedFrom >= 0, accepted >= 0 else { return nil }
         let hash = fields[8]
         let head: (hash: String, line: Int)?
@@ -72,7 +78,7 @@ struct ChainCheckpoint: Equatable {
             head = (hash, headLine)
         }
         let checkpoint = ChainCheckpoint(log: FileID(device: device, inode: inode), length: length, lines: lines, head: head,
-                                         chainedFrom: chainedFrom == 0 ? nil : chainedFrom, modified: modified,
+                                         chainedFrom: chainedFrom == 0 ? nil : chainedFrom, changed: changed,
                                          accepted: accepted == 0 ? nil : accepted)
         return checkpoint.line == bytes ? checkpoint : nil
     }

@@ -62,8 +62,11 @@ public struct ChainCheck: Sendable {
     public var resumedAfterLine = 0
     /// Bytes of the log read: what the check cost.
     public var bytesRead = 0
+    /// The log no longer holds what the last check saw (shorter, missing, replaced): records
+    /// were removed even if what is left chains.
+    public var lost: LostRecords?
 
-    public var isIntact: Bool { breaks.isEmpty }
+    public var isIntact: Bool { breaks.isEmpty && lost == nil }
 }
 
 extension FileJournal {
@@ -71,35 +74,58 @@ extension FileJournal {
     /// of the whole log when there is no checkpoint this log still matches: what `send`, each
     /// daemon firing and `validate` do before they trust the log.
     ///
+    /// A check from the start also holds the log to what the last checkpoint recorded: at least
+    /// as long, the same record at its length, `prev` on every record from where it was chained
+    /// (else `lost` or a break). A missing log is measured against `LOG.chain` and `LOG.index`.
+    ///
     /// - Parameters:
     ///   - lock: the campaign's lock, when held: the checkpoint is then moved to the log's end
     ///     (only when the chain holds, or its breaks are accepted). Without it nothing is written.
     ///   - acceptingBreaks: an operator's `--accept-broken-chain`: every break is reported and
-    ///     the records after it are checked against it; the first is recorded as accepted.
-    /// - Returns: nil when there is no log.
+    ///     the records after it are checked against it; the first is recorded as accepted. A
+    ///     lost part is reported and the checkpoint started again from the log as it is.
+    ///   - ownAppends: the end of a run: what its journal appended. Only a log that changed by
+    ///     exactly those appends since the checkpoint is checked (their records only) and the
+    ///     checkpoint moved; any other change leaves the checkpoint for the next run's full check.
+    /// - Returns: nil when there is no log and nothing recorded one.
     /// - Throws: `.io` when the log cannot be read.
-    public func checkChain(holding lock: CampaignLock?, acceptingBreaks: Bool) throws(Failure) -> ChainCheck? {
+    public func checkChain(holding lock: CampaignLock?, acceptingBreaks: Bool,
+                           ownAppends: OwnAppends? = nil, endOfRun: Bool = false) throws(Failure) -> ChainCheck? {
+        let checkpointPath = Self.besideLog(path, suffix: ".chain")
+        let previous = ChainCheckpoint.read(path: checkpointPath)
         guard let log = PositionalFile(path: path) else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno == ENOENT || errno == ENOTDIR {
+                guard !endOfRun, !acceptingBreaks, let lost = Self.recordedLength(of: path, checkpoint: previous) else { return nil }
+                var check = ChainCheck()
+                check.lost = LostRecords(kind: .missing, log: path, length: 0, checkedLength: lost.length, checkedLines: lost.lines,
+                                         recordedIn: lost.file)
+                return check
+            }
             throw .io(file: path, reason: "cannot be read: \(String(cString: strerror(errno)))")
         }
         guard let info = log.status(), info.st_mode & S_IFMT == S_IFREG else {
             throw .io(file: path, reason: "cannot be read: it is not a regular file")
         }
-        let file = FileID(info), size = Int(info.st_size), modified = ChainCheckpoint.modified(info)
-        let checkpointPath = Self.besideLog(path, suffix: ".chain")
+        let file = FileID(info), size = Int(info.st_size), changed = ChainCheckpoint.changed(info)
         var check = ChainCheck()
-        var verifier = LogChain.Verifier()
+        var verifier = LogChain.Verifier(chainedWhenCheckedFrom: acceptingBreaks ? nil : previous?.chainedFrom)
         // The state at the end of the last complete line read: where the next checkpoint goes.
-        var good = ChainCheckpoint(log: file, length: 0, lines: 0, head: nil, chainedFrom: nil, modified: modified, accepted: nil)
-        let previous = ChainCheckpoint.read(path: checkpointPath)
-        if let previous, try resumes(from: previous, file: file, size: size, modified: modified) {
+        var good = ChainCheckpoint(log: file, length: 0, lines: 0, head: nil, chainedFrom: nil, changed: changed, accepted: nil)
+        var resumed = false
+        if let previous, try resumes(from: previous, file: file, size: size, changed: changed, ownAppends: ownAppends) {
             verifier = LogChain.Verifier(resumingAfter: previous.head, chainedFrom: previous.chainedFrom)
             good = previous
-            good.modified = modified
+            good.changed = changed
             check.resumedAfterLine = previous.lines
             check.acceptedEarlier = previous.accepted
+            resumed = true
+        } else if endOfRun {
+            // Not (only) this run's growth: the next run checks the log from its start.
+            return nil
         }
+        // Checked from the start: the log must still hold what the last check saw.
+        let recorded = resumed ? nil : previous
+        var reachedRecorded = recorded.map { $0.length == 0 } ?? true
         var lines = LineReader(log, from: good.length, to: size)
         var number = good.lines
         while true {
@@ -108,20 +134,30 @@ extension FileJournal {
             guard let line else { break }
             number += 1
             if !verifier.see(line: number, bytes: line.bytes, terminated: line.terminated), let broken = verifier.verdict.broken {
-                check.breaks.append(broken)
-                guard acceptingBreaks else { break }
+                // A break an operator accepted earlier, met again by a check from the start.
+                let acceptedBefore = !resumed && recorded?.accepted == broken.line && check.acceptedEarlier == nil
+                if acceptedBefore { check.acceptedEarlier = broken.line } else { check.breaks.append(broken) }
+                guard acceptingBreaks || acceptedBefore else { break }
                 // Accepted: the breaking line is what the next record must chain to.
                 verifier = LogChain.Verifier(resumingAfter: (LogChain.hash(line: line.bytes), number),
                                              chainedFrom: verifier.chainedFromLine ?? number)
+                if acceptedBefore { good.accepted = broken.line }
             }
             if line.terminated {
                 good.length = line.offset + line.bytes.count + 1
                 good.lines = number
                 good.head = verifier.lastRecord
                 good.chainedFrom = verifier.chainedFromLine
+                if let recorded, good.length == recorded.length {
+                    reachedRecorded = good.lines == recorded.lines && good.head?.hash == recorded.head?.hash
+                }
             }
         }
         check.bytesRead = log.bytesRead
+        if let recorded, !reachedRecorded, check.breaks.isEmpty || acceptingBreaks {
+            check.lost = LostRecords(kind: size < recorded.length ? .shorter : .replaced, log: path, length: size,
+                                     checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: checkpointPath)
+        }
         if lock?.locks(file) == true && (check.isIntact || acceptingBreaks) {
             good.accepted = good.accepted ?? check.breaks.first?.line
             if previous != good { good.write(path: checkpointPath) }
@@ -129,14 +165,46 @@ extension FileJournal {
         return check
     }
 
-    /// Whether a checkpoint still describes this log: the same file, not shorter, unchanged if
-    /// no longer, and the line ending where it ends still the record whose hash it kept.
-    private func resumes(from checkpoint: ChainCheckpoint, file: FileID, size: Int, modified: Int64) throws(Failure) -> Bool {
-        guard checkpoint.log == file, checkpoint.length <= size, checkpoint.length < size || checkpoint.modified == modified,
-              checkpoint.lines <= checkpoint.length else { return false }
+    /// Whether a checkpoint still describes this log: the same file, unchanged since (its
+    /// status-change time), or changed only by `ownAppends` starting where the checkpoint
+    /// ends; and the line ending where it ends still the record whose hash it kept.
+    private func resumes(from checkpoint: ChainCheckpoint, file: FileID, size: Int, changed: Int64,
+                         ownAppends: OwnAppends?) throws(Failure) -> Bool {
+        guard checkpoint.log == file, checkpoint.length <= size, checkpoint.lines <= checkpoint.length else { return false }
+        let unchanged = checkpoint.changed == changed
+        let onlyOwnGrowth = ownAppends.map {
+            !$0.interrupted && $0.before == OwnAppends.State(changed: checkpoint.changed, length: checkpoint.length)
+                && $0.after == OwnAppends.State(changed: changed, length: size)
+        } ?? false
+        guard unchanged || onlyOwnGrowth else { return false }
         guard checkpoint.length > 0 else { return true }
         guard let log = PositionalFile(path: path), case .success(let last) = log.read(at: checkpoint.length - 1, count: 1),
               last == [UInt8(ascii: "\n")] else { return false }
         return try chainHash(ofLogUpTo: checkpoint.length) == (checkpoint.head?.hash ?? LogChain.genesis)
+    }
+
+    /// What `LOG.chain` or `LOG.index` records of a log that is not there: its length and lines
+    /// (lines unknown from the index: 0); nil when neither records any byte of it.
+    static func recordedLength(of path: String, checkpoint: ChainCheckpoint?) -> (length: Int, lines: Int, file: String)? {
+        if let checkpoint, checkpoint.length > 0 {
+            return (checkpoint.length, checkpoint.lines, besideLog(path, suffix: ".chain"))
+        }
+        let indexPath = besideLog(path, suffix: ".index")
+        guard let index = PositionalFile(path: indexPath), case .success(let bytes) = index.read(at: 0, count: 4096),
+              let end = bytes.firstIndex(of: UInt8(ascii: "\n")),
+              let header = IndexHeader.parse(bytes[...end]), header.logLength > 0 else { return nil }
+        return (header.logLength, 0, indexPath)
+    }
+
+    /// Whether a log that is missing or empty was recorded as holding records (`LOG.chain`,
+    /// `LOG.index`): starting it again would send every letter it recorded once more.
+    public static func lostRecords(ofEmptyLog path: String) -> LostRecords? {
+        var info = stat()
+        let length = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        guard length == 0, let recorded = recordedLength(of: path, checkpoint: ChainCheckpoint.read(path: besideLog(path, suffix: ".chain"))) else {
+            return nil
+        }
+        return LostRecords(kind: stat(path, &info) == 0 ? .shorter : .missing, log: path, length: 0,
+                           checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: recorded.file)
     }
 }

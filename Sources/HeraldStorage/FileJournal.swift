@@ -53,6 +53,32 @@ public final class FileJournal: DeliveryJournal {
     /// Where this journal's last append ended and the chain hash of its last record: the next
     /// record's `prev`, without reading the log again while nobody else wrote to it.
     private var chainHead: (end: Int, hash: String)?
+    /// What this journal appended, as the file's state before its first append and after its last.
+    public private(set) var ownAppends: OwnAppends?
+
+    /// The log's state (status-change time, length) before a journal's first append and after
+    /// its last, and whether anything else changed the file in between: what lets the end of a
+    /// run accept the growth it wrote itself, and nothing else, without a check from the start.
+    public struct OwnAppends: Sendable, Equatable {
+        /// The file's status-change time (ns) and length before the first append.
+        public var before: State
+        /// The same after the last append.
+        public var after: State
+        /// Something else changed the file between two appends, or an append did not land where
+        /// it should have: the growth is not all this journal's.
+        public var interrupted: Bool
+
+        public struct State: Sendable, Equatable {
+            var changed: Int64
+            var length: Int
+        }
+
+        static func state(of descriptor: Int32) -> State? {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { return nil }
+            return State(changed: ChainCheckpoint.changed(info), length: Int(info.st_size))
+        }
+    }
 
     public init(path: String) {
         self.path = path
@@ -326,9 +352,20 @@ public final class FileJournal: DeliveryJournal {
             prev = LogChain.hash(line: bytes[start...])
             bytes.append(UInt8(ascii: "\n"))
         }
+        let before = OwnAppends.state(of: descriptor)
+        if let before, ownAppends != nil, ownAppends?.after != before { ownAppends?.interrupted = true }
         if let code = bytes.withUnsafeBytes({ writeAll(descriptor, $0) }) {
             indexWriter = nil
+            ownAppends?.interrupted = true
             throw Failure.io(file: path, reason: "cannot append: \(String(cString: strerror(code)))")
+        }
+        if let before, let after = OwnAppends.state(of: descriptor) {
+            var own = ownAppends ?? OwnAppends(before: before, after: before, interrupted: false)
+            if after.length != before.length + bytes.count { own.interrupted = true }
+            own.after = after
+            ownAppends = own
+        } else {
+            ownAppends = OwnAppends(before: .init(changed: 0, length: -1), after: .init(changed: 0, length: -1), interrupted: true)
         }
         if let length {
             indexWriter?.appended(upTo: length + bytes.count)

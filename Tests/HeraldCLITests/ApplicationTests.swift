@@ -56,13 +56,21 @@ final class ApplicationHarness {
     var onTerminal = false
     var progressLines: [String] = []
 
+    /// The campaign-name lock's folder: this harness's own (tests run side by side), beside its folder.
+    var runtimeFolder: String {
+        let path = folder.path + ".run"
+        mkdir(path, 0o700)
+        return path
+    }
+
     /// A new application over this harness's parts.
     func application(allowDuplicates: Bool = false) -> Application {
         let parts = ApplicationParts(
             output: { [unowned self] in output.append($0) },
             errors: { [unowned self] in errors.append($0) },
             clock: { Self.now },
-            environment: environment,
+            // The campaign-name lock's folder: this harness's own (tests run side by side).
+            environment: environment.merging(["XDG_RUNTIME_DIR": runtimeFolder]) { given, _ in given },
             makeTransport: { [unowned self] endpoint throws(TransportSetupError) in
                 endpoints.append(endpoint)
                 if let setupError { throw setupError }

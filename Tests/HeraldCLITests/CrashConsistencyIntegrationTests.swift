@@ -79,7 +79,10 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: PackagePaths.herald)
             process.arguments = [command, path] + more
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            // The campaign-name lock's folder: this campaign's own (tests run side by side).
+            process.environment = ProcessInfo.processInfo.environment
+                .merging(["XDG_RUNTIME_DIR": Subprocess.runtimeFolder(arguments: [folder], directory: nil)]) { $1 }
+                .merging(environment) { $1 }
             let id = UUID().uuidString.prefix(8)
             let outPath = folder + "/out-\(id)", errPath = folder + "/err-\(id)"
             FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -83,7 +83,7 @@ import Testing
             directory: folder.file("campaigns"), clock: DaemonClock(scale: 1), logger: logger, token: StopToken(),
             reloadRequest: ReloadRequest(),
             makeParts: { token in
-                ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: [:],
+                ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": folder.path],
                                  makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { token.isStopRequested })
             })
         let entry = try #require(scheduler.load(campaign))

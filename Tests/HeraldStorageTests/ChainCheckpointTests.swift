@@ -30,8 +30,139 @@ import Testing
         try journal.record(LogChainTests.record("new@x.example", .sent))
         try journal.sync()
         let grown = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
-        let third = try Self.check(path, lock)
+        // The end of the run that wrote them: only its own records are read.
+        let third = try #require(try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false,
+                                                                       ownAppends: journal.ownAppends, endOfRun: true))
         #expect(third.isIntact && third.resumedAfterLine == 100 && third.bytesRead == grown - size, "\(third)")
+        let fourth = try Self.check(path, lock)
+        #expect(fourth.isIntact && fourth.resumedAfterLine == 102 && fourth.bytesRead == 0, "\(fourth)")
+    }
+
+    enum Padding: String, CaseIterable {
+        case newline, blankLine, spaces, touchBack
+    }
+
+    /// Issue 18, hostile review: a record blanked in place, then the log grown by a newline or
+    /// padding (or its modification time set back with `touch -r`), is still checked from the
+    /// start: the checkpoint holds the status-change time, which every write moves.
+    @Test(arguments: Padding.allCases)
+    func anEditInPlaceHiddenByPaddingOrTouchIsCheckedFromTheStart(padding: Padding) throws {
+        let (folder, path) = try LogChainTests.written(5)
+        defer { withExtendedLifetime(folder) {} }
+        let lock = try Self.lock(path)
+        #expect(try Self.check(path, lock).isIntact)
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+        // Lines 3 and 4 (one letter's intent and outcome) become spaces, same length, same inode.
+        var lines = LogChainTests.lines(path)
+        for index in 2...3 { lines[index] = String(repeating: " ", count: lines[index].utf8.count) }
+        var text = lines.joined(separator: "\n") + "\n"
+        switch padding {
+        case .newline: text += "\n"
+        case .blankLine: text += "   \n"
+        case .spaces: text += "  "
+        case .touchBack: break
+        }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        if padding == .touchBack {
+            var times = [before.st_atim, before.st_mtim]
+            #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        }
+        let check = try Self.check(path, lock)
+        #expect(check.resumedAfterLine == 0 && check.breaks.map(\.line) == [5], "\(check)")
+    }
+
+    /// Issue 18, hostile review: an edit made while a run appends is not taken over by that
+    /// run's end-of-run move; the next check reads the log from its start and finds it.
+    @Test func anEditMadeWhileARunAppendsIsNotTakenOverAtItsEnd() throws {
+        let (folder, path) = try LogChainTests.written(5)
+        defer { withExtendedLifetime(folder) {} }
+        let lock = try Self.lock(path)
+        #expect(try Self.check(path, lock).isIntact)
+        let checkpoint = folder.read("delivery.jsonl.chain")
+        let journal = FileJournal(path: path)
+        try journal.claim([LogChainTests.record("r6@x.example", .sending)])
+        // Line 3 blanked in place, between two of the run's appends.
+        let fd = open(path, O_WRONLY)
+        let line = LogChainTests.lines(path)[2]
+        let offset = LogChainTests.lines(path)[0..<2].reduce(0) { $0 + $1.utf8.count + 1 }
+        let spaces = [UInt8](repeating: 0x20, count: line.utf8.count)
+        #expect(pwrite(fd, spaces, spaces.count, off_t(offset)) == spaces.count)
+        close(fd)
+        try journal.record(LogChainTests.record("r6@x.example", .sent))
+        try journal.sync()
+        #expect(journal.ownAppends?.interrupted == true)
+        let end = try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false, ownAppends: journal.ownAppends, endOfRun: true)
+        #expect(end == nil, "nothing read, nothing moved")
+        #expect(folder.read("delivery.jsonl.chain") == checkpoint)
+        let next = try Self.check(path, lock)
+        #expect(next.resumedAfterLine == 0 && next.breaks.map(\.line) == [4], "\(next)")
+    }
+
+    /// Issue 18, hostile review: a log stripped of every `prev` reads as one written before
+    /// Herald chained it, unless the checkpoint remembers that it was chained.
+    @Test func aLogStrippedOfItsPrevIsABreakWhereItWasChained() throws {
+        let (folder, path) = try LogChainTests.written(5)
+        defer { withExtendedLifetime(folder) {} }
+        let lock = try Self.lock(path)
+        #expect(try Self.check(path, lock).isIntact)
+        var lines = LogChainTests.lines(path).map { $0.replacingOccurrences(of: #","prev":"[0-9a-f]{64}""#, with: "", options: .regularExpression) }
+        #expect(!lines.joined().contains("prev"))
+        lines.removeSubrange(2...3)
+        try LogChainTests.rewrite(path, lines)
+        #expect(try LogChainTests.verdict(path).broken == nil, "verify-log alone: an unchained log")
+        let check = try Self.check(path, lock)
+        #expect(check.breaks.map(\.line) == [1] && check.breaks[0].reason.contains("LOG.chain"), "\(check)")
+    }
+
+    enum Loss: String, CaseIterable {
+        case olderCopy, emptied, moved, sameLengthRechained
+    }
+
+    /// Issue 18, hostile review: a log shorter than the checkpoint recorded (an older copy, an
+    /// emptied file, a missing one) is records removed, although what is left chains.
+    @Test(arguments: Loss.allCases)
+    func aLogThatLostRecordsTheCheckpointSawIsRefused(loss: Loss) throws {
+        let (folder, path) = try LogChainTests.written(5)
+        defer { withExtendedLifetime(folder) {} }
+        do {
+            let lock = try Self.lock(path)
+            #expect(try Self.check(path, lock).isIntact)
+        }
+        let lines = LogChainTests.lines(path)
+        let size = lines.reduce(0) { $0 + $1.utf8.count + 1 }
+        switch loss {
+        case .olderCopy: try LogChainTests.rewrite(path, Array(lines[0..<6]))
+        case .emptied: try "".write(toFile: path, atomically: false, encoding: .utf8)
+        case .moved: #expect(rename(path, path + ".away") == 0)
+        case .sameLengthRechained:
+            // Six records written again by a journal of their own, then padded to the old length.
+            try FileManager.default.removeItem(atPath: path)
+            let journal = FileJournal(path: path)
+            for index in [1, 2, 4, 5] {
+                try journal.claim([LogChainTests.record("r\(index)@x.example", .sending)])
+                try journal.record(LogChainTests.record("r\(index)@x.example", .sent))
+            }
+            try journal.sync()
+            let written = LogChainTests.lines(path)
+            try LogChainTests.rewrite(path, written + [String(repeating: " ", count: size - written.reduce(0) { $0 + $1.utf8.count + 1 } - 1)])
+        }
+        if loss == .moved || loss == .emptied {
+            #expect(FileJournal.lostRecords(ofEmptyLog: path)?.checkedLength == size)
+        }
+        let lock = loss == .moved ? nil : try Self.lock(path)
+        let check = try #require(try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false))
+        let lost = try #require(check.lost, "\(check)")
+        #expect(!check.isIntact && lost.checkedLength == size && lost.checkedLines == 10, "\(lost)")
+        #expect(lost.description.contains("--accept-broken-chain") && lost.description.contains("\(size) bytes"), "\(lost)")
+        if loss == .olderCopy {
+            #expect(lost.description.contains("the log is shorter than when it was last checked"), "\(lost)")
+        }
+        if let lock {
+            // Accepting starts the checkpoint again from the log as it is.
+            #expect(try Self.check(path, lock, accepting: true).lost != nil)
+            #expect(try Self.check(path, lock).isIntact)
+        }
     }
 
     @Test func withoutTheLockNothingIsWritten() throws {
@@ -136,10 +267,13 @@ import Testing
         let whole = try Self.check(path, lock)
         let wholeTime = ContinuousClock.now - clock
         #expect(whole.isIntact && whole.resumedAfterLine == 0)
-        try journal.claim([LogChainTests.record("one-more@x.example", .sending)])
-        try journal.sync()
+        // The next firing's journal and its end-of-run check of what it wrote.
+        let next = FileJournal(path: path)
+        try next.claim([LogChainTests.record("one-more@x.example", .sending)])
+        try next.sync()
         clock = ContinuousClock.now
-        let firing = try Self.check(path, lock)
+        let firing = try #require(try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false,
+                                                                        ownAppends: next.ownAppends, endOfRun: true))
         let firingTime = ContinuousClock.now - clock
         #expect(firing.isIntact && firing.resumedAfterLine == 100_000 && firing.bytesRead < 1_000, "\(firing)")
         print("chain check of 100,000 records: whole \(wholeTime), \(whole.bytesRead) bytes; next firing \(firingTime), \(firing.bytesRead) bytes")

@@ -62,6 +62,11 @@ public enum Subprocess {
             process.arguments = [executable] + arguments
         }
         var env = ProcessInfo.processInfo.environment
+        if executable == PackagePaths.herald || arguments.contains(PackagePaths.herald) {
+            // Herald locks a campaign's name in the runtime folder: tests run side by side with
+            // campaigns of one name, so each test's runs share a folder of their own.
+            env["XDG_RUNTIME_DIR"] = runtimeFolder(arguments: arguments, directory: directory)
+        }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -79,6 +84,19 @@ public enum Subprocess {
             throw error
         }
         return Running(process: process, outPath: outPath, errPath: errPath, handles: handles)
+    }
+
+    /// The runtime folder for a `herald` run (started directly or through a shell or script):
+    /// beside the test's temporary folder that the
+    /// first argument (or the working folder) lies in, so the runs of one test meet each
+    /// other's campaign-name locks and those of other tests do not; a new one otherwise.
+    public static func runtimeFolder(arguments: [String], directory: String?) -> String {
+        let temporary = (NSTemporaryDirectory() as NSString).standardizingPath + "/"
+        let within = (arguments + [directory].compactMap { $0 }).first { $0.hasPrefix(temporary) }
+        let name = within.map { String($0.dropFirst(temporary.count).split(separator: "/").first ?? "x") } ?? "herald-\(UUID().uuidString.prefix(8))"
+        let folder = temporary + name + ".run"
+        mkdir(folder, 0o700)
+        return folder
     }
 
     /// Runs to completion.

@@ -11,9 +11,16 @@ extension Application {
             let campaign = try loadForLog(path).campaign
             let log = logPath ?? campaign.logPath
             let name = campaign.name
+            // Taking the lock would create a missing log: an empty file a later `send --log`
+            // could take for a log of no letters. A missing log holds no letter to resolve.
+            guard FileManager.default.fileExists(atPath: log) else {
+                throw CommandFailure(.dataError, "\(log): no such delivery log, so \(address) has no delivery record in campaign \(name); nothing to resolve (check the path; no log was created)")
+            }
             let locked = try lockAndReadLog(log, campaign: campaign, occurrence: nil)
             defer { withExtendedLifetime(locked) {} }
             let journal = locked.journal
+            // Runs before the locks are let go: the checkpoint takes over the verdict written.
+            defer { keepChainCheckpoint(of: log, holding: locked.lock, journal: journal) }
             let key = address.lowercased()
             guard let entry = locked.ledger[key] else {
                 throw CommandFailure(.dataError, "\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")

@@ -60,7 +60,9 @@ extension Application {
     }
 
     /// Refuses a `--log` that would make a typo into a full resend: a log in a folder that does
-    /// not exist, or a new log while the campaign's own log already records letters (unless `newLog`).
+    /// not exist, or a new or empty log (an empty file records no letter: a refused run or a
+    /// `resolve --log` typo may have left it) while the campaign's own log already records
+    /// letters (unless `newLog`).
     func checkLogOverride(_ log: String, campaignLog: String, newLog: Bool = false) throws(CommandFailure) {
         let manager = FileManager.default
         let folder = (log as NSString).deletingLastPathComponent
@@ -70,9 +72,12 @@ extension Application {
         }
         // A stat, not a read: the campaign's log may be large, and only whether it holds
         // anything matters (the lock leaves an empty log behind a refused run).
-        guard !newLog, !manager.fileExists(atPath: log),
-              let size = (try? manager.attributesOfItem(atPath: campaignLog))?[.size] as? Int, size > 0 else { return }
-        throw CommandFailure(.usage, "--log: \(log) does not exist, but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log")
+        func size(_ path: String) -> Int? { (try? manager.attributesOfItem(atPath: path))?[.size] as? Int }
+        let given = size(log)
+        guard !newLog, given == nil || given == 0, let size = size(campaignLog), size > 0,
+              FileJournal.besideLog(log, suffix: "") != FileJournal.besideLog(campaignLog, suffix: "") else { return }
+        let state = given == nil ? "does not exist" : "is empty"
+        throw CommandFailure(.usage, "--log: \(log) \(state), but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log")
     }
 
     /// Refuses a delivery log that would make an edit of `log =` (or a `--log` once given) into
@@ -120,13 +125,18 @@ extension Application {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
+        // Before the lock creates an empty log and the read rewrites the index: a log emptied or
+        // gone whose LOG.chain or LOG.index recorded letters is refused, not sent again whole.
+        if !options.acceptBrokenChain, let lost = FileJournal.lostRecords(ofEmptyLog: campaign.logPath) {
+            throw CommandFailure(.dataError, ["\(lost)", "\(campaign.name): nothing was sent: letters the log no longer records would go again"])
+        }
         let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
         defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
         try checkLogContinuity(campaign, holding: locked.campaignLock, newLog: options.newLog)
         try checkChain(of: campaign.logPath, campaign: campaign.name, holding: locked.lock, accepting: options.acceptBrokenChain)
         // Runs before the locks are let go (defers run last first).
-        defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock) }
+        defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock, journal: journal) }
         let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {

@@ -38,7 +38,10 @@ extension Application {
     ///
     /// Holds the log's lock while it writes (75 while a sender has the log); 66 without a log.
     private func acceptBrokenChain(_ path: String) throws(CommandFailure) -> ExitStatus {
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
+        // A missing log whose LOG.chain records one may be accepted too: the checkpoint starts again.
+        guard FileManager.default.fileExists(atPath: path) || FileJournal.lostRecords(ofEmptyLog: path) != nil else {
+            throw CommandFailure(.noInput, "\(path): no such delivery log")
+        }
         let lock: CampaignLock
         do { lock = try CampaignLock(logPath: path, campaign: "") } catch let busy as CampaignLock.Busy {
             throw CommandFailure(.tempFail, "\(path): is being written by pid \(busy.pid); run this again once it has finished")
@@ -50,12 +53,18 @@ extension Application {
         do { check = try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: true) } catch {
             throw CommandFailure(.ioError, "\(error)")
         }
-        guard let check, !check.breaks.isEmpty || check.acceptedEarlier != nil else {
+        let lost = FileJournal.lostRecords(ofEmptyLog: path) ?? check?.lost
+        guard let check, !check.breaks.isEmpty || check.acceptedEarlier != nil || lost != nil else {
             parts.output("\(path): chain intact: nothing to accept")
             return .ok
         }
         if let line = check.acceptedEarlier { parts.output("\(path):\(line): a break accepted earlier") }
         for broken in check.breaks { parts.output("\(path):\(broken.line): chain broken: \(broken.reason)") }
+        if let lost {
+            parts.output("\(lost.description.components(separatedBy: "; restore it")[0])")
+            // The index (a cache) may describe the longer log: the next read rebuilds it.
+            unlink(FileJournal.besideLog(path, suffix: ".index"))
+        }
         parts.output("\(path): accepted: herald send and the daemon go on from here with a warning (recorded in \(FileJournal.besideLog(path, suffix: ".chain"))); herald verify-log without the flag still reports the break")
         return .ok
     }
@@ -97,6 +106,12 @@ extension Application {
             throw CommandFailure(.ioError, "\(error)")
         }
         guard let check else { return }
+        if let lost = check.lost {
+            guard accepting else {
+                throw CommandFailure(.dataError, ["\(lost)", "\(campaign): nothing was sent: letters the log no longer records would go again"])
+            }
+            parts.errors("warning: \(lost.description.components(separatedBy: "; restore it")[0]); going on because of --accept-broken-chain (the check starts again from the log as it is)")
+        }
         if let line = check.acceptedEarlier {
             parts.errors("warning: \(log):\(line): the log's hash chain is broken there; an operator accepted it (--accept-broken-chain), so only the records after it are checked; herald verify-log still reports it")
         }
@@ -114,11 +129,13 @@ extension Application {
     }
 
     /// After a run that held the lock: moves the checkpoint over the records the run wrote, so
-    /// the next run finds the log as this one left it (its length and modification time) and any
-    /// edit in place of an earlier record sends that run back to a check of the whole log. The
-    /// run's own records are read back once (they are not read again next time). Nothing is
-    /// reported: when this fails, the next run checks more, never less.
-    func keepChainCheckpoint(of log: String, holding lock: CampaignLock) {
-        _ = try? FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: false)
+    /// the next run finds the log as this one left it (its length and status-change time).
+    /// Only growth that is exactly the run's own appends (`FileJournal.OwnAppends`) is taken
+    /// over, its records read back once; an edit made while the run went on (a blank line, a
+    /// record changed) leaves the checkpoint where it was, so the next run checks the whole log.
+    /// Nothing is reported: when this fails, the next run checks more, never less.
+    func keepChainCheckpoint(of log: String, holding lock: CampaignLock, journal: FileJournal) {
+        guard let own = journal.ownAppends else { return }
+        _ = try? FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: false, ownAppends: own, endOfRun: true)
     }
 }

@@ -142,12 +142,14 @@ public final class Application {
     /// Takes the campaign's locks (the campaign's own, then its log's) and reads one occurrence
     /// of its log (see `readLog`).
     ///
-    /// - Throws: 75 when another process holds either lock (a second sender of the campaign,
-    ///   whatever `--log` it was given), 74 when the campaign file or the log cannot be opened
-    ///   to lock it, and whatever `readLog` throws.
+    /// - Throws: 75 when another process holds any lock (a second sender of the campaign,
+    ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
+    ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
+    ///   whatever `readLog` throws.
     func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> LockedLog {
         let campaignLock: CampaignFileLock
-        do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name) } catch let busy as CampaignFileLock.Busy {
+        do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name,
+                                                  environment: parts.environment) } catch let busy as CampaignFileLock.Busy {
             throw CommandFailure(.tempFail, "\(busy)")
         } catch {
             throw CommandFailure(.ioError, "\(error)")

@@ -66,8 +66,17 @@ public enum LogChain {
         /// The chain hash and line number of the last record seen.
         private var last: (hash: String, line: Int)?
         private var chainStart: Int?
+        /// The line from which an earlier check found the log chained (`LOG.chain`).
+        private var chainedWhenChecked: Int?
 
         public init() {}
+
+        /// Checks a log from its start that an earlier check found chained from line
+        /// `chainedFrom`: a record there or later without `prev` is a break, so stripping every
+        /// `prev` cannot pass the log off as one written before Herald chained it.
+        public init(chainedWhenCheckedFrom chainedFrom: Int?) {
+            chainedWhenChecked = chainedFrom
+        }
 
         /// Goes on from a point already verified (`ChainCheckpoint`), so only what follows it is read.
         /// - Parameters:
@@ -108,6 +117,9 @@ public enum LogChain {
             guard let prev = record.prev else {
                 if let chainStart {
                     return fail(number, "this record has no prev, but the log is chained from line \(chainStart): a record was inserted here, or its prev removed")
+                }
+                if let chainedWhenChecked, number >= chainedWhenChecked {
+                    return fail(number, "this record has no prev, but the log was chained from line \(chainedWhenChecked) when last checked (recorded beside it in LOG.chain): prev was removed from its records")
                 }
                 verdict.unchained += 1
                 return true
