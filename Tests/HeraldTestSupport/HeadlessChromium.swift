@@ -43,13 +43,14 @@ public enum HeadlessChromium {
           }
         }
       }
-      setTimeout(function () {
-        document.documentElement.setAttribute('data-protocols', seen.join(' '));
+      function readLoads() {
         var loads = [];
         var images = document.querySelectorAll('img');
         for (var k = 0; k < images.length; k++) { if (images[k].currentSrc) { loads.push(encodeURI(images[k].currentSrc)); } }
         document.documentElement.setAttribute('data-loads', loads.join(' '));
-      }, 0);
+      }
+      setTimeout(function () { document.documentElement.setAttribute('data-protocols', seen.join(' ')); readLoads(); }, 0);
+      window.addEventListener('load', readLoads);
     })();
     </script>
     """

@@ -207,7 +207,7 @@ struct HTMLInspector {
         return nil
     }
 
-    static let afterTagOpen = "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or write the bracket as &lt;"
+    static let afterTagOpen = "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or leave out the angle brackets"
 
     /// Skips a bogus comment or declaration up to `terminator`; a field in it is refused (a
     /// value could end it early, or make it swallow what follows).

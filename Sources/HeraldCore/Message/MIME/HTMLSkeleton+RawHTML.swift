@@ -92,9 +92,11 @@ extension HTMLSkeleton {
         let added = rendered.filter { $0 == "<" }.count - rest.filter { $0 == "<" }.count
         guard added > 2 || (added > 0 && !rendered.hasPrefix("<p>")) else { return found }
         let tag = "<\(root.name.lowercased())>"
-        let fix = ["br", "img", "hr", "wbr", "input", "source", "area", "col", "track"].contains(root.name.lowercased())
-            ? "write it self-closed, <\(root.name.lowercased())/> (<img … />), or, for a line break, end the line there"
-            : "close it with </\(root.name)> where it ends, or self-close it (<\(root.name)/>)"
+        let fix = switch root.name.lowercased() {
+        case "br": "write <br/>, or end the line there instead (a short line keeps its break)"
+        case "img", "hr", "wbr", "input", "source", "area", "col", "track": "write it self-closed: <\(root.name) … />"
+        default: "close it with </\(root.name)> where it ends, or self-close it: <\(root.name) … />"
+        }
         found.problem = (HTMLInspector.Problem(field: nil, subject: tag, reason: "has \(tag) left open, so Ink copies the rest of the letter after it as raw HTML: its paragraphs, short lines and Markdown (*emphasis*, [links](…)) would show unrendered in the HTML part; \(fix)"), line)
         return found
     }
