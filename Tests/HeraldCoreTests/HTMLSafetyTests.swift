@@ -160,6 +160,8 @@ import Testing
         #expect(text.contains("<br/>"), "\(text)")
         let logo = try #require(outcome("<img src=\"cid:logo\" alt=\"Logo\">\n\nDear *Ann*,").error, "accepted")
         #expect(logo.contains("letter.md:7: <img>: this Markdown letter's HTML has <img> left open"), "\(logo)")
+        let afterCode = try #require(outcome("```\nx\n```\nA `b`<br>c `d`\n\n*e*").error, "accepted")
+        #expect(afterCode.contains("letter.md:10: <br>:"), "\(afterCode)")
         let unclosed = try #require(outcome("<span class=\"x\">Dear\n\n*Ann*,").error, "accepted")
         #expect(unclosed.contains("letter.md:7: <span>:") && unclosed.contains("</span>"), "\(unclosed)")
 

@@ -21,7 +21,12 @@ extension HTMLSkeleton {
         var lineStart = true
         while index < characters.count {
             let character = characters[index]
-            if lineStart, String(characters[index...].prefix(3)) == "```" || String(characters[index...].prefix(3)) == "~~~" { fenced.toggle() }
+            if lineStart, String(characters[index...].prefix(3)) == "```" || String(characters[index...].prefix(3)) == "~~~" {
+                fenced.toggle()
+                index += 3
+                lineStart = false
+                continue
+            }
             lineStart = character.isNewline
             if fenced || character != "<" {
                 if !fenced, character == "`" { index = (characters[(index + 1)...].firstIndex(of: "`") ?? index) + 1 } else if character == "\\" { index += 2 } else { index += 1 }
