@@ -207,6 +207,7 @@ struct HTMLInspector {
         return nil
     }
 
+    /// The refusal of a field right after `<`, with how to write an address instead.
     static let afterTagOpen = "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or leave out the angle brackets"
 
     /// Skips a bogus comment or declaration up to `terminator`; a field in it is refused (a
