@@ -33,7 +33,8 @@ import Testing
     }
 
     /// The bypasses of the old link check: `herald validate` refuses each at its line (exit 65).
-    @Test(arguments: ["[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>"])
+    @Test(arguments: ["[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>",
+                      "Please reply to <{{url}}>.", "<!-- note for {{url}}>\n<a href=\"https://org.example/\">old</a>\n-->"])
     func aFieldThatCouldRunIsRefusedByValidateIntegration(line: String) throws {
         let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n\n\(line)\n"
         let campaign = TestCampaign(template: template, csv: "email,name,url\na@x.example,Ann,javascript:alert(1)\n")

@@ -25,6 +25,9 @@ import Testing
         ("[x](&#32;{{url}})", "javascript:\(pwn)"),
         ("<a href=\" {{url}}\">x</a>", "javascript:\(pwn)"),
         ("<a onclick=\"console.log('{{url}}')\">x</a>", "');\(pwn);//"),
+        ("Please reply to our attaché <{{url}}>.", "img src=x onerror=\(pwn) x="),
+        ("Your address: <{{url}}>", "svg/onload=\(pwn)//@x.example"),
+        ("<!-- note for {{url}}>\n<a href=\"javascript:\(pwn)\">old link</a>\n-->", "--"),
     ])
     func theAttacksRunInChromiumWithoutTheCheckAndTheCheckRefusesThem(body: String, value: String) throws {
         let (html, problems) = unchecked(body, value: value)
@@ -49,6 +52,26 @@ import Testing
         let verdict = try HeadlessChromium.judge(html)
         #expect(verdict.pwned, "the markup did not run, so this test proves nothing: \(verdict.dom)")
         #expect(problems.contains { $0.field == nil }, "the check lets through what Chromium runs: \(body)")
+    }
+
+    /// A srcset whose first candidate is a data: image hides a remote one: Chromium loads the
+    /// remote candidate (at 1x), and the check refuses the srcset; so with `attributionsrc`.
+    @Test func aRemoteSrcsetCandidateLoadsInChromiumAndIsRefused() throws {
+        let gif = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+        let (html, problems) = unchecked("<img alt=\"\" src=\"\(gif)\" srcset=\"\(gif) 0.5x, https://pixel.invalid/p.gif 1x\"/>", value: "")
+        let verdict = try HeadlessChromium.judge(html)
+        #expect(verdict.loads == ["https://pixel.invalid/p.gif"], "Chromium did not choose the remote candidate, so this test proves nothing: \(verdict.dom)")
+        #expect(problems.contains { $0.field == nil && $0.subject == "srcset" }, "\(problems)")
+        #expect(unchecked("<img alt=\"\" src=\"\(gif)\" attributionsrc=\"https://pixel.invalid/a\"/>", value: "").problems.contains { $0.subject == "attributionsrc" })
+    }
+
+    /// An open `<br>` mid-paragraph: without the check the signature shows in Chromium as one
+    /// line with its Markdown literal; the check refuses it.
+    @Test func anOpenBreakLeavesTheSignatureUnrenderedInChromiumAndIsRefused() throws {
+        let (html, problems) = unchecked("Under separate cover.<br>Thank you.\n\nYours sincerely,\n\nPierre Sané\nSecretary General\n*Amnesty International*", value: "")
+        let verdict = try HeadlessChromium.judge(html)
+        #expect(verdict.dom.contains("*Amnesty International*"), "the Markdown was rendered, so this test proves nothing: \(verdict.dom)")
+        #expect(problems.contains { $0.subject == "<br>" }, "\(problems)")
     }
 
     static let hostile = [

@@ -40,6 +40,13 @@ import Testing
         "[a]( {{url}} \"title\")",
         "<a href='{{url}}'>x</a>",
         "[x][ref]\n\n[ref]: {{url}}",
+        "<!-- note for {{url}}>\n<a href=\"https://org.example/\">old</a>\n-->",
+        "<!-- {{url}} -->",
+        "<!x {{url}}>",
+        "<? {{url}} ?>",
+        "<![CDATA[ {{url}} ]]>",
+        "<!DOCTYPE {{url}}>",
+        "</ {{url}}>",
     ])
     func aFieldThatCouldRunOrChooseASchemeIsRefusedOnItsLine(body: String) throws {
         let (error, _) = outcome(body)
@@ -103,12 +110,77 @@ import Testing
         ("<a href=\"java&#x73;cript:alert(1)\">x</a>", "href"),
         ("<a href=\"&#x6A&#x61vascript:alert(1)\">x</a>", "href"),
         ("<a href=\"jav&unknown;ascript:alert(1)\">x</a>", "href"),
+        ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA 0.5x, http://t.example/p.gif 1x\"/>", "srcset"),
+        ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA 1x&#44;https://t.example/p.gif 2x\"/>", "srcset"),
+        ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA,, https://t.example/p.gif 2x\"/>", "srcset"),
+        ("<picture><source srcset=\"data:image/gif;base64,AAAA 1x, https://t.example/p.gif 2x\"><img src=\"data:image/gif;base64,AAAA\" alt=\"\"/></picture>", "srcset"),
+        ("<img src=\"data:image/gif;base64,AAAA\" attributionsrc=\"https://t.example/a\" alt=\"\"/>", "attributionsrc"),
+        ("<a href=\"https://org.example/\" attributionsrc>x</a>", "attributionsrc"),
+        ("<!-- <img src=\"https://t.example/p.gif\"/> -->", "src"),
+        ("<!-- old: <a href=\"javascript:alert(1)\">x</a> -->", "href"),
     ])
     func theTemplatesOwnScriptFrameRemoteResourceOrScriptLinkIsRefusedOnItsLine(body: String, subject: String) throws {
         let (error, _) = outcome(body)
         let text = try #require(error, "\(body) was accepted")
         #expect(text.contains("letter.md:7: \(subject): this Markdown letter's HTML "), "\(text)")
         #expect(!text.contains("letter.md:7: {{url}}"), "not blamed on a field: \(text)")
+    }
+
+    /// A field right after a literal `<`, `</`, `<!` or `<?` would be a tag's name (or a
+    /// comment) in a browser, whatever escaping does: refused on its line, saying how to
+    /// write an address instead.
+    @Test(arguments: ["Please reply to our attaché <{{url}}>.", "Your address: <{{email}}>", "x </{{url}}> y", "x <!{{url}}> y", "x <?{{url}}> y"])
+    func aFieldRightAfterALiteralBracketIsRefused(body: String) throws {
+        let (error, _) = outcome(body, value: "img src=x onerror=alert(1) x=")
+        let text = try #require(error, "\(body) was accepted")
+        let refusal = "}}: in this Markdown letter's HTML the field stands right after a literal <"
+        #expect(text.contains("letter.md:7: {{url" + refusal) || text.contains("letter.md:7: {{email" + refusal), "\(text)")
+        #expect(text.contains("[{{email}}](mailto:{{email}})"), "says how to write an address: \(text)")
+        let (mailto, message) = outcome("Your address: [{{email}}](mailto:{{email}})")
+        #expect(mailto == nil, "\(mailto ?? "")")
+        #expect(try EmailOracle.check(bytes: try #require(message).data).html.contains("<a href=\"mailto:ann@x.example\">ann@x.example</a>"))
+    }
+
+    /// A srcset is read as a browser reads it: a data: address with a comma is one candidate.
+    @Test func aSrcsetOfDataCandidatesIsAccepted() throws {
+        #expect(HTMLInspector.srcsetAddresses("data:image/gif;base64,AAAA 1x, data:x,y 2x,https://a.example/p.gif (a, b) 3x,cid:l,, http://b.example/q")
+                == ["data:image/gif;base64,AAAA", "data:x,y", "https://a.example/p.gif", "cid:l", "http://b.example/q"])
+        let (error, _) = outcome("<img alt=\"\" src=\"cid:logo\" srcset=\"data:image/gif;base64,AAAA 1x, cid:logo 2x,data:x,https://t.example/p.gif 3x\"/>")
+        #expect(error == nil, "\(error ?? "")")
+    }
+
+    /// An open tag (`<br>`, `<img …>`) before more Markdown makes Ink copy the rest of the
+    /// letter raw: refused on the tag's line, saying to self-close it; self-closed, the
+    /// signature keeps its lines and its emphasis.
+    @Test func anOpenTagThatLeavesMarkdownUnrenderedIsRefusedOnItsLine() throws {
+        let signature = "\n\nYours sincerely,\n\nPierre Sané\nSecretary General\n*Amnesty International*"
+        let (error, _) = outcome("Our memorandum follows under separate cover.<br>Thank you." + signature)
+        let text = try #require(error, "accepted")
+        #expect(text.contains("letter.md:7: <br>: this Markdown letter's HTML has <br> left open, so Ink copies the rest of the letter after it as raw HTML"), "\(text)")
+        #expect(text.contains("<br/>"), "\(text)")
+        let logo = try #require(outcome("<img src=\"cid:logo\" alt=\"Logo\">\n\nDear *Ann*,").error, "accepted")
+        #expect(logo.contains("letter.md:7: <img>: this Markdown letter's HTML has <img> left open"), "\(logo)")
+        let afterCode = try #require(outcome("```\nx\n```\nA `b`<br>c `d`\n\n*e*").error, "accepted")
+        #expect(afterCode.contains("letter.md:10: <br>:"), "\(afterCode)")
+        let unclosed = try #require(outcome("<span class=\"x\">Dear\n\n*Ann*,").error, "accepted")
+        #expect(unclosed.contains("letter.md:7: <span>:") && unclosed.contains("</span>"), "\(unclosed)")
+
+        let (fixed, message) = outcome("Our memorandum follows under separate cover.<br/>Thank you." + signature)
+        #expect(fixed == nil, "\(fixed ?? "")")
+        let html = try EmailOracle.check(bytes: try #require(message).data).html
+        #expect(html.contains("<p>Pierre Sané<br>Secretary General<br><em>Amnesty International</em></p>"), "\(html)")
+        #expect(outcome("<img src=\"cid:logo\" alt=\"Logo\"/>\n\nDear *Ann*,").error == nil)
+        #expect(outcome("<p>Dear <b>Ann</b>,<br>thank you.</p>").error == nil, "a closed block is Ink's as written")
+        #expect(outcome("Write `<br>` for a break, and *mean* it.").error == nil, "code is not HTML")
+    }
+
+    /// With several problems, each is listed, on its own line.
+    @Test func everyProblemIsListed() throws {
+        let (error, _) = outcome("[x]( {{url}})\n\n<img src=\"https://t.example/p.gif\"/>\n\n<!-- {{url}} -->\n\nReply to <{{url}}>.")
+        let text = try #require(error)
+        for expected in ["letter.md:7: {{url}}:", "letter.md:9: src:", "letter.md:11: {{url}}:", "letter.md:13: {{url}}:"] {
+            #expect(text.contains(expected), "\(expected) in \(text)")
+        }
     }
 
     @Test func aRefusedTemplateIsBadDataExit65() throws {

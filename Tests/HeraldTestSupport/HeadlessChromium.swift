@@ -9,6 +9,8 @@ public enum HeadlessChromium {
     public struct Verdict: Sendable {
         /// The scheme (`https:`, `javascript:`) of every `href`, `src`, `action` and `formaction`, as Chromium resolved it.
         public var protocols: [String]
+        /// The address each `<img>` chose to load (its `currentSrc`, from `src` or a `srcset` candidate).
+        public var loads: [String]
         /// True when anything set `data-pwned` on the body (a handler or a `javascript:` link ran).
         public var pwned: Bool
         /// The DOM as Chromium built it.
@@ -41,7 +43,14 @@ public enum HeadlessChromium {
           }
         }
       }
-      setTimeout(function () { document.documentElement.setAttribute('data-protocols', seen.join(' ')); }, 0);
+      function readLoads() {
+        var loads = [];
+        var images = document.querySelectorAll('img');
+        for (var k = 0; k < images.length; k++) { if (images[k].currentSrc) { loads.push(encodeURI(images[k].currentSrc)); } }
+        document.documentElement.setAttribute('data-loads', loads.join(' '));
+      }
+      setTimeout(function () { document.documentElement.setAttribute('data-protocols', seen.join(' ')); readLoads(); }, 0);
+      window.addEventListener('load', readLoads);
     })();
     </script>
     """
@@ -59,8 +68,12 @@ public enum HeadlessChromium {
         if let start = dom.range(of: "data-protocols=\"") {
             protocols = dom[start.upperBound...].prefix { $0 != "\"" }.split(separator: " ").map(String.init)
         }
+        var loads: [String] = []
+        if let start = dom.range(of: "data-loads=\"") {
+            loads = dom[start.upperBound...].prefix { $0 != "\"" }.split(separator: " ").map(String.init)
+        }
         let pwned = dom.range(of: "data-pwned=\"yes\"") != nil
-        return Verdict(protocols: protocols, pwned: pwned, dom: dom)
+        return Verdict(protocols: protocols, loads: loads, pwned: pwned, dom: dom)
     }
 
     public struct Missing: Error, CustomStringConvertible {

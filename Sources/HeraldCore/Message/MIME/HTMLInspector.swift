@@ -67,6 +67,11 @@ struct HTMLInspector {
         self.units = units
     }
 
+    private init(units: [Unit], policy: HTMLPolicy) {
+        self.policy = policy
+        self.units = units
+    }
+
     // MARK: What is refused
 
     /// Elements that run script, embed other documents, load style sheets or change how the
@@ -86,7 +91,7 @@ struct HTMLInspector {
 
     /// Attributes a browser reads as an address to load from while showing the letter.
     static let resourceAttributes: Set<String> = ["src", "srcset", "imagesrcset", "poster", "background", "data", "lowsrc", "dynsrc",
-                                                  "codebase", "archive", "classid", "icon", "manifest", "profile"]
+                                                  "codebase", "archive", "classid", "icon", "manifest", "profile", "attributionsrc"]
 
     /// Attributes that are only text to a browser: a field may stand anywhere in their quoted value.
     static let textAttributes: Set<String> = [
@@ -127,16 +132,19 @@ struct HTMLInspector {
                 index += 1
             case .char(let scalar):
                 guard scalar == "<" else { index += 1; continue }
-                if char(at: 1) == "!" && char(at: 2) == "-" && char(at: 3) == "-" {
+                if let number = fieldAfterTagOpen() {
+                    problems.append(Problem(field: number, subject: "<", reason: Self.afterTagOpen))
+                    index += 1
+                } else if char(at: 1) == "!" && char(at: 2) == "-" && char(at: 3) == "-" {
                     comment()
                 } else if char(at: 1) == "!" || char(at: 1) == "?" {
-                    skip(past: ">")
+                    skip(past: ">", what: "an HTML declaration (<!…>, <?…>, CDATA, DOCTYPE)")
                 } else if char(at: 1) == "/", let next = char(at: 2), Self.isASCIILetter(next) {
                     index += 2
                     _ = tag()
                 } else if char(at: 1) == "/" {
                     // `</>` and `</` before anything but a letter: a bogus comment up to `>`, as a browser reads it.
-                    skip(past: ">")
+                    skip(past: ">", what: "a bogus comment (</ before anything but a letter)")
                 } else if let next = char(at: 1), Self.isASCIILetter(next) {
                     index += 1
                     let (name, attributes) = tag()
@@ -156,26 +164,61 @@ struct HTMLInspector {
     /// `<!-- … -->`, ended as a browser ends it: `<!-->` and `<!--->` are whole comments, and
     /// `--!>` closes one too (else markup after them would go unread). A conditional comment
     /// (`<!--[if mso]>`) is markup Outlook reads, refused.
+    ///
+    /// A field anywhere in a comment is refused (a value such as `--` can end it early, and what
+    /// it hid goes live), and the comment's own content is inspected as if it were live markup:
+    /// a mail client may end a comment elsewhere than a browser does.
     private mutating func comment() {
         index += 4
         if char(at: 0) == ">" { index += 1; return }
         if char(at: 0) == "-" && char(at: 1) == ">" { index += 2; return }
-        var body = ""
+        var body: [Unit] = []
         while let unit = current {
             if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == ">" { index += 3; break }
             if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == "!", char(at: 3) == ">" { index += 4; break }
-            if case .char(let scalar) = unit, body.unicodeScalars.count < 8 { body.unicodeScalars.append(scalar) }
+            if case .field(let number) = unit {
+                problems.append(Problem(field: number, subject: "<!--", reason: "stands inside an HTML comment, where a value such as -- or > can end the comment early and make what it hides live; move the field out of the comment"))
+            }
+            body.append(unit)
             index += 1
         }
-        if body.lowercased().hasPrefix("[if") {
+        if Self.text(Array(body.prefix(8))).lowercased().hasPrefix("[if") {
             problems.append(Problem(field: nil, subject: "<!--[if", reason: "has a conditional comment, markup that Outlook reads and other checks cannot see; remove it"))
+        }
+        var inner = HTMLInspector(units: body.filter { if case .char = $0 { true } else { false } }, policy: policy)
+        inner.run()
+        for found in inner.problems {
+            problems.append(Problem(field: found.field, subject: found.subject, reason: found.reason + " (inside an HTML comment, which a mail client may end early and show live: remove it from the comment too)"))
         }
     }
 
-    private mutating func skip(past terminator: Unicode.Scalar) {
+    /// The field right after a literal `<`, `</`, `<!` or `<?` (the `<` at `index`), or nil.
+    ///
+    /// Why refused whatever the value: there a browser reads the value as a tag's name (`img
+    /// src=x onerror=…`, even a valid address `svg/onload=…//@x.example`) or as a comment or
+    /// declaration that hides what follows; escaping cannot help, since a tag name needs no
+    /// `<` of its own, and Ink passes `<`+field+`>` through as raw HTML.
+    private func fieldAfterTagOpen() -> Int? {
+        for offset in [1, 2] {
+            guard index + offset < units.count else { return nil }
+            if case .field(let number) = units[index + offset] { return number }
+            guard offset == 1, let next = char(at: 1), next == "/" || next == "!" || next == "?" else { return nil }
+        }
+        return nil
+    }
+
+    /// The refusal of a field right after `<`, with how to write an address instead.
+    static let afterTagOpen = "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or leave out the angle brackets"
+
+    /// Skips a bogus comment or declaration up to `terminator`; a field in it is refused (a
+    /// value could end it early, or make it swallow what follows).
+    private mutating func skip(past terminator: Unicode.Scalar, what: String) {
         while let unit = current {
             index += 1
             if unit == .char(terminator) { return }
+            if case .field(let number) = unit {
+                problems.append(Problem(field: number, subject: "<!", reason: "stands inside \(what), where a value could end it early and make what it hides live; move the field out of it"))
+            }
         }
     }
 
@@ -360,9 +403,15 @@ struct HTMLInspector {
             }
             // Otherwise the resource itself is refused below: it loads from elsewhere.
         }
-        let scheme = Self.scheme(written)
-        if case .some(.some(let found)) = scheme, found == "data" || found == "cid", fields.isEmpty { return }
-        if remoteImage, case .some(.some(let found)) = scheme, found == "https" || found == "http" { return }
+        // A srcset is a list of candidates, any of which a browser may load: each address is checked.
+        let addresses = Self.candidateLists.contains(name) ? Self.srcsetAddresses(Self.decodeReferences(written)) : [written]
+        let allowed = fields.isEmpty && !addresses.isEmpty && addresses.allSatisfy { address in
+            let scheme = Self.candidateLists.contains(name) ? Self.scheme(decoded: address) : Self.scheme(address)
+            if case .some(.some(let found)) = scheme, found == "data" || found == "cid" { return true }
+            if remoteImage, case .some(.some(let found)) = scheme, found == "https" || found == "http" { return true }
+            return false
+        }
+        if allowed { return }
         let what = element == "img" ? "image" : "resource"
         let allow = element == "img" ? "; to allow remote images, set remote_images = true in the campaign's [html] table" : ""
         problems.append(Problem(field: nil, subject: name, reason: "has <\(element) \(name)=…>, which loads \(element == "img" ? "an" : "a") \(what) from elsewhere when the letter is opened (a remote \(what) can tell the sender who read the letter, and when)\(allow)"))
@@ -382,7 +431,12 @@ struct HTMLInspector {
     /// address without a scheme (relative); `.some(nil)` when a reference Herald does not
     /// decode stands before the scheme's colon.
     static func scheme(_ written: String) -> String?? {
-        var scalars = Array(decodeReferences(written).unicodeScalars)
+        scheme(decoded: decodeReferences(written))
+    }
+
+    /// The scheme of an address whose character references are already decoded, as ``scheme(_:)``.
+    static func scheme(decoded: String) -> String?? {
+        var scalars = Array(decoded.unicodeScalars)
         while let first = scalars.first, first.value <= 0x20 { scalars.removeFirst() }
         scalars.removeAll { $0 == "\t" || $0 == "\n" || $0 == "\r" }
         var scheme = ""
@@ -394,6 +448,35 @@ struct HTMLInspector {
             scheme.unicodeScalars.append(scalar)
         }
         return nil
+    }
+
+    /// Attributes whose value is a list of image candidates (`url 2x, url 640w`).
+    static let candidateLists: Set<String> = ["srcset", "imagesrcset"]
+
+    /// The address of each candidate of a (decoded) `srcset`, split as the HTML standard's
+    /// "parse a srcset attribute" does: candidates are separated by commas, an address runs to
+    /// the next ASCII space (trailing commas dropped, which end the candidate), and its
+    /// descriptors run to the next comma outside parentheses.
+    static func srcsetAddresses(_ value: String) -> [String] {
+        let scalars = Array(value.unicodeScalars)
+        var addresses: [String] = []
+        var i = 0
+        while true {
+            while i < scalars.count, isSpace(scalars[i]) || scalars[i] == "," { i += 1 }
+            guard i < scalars.count else { return addresses }
+            var address = String.UnicodeScalarView()
+            while i < scalars.count, !isSpace(scalars[i]) { address.append(scalars[i]); i += 1 }
+            var endsCandidate = false
+            while address.last == "," { address.removeLast(); endsCandidate = true }
+            addresses.append(String(address))
+            guard !endsCandidate else { continue }
+            var depth = 0
+            while i < scalars.count {
+                let scalar = scalars[i]
+                i += 1
+                if scalar == "(" { depth = 1 } else if scalar == ")" { depth = 0 } else if scalar == ",", depth == 0 { break }
+            }
+        }
     }
 
     /// Named references a browser decodes that can hide a scheme's letters, its colon or a break.

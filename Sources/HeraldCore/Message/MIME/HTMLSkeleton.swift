@@ -19,10 +19,24 @@ struct HTMLSkeleton: Sendable {
 
     /// Renders `markdown` (a body skeleton) with Ink, line breaks kept (``keepingLineBreaks(_:)``).
     init(markdown: String, policy: HTMLPolicy = HTMLPolicy()) {
-        let html = Self.render(markdown)
+        let prepared = Self.keepingLineBreaks(markdown)
+        let html = MarkdownParser().html(from: prepared)
         self.skeleton = Skeleton(html)
         let found = HTMLInspector.problems(in: html, policy: policy)
-        self.problems = found.isEmpty ? [] : Self.locate(found, in: markdown, policy: policy)
+        var problems = found.isEmpty ? [] : Self.locate(found, in: markdown, policy: policy)
+        if let rest = Self.unrenderedMarkdown(in: prepared, html: html) {
+            if let open = rest.problem { problems.append(open) }
+            // What the rest would hold once the tag is fixed, so that one run lists every problem.
+            let restHTML = Self.render(rest.markdown)
+            let later = HTMLInspector.problems(in: restHTML, policy: policy)
+            if !later.isEmpty {
+                for (problem, line) in Self.locate(later, in: rest.markdown, policy: policy)
+                where !problems.contains(where: { $0.problem == problem && $0.line == line + rest.line - 1 }) {
+                    problems.append((problem, line + rest.line - 1))
+                }
+            }
+        }
+        self.problems = problems.sorted { $0.line < $1.line }
     }
 
     /// Ink's HTML of a Markdown text, the author's short lines kept as line breaks, shielded
