@@ -57,7 +57,18 @@ import Testing
         #expect(prepared.attachmentStore.filesRead == 2)
     }
 
-    /// Two template paths that differ only canonically are two templates, each checked.
+    /// The review manifest lists both spellings, each with its own hash (it kept one of them).
+    @Test func theManifestListsCanonicallyEquivalentFilesApart() throws {
+        let folder = TemporaryDirectory("herald-nfc-manifest")
+        Self.make(folder.file("\u{D6}.pdf"), "A")
+        Self.make(folder.file("O\u{308}.pdf"), "B")
+        let inputs = ReviewManifest.AttachmentInputs()
+        try inputs.note([folder.file("\u{D6}.pdf"), folder.file("O\u{308}.pdf"), folder.file("\u{D6}.pdf")])
+        #expect(inputs.inputs.count == 2)
+        #expect(Set(inputs.inputs.map(\.sha256)).count == 2)
+    }
+
+    /// Paths are normalized by their bytes: `/` then a combining mark is still a `/`.
     @Test func lexicalNormalizationSplitsOnSlashBytes() {
         // `/` then a combining mark is one Swift Character; the kernel still sees a `/`.
         #expect(Campaign.lexicallyNormalized("a/\u{301}b/../c") == "a/c")
@@ -193,7 +204,7 @@ import Testing
         Self.make(folder.file("own/b.bin"), String(repeating: "b", count: 600))
         #expect {
             _ = try prepared.compose(try prepared.recipients[0], date: RichLetterFixtures.date)
-        } throws: { "\($0)".contains("list.csv:2: Attachment: the attachments come to 1648 bytes as sent") }
+        } throws: { "\($0)".contains("list.csv:2: Attachment: the attachments come to 1644 bytes as sent") }
         #expect(prepared.attachmentStore.filesRead == 0, "nothing read")
     }
 
@@ -204,7 +215,7 @@ import Testing
         let store = AttachmentStore()
         #expect {
             _ = try store.part(folder.file("a.bin"), maxEncodedBytes: 500)
-        } throws: { "\($0)".contains("a.bin is 600 bytes (824 encoded), more than the 500 bytes of attachments the letter has left") }
+        } throws: { "\($0)".contains("a.bin is 600 bytes (822 encoded), more than the 500 bytes of attachments the letter has left") }
         #expect(store.filesRead == 0)
     }
 

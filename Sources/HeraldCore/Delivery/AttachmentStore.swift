@@ -186,7 +186,7 @@ public final class AttachmentStore: Sendable {
         let target: [UInt8]
         switch Self.realPathBytes(path) {
         case .success(let bytes): target = bytes
-        case .failure(let code): throw Unusable(path: path, reason: Self.unreachable(code))
+        case .failure(let error): throw Unusable(path: path, reason: Self.unreachable(error.code))
         }
         guard Self.isInside(target, root) else {
             throw Unusable(path: path, reason: "leads outside \(Self.visible(root)) (to \(Self.visible(target))); a file a field chooses must be inside the folder the template names, not a link out of it")
@@ -213,10 +213,15 @@ public final class AttachmentStore: Sendable {
 
     /// The path with every symbolic link, `.` and `..` resolved (`realpath(3)`), as the kernel's
     /// bytes, or the `errno` that stopped it.
-    static func realPathBytes(_ path: String) -> Result<[UInt8], Int32> {
-        guard let resolved = realpath(path, nil) else { return .failure(errno) }
+    static func realPathBytes(_ path: String) -> Result<[UInt8], SystemError> {
+        guard let resolved = realpath(path, nil) else { return .failure(SystemError(code: errno)) }
         defer { free(resolved) }
         return .success(Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved))))
+    }
+
+    /// An `errno` value as an error.
+    struct SystemError: Error {
+        var code: Int32
     }
 
     /// Bytes from the file system shown as text a terminal cannot act on.

@@ -44,7 +44,7 @@ struct CSVRowReader {
         guard descriptor >= 0 else { return nil }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
+            Glibc.close(descriptor)
             return nil
         }
         self.descriptor = descriptor

@@ -200,15 +200,16 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     /// and to name a file that changed; the letters' own hashes cover the bytes sent).
     public final class AttachmentInputs {
         public private(set) var inputs: [Input] = []
-        private var seen: Set<String> = []
+        /// By the paths' bytes: a name in NFC and in NFD are two files, each listed and hashed.
+        private var seen: Set<[UInt8]> = []
 
         public init() {}
 
         /// Notes a letter's attached files, hashing those not seen before.
         public func note(_ paths: [String]) throws(Unreadable) {
-            for path in paths where !seen.contains(path) {
+            for path in paths where !seen.contains(Array(path.utf8)) {
                 inputs.append(Input(role: "attachment", path: path, sha256: try fileHash(path)))
-                seen.insert(path)
+                seen.insert(Array(path.utf8))
             }
         }
 
