@@ -80,6 +80,35 @@ import Testing
         #expect(result.stderr.contains("r.csv:2: Attachment: leak.txt leads outside \(Self.realPath(bare.path)) (to \(Self.realPath(secret)))"), "\(result.stderr)")
     }
 
+    /// The peak resident memory, in KiB, of `herald send` of `letters` letters, each with its own
+    /// file of `size` bytes (none: `size` 0), to the test server over one connection.
+    static func sendPeakKiB(letters: Int, fileSize size: Int) throws -> Int {
+        let server = try SMTPTestServer()
+        let rows = (0..<letters).map { "r\($0)@example.org,c\($0)" }.joined(separator: "\n")
+        let folder = Self.campaign(attachment: size > 0 ? "letters/{{country}}.pdf" : nil, csv: "email,country\n\(rows)\n")
+        #expect(mkdir(folder.file("letters"), 0o700) == 0)
+        var generator = SplitMix(seed: UInt64(size))
+        for index in 0..<letters where size > 0 {
+            var bytes = [UInt8](repeating: 0, count: size)
+            for offset in stride(from: 0, to: size, by: 8) { bytes[offset] = UInt8(truncatingIfNeeded: generator.next()) }
+            FileManager.default.createFile(atPath: folder.file("letters/c\(index).pdf"), contents: Data(bytes))
+        }
+        let result = try Subprocess.run("/usr/bin/time", ["-f", "%M", PackagePaths.herald, "send", "c.toml", "--smtp-url", server.url], directory: folder.path)
+        #expect(result.status == 0, "\(result)")
+        #expect(server.messages().count == letters)
+        return Int(result.stderr.split(separator: "\n").last ?? "") ?? -1
+    }
+
+    /// `send` holds a letter it handed over no longer: its queue slot kept it (attachments
+    /// included) until a thousand more were taken, so memory grew with every letter sent.
+    @Test func sendDoesNotKeepLettersItHandedOverIntegration() throws {
+        let bare = try Self.sendPeakKiB(letters: 12, fileSize: 0)
+        let heavy = try Self.sendPeakKiB(letters: 12, fileSize: 4 << 20)
+        #expect(bare > 0 && heavy > 0)
+        // A letter is 5.4 MiB as sent: about two of them at a time, not twelve (65 MiB).
+        #expect(heavy - bare < 20 * 1024, "peak \(bare) KiB without attachments, \(heavy) KiB with twelve letters of 4 MiB files")
+    }
+
     /// The review's fifo.sh: a FIFO as the log, or a device given to verify-log, is refused with
     /// 66 saying what it is; no command waits on it.
     @Test func aLogThatIsNotARegularFileIsRefusedWithoutHangingIntegration() throws {
