@@ -127,7 +127,8 @@ import Testing
             let diagnostics = (error as? ValidationFailure)?.diagnostics.map(\.description) ?? []
             for (index, (name, role)) in own.enumerated() {
                 let line = diagnostics.filter { $0.hasPrefix("\(folder.path)/list.csv:\(index + 2): Attachment: ") }
-                #expect(line.count == 1 && line[0].contains("\(folder.path)/\(name) is \(role)") && line[0].contains("one of Herald's own files"),
+                #expect(line.count == 1 && line[0].contains("\(folder.path)/\(name) is \(role)") && line[0].contains("one of Herald's own files")
+                        && line[0].hasSuffix("(attached by \(folder.path)/letter.txt:4); name another file in the row"),
                         "\(name): \(line)")
             }
             #expect(!diagnostics.contains { $0.contains("list.csv:\(own.count + 2):") }, "fine.pdf is attached")

@@ -93,7 +93,8 @@ extension AttachmentStore {
         // moments after the files were marked.
         let role = protected.withLock { $0.identities[identity] }
         if let role {
-            throw Unusable(path: path, reason: "is \(role), one of Herald's own files; a field may not attach it (nothing of it is read)")
+            throw Unusable(path: path, reason: "is \(role), one of Herald's own files; a field may not attach it (nothing of it is read)",
+                           advice: "name another file in the row")
         }
     }
 }

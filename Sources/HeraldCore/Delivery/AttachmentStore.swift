@@ -41,6 +41,8 @@ public final class AttachmentStore: Sendable {
         public var path: String
         /// What is wrong, any path in it already in its visible form (``VisibleText``).
         public var reason: String
+        /// What to do about it, when it is not "put the file there": a row naming one of Herald's own files.
+        public var advice: String?
         /// The path in its visible form: a CSV value's control characters shown, never sent to a terminal.
         public var visiblePath: String { VisibleText.of(path) }
         public var description: String { "\(visiblePath) \(reason)" }

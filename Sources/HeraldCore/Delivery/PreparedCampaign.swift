@@ -407,7 +407,7 @@ extension PreparedCampaign {
                                   "\(error.visiblePath) \(error.reason); put the file there or fix the path")
             }
             return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
-                              "\(error.visiblePath) \(error.reason) (attached by \(template.file):\(request.line)); put the file there or fix the row")
+                              "\(error.visiblePath) \(error.reason) (attached by \(template.file):\(request.line)); \(error.advice ?? "put the file there or fix the row")")
         }
         // Every file is looked at (stat) before any is read: a letter over the limit reads nothing.
         for request in letter.attachments {
