@@ -14,8 +14,11 @@ final class PositionalFile {
     private(set) var bytesRead = 0
 
     /// Opens `path` read-only; nil with `errno` set when it cannot be opened.
+    ///
+    /// Opened without blocking (`O_NONBLOCK`, no effect on a regular file's reads), so a FIFO
+    /// put where a log belongs is opened at once and refused by its `status()`, never waited on.
     init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { return nil }
         descriptor = fd
         self.path = path

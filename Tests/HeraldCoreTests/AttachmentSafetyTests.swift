@@ -243,12 +243,14 @@ import Testing
         #expect(throws: ValidationFailure.self) { _ = try prepared(limit: exact - 1) }
         #expect { _ = try prepared(limit: exact - 1) } throws: { "\($0)".hasPrefix("list.csv:2: Attachment: the attachments come to \(exact) bytes") }
 
-        // A file that grew past the limit after the check is refused when the letter is composed, not read whole.
+        // A file that grew past the limit after the check is refused when the letter is composed, not read.
         let grown = try prepared(limit: exact)
         _ = folder.write("own/Germany.txt", String(repeating: "g", count: 5000))
         #expect { _ = try grown.compose(try grown.recipients[0], date: RichLetterFixtures.date) } throws: { error in
-            "\(error)".contains("list.csv:2: Attachment: \(folder.path)/own/Germany.txt is 5000 bytes")
+            "\(error)".contains("list.csv:2: Attachment: the attachments come to \(AttachmentStore.encodedSize(570) + AttachmentStore.encodedSize(5000)) bytes")
+                && "\(error)".contains("\(folder.path)/own/Germany.txt (4.9 KiB")
         }
+        #expect(grown.attachmentStore.filesRead == 0)
     }
 
     @Test func theLimitIsACampaignKey() throws {

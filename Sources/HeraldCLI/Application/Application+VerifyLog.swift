@@ -14,6 +14,7 @@ extension Application {
     /// `acceptBrokenChain(_:)`): exit 0 once recorded.
     public func verifyLog(_ path: String, acceptBrokenChain: Bool = false) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
+            try refuseSpecialLog(path)
             if acceptBrokenChain { return try self.acceptBrokenChain(path) }
             let verdict = try chainVerdict(path)
             guard let verdict else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
@@ -101,6 +102,7 @@ extension Application {
     /// beside the log (`LOG.chain`) so later runs go on with a warning.
     /// - Parameter lock: the campaign's lock when held (the check's progress is then kept).
     func checkChain(of log: String, campaign: String, holding lock: CampaignLock?, accepting: Bool) throws(CommandFailure) {
+        try refuseSpecialLog(log)
         let check: ChainCheck?
         do { check = try FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: accepting) } catch {
             throw CommandFailure(.ioError, "\(error)")

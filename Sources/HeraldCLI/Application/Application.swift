@@ -115,6 +115,7 @@ public final class Application {
     ///   campaign (one log belongs to one campaign).
     func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?,
                  holding lock: CampaignLock? = nil) throws(CommandFailure) -> DeliveryLedger {
+        try refuseSpecialLog(journal.path)
         do {
             let (ledger, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
                                                   holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence)) {
@@ -147,6 +148,7 @@ public final class Application {
     ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
     ///   whatever `readLog` throws.
     func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> LockedLog {
+        try refuseSpecialLog(logPath)
         let campaignLock: CampaignFileLock
         do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name,
                                                   environment: parts.environment) } catch let busy as CampaignFileLock.Busy {

@@ -1,3 +1,5 @@
+import HeraldCore
+
 /// Text from outside Herald (server replies, delivery reports, CSV values, file contents)
 /// made safe to print on a terminal: every character a terminal would act on is shown as a
 /// visible escape instead, so printed text can never move the cursor, clear the screen, set
@@ -14,23 +16,7 @@ enum TerminalText {
     /// `text` with every control character shown as an escape (see the type's summary).
     /// Printable ASCII and ordinary Unicode text come back unchanged, without a copy.
     static func visible<Text: StringProtocol>(_ text: Text) -> String {
-        // Fast path: plain printable ASCII, the common case on every output line.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F }) { return String(text) }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 8)
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        VisibleText.of(text)
     }
 
     /// Each line of `text` made visible, the line breaks between them kept: for whole

@@ -75,7 +75,7 @@ public struct Campaign: Sendable, Equatable {
 extension Campaign {
     /// Resolves `path` against the folder holding `campaignFile`, leaving absolute paths alone.
     public static func resolvePath(_ path: String, against campaignFile: String) -> String {
-        if path.hasPrefix("/") { return path }
+        if path.utf8.first == UInt8(ascii: "/") { return path }
         let folder = (campaignFile as NSString).deletingLastPathComponent
         let joined = folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
         return lexicallyNormalized(joined)
@@ -83,16 +83,21 @@ extension Campaign {
 
     /// `Campaigns/../Templates/x` → `Templates/x`: removes `.` and `dir/..` by text alone
     /// (Foundation's `standardizingPath` leaves relative paths untouched on Linux).
+    ///
+    /// Split and compared as bytes, as the kernel reads a path: a `/` followed by a combining
+    /// mark is one Swift `Character`, which a `String` split would not cut at.
     static func lexicallyNormalized(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") {
-            if part == "." { continue }
-            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
-            if part == "..", absolute, parts.isEmpty { continue }
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let absolute = path.utf8.first == slash
+        var parts: [ArraySlice<UInt8>] = []
+        let bytes = Array(path.utf8)
+        for part in bytes.split(separator: slash) {
+            if part.elementsEqual([dot]) { continue }
+            if part.elementsEqual([dot, dot]), let last = parts.last, !last.elementsEqual([dot, dot]) { parts.removeLast(); continue }
+            if part.elementsEqual([dot, dot]), absolute, parts.isEmpty { continue }
             parts.append(part)
         }
-        let joined = parts.joined(separator: "/")
+        let joined = String(decoding: Array(parts.joined(separator: [slash])), as: UTF8.self)
         return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 

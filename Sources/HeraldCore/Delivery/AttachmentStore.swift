@@ -13,6 +13,10 @@ import Synchronization
 /// A path a field helped choose comes with the folder it must stay in (`within`): the file
 /// must be inside that folder once symbolic links are followed, checked on the path before a
 /// letter is composed and again on the opened file, so a link swapped in between is caught too.
+/// Paths are compared as bytes, as the kernel compares them, never as Swift `String`s (which
+/// treat canonically equivalent names, NFC and NFD, `K` and U+212A KELVIN SIGN, as equal): the
+/// cache is keyed by the path's bytes, and containment is a byte prefix of the real paths.
+/// Such a path may not reach one of Herald's own files either (``protect(_:as:)``).
 public final class AttachmentStore: Sendable {
     /// Bytes of encoded attachments kept at most.
     public let budget: Int
@@ -20,20 +24,28 @@ public final class AttachmentStore: Sendable {
     /// Each containing folder's real path, resolved the first time it is asked for: a folder
     /// replaced by a link later in the run is still compared with the folder it was (stricter,
     /// never looser), and a 100,000-row check resolves it once.
-    private let folders = Mutex<[String: String]>([:])
+    private let folders = Mutex<[[UInt8]: [UInt8]]>([:])
+    /// Herald's own files a field may not attach (``protect(_:as:)``).
+    let protected = Mutex<ProtectedFiles>(ProtectedFiles())
 
     private struct Cache {
-        var parts: [String: AttachmentPart] = [:]
+        /// By the path's bytes: `Österreich` in NFC and in NFD are two files.
+        var parts: [[UInt8]: AttachmentPart] = [:]
         /// Paths in the order they were kept, the oldest first.
-        var order: [String] = []
+        var order: [[UInt8]] = []
         var bytes = 0
     }
 
     /// Why an attachment cannot be used.
     public struct Unusable: Error, Sendable, CustomStringConvertible {
         public var path: String
+        /// What is wrong, any path in it already in its visible form (``VisibleText``).
         public var reason: String
-        public var description: String { "\(path) \(reason)" }
+        /// What to do about it, when it is not "put the file there": a row naming one of Herald's own files.
+        public var advice: String?
+        /// The path in its visible form: a CSV value's control characters shown, never sent to a terminal.
+        public var visiblePath: String { VisibleText.of(path) }
+        public var description: String { "\(visiblePath) \(reason)" }
     }
 
     public init(budget: Int = 16 << 20) {
@@ -62,8 +74,11 @@ public final class AttachmentStore: Sendable {
     @discardableResult
     public func check(_ path: String, within folder: String? = nil) throws(Unusable) -> Int {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw Unusable(path: path, reason: "does not exist") }
-        if let folder { try checkInside(path, folder: folder) }
+        guard stat(path, &info) == 0 else { throw Unusable(path: path, reason: Self.unreachable(errno)) }
+        if let folder {
+            try checkInside(path, folder: folder)
+            try checkNotHerald(info, path: path)
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw Unusable(path: path, reason: "is a folder, not a file")
@@ -77,17 +92,20 @@ public final class AttachmentStore: Sendable {
     ///
     /// - Parameters:
     ///   - folder: as for ``check(_:within:)``: the file, as opened, must be inside it.
-    ///   - maxEncodedBytes: the most the part may take encoded; a file larger than that (one
-    ///     that grew since it was checked) is refused without being read whole.
+    ///   - maxEncodedBytes: the most the part may take encoded: what the letter has left of its
+    ///     limit. A file larger than that (one that grew since it was checked) is refused
+    ///     before it is read, and one that grows while it is read is refused at its checked size.
     public func part(_ path: String, within folder: String? = nil, maxEncodedBytes: Int = .max) throws(Unusable) -> AttachmentPart {
-        if let folder { try checkInside(path, folder: folder) }
-        if let kept = cache.withLock({ $0.parts[path] }) {
+        let key = Array(path.utf8)
+        // A path a field chose is checked again each time, even when its file is kept.
+        if let folder { try check(path, within: folder) }
+        if let kept = cache.withLock({ $0.parts[key] }) {
             guard kept.encoded.count <= maxEncodedBytes else {
-                throw Unusable(path: path, reason: "takes \(kept.encoded.count) bytes encoded, over the letter's limit of \(maxEncodedBytes)")
+                throw Unusable(path: path, reason: "takes \(kept.encoded.count) bytes encoded, more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter")
             }
             return kept
         }
-        try check(path, within: folder)
+        if folder == nil { try check(path) }
         let name = (path as NSString).lastPathComponent
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { throw Unusable(path: path, reason: "cannot be read (permissions?)") }
@@ -98,16 +116,22 @@ public final class AttachmentStore: Sendable {
         }
         if let folder {
             // The path was inside a moment ago; the file opened must be too (a link swapped in between).
-            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let length = readlink("/proc/self/fd/\(descriptor)", &target, Int(PATH_MAX))
-            let opened = length > 0 ? String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-            guard let root = folderPath(folder), opened.hasPrefix(root == "/" ? "/" : root + "/") else {
-                throw Unusable(path: path, reason: "leads outside \(folder) (to \(opened.isEmpty ? "an unknown file" : opened)); a file a field chooses must be inside the folder the template names")
+            var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = target.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { readlink("/proc/self/fd/\(descriptor)", $0, Int(PATH_MAX)) }
             }
+            let opened = length > 0 ? Array(target[0..<length]) : []
+            guard let root = folderPath(folder), Self.isInside(opened, root) else {
+                let shown = opened.isEmpty ? "an unknown file" : Self.visible(opened)
+                throw Unusable(path: path, reason: "leads outside \(folderPath(folder).map(Self.visible) ?? VisibleText.of(folder)) (to \(shown)); a file a field chooses must be inside the folder the template names")
+            }
+            // The file opened, not only the one the path named a moment ago, may not be Herald's own.
+            refreshProtected()
+            try checkNotHerald(info, path: path)
         }
         let size = Int(info.st_size)
         guard Self.encodedSize(size) <= maxEncodedBytes else {
-            throw Unusable(path: path, reason: "is \(size) bytes (\(Self.encodedSize(size)) encoded), over the letter's limit of \(maxEncodedBytes) bytes of attachments")
+            throw Unusable(path: path, reason: "is \(size) bytes (\(Self.encodedSize(size)) encoded), more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter (did it grow since it was checked?); nothing of it was read")
         }
         let encoded = try Self.readEncoded(descriptor, path: path, size: size)
         reads.add(1, ordering: .relaxed)
@@ -115,13 +139,13 @@ public final class AttachmentStore: Sendable {
         let kept = part.encoded.count
         guard kept <= budget / 4 else { return part }
         cache.withLock { cache in
-            guard cache.parts[path] == nil else { return }
+            guard cache.parts[key] == nil else { return }
             while cache.bytes + kept > budget, !cache.order.isEmpty {
                 let oldest = cache.order.removeFirst()
                 cache.bytes -= cache.parts.removeValue(forKey: oldest)?.encoded.count ?? 0
             }
-            cache.parts[path] = part
-            cache.order.append(path)
+            cache.parts[key] = part
+            cache.order.append(key)
             cache.bytes += kept
         }
         return part
@@ -157,27 +181,63 @@ public final class AttachmentStore: Sendable {
         return encoded
     }
 
-    /// Throws unless `path`, with every symbolic link followed, is inside `folder` (followed too).
+    /// Throws unless `path`, with every symbolic link followed, is inside `folder` (followed too),
+    /// compared as bytes: the kernel's `K` and U+212A KELVIN SIGN are two folders.
     func checkInside(_ path: String, folder: String) throws(Unusable) {
-        guard let root = folderPath(folder) else { throw Unusable(path: path, reason: "is in \(folder), which does not exist") }
-        guard let target = Self.realPath(path) else { throw Unusable(path: path, reason: "does not exist") }
-        guard target.hasPrefix(root == "/" ? "/" : root + "/") else {
-            throw Unusable(path: path, reason: "leads outside \(folder) (to \(target)); a file a field chooses must be inside the folder the template names, not a link out of it")
+        guard let root = folderPath(folder) else { throw Unusable(path: path, reason: "is in \(VisibleText.of(folder)), which does not exist") }
+        let target: [UInt8]
+        switch Self.realPathBytes(path) {
+        case .success(let bytes): target = bytes
+        case .failure(let error): throw Unusable(path: path, reason: Self.unreachable(error.code))
+        }
+        guard Self.isInside(target, root) else {
+            throw Unusable(path: path, reason: "leads outside \(Self.visible(root)) (to \(Self.visible(target))); a file a field chooses must be inside the folder the template names, not a link out of it")
         }
     }
 
-    /// `folder`'s real path, from the first time it was resolved.
-    private func folderPath(_ folder: String) -> String? {
-        if let known = folders.withLock({ $0[folder] }) { return known }
-        guard let resolved = Self.realPath(folder) else { return nil }
-        folders.withLock { $0[folder] = $0[folder] ?? resolved }
-        return folders.withLock { $0[folder] }
+    /// Whether the real path `target` is inside the real folder `root`: `root` and a `/` are its first bytes.
+    static func isInside(_ target: [UInt8], _ root: [UInt8]) -> Bool {
+        let slash = UInt8(ascii: "/")
+        if root == [slash] { return target.first == slash && target.count > 1 }
+        return target.count > root.count + 1 && target.starts(with: root) && target[root.count] == slash
     }
 
-    /// The path with every symbolic link, `.` and `..` resolved (`realpath(3)`), or nil.
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
+    /// `folder`'s real path, from the first time it was resolved (keyed by the folder's bytes).
+    private func folderPath(_ folder: String) -> [UInt8]? {
+        let key = Array(folder.utf8)
+        if let known = folders.withLock({ $0[key] }) { return known }
+        guard case .success(let resolved) = Self.realPathBytes(folder) else { return nil }
+        return folders.withLock { folders in
+            if folders[key] == nil { folders[key] = resolved }
+            return folders[key]
+        }
+    }
+
+    /// The path with every symbolic link, `.` and `..` resolved (`realpath(3)`), as the kernel's
+    /// bytes, or the `errno` that stopped it.
+    static func realPathBytes(_ path: String) -> Result<[UInt8], SystemError> {
+        guard let resolved = realpath(path, nil) else { return .failure(SystemError(code: errno)) }
         defer { free(resolved) }
-        return String(cString: resolved)
+        return .success(Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved))))
+    }
+
+    /// An `errno` value as an error.
+    struct SystemError: Error {
+        var code: Int32
+    }
+
+    /// Bytes from the file system shown as text a terminal cannot act on.
+    static func visible(_ bytes: [UInt8]) -> String { VisibleText.of(String(decoding: bytes, as: UTF8.self)) }
+
+    /// Why `stat` or `realpath` could not reach a path, in words: a link loop is not a missing file.
+    static func unreachable(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: "does not exist"
+        case ELOOP: "cannot be reached: too many levels of symbolic links (a link loop?)"
+        case ENOTDIR: "does not exist (a part of the path is a file, not a folder)"
+        case EACCES: "cannot be reached (permissions on a folder on the way?)"
+        case ENAMETOOLONG: "is too long a path"
+        default: "cannot be reached (\(String(cString: strerror(code))))"
+        }
     }
 }

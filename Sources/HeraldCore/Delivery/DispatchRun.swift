@@ -52,7 +52,9 @@ final class DispatchRun: @unchecked Sendable {
     /// on each letter), so memory does not grow with the letters sent.
     private let ledger: DeliveryLedger
     private var report = Report()
-    private var queue: [Claimed] = []
+    /// Claimed letters in order; a slot is emptied when a sender takes its letter, so a letter
+    /// handed over is not held here (with its attachments) until the queue is next compacted.
+    private var queue: [Claimed?] = []
     private var queueHead = 0
     private var producing = true
     private var runningSenders = 0
@@ -117,7 +119,7 @@ final class DispatchRun: @unchecked Sendable {
         let result = report
         let error = failure
         let inDoubt = failureInDoubt
-        let unsent = failureUnsent + queue[queueHead...].map { InDoubt(recipient: $0.recipient.key, messageID: $0.message.messageID) }
+        let unsent = failureUnsent + queue[queueHead...].compactMap { $0.map { InDoubt(recipient: $0.recipient.key, messageID: $0.message.messageID) } }
         lock.unlock()
         if let error { throw CampaignDispatcher.JournalFailure(underlying: error, inDoubt: inDoubt, unsent: unsent) }
         return result
@@ -302,8 +304,8 @@ final class DispatchRun: @unchecked Sendable {
         defer { lock.unlock() }
         while true {
             if isEnding() { return nil }
-            if queueHead < queue.count {
-                let letter = queue[queueHead]
+            if queueHead < queue.count, let letter = queue[queueHead] {
+                queue[queueHead] = nil
                 queueHead += 1
                 inFlight += 1
                 if queueHead > 1024 && queueHead * 2 > queue.count {
@@ -510,12 +512,13 @@ final class DispatchRun: @unchecked Sendable {
     private func releaseUnsent() {
         guard failure == nil else { return }
         while queueHead < queue.count {
-            let letter = queue[queueHead]
+            guard let letter = queue[queueHead] else { queueHead += 1; continue }
             let record = record(.deferred, letter, error: Self.notHandedOver)
             do { try journal.record(record) } catch {
                 failure = error
                 return
             }
+            queue[queueHead] = nil
             queueHead += 1
             onRecord(record)
         }

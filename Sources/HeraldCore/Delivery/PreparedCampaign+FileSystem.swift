@@ -140,7 +140,7 @@ extension PreparedCampaign {
 
     /// What a file of `mode` is when it is neither a regular file nor a folder (`a FIFO (named
     /// pipe)`, `a character device`, …); nil for those two.
-    static func notRegular(_ mode: mode_t) -> String? {
+    public static func notRegular(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
         case S_IFREG, S_IFDIR: nil
         case S_IFIFO: "a FIFO (named pipe)"

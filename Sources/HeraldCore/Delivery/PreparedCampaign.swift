@@ -102,6 +102,8 @@ public struct PreparedCampaign: Sendable {
         var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
                                         sources: sources)
         var signedOne = signer == nil
+        // Before any letter is checked: a field may not attach the campaign's own files.
+        prepared.attachmentStore.protectFiles(of: campaign)
         prepared.languageTemplates = languageTemplates
         if !languageTemplates.isEmpty {
             prepared.languageFingerprint = SHA256.hex(([template.fingerprint] + languageTemplates.keys.sorted().map { "\($0)=\(languageTemplates[$0]!.fingerprint)" })
@@ -109,7 +111,7 @@ public struct PreparedCampaign: Sendable {
         }
         // Each template once, the default first (a language may name the default's file).
         var allTemplates = [template]
-        for language in languageTemplates.keys.sorted() where !allTemplates.contains(where: { $0.file == languageTemplates[language]!.file }) {
+        for language in languageTemplates.keys.sorted() where !allTemplates.contains(where: { $0.file.utf8.elementsEqual(languageTemplates[language]!.file.utf8) }) {
             allTemplates.append(languageTemplates[language]!)
         }
         // Languages the lists ask for that have no template: (list, language) → first line, count.
@@ -400,10 +402,20 @@ extension PreparedCampaign {
                      reading: Bool) throws(ValidationFailure) -> [AttachmentPart] {
         guard !letter.attachments.isEmpty else { return [] }
         let limit = campaign.maxAttachmentBytesPerLetter
-        var parts: [AttachmentPart] = []
         var problems: [Diagnostic] = []
         // Each file's size as sent, and whether a field chose it, for the limit below.
         var sizes: [(path: String, bytes: Int, encoded: Int, shared: Bool)] = []
+        var resolved: [(path: String, folder: String?, request: RenderedLetter.AttachmentRequest)] = []
+        func problem(_ error: AttachmentStore.Unusable, _ request: RenderedLetter.AttachmentRequest) -> Diagnostic {
+            if !request.usesFields {
+                // The same file for every letter: said once, on the template's line.
+                return Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
+                                  "\(error.visiblePath) \(error.reason); put the file there or fix the path")
+            }
+            return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
+                              "\(error.visiblePath) \(error.reason) (attached by \(template.file):\(request.line)); \(error.advice ?? "put the file there or fix the row")")
+        }
+        // Every file is looked at (stat) before any is read: a letter over the limit reads nothing.
         for request in letter.attachments {
             if let problem = request.problem {
                 problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
@@ -416,21 +428,11 @@ extension PreparedCampaign {
                 return resolved.isEmpty ? "." : resolved
             }
             do {
-                if reading {
-                    let part = try attachmentStore.part(path, within: folder, maxEncodedBytes: limit)
-                    parts.append(part)
-                    sizes.append((path, part.fileSize, part.encoded.count, !request.usesFields))
-                } else {
-                    let size = try attachmentStore.check(path, within: folder)
-                    sizes.append((path, size, AttachmentStore.encodedSize(size), !request.usesFields))
-                }
-            } catch where !request.usesFields {
-                // The same file for every letter: said once, on the template's line.
-                problems.append(Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
-                                           "\(error.path) \(error.reason); put the file there or fix the path"))
+                let size = try attachmentStore.check(path, within: folder)
+                sizes.append((path, size, AttachmentStore.encodedSize(size), !request.usesFields))
+                resolved.append((path, folder, request))
             } catch {
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
-                                           "\(error.path) \(error.reason) (attached by \(template.file):\(request.line)); put the file there or fix the row"))
+                problems.append(problem(error, request))
             }
         }
         guard problems.isEmpty else { throw ValidationFailure(problems) }
@@ -440,12 +442,26 @@ extension PreparedCampaign {
             let sharedTotal = shared.reduce(0) { $0 + $1.encoded }
             // Files every letter carries that are too large alone: said once, on the template.
             let over = sharedTotal > limit ? shared : sizes
-            let files = over.map { "\($0.path) (\(Self.byteCount($0.bytes)), \(Self.byteCount($0.encoded)) as sent)" }.joined(separator: ", ")
+            let files = over.map { "\(VisibleText.of($0.path)) (\(Self.byteCount($0.bytes)), \(Self.byteCount($0.encoded)) as sent)" }.joined(separator: ", ")
             let message = "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64, 37% more than the files): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
             if sharedTotal > limit, let line = letter.attachments.first(where: { !$0.usesFields })?.line {
                 throw ValidationFailure([Diagnostic(.badData, file: template.file, line: line, field: "Attachment", message)])
             }
             throw ValidationFailure([Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment", message)])
+        }
+        guard reading else { return [] }
+        // Read one by one, each within what the letter has left: files that grew since they were
+        // looked at are refused having read at most the letter's limit in all, not the limit each.
+        var parts: [AttachmentPart] = []
+        var left = limit
+        for item in resolved {
+            do {
+                let part = try attachmentStore.part(item.path, within: item.folder, maxEncodedBytes: left)
+                left -= part.encoded.count
+                parts.append(part)
+            } catch {
+                throw ValidationFailure([problem(error, item.request)])
+            }
         }
         return parts
     }

@@ -37,10 +37,16 @@ struct CSVRowReader {
     /// True once a read failed or a field was not UTF-8: the rows stop there.
     private(set) var failed = false
 
-    /// Opens a file for reading; nil when it cannot be opened.
+    /// Opens a file for reading; nil when it cannot be opened or is not a regular file (a FIFO
+    /// swapped in after the list was checked is opened without waiting, then refused).
     init?(file path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { return nil }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            Glibc.close(descriptor)
+            return nil
+        }
         self.descriptor = descriptor
         buffer = []
         atEnd = false

@@ -133,10 +133,18 @@ public final class RecipientReader {
     /// - Throws: `ValidationFailure` naming the line: the first byte that is not UTF-8, a
     ///   quote never closed, text after a closing quote; `.missingInput` when unreadable.
     public static func scan(file: String) throws(ValidationFailure) {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
+        // Opened without waiting and judged by what was opened: a FIFO put there after the
+        // list's stat is refused, not waited on.
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else {
             throw ValidationFailure([Diagnostic(.missingInput, file: file, "cannot be read (permissions?)")])
         }
-        defer { try? handle.close() }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let what = PreparedCampaign.notRegular(info.st_mode) ?? "a folder"
+            throw ValidationFailure([Diagnostic(.missingInput, file: file, "is \(what), not a regular file; save the list to a file and name that")])
+        }
         var bytes = ChunkedBytes(handle: handle)
         var quotes = QuoteScanner()
         var offset = 0

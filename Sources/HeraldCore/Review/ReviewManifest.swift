@@ -206,15 +206,18 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         public private(set) var inputs: [Input] = []
         /// The hashes by path as the campaign resolved it (what the send pipeline reads).
         public private(set) var byPath: [String: String] = [:]
+        /// By the paths' bytes: a name in NFC and in NFD are two files, each listed and hashed.
+        private var seen: Set<[UInt8]> = []
 
         public init() {}
 
         /// Notes a letter's attached files, hashing those not seen before.
         public func note(_ paths: [String]) throws(Unreadable) {
-            for path in paths where byPath[path] == nil {
+            for path in paths where !seen.contains(Array(path.utf8)) {
                 let hash = try fileHash(path)
                 inputs.append(Input(role: "attachment", path: absolutePath(path), sha256: hash))
                 byPath[path] = hash
+                seen.insert(Array(path.utf8))
             }
         }
     }
