@@ -83,12 +83,14 @@ import Testing
     @Test func theLastLogIsRememberedBesideTheLockAndReplacedWhole() throws {
         let folder = TemporaryDirectory("herald-lastlog")
         let campaign = folder.write("c.toml", "name = \"c\"\n")
-        var lock: CampaignFileLock? = try CampaignFileLock(campaignFile: campaign, campaign: "c")
+        // A runtime folder of the test's own, so the name lock meets no other test's "c".
+        let environment = ["XDG_RUNTIME_DIR": folder.path]
+        var lock: CampaignFileLock? = try CampaignFileLock(campaignFile: campaign, campaign: "c", environment: environment)
         #expect(lock?.rememberedLog() == nil, "nothing remembered yet")
         lock?.remember(log: "/srv/logs/one.jsonl")
         #expect(lock?.rememberedLog() == "/srv/logs/one.jsonl")
         lock = nil
-        let again = try CampaignFileLock(campaignFile: campaign, campaign: "c")
+        let again = try CampaignFileLock(campaignFile: campaign, campaign: "c", environment: environment)
         #expect(again.rememberedLog() == "/srv/logs/one.jsonl", "kept across runs")
         again.remember(log: "/srv/logs/two.jsonl")
         #expect(again.rememberedLog() == "/srv/logs/two.jsonl")
