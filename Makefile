@@ -96,6 +96,9 @@ FUZZ_ENV := LSAN_OPTIONS="suppressions=$(CURDIR)/Fuzz/lsan.supp" SWIFT_BACKTRACE
 .PHONY: fuzz-build fuzz-replay fuzz
 fuzz-build: deps
 	@mkdir -p .build-fuzz && ln -sfn .. .build-fuzz/herald
+	@# SwiftPM does not notice a source file added to the path dependency (reached through the
+	@# link): drop the build plan so it is made anew (compiled objects are kept).
+	@rm -f .build-fuzz/debug.yaml
 	cd Fuzz && HERALD_SOURCE=../.build-fuzz/herald $(SWIFT) build -c debug $(FUZZ_BUILD_FLAGS) \
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld --scratch-path ../.build-fuzz
 

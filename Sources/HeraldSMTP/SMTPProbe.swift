@@ -40,13 +40,23 @@ public struct SMTPProbe {
         public var failure: Failure?
 
         /// The `SIZE` the server announced (RFC 1870): nil when none, 0 when it announced no limit.
+        ///
+        /// RFC 1870's value is digits only; anything else (`-1`, `5000x`) is read as no number,
+        /// as is a value too large for an `Int`. A server that announces `SIZE` more than once is
+        /// held to the smallest limit it gave (the conservative reading, as `check` must not call
+        /// a letter fit that the server may refuse).
         public var sizeLimit: Int? {
+            var found = false
+            var smallest: Int? = nil
             for capability in capabilities {
                 let words = capability.split(separator: " ")
                 guard words.first?.uppercased() == "SIZE" else { continue }
-                return words.count > 1 ? Int(words[1]) ?? 0 : 0
+                found = true
+                guard words.count > 1, words[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      let limit = Int(words[1]), limit > 0 else { continue }
+                smallest = min(smallest ?? limit, limit)
             }
-            return nil
+            return found ? smallest ?? 0 : nil
         }
 
         /// Whether the server offers `name` (e.g. `SMTPUTF8`).

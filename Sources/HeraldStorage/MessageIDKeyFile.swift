@@ -73,9 +73,22 @@ public struct MessageIDKeyFile: Sendable {
         return key
     }
 
+    /// What a file that is not a regular one is, in words.
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        case S_IFDIR: return "a folder"
+        default: return "not a plain file"
+        }
+    }
+
     /// The key; nil when there is no file yet.
     public func load() throws(Failure) -> MessageIDKey? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO put in the key's place must not hold the run (and its stop) in
+        // open(2) until a writer comes; it is refused below as not a regular file.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw Failure(kind: .io, description: "\(path): cannot be read: \(String(cString: strerror(errno)))")
@@ -83,7 +96,7 @@ public struct MessageIDKeyFile: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw Failure(kind: .damaged, description: "\(path): is not a regular file; it must hold the campaign's Message-ID key")
+            throw Failure(kind: .damaged, description: "\(path): is not a regular file (\(Self.kind(info.st_mode))); it must hold the campaign's Message-ID key: remove it, and restore the key from a backup if the log records letters")
         }
         if info.st_mode & 0o077 != 0 {
             throw Failure(kind: .exposed, description: "\(path): others may read the campaign's Message-ID key (mode \(String(info.st_mode & 0o777, radix: 8))); "

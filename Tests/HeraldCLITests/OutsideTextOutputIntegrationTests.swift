@@ -70,11 +70,26 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         let validate = try Subprocess.herald(["validate", path])
         #expect(validate.status == 0, "\(validate)")
         #expect(rawTerminalControls(validate.stdout + validate.stderr).isEmpty, "\(validate)")
-        #expect(validate.stderr.contains(#"language "e\u001B[2js""#), "\(validate.stderr)")
+        #expect(validate.stderr.contains(#"language "e\u001B[2Js""#), "quoted as the list writes it: \(validate.stderr)")
 
         let preview = try Subprocess.herald(["preview", path, "--out", folder.file("preview")])
         #expect(preview.status == 0, "\(preview)")
         #expect(rawTerminalControls(preview.stdout + preview.stderr).isEmpty, "\(preview)")
         #expect(preview.stdout.contains(#"Pour \u202EnnA"#), "\(preview.stdout)")
     }
+
+    /// Hostile review, round 2: ArgumentParser echoed an unknown option or a bad value as given,
+    /// so an argument built from a list or a bounce reached the terminal raw. Its messages go
+    /// through the same filter now, with the same exit statuses.
+    @Test func argumentParserErrorsShowControlCharactersVisiblyIntegration() throws {
+        let hostile = "\u{1B}]0;PWN\u{07}\u{1B}[2J\u{202E}"
+        for arguments in [["status", "c.toml", "--x" + hostile], ["resolve", "c.toml", "--recipient", "a@x.example", "--as", "s" + hostile],
+                          ["bogus" + hostile]] {
+            let run = try Subprocess.herald(arguments)
+            #expect(run.status == 64, "\(run)")
+            #expect(rawTerminalControls(run.stdout + run.stderr).isEmpty, "\(run)")
+            #expect(run.stderr.contains(#"\u001B]0;PWN\u0007\u001B[2J\u202E"#), "\(run.stderr)")
+        }
+    }
+
 }

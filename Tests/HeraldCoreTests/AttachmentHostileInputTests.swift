@@ -139,6 +139,35 @@ import Testing
         }
     }
 
+    /// Hostile review, round 2: a folder that holds this campaign's log may hold another
+    /// campaign's log and its Message-ID key; a field may attach neither (nor a file that only
+    /// looks like one: `notes.key` with no `notes` beside it stays attachable).
+    @Test func aFieldCannotAttachAnotherCampaignsLogOrKeyFromTheLogFolder() throws {
+        let folder = TemporaryDirectory("herald-other-log")
+        _ = Self.template(folder, attachment: "{{file}}")
+        Self.make(folder.file("other.jsonl"), "secret log of another campaign")
+        Self.make(folder.file("other.jsonl.key"), String(repeating: "ab", count: 32) + "\n")
+        Self.make(folder.file("notes.key"), "an ordinary attachment")
+        _ = folder.write("list.csv", "email,file\na@x.example,other.jsonl.key\nb@x.example,other.jsonl\nc@x.example,notes.key\n")
+        let campaignFile = folder.write("campaign.toml", """
+        name = "mine"
+        template = "letter.txt"
+        recipients = ["list.csv"]
+        log = "delivery.jsonl"
+        [smtp]
+        url = "smtp://127.0.0.1:9"
+        """)
+        #expect {
+            _ = try PreparedCampaign.load(campaignFile: campaignFile, date: RichLetterFixtures.date)
+        } throws: { error in
+            let diagnostics = (error as? ValidationFailure)?.diagnostics.map(\.description) ?? []
+            #expect(diagnostics.contains { $0.contains("list.csv:2:") && $0.contains("a Message-ID key of another campaign's log") }, "\(diagnostics)")
+            #expect(diagnostics.contains { $0.contains("list.csv:3:") && $0.contains("another campaign's delivery log") }, "\(diagnostics)")
+            #expect(!diagnostics.contains { $0.contains("list.csv:4:") }, "notes.key is attached: \(diagnostics)")
+            return true
+        }
+    }
+
     /// The file opened is checked too: a protected file linked in after the check is refused
     /// when the letter is composed.
     @Test func aHardLinkToAnOwnFileMadeAfterTheCheckIsRefusedWhenComposing() throws {

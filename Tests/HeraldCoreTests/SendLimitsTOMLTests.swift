@@ -48,6 +48,18 @@ import Testing
         #expect(atTheBound.limits.messagesPerSecond == RatePacer.maxRate && atTheBound.limits.messagesPerMinute == RatePacer.maxRate)
     }
 
+    /// Hostile review: `1e-10` a second passed `validate`, then `send` crashed after its first
+    /// letter (the wait's deadline overflowed) and left the second in doubt. The slowest rate is
+    /// one a day, named in the refusal; one a day itself is accepted.
+    @Test func aRateBelowOneADayIsRefusedNamingTheBound() throws {
+        let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("messages_per_second = 1e-10\nmessages_per_minute = 0.0006"))
+        #expect(diagnostics.map(\.field) == ["limits.messages_per_second", "limits.messages_per_minute"])
+        #expect(diagnostics.allSatisfy { $0.message.contains("one a day") }, "\(diagnostics.map(\.message))")
+        let atTheBound = try CampaignTOMLTests.parse(Self.campaign("messages_per_second = \(1.0 / 86400)\nmessages_per_minute = \(1.0 / 1440)"))
+        #expect(atTheBound.limits.messagesPerSecond == 1.0 / 86400 && atTheBound.limits.messagesPerMinute == 1.0 / 1440)
+        #expect(RatePacer(atTheBound.limits)?.interval ?? .infinity <= RatePacer.maxInterval * (1 + 1e-9))
+    }
+
     @Test func refusesTooManyConnections() {
         let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("concurrency = 65"))
         #expect(diagnostics.map(\.field) == ["limits.concurrency"])

@@ -47,4 +47,18 @@ import Testing
             return failure.kind == .damaged && !failure.description.contains(String(key.fileText.dropLast()))
         }
     }
+
+    /// Hostile review, round 2: a FIFO in the key's place held `preview`, `send` and the daemon
+    /// in open(2) (and deaf to SIGTERM). It is refused at once, named for what it is.
+    @Test func aFIFOInTheKeysPlaceIsRefusedWithoutWaiting() throws {
+        let folder = TemporaryDirectory("herald-key")
+        let file = MessageIDKeyFile(besideLog: folder.file("delivery.jsonl"))
+        #expect(mkfifo(file.path, 0o600) == 0)
+        let started = Date()
+        #expect { try file.loadOrCreate() } throws: { error in
+            guard let failure = error as? MessageIDKeyFile.Failure else { return false }
+            return failure.kind == .damaged && failure.description.contains("FIFO")
+        }
+        #expect(Date().timeIntervalSince(started) < 5, "refused without waiting for a writer")
+    }
 }

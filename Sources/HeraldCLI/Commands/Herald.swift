@@ -22,6 +22,30 @@ public struct Herald: AsyncParsableCommand {
 
     public init() {}
 
+    /// Parses the command line and runs the command, as ArgumentParser's own `main()` does,
+    /// but writes its messages through ``StandardStreams``.
+    ///
+    /// Why: ArgumentParser echoes an unknown option or a bad value as given, so an argument
+    /// built from a list or a bounce (`--as s<ESC>]0;…`) reached the terminal raw; every other
+    /// line Herald writes shows control characters visibly (hostile review of issue 18, round 2).
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let message = fullMessage(for: error)
+            let code = exitCode(for: error)
+            if !message.isEmpty {
+                if code == .success { StandardStreams.output(message) } else { StandardStreams.error(message) }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
     /// `herald` with no command: a usage error like any other, so the help goes to stderr with exit 64.
     public func run() async throws {
         StandardStreams.error(Herald.helpMessage())

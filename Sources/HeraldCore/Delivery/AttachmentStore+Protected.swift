@@ -46,6 +46,28 @@ extension AttachmentStore {
         }
     }
 
+    /// Marks, in a folder that holds this campaign's log, every other campaign's delivery log
+    /// and the files Herald keeps beside it: a file `NAME.key`, `.index`, `.chain` or
+    /// `.approval` next to a file `NAME` (hostile review, round 2: a list of one campaign could
+    /// attach the Message-ID key and the whole log of another logging into the same folder).
+    func protectOtherLogs(in folder: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        let present = Set(names.map { Array($0.utf8) })
+        for name in names {
+            for (suffix, role) in [(".key", "a Message-ID key"), (".index", "a delivery log's index"),
+                                   (".chain", "a delivery log's chain checkpoint"), (".approval", "an approval")] {
+                let bytes = Array(name.utf8), tail = Array(suffix.utf8)
+                guard bytes.count > tail.count, bytes.suffix(tail.count) == tail[...] else { continue }
+                let base = Array(bytes.dropLast(tail.count))
+                guard present.contains(base) else { continue }
+                let path = (folder as NSString).appendingPathComponent(name)
+                protect(path, as: "\(role) of another campaign's log in the same folder")
+                protect((folder as NSString).appendingPathComponent(String(decoding: base, as: UTF8.self)),
+                        as: "another campaign's delivery log in the same folder")
+            }
+        }
+    }
+
     /// Marks every file `campaign` names or Herald keeps beside its log, and the campaign
     /// locks in the campaign file's folder (`.herald-*.lock`), as Herald's own (``protect(_:as:)``).
     public func protectFiles(of campaign: Campaign) {
@@ -65,6 +87,7 @@ extension AttachmentStore {
             protect(besideLog + suffix, as: role)
         }
         protect(((besideLog as NSString).deletingLastPathComponent as NSString).appendingPathComponent("suppressed.txt"), as: "the suppression list")
+        protectOtherLogs(in: (besideLog as NSString).deletingLastPathComponent)
         if let file = campaign.smtp.passwordFile { protect(Campaign.resolvePath(file, against: campaign.file), as: "smtp.password_file") }
         if let file = campaign.smtp.caFile { protect(Campaign.resolvePath(file, against: campaign.file), as: "smtp.ca_file") }
         if let bounces = campaign.bounces {

@@ -19,6 +19,14 @@ public struct RatePacer: Sendable, Equatable {
     /// so the ceiling would silently become another rate or none.
     public static let maxRate: Double = 1_000_000
 
+    /// The longest interval between two hand-overs a campaign may set: one day (a rate of at
+    /// least 1/86400 a second, 1/1440 a minute).
+    ///
+    /// Why: the wait for a hand-over's turn is a deadline that the clock and the stop path turn
+    /// into nanoseconds; an interval of about 9.2·10⁹ s overflows them (`1e-10` a second crashed
+    /// `send` after its first letter). A day is far inside that and far beyond any useful ceiling.
+    public static let maxInterval: Double = 86_400
+
     /// Seconds between two hand-overs.
     public let interval: Double
     private var lastHandOver: Date?

@@ -17,9 +17,10 @@ struct HTMLSkeleton: Sendable {
     /// which it first appears.
     let problems: [(problem: HTMLInspector.Problem, line: Int)]
 
-    /// Renders `markdown` (a body skeleton) with Ink, line breaks kept (``keepingLineBreaks(_:)``).
+    /// Renders `markdown` (a body skeleton) with Ink, line breaks kept (``keepingLineBreaks(_:)``)
+    /// and shielded from Ink's front-matter traps (``shieldedFromFrontMatter(_:)``), as ``render(_:)``.
     init(markdown: String, policy: HTMLPolicy = HTMLPolicy()) {
-        let prepared = Self.keepingLineBreaks(markdown)
+        let prepared = Self.shieldedFromFrontMatter(Self.keepingLineBreaks(markdown))
         let html = MarkdownParser().html(from: prepared)
         self.skeleton = Skeleton(html)
         let found = HTMLInspector.problems(in: html, policy: policy)
@@ -64,6 +65,8 @@ struct HTMLSkeleton: Sendable {
             let next = nextLine.trimmingSpaces
             guard !next.isEmpty else { continue }
             // Already a break, or a line Ink reads on its own (a table row, a heading, a link definition, HTML).
+            // A rule (`---`, `***`, `___`) or a heading's underline (`===`) is its own block, not a short line.
+            if let mark = trimmed.first, "-*_=".contains(mark), trimmed.allSatisfy({ $0 == mark || $0 == " " }) { continue }
             if line.hasSuffix("  ") || line.hasSuffix("\\") || trimmed.hasPrefix("|") || trimmed.hasPrefix("#") || trimmed.hasPrefix("<")
                 || (trimmed.hasPrefix("[") && trimmed.contains("]:")) { continue }
             // Where Ink ends the paragraph anyway (code, a table, a list, a heading, HTML), a break would carry it on.
