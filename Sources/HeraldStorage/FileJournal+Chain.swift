@@ -196,15 +196,32 @@ extension FileJournal {
         return (header.logLength, 0, indexPath)
     }
 
-    /// Whether a log that is missing or empty was recorded as holding records (`LOG.chain`,
-    /// `LOG.index`): starting it again would send every letter it recorded once more.
+    /// Whether the log at `path` holds no record: it is missing, empty, or holds nothing but
+    /// white space (`echo > log`, an editor's placeholder).
+    ///
+    /// Why: "a new log" must mean "records no letter", not "zero bytes": a log of one newline
+    /// passed the new-log guards and every letter went again (hostile review, round 2). A log
+    /// over 64 KiB is taken to hold records without reading it (a stat and one read at most).
+    public static func holdsNoRecord(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return true }
+        let length = Int(info.st_size)
+        if length == 0 { return true }
+        guard length <= 65_536, (info.st_mode & S_IFMT) == S_IFREG, let file = PositionalFile(path: path),
+              case .success(let bytes) = file.read(at: 0, count: length) else { return false }
+        return bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// Whether a log that is missing or holds no record (``holdsNoRecord(_:)``) was recorded as
+    /// holding records (`LOG.chain`, `LOG.index`): starting it again would send every letter it
+    /// recorded once more.
     public static func lostRecords(ofEmptyLog path: String) -> LostRecords? {
         var info = stat()
         let length = stat(path, &info) == 0 ? Int(info.st_size) : 0
-        guard length == 0, let recorded = recordedLength(of: path, checkpoint: ChainCheckpoint.read(path: besideLog(path, suffix: ".chain"))) else {
+        guard holdsNoRecord(path), let recorded = recordedLength(of: path, checkpoint: ChainCheckpoint.read(path: besideLog(path, suffix: ".chain"))) else {
             return nil
         }
-        return LostRecords(kind: stat(path, &info) == 0 ? .shorter : .missing, log: path, length: 0,
+        return LostRecords(kind: stat(path, &info) == 0 ? .shorter : .missing, log: path, length: length,
                            checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: recorded.file)
     }
 }

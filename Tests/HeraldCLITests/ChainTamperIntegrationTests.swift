@@ -182,7 +182,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: typo), "resolve created no log")
         FileManager.default.createFile(atPath: typo, contents: nil)
         let send = try campaign.send(server, ["--log", typo])
-        #expect(send.status == 64 && send.stderr.contains("\(typo) is empty, but the campaign's log"), "\(send)")
+        #expect(send.status == 64 && send.stderr.contains("\(typo) records no letter, but the campaign's log"), "\(send)")
         #expect(server.messages().count == 15)
+    }
+
+    /// Hostile review, round 2: a log of one newline (or spaces) is not "a log with records":
+    /// given as `--log`, named by an edited `log =`, or standing where `LOG.index` records the
+    /// letters, it is refused like an empty one, and nothing is sent again.
+    @Test func aLogOfOnlyWhiteSpaceIsRefusedLikeAnEmptyOneIntegration() throws {
+        let server = try SMTPTestServer()
+        let campaign = TestCampaign(url: server.url)
+        #expect(try campaign.send(nil).status == 0)
+        let blank = campaign.folder.file("blank.jsonl")
+        FileManager.default.createFile(atPath: blank, contents: Data("\n".utf8))
+        let given = try campaign.send(server, ["--log", blank])
+        #expect(given.status == 64 && given.stderr.contains("\(blank) records no letter"), "\(given)")
+        // `log =` edited to a file of spaces: the log the campaign was last sent to stops it.
+        _ = campaign.folder.write("spaces.jsonl", "   \n")
+        let text = try String(contentsOfFile: campaign.path, encoding: .utf8)
+        try text.replacingOccurrences(of: "log = \"delivery.jsonl\"", with: "log = \"spaces.jsonl\"")
+            .write(toFile: campaign.path, atomically: true, encoding: .utf8)
+        let edited = try campaign.send(server)
+        #expect(edited.status == 64 && edited.stderr.contains("records nothing"), "\(edited)")
+        try text.write(toFile: campaign.path, atomically: true, encoding: .utf8)
+        // The campaign's own log blanked to one newline, its checkpoint removed: LOG.index still records the letters.
+        try? FileManager.default.removeItem(atPath: campaign.log + ".chain")
+        FileManager.default.createFile(atPath: campaign.log, contents: Data("\n".utf8))
+        let blanked = try campaign.send(server)
+        #expect(blanked.status == 65, "\(blanked)")
+        #expect(server.messages().count == 15, "nothing was sent twice")
     }
 }

@@ -74,9 +74,9 @@ extension Application {
         // anything matters (the lock leaves an empty log behind a refused run).
         func size(_ path: String) -> Int? { (try? manager.attributesOfItem(atPath: path))?[.size] as? Int }
         let given = size(log)
-        guard !newLog, given == nil || given == 0, let size = size(campaignLog), size > 0,
+        guard !newLog, given == nil || FileJournal.holdsNoRecord(log), size(campaignLog) != nil, !FileJournal.holdsNoRecord(campaignLog),
               FileJournal.besideLog(log, suffix: "") != FileJournal.besideLog(campaignLog, suffix: "") else { return }
-        let state = given == nil ? "does not exist" : "is empty"
+        let state = given == nil ? "does not exist" : "records no letter"
         throw CommandFailure(.usage, "--log: \(log) \(state), but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log")
     }
 
@@ -91,8 +91,7 @@ extension Application {
     /// - Throws: 64 naming both logs, unless `newLog` (`--new-log`).
     func checkLogContinuity(_ campaign: Campaign, holding lock: CampaignFileLock, newLog: Bool) throws(CommandFailure) {
         let current = Self.realLogPath(campaign.logPath)
-        func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
-        if !newLog, let last = lock.rememberedLog(), last != current, size(current) == 0, size(last) > 0 {
+        if !newLog, let last = lock.rememberedLog(), last != current, FileJournal.holdsNoRecord(current), !FileJournal.holdsNoRecord(last) {
             throw CommandFailure(.usage, [
                 "\(campaign.file): the delivery log \(campaign.logPath) records nothing, but this campaign was last sent to \(last), which records letters: a new log would send every one of them again, and nothing was sent",
                 "\(campaign.name): put log = back to \(last) (or give --log \(last)), or move that log to the new place first; to start a new log on purpose, move the old one away or rerun herald send with --new-log"])
