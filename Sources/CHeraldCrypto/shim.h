@@ -4,4 +4,11 @@
    (incrementally, through EVP). */
 #include <openssl/sha.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
+
+/* Initialises libcrypto without its exit-time cleanup (OPENSSL_INIT_NO_ATEXIT): effective only
+   as the process's first libcrypto call. */
+static inline int herald_crypto_init_without_atexit(void) {
+    return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
 #endif

@@ -1,4 +1,5 @@
 import HeraldCLI
+import HeraldCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,8 @@ struct HeraldEntry {
             _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, 1)
         }
         #endif
+        // First, before anything touches libcrypto: no OpenSSL cleanup racing threads at exit.
+        SHA256.prepareProcess()
         StandardStreams.prepareProcess()
         await Herald.main()
     }
