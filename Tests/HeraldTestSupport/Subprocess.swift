@@ -92,7 +92,13 @@ public enum Subprocess {
     /// other's campaign-name locks and those of other tests do not; a new one otherwise.
     public static func runtimeFolder(arguments: [String], directory: String?) -> String {
         let temporary = (NSTemporaryDirectory() as NSString).standardizingPath + "/"
-        let within = (arguments + [directory].compactMap { $0 }).first { $0.hasPrefix(temporary) }
+        // Nothing inside the package (the herald binary, a campaign of the repository) is the
+        // test's folder: a checkout under /tmp (as CI's fresh clone may be) put every run started
+        // through a script in one shared folder, and parallel tests of one campaign name met.
+        let package = (PackagePaths.root as NSString).standardizingPath + "/"
+        let within = (arguments + [directory].compactMap { $0 }).first {
+            $0.hasPrefix(temporary) && !$0.hasPrefix(package) && $0 != PackagePaths.herald
+        }
         let name = within.map { String($0.dropFirst(temporary.count).split(separator: "/").first ?? "x") } ?? "herald-\(UUID().uuidString.prefix(8))"
         let folder = temporary + name + ".run"
         mkdir(folder, 0o700)
