@@ -78,9 +78,7 @@ public final class CampaignFileLock {
                 throw busy
             }
             if keyFD >= 0 {
-                let pid = Array("\(getpid())\n".utf8)
-                _ = ftruncate(keyFD, 0)
-                _ = pwrite(keyFD, pid, pid.count, 0)
+                CampaignLock.writePid(keyFD)
             }
         }
         let namePath: String
@@ -102,9 +100,7 @@ public final class CampaignFileLock {
             close(fd)
             throw busy
         }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(nameFD, 0)
-        _ = pwrite(nameFD, pid, pid.count, 0)
+        CampaignLock.writePid(nameFD)
         fileDescriptor = fd
         keyDescriptor = keyFD
         nameDescriptor = nameFD
@@ -151,12 +147,10 @@ public final class CampaignFileLock {
     /// Releases the locks explicitly before closing (see `CampaignLock.deinit`: a child being
     /// started shares the open file descriptions until its exec).
     deinit {
-        _ = ftruncate(nameDescriptor, 0)
-        _ = flock(nameDescriptor, LOCK_UN)
+        CampaignLock.releasePidFile(nameDescriptor)
         close(nameDescriptor)
         if keyDescriptor >= 0 {
-            _ = ftruncate(keyDescriptor, 0)
-            _ = flock(keyDescriptor, LOCK_UN)
+            CampaignLock.releasePidFile(keyDescriptor)
             close(keyDescriptor)
         }
         _ = flock(fileDescriptor, LOCK_UN)

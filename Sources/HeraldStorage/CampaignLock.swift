@@ -62,9 +62,7 @@ public final class CampaignLock {
             close(fd)
             throw busy
         }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(pidFD, 0)
-        _ = pwrite(pidFD, pid, pid.count, 0)
+        Self.writePid(pidFD)
         logDescriptor = fd
         pidDescriptor = pidFD
     }
@@ -73,8 +71,7 @@ public final class CampaignLock {
     /// description, which a child being started (between its fork and its exec) shares, so a
     /// plain `close` would leave the lock held until that child's exec; `LOCK_UN` releases it now.
     deinit {
-        _ = ftruncate(pidDescriptor, 0)
-        _ = flock(pidDescriptor, LOCK_UN)
+        Self.releasePidFile(pidDescriptor)
         _ = flock(logDescriptor, LOCK_UN)
         close(pidDescriptor)
         close(logDescriptor)
@@ -91,9 +88,19 @@ public final class CampaignLock {
         FileID(descriptor: logDescriptor) == file
     }
 
-    /// The pid of the process holding the flock on the open file `fd`: from the kernel's
-    /// lock table where there is one (it knows the holder even when the log was reached by
-    /// a hard link, whose pid file is elsewhere), else from the pid file.
+    /// Writes this process's pid into a lock file it now holds, so a refused sender can name it.
+    static func writePid(_ fd: Int32) {
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+    }
+
+    /// Empties a held pid file and releases its lock (see `deinit` for why `LOCK_UN` comes before close).
+    static func releasePidFile(_ fd: Int32) {
+        _ = ftruncate(fd, 0)
+        _ = flock(fd, LOCK_UN)
+    }
+
     /// Takes the lock without waiting, except when the kernel says this very process holds
     /// it: a child this process is starting (fork, then exec) holds a copy of every open
     /// descriptor until its exec closes them (O_CLOEXEC), and with it, for that moment, a lock
@@ -109,6 +116,9 @@ public final class CampaignLock {
         return false
     }
 
+    /// The pid of the process holding the flock on the open file `fd`: from the kernel's
+    /// lock table where there is one (it knows the holder even when the log was reached by
+    /// a hard link, whose pid file is elsewhere), else from the pid file.
     static func holder(of fd: Int32, pidFile: String) -> String {
         if let pid = kernelFlockHolder(of: fd) { return pid }
         let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
