@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
         // DKIM signing: SHA-256, Ed25519 (Crypto) and RSA PKCS#1 v1.5 (_CryptoExtras), over BoringSSL.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
+        // NIOThreadPool: libcurl's blocking calls run on a small pool of their own, never on Swift's cooperative pool.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: libcurl (SMTP transport, with OpenSSL's libssl to read its TLS session)
@@ -50,7 +52,7 @@ let package = Package(
         // The libcurl SMTP transport; the only module that imports CCurl.
         .target(
             name: "HeraldSMTP",
-            dependencies: ["HeraldCore", "CCurl"]
+            dependencies: ["HeraldCore", "CCurl", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         // The delivery log file and the campaign lock: the storage adapter, beside the transport.
         .target(
@@ -82,7 +84,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldStorageTests", dependencies: ["HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldSMTP", "HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldSMTP", "HeraldStorage", "HeraldCore", "HeraldTestSupport",
+                                                         .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]),
     ],
     swiftLanguageModes: [.v6]
 )
