@@ -143,8 +143,14 @@ fuzz: fuzz-build
 # (only for smtp-sink and smtp-source: preseeded "No configuration", its service kept from starting
 # during the install and stopped after it, and the install refused rather than remove another mail
 # server), GNU time (peak RSS), mailmerge from PyPI. Builds a release in SCRATCH. Not part of `make test`.
+# Issue 19's ledger rows: a send with nothing left to do and `status --json` of BENCH_BIG_ROWS and of
+# BENCH_HUGE_ROWS letters already sent (the huge log written by a first send; 0 leaves it out).
+# BENCH_BASELINE=<commit>: that commit's release is built in its own git worktree under .build-bench and
+# run in the same rounds (send c1/c4, preview, validate, peak RSS, the ledger rows): an A/B table.
 BENCH_ROWS ?= 10000
 BENCH_BIG_ROWS ?= 100000
+BENCH_HUGE_ROWS ?= 1000000
+BENCH_BASELINE ?=
 BENCH_RUNS ?= 3
 .PHONY: bench
 bench: deps
@@ -164,5 +170,14 @@ bench: deps
 	$(SWIFT) build -c release --scratch-path $(SCRATCH)
 	@mkdir -p .build-bench
 	cc -O2 -Wall -o .build-bench/bare_client Benchmarks/bare_client.c $$(pkg-config --cflags --libs libcurl) -lpthread
+	@baseline=""; \
+	if [ -n "$(BENCH_BASELINE)" ]; then \
+		commit=$$(git rev-parse --verify --quiet "$(BENCH_BASELINE)^{commit}") || { echo "BENCH_BASELINE=$(BENCH_BASELINE): not a commit"; exit 64; }; \
+		dir=.build-bench/baseline-$$commit; \
+		[ -d "$$dir" ] || git worktree add --detach "$$dir" "$$commit" >/dev/null || exit $$?; \
+		echo "building the baseline $$(git rev-parse --short $$commit) in $$dir"; \
+		$(SWIFT) build -c release --package-path "$$dir" --scratch-path "$$dir/.build" || exit $$?; \
+		baseline="--baseline-herald $$dir/.build/release/herald --baseline-label $$(git rev-parse --short $$commit)"; \
+	fi; \
 	$(PYTHON) Benchmarks/bench.py --herald $(SCRATCH)/release/herald --bare-client .build-bench/bare_client \
-		--rows $(BENCH_ROWS) --big-rows $(BENCH_BIG_ROWS) --runs $(BENCH_RUNS) --out .build-bench
+		--rows $(BENCH_ROWS) --big-rows $(BENCH_BIG_ROWS) --huge-rows $(BENCH_HUGE_ROWS) --runs $(BENCH_RUNS) --out .build-bench $$baseline

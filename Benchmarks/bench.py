@@ -2,7 +2,8 @@
 """Herald's send throughput against its own transport, smtp-source and mailmerge, side by side.
 
     python3 Benchmarks/bench.py --herald .build/release/herald --bare-client .build-bench/bare_client
-                                [--rows 10000] [--big-rows 100000] [--runs 3] [--out .build-bench]
+                                [--rows 10000] [--big-rows 100000] [--huge-rows 1000000] [--runs 3] [--out .build-bench]
+                                [--baseline-herald OTHER/herald --baseline-label COMMIT]
 
 The benchmark of issue 10 (`make bench` builds what it needs and runs this):
 
@@ -26,7 +27,16 @@ The benchmark of issue 10 (`make bench` builds what it needs and runs this):
 4. Sends one `herald send` at concurrency 4 to BIG_ROWS recipients for its peak RSS, unless the
    ROWS figure says it would take longer than --big-budget seconds; then `herald validate`
    reads those BIG_ROWS instead, and the table says so.
-5. Prints one table and the issue's targets (met or not), and writes every figure to
+5. The ledger at scale (issue 19): on the BIG_ROWS campaign just sent, and on a campaign of
+   HUGE_ROWS (default 1,000,000; 0 leaves it out) whose first `herald send` at concurrency 4 to
+   smtp-sink writes a fully-sent log through Herald's own path (its time and peak RSS are rows
+   too), a `herald send` with nothing left to do and a `herald status --json`, each checked (the
+   send's summary says every letter was already done; the status counts every letter sent).
+6. With --baseline-herald (`make bench BENCH_BASELINE=<commit>` builds that commit's release in
+   its own git worktree under .build-bench): the same herald rows (send c1 and c4, preview,
+   validate, the peak-RSS send, and the ledger rows on the same logs) run by the other binary in
+   the same rounds, and an A/B table of both side by side.
+7. Prints one table and the issue's targets (met or not), and writes every figure to
    OUT/results.json.
 
 Every run is checked, and the benchmark stops at the first failure: the tool must exit 0, print
@@ -248,6 +258,15 @@ def herald_send(herald, campaign_dir, rows, concurrency, name="herald send"):
                 done=f": {rows} sent, 0 failed, 0 deferred, 0 in doubt", sends=True, prepare=remove(glob.escape(log) + "*"))
 
 
+def ledger_tools(herald, campaign_dir, rows, prefix="herald"):
+    """A send with nothing left to do and `status --json`, on a campaign whose c4 log is fully sent."""
+    toml = os.path.join(campaign_dir, "campaign-c4.toml")
+    return [Tool(f"{prefix} send (all done) {rows:,}", None, rows, [herald, "send", toml],
+                 done=f": 0 sent, 0 failed, 0 deferred, 0 in doubt, {rows} already done", sends=False),
+            Tool(f"{prefix} status --json {rows:,}", None, rows, [herald, "status", toml, "--json"],
+                 done=f'"pending":0,"sent":{rows},', sends=False)]
+
+
 def herald_validate(herald, campaign_dir, rows, name="herald validate"):
     return Tool(name, None, rows, [herald, "validate", os.path.join(campaign_dir, "campaign.toml")],
                 done=f", {rows} recipients from", sends=False)
@@ -341,6 +360,36 @@ def tools(herald, bare_client, campaign_dir, out, rows, sink, letter):
     ]
 
 
+def baseline_tools(baseline, campaign_dir, out, rows):
+    """The A/B rows: the other binary's send c1 and c4, preview and validate, in the same rounds."""
+    preview = os.path.join(out, "preview-baseline")
+    return [
+        herald_send(baseline, campaign_dir, rows, 1, name="baseline send"),
+        herald_send(baseline, campaign_dir, rows, 4, name="baseline send"),
+        Tool("baseline preview", None, rows, [baseline, "preview", os.path.join(campaign_dir, "campaign.toml"), "--out", preview],
+             done=f"{rows} messages written", sends=False, prepare=remove(glob.escape(preview))),
+        herald_validate(baseline, campaign_dir, rows, name="baseline validate"),
+    ]
+
+
+def ab_table(pairs, label):
+    """Current against baseline, one line per pair: median seconds, CPU seconds and peak RSS, with the change."""
+    def change(new, old):
+        return "-" if not old else f"{(new / old - 1) * 100:+.1f}%"
+
+    header = ("row", "now s", f"{label} s", "change", "now CPU s", f"{label} CPU s", "change", "now RSS MiB",
+              f"{label} RSS MiB", "change")
+    lines = []
+    for name, now, then in pairs:
+        now_cpu, then_cpu = statistics.median(now.cpu_seconds), statistics.median(then.cpu_seconds)
+        now_rss, then_rss = mib(max(now.rss_kib)), mib(max(then.rss_kib))
+        lines.append((name, f"{now.median:.2f}", f"{then.median:.2f}", change(now.median, then.median), f"{now_cpu:.2f}",
+                      f"{then_cpu:.2f}", change(now_cpu, then_cpu), f"{now_rss:.1f}", f"{then_rss:.1f}", change(now_rss, then_rss)))
+    widths = [max(len(row[i]) for row in [header] + lines) for i in range(len(header))]
+    render = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+    return "\n".join([render(header), render(["-" * w for w in widths])] + [render(line) for line in lines])
+
+
 def find(rows, name, concurrency=None):
     return next(tool for tool in rows if tool.name == name and tool.concurrency == concurrency)
 
@@ -414,6 +463,21 @@ def targets(rows, big, big_small):
     ]
 
 
+def ledger_targets(huge_send, huge_rows, big_send):
+    """Issue 19's targets: the no-op send and status --json of HUGE_ROWS, and the first send's peak RSS."""
+    goals = []
+    for tool in huge_rows:
+        rss = mib(max(tool.rss_kib))
+        goals.append((f"{tool.name} <= 10 s and <= 100 MiB", f"{tool.median:.2f} s, {rss:.1f} MiB",
+                      tool.median <= 10 and rss <= 100))
+    if huge_send and big_send:
+        huge_rss, big_rss = mib(max(huge_send.rss_kib)), mib(max(big_send.rss_kib))
+        growth = huge_rss / big_rss - 1
+        goals.append((f"first send of {huge_send.letters:,}: peak RSS <= 1.1x that of {big_send.letters:,}",
+                      f"{huge_rss:.1f} vs {big_rss:.1f} MiB ({growth:+.0%})", growth <= 0.1))
+    return goals
+
+
 def describe(command):
     """A command's first output line, or None if it cannot run (for the record in results.json)."""
     try:
@@ -431,6 +495,10 @@ def main():
     parser.add_argument("--big-rows", type=int, default=100000, help="letters of the peak RSS run (default 100000)")
     parser.add_argument("--big-budget", type=float, default=180,
                         help="send BIG_ROWS only if the ROWS runs say it takes at most this many seconds (default 180)")
+    parser.add_argument("--huge-rows", type=int, default=1_000_000,
+                        help="letters of the ledger-at-scale campaign, sent once then read (default 1000000; 0: left out)")
+    parser.add_argument("--baseline-herald", help="another herald binary (a release build of an earlier commit) for an A/B table")
+    parser.add_argument("--baseline-label", default="baseline", help="what to call it in the A/B table (its commit)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; the table takes each tool's median (default 3)")
     parser.add_argument("--out", default=".build-bench", help="working folder; results.json goes here")
     args = parser.parse_args()
@@ -441,6 +509,7 @@ def main():
     # make and kill send SIGTERM; exit through `finally`, which stops smtp-sink.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     herald, bare_client, out = os.path.abspath(args.herald), os.path.abspath(args.bare_client), os.path.abspath(args.out)
+    baseline = os.path.abspath(args.baseline_herald) if args.baseline_herald else None
     logs = os.path.join(out, "logs")
     os.makedirs(logs, exist_ok=True)
     sink = Sink(out)
@@ -451,6 +520,8 @@ def main():
         print(f"smtp-sink on {sink.url}; {args.rows:,} letters, the bare client's is "
               f"{os.path.basename(letter)} ({os.path.getsize(letter):,} bytes)", file=sys.stderr)
         rows = tools(herald, bare_client, campaign_dir, out, args.rows, sink, letter)
+        if baseline:
+            rows += baseline_tools(baseline, campaign_dir, out, args.rows)
         for round_number in range(1, args.runs + 1):
             for tool in rows:
                 run(tool, sink, logs)
@@ -473,19 +544,50 @@ def main():
             big_small = find(rows, "herald validate")
         run(big, sink, logs)
         print(f"  {big.label}: {big.seconds[-1]:.2f} s, {mib(big.rss_kib[-1]):.1f} MiB", file=sys.stderr)
+        extra, pairs = [], []
+
+        def once(tool):
+            run(tool, sink, logs)
+            extra.append(tool)
+            print(f"  {tool.label}: {tool.seconds[-1]:.2f} s, {mib(tool.rss_kib[-1]):.1f} MiB", file=sys.stderr)
+            return tool
+
+        def ledger_rows(campaign, letters):
+            found = [once(tool) for tool in ledger_tools(herald, campaign, letters)]
+            if baseline:
+                for tool, other in zip(found, ledger_tools(baseline, campaign, letters, prefix="baseline")):
+                    pairs.append((tool.name.removeprefix("herald "), tool, once(other)))
+            return found
+
+        # The ledger at scale: the big campaign's log is fully sent now (when it was sent).
+        if big.sends:
+            if baseline:
+                # The other binary's peak-RSS send, then the log it leaves is sent again by both.
+                other = once(herald_send(baseline, big_dir, args.big_rows, 4, name=f"baseline send {args.big_rows:,}"))
+                pairs.append((f"send {args.big_rows:,} c4 (peak RSS)", big, other))
+            ledger_rows(big_dir, args.big_rows)
+        huge_send, huge_rows = None, []
+        if args.huge_rows > 0:
+            huge_dir = os.path.join(out, f"campaign-{args.huge_rows}")
+            make_campaign(args.huge_rows, huge_dir, sink.port, 4)
+            started_huge = time.monotonic()
+            huge_send = once(herald_send(herald, huge_dir, args.huge_rows, 4, name=f"herald send {args.huge_rows:,}"))
+            print(f"  a fully-sent log of {args.huge_rows:,} letters written by a first send in "
+                  f"{time.monotonic() - started_huge:.0f} s", file=sys.stderr)
+            huge_rows = ledger_rows(huge_dir, args.huge_rows)
     finally:
         sink.stop()
 
     bare = {tool.concurrency: tool for tool in rows if tool.name == "bare libcurl client"}
     source1, mailmerge = find(rows, "smtp-source", 1), find(rows, "mailmerge", 1)
     mailmerge_dry = find(rows, "mailmerge --dry-run")
-    goals = targets(rows, big, big_small)
+    goals = targets(rows, big, big_small) + ledger_targets(huge_send, huge_rows, big if big.sends else None)
     elapsed, load_after = time.monotonic() - started, os.getloadavg()[0]
 
     print(f"{args.rows:,} letters of ~{os.path.getsize(letter) / 1000:.1f} KB to smtp-sink on loopback, "
           f"median of {args.runs} interleaved rounds ({big.label}: 1 run); letters/s from the median; "
           f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after")
-    print(table(rows + [big], bare, source1, mailmerge, mailmerge_dry))
+    print(table(rows + [big] + extra, bare, source1, mailmerge, mailmerge_dry))
     print("vs bare: letters/s over the bare libcurl client's at the same concurrency; vs mailmerge: over "
           "mailmerge's send for senders, over mailmerge --dry-run for the tools that do not send. "
           "CPU s: the tool's own user + system seconds (median), steadier than wall time on a busy machine. "
@@ -493,7 +595,14 @@ def main():
     dkim_lines, dkim_figures = dkim_report(rows, mailmerge)
     print("\nDKIM signing (issue 11), what it costs per letter:")
     print("\n".join(dkim_lines))
-    print("\ntargets (issue 10, durability on, this run)")
+    if baseline:
+        rounds = [(tool.label.removeprefix("baseline "), find(rows, "herald" + tool.name.removeprefix("baseline"), tool.concurrency), tool)
+                  for tool in rows if tool.name.startswith("baseline ")]
+        pairs = rounds + pairs
+        print(f"\nA/B against {args.baseline_label} ({args.baseline_herald}), same rounds, same machine; "
+              "change: now over the baseline (negative is faster or smaller)")
+        print(ab_table(pairs, args.baseline_label))
+    print("\ntargets (issues 10 and 19, durability on, this run)")
     width = max(len(goal) for goal, _, _ in goals)
     for goal, measured, met in goals:
         print(f"  {goal.ljust(width)}  {measured:>28}  {'met' if met else 'NOT MET'}")
@@ -513,9 +622,10 @@ def main():
                    "connections": tool.connections or None,
                    "vs_bare": rounded(vs_bare(tool, bare)), "vs_smtp_source_1": rounded(ratio(tool, source1)),
                    "vs_mailmerge": rounded(vs_mailmerge(tool, mailmerge, mailmerge_dry))}
-                  for tool in rows + [big]],
+                  for tool in rows + [big] + extra],
         "targets": [{"target": goal, "measured": measured, "met": met} for goal, measured, met in goals],
         "dkim": dkim_figures,
+        "baseline": {"herald": args.baseline_herald, "label": args.baseline_label} if baseline else None,
     }
     with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)

@@ -16,7 +16,8 @@ extension Application {
             guard FileManager.default.fileExists(atPath: log) else {
                 throw CommandFailure(.dataError, "\(log): no such delivery log, so \(address) has no delivery record in campaign \(name); nothing to resolve (check the path; no log was created)")
             }
-            let locked = try lockAndReadLog(log, campaign: campaign, occurrence: nil)
+            // Everything: a letter already done is named with its time.
+            let locked = try lockAndReadLog(log, campaign: campaign, occurrence: nil, keeping: .everything)
             defer { withExtendedLifetime(locked) {} }
             let journal = locked.journal
             // Runs before the locks are let go: the checkpoint takes over the verdict written.

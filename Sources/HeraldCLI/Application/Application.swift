@@ -111,14 +111,18 @@ public final class Application {
     /// - Parameters:
     ///   - occurrence: the occurrence (nil: the campaign sent as a whole).
     ///   - lock: the campaign's lock, when held: the journal then keeps the log's index.
+    ///   - keeping: what the ledger keeps of each recipient: `.decisions` (the default: what
+    ///     `send`, `validate` and the checks decide on, a few bytes a letter) or `.everything`
+    ///     (a done letter's time, reply and reports too: `status`'s table, `resolve`).
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
-    func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?,
-                 holding lock: CampaignLock? = nil) throws(CommandFailure) -> DeliveryLedger {
+    func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?, holding lock: CampaignLock? = nil,
+                 keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> DeliveryLedger {
         try refuseSpecialLog(journal.path)
         do {
             let (ledger, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
-                                                  holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence)) {
+                                                  holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
+                                                                                      keeping: keeping)) {
                 $0.apply($1)
             }
             if let warning = read.warning { parts.errors("warning: \(warning)") }
@@ -147,7 +151,8 @@ public final class Application {
     ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
     ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
     ///   whatever `readLog` throws.
-    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> LockedLog {
+    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?,
+                        keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> LockedLog {
         try refuseSpecialLog(logPath)
         let campaignLock: CampaignFileLock
         do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name,
@@ -163,7 +168,7 @@ public final class Application {
             throw CommandFailure(.ioError, "\(error)")
         }
         let journal = FileJournal(path: logPath)
-        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock)
+        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock, keeping: keeping)
         return LockedLog(campaignLock: campaignLock, lock: lock, journal: journal, ledger: ledger)
     }
 
@@ -297,6 +302,10 @@ public final class Application {
 
     /// `herald status`: each recipient's state from the delivery log.
     ///
+    /// Streamed: `--json` keeps only the counts (over a `.decisions` ledger), and the table is
+    /// measured in one walk of the lists and printed, a chunk of rows at a time, in a second,
+    /// so neither the rows nor the rendered table is ever held whole.
+    ///
     /// - Parameter occurrence: one occurrence of a recurring campaign (as the daemon logs it);
     ///   nil for the campaign sent as a whole, as `herald send` sends it. Only that
     ///   occurrence's records are read.
@@ -305,22 +314,50 @@ public final class Application {
             let (campaign, prepared) = try loadForLog(path)
             let log = logPath ?? campaign.logPath
             let key = occurrence.map(RFC5322Date.rfc3339)
-            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key)
+            // The table prints each letter's time and reply; the counts need the states only.
+            // Without the inputs the log's own keys are the rows, which a `.decisions` ledger lacks.
+            let keeping: DeliveryLedger.Keeping = json && prepared != nil ? .decisions : .everything
+            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key, keeping: keeping)
             let suppressed = suppressedAddresses(of: campaign, log: log)
-            var summary = CampaignStatus(campaign: campaign.name, ledger: ledger, occurrence: key)
-            if let prepared {
-                do throws(PreparedCampaign.ListChanged) { summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed) } catch {
-                    throw CommandFailure(.dataError, error.description)
+            let summary: CampaignStatus
+            var widths = TextTable.Widths(CampaignStatus.header)
+            do throws(PreparedCampaign.ListChanged) {
+                // The first walk counts, and for the table measures its columns; the second prints.
+                let measure = { (row: CampaignStatus.Row) in if !json { widths.note(CampaignStatus.cells(row)) } }
+                if let prepared {
+                    summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed,
+                                                 keepingRows: false, visit: measure)
+                } else {
+                    summary = CampaignStatus(campaign: campaign.name, ledger: ledger, occurrence: key, keepingRows: false, visit: measure)
                 }
+            } catch {
+                throw CommandFailure(.dataError, error.description)
             }
             if json {
                 parts.output(summary.json())
-            } else {
-                parts.output(summary.table())
-                // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
-                parts.output(CampaignStatus.chainLine(try chainVerdict(log), log: log))
-                parts.output(summary.line())
+                return .ok
             }
+            var chunk: [String] = [TextTable.line(CampaignStatus.header, widths: widths, rightAligned: CampaignStatus.rightAligned)]
+            let printRow = { [parts] (row: CampaignStatus.Row) in
+                chunk.append(TextTable.line(CampaignStatus.cells(row), widths: widths, rightAligned: CampaignStatus.rightAligned))
+                if chunk.count >= 1_000 {
+                    parts.output(chunk.joined(separator: "\n"))
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            do throws(PreparedCampaign.ListChanged) {
+                if let prepared {
+                    try CampaignStatus.forEachRow(prepared: prepared, ledger: ledger, suppressed: suppressed, printRow)
+                } else {
+                    CampaignStatus.forEachRow(ledger: ledger, printRow)
+                }
+            } catch {
+                throw CommandFailure(.dataError, error.description)
+            }
+            if !chunk.isEmpty { parts.output(chunk.joined(separator: "\n")) }
+            // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
+            parts.output(CampaignStatus.chainLine(try chainVerdict(log), log: log))
+            parts.output(summary.line())
             return .ok
         }
     }

@@ -19,7 +19,7 @@ struct FiringHistory: Sendable {
     /// Folds one record in; a record of another campaign is no evidence and is skipped.
     mutating func apply(_ record: DeliveryRecord) {
         guard record.campaign == campaign else { return }
-        ledgers[record.occurrence, default: DeliveryLedger(campaign: campaign, occurrence: record.occurrence)].apply(record)
+        ledgers[record.occurrence, default: DeliveryLedger(campaign: campaign, occurrence: record.occurrence, keeping: .decisions)].apply(record)
         note(occurrence: record.occurrence)
     }
 
@@ -31,6 +31,6 @@ struct FiringHistory: Sendable {
 
     /// The ledger of one occurrence (nil: the campaign sent as a whole); empty when none was folded.
     func ledger(_ occurrence: String?) -> DeliveryLedger {
-        ledgers[occurrence] ?? DeliveryLedger(campaign: campaign, occurrence: occurrence)
+        ledgers[occurrence] ?? DeliveryLedger(campaign: campaign, occurrence: occurrence, keeping: .decisions)
     }
 }

@@ -27,42 +27,93 @@ struct CampaignStatus {
         var copyReports: [DeliveryLedger.CopyReport] = []
     }
 
+    /// How many rows are in each state, and how many carry refusals or copy reports: what
+    /// `line()` and `json()` print, counted as the rows go by.
+    struct Tally: Equatable {
+        var total = 0
+        var states: [State: Int] = [:]
+        /// Rows sent with a Cc or Bcc refused.
+        var partly = 0
+        /// Rows with a delivery report on a Cc or Bcc.
+        var copiesReported = 0
+
+        mutating func count(_ row: Row) {
+            total += 1
+            states[row.state, default: 0] += 1
+            if !row.refused.isEmpty { partly += 1 }
+            if !row.copyReports.isEmpty { copiesReported += 1 }
+        }
+    }
+
     let campaign: String
     /// The occurrence shown, for a recurring campaign's; nil for the campaign sent as a whole.
     let occurrence: String?
+    /// Every row, when the status was built with them (`keepingRows`); empty for a streamed status.
     let rows: [Row]
+    let tally: Tally
     /// Built from the log alone (the letters' inputs are missing): recipients without a record are not known.
     private(set) var logOnly = false
 
-    /// - Parameter suppressed: the suppression list's addresses (lowercased) when the campaign
-    ///   obeys it: a row not yet sent whose address is there is `suppressed`, as `send` skips it.
+    /// - Parameters:
+    ///   - suppressed: the suppression list's addresses (lowercased) when the campaign obeys it:
+    ///     a row not yet sent whose address is there is `suppressed`, as `send` skips it.
+    ///   - keepingRows: false for a status whose rows are not needed (`--json`, or printed as
+    ///     they go by `forEachRow`): only the tally is kept, so memory does not grow with the list.
+    ///   - visit: sees each row as it is counted (a streamed table measures its columns).
     /// - Throws: when a recipient list changed since the campaign was checked.
-    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil,
-         suppressed: Set<String> = []) throws(PreparedCampaign.ListChanged) {
+    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil, suppressed: Set<String> = [],
+         keepingRows: Bool = true, visit: (Row) -> Void = { _ in }) throws(PreparedCampaign.ListChanged) {
         campaign = prepared.campaign.name
         self.occurrence = occurrence
         var rows: [Row] = []
-        rows.reserveCapacity(prepared.recipientCount)
+        if keepingRows { rows.reserveCapacity(prepared.recipientCount) }
+        var tally = Tally()
+        try Self.forEachRow(prepared: prepared, ledger: ledger, suppressed: suppressed) { row in
+            visit(row)
+            tally.count(row)
+            if keepingRows { rows.append(row) }
+        }
+        self.rows = rows
+        self.tally = tally
+    }
+
+    /// The rows the log records, by recipient, when the campaign's inputs (template, lists,
+    /// attachments) are missing: status must not need them to read the log. Letters with no
+    /// record yet are not known, so none shows as pending. Needs a `.everything` ledger (the keys).
+    init(campaign: String, ledger: DeliveryLedger, occurrence: String? = nil, keepingRows: Bool = true, visit: (Row) -> Void = { _ in }) {
+        self.campaign = campaign
+        self.occurrence = occurrence
+        var rows: [Row] = []
+        var tally = Tally()
+        Self.forEachRow(ledger: ledger) { row in
+            visit(row)
+            tally.count(row)
+            if keepingRows { rows.append(row) }
+        }
+        self.rows = rows
+        self.tally = tally
+        logOnly = true
+    }
+
+    /// Hands each recipient's row to `visit`, in the lists' order: what the table prints and the
+    /// tally counts, one row at a time (the lists and the ledger are read, nothing is held).
+    /// - Throws: when a recipient list changed since the campaign was checked.
+    static func forEachRow(prepared: PreparedCampaign, ledger: DeliveryLedger, suppressed: Set<String> = [],
+                           _ visit: (Row) -> Void) throws(PreparedCampaign.ListChanged) {
         try prepared.forEachRecipient { recipient in
             var row = Self.row(recipient.key, ledger[recipient.key])
             // As `send` decides it: an unfinished letter that is not in doubt.
             if row.state == .pending || row.state == .deferred, !suppressed.isEmpty, suppressed.contains(recipient.address.normalized) {
                 row.state = .suppressed
             }
-            rows.append(row)
+            visit(row)
             return true
         }
-        self.rows = rows
     }
 
-    /// The rows the log records, by recipient, when the campaign's inputs (template, lists,
-    /// attachments) are missing: status must not need them to read the log. Letters with no
-    /// record yet are not known, so none shows as pending.
-    init(campaign: String, ledger: DeliveryLedger, occurrence: String? = nil) {
-        self.campaign = campaign
-        self.occurrence = occurrence
-        rows = ledger.entries.keys.sorted().map { Self.row($0, ledger[$0]) }
-        logOnly = true
+    /// Hands each row the log records to `visit`, by recipient (see `init(campaign:ledger:)`).
+    static func forEachRow(ledger: DeliveryLedger, _ visit: (Row) -> Void) {
+        for recipient in ledger.recipients.sorted() { visit(Self.row(recipient, ledger[recipient])) }
     }
 
     /// A recipient's row from its ledger entry (none: pending).
@@ -94,19 +145,24 @@ struct CampaignStatus {
                    copyReports: copyReports)
     }
 
-    func count(_ state: State) -> Int { rows.filter { $0.state == state }.count }
+    func count(_ state: State) -> Int { tally.states[state] ?? 0 }
+
+    /// The table's header and each row's cells, as `table()` and a streamed table print them.
+    static let header = ["RECIPIENT", "STATUS", "ATTEMPTS", "TIME", "LAST REPLY"]
+    static let rightAligned: Set<Int> = [2]
+    static func cells(_ row: Row) -> [String] {
+        [TerminalText.visible(row.recipient), row.state.rawValue, "\(row.attempts)", row.time, TerminalText.visible(row.detail)]
+    }
 
     func table() -> String {
-        TextTable.render(header: ["RECIPIENT", "STATUS", "ATTEMPTS", "TIME", "LAST REPLY"],
-                         rows: rows.map { [TerminalText.visible($0.recipient), $0.state.rawValue, "\($0.attempts)", $0.time, TerminalText.visible($0.detail)] },
-                         rightAligned: [2])
+        TextTable.render(header: Self.header, rows: rows.map(Self.cells), rightAligned: Self.rightAligned)
     }
 
     func line() -> String {
-        let partly = rows.filter { !$0.refused.isEmpty }.count
-        let copiesBounced = rows.filter { !$0.copyReports.isEmpty }.count
+        let partly = tally.partly
+        let copiesBounced = tally.copiesReported
         let label = occurrence.map { "\(campaign) @ \($0)" } ?? campaign
-        return "\(label): \(rows.count) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+        return "\(label): \(tally.total) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
             + (count(.suppressed) > 0 ? ", \(count(.suppressed)) suppressed (not sent: on the suppression list)" : "")
             + (count(.bounced) + count(.delayed) > 0 ? "; after sending: \(count(.bounced)) bounced, \(count(.delayed)) delayed" : "")
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
@@ -125,7 +181,7 @@ struct CampaignStatus {
             /// Present (true) only when the status was read from the log alone: `pending` is then unknown.
             var inputs_missing: Bool?
         }
-        let summary = Summary(campaign: campaign, total: rows.count, sent: count(.sent), failed: count(.failed),
+        let summary = Summary(campaign: campaign, total: tally.total, sent: count(.sent), failed: count(.failed),
                               deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
                               bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed),
                               inputs_missing: logOnly ? true : nil)

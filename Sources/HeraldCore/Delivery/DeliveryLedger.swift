@@ -1,19 +1,35 @@
 /// The state of every recipient of one occurrence of a campaign, folded from its delivery log.
 ///
 /// Pure: built from records, so resume logic is tested without files. Compact: each
-/// recipient keeps the few fields the pipeline, `EditCheck`, `herald status` and `herald
-/// resolve` read, not its records, so a ledger is as large as the list, however long the
-/// log (a recurring campaign's grows by a list per occurrence).
+/// recipient keeps the few fields its readers need, not its records, so a ledger is as large
+/// as the list, however long the log (a recurring campaign's grows by a list per occurrence).
+///
+/// Two sizes (`Keeping`). `.everything` keeps every field of every recipient (`herald status`'s
+/// table, `herald resolve`, tests). `.decisions` keeps what the pipeline and the checks decide
+/// on: per recipient a 128-bit hash of its key and 4 bytes of state and attempts, plus the full
+/// entry only while the letter is not done (the Message-ID an in-doubt line prints, the row
+/// fingerprint `EditCheck` compares), so a no-op `send` of 1,000,000 letters holds tens of
+/// bytes per letter instead of about a kilobyte. A done letter's entry then has an empty
+/// `messageID` and `time`, no reply and no reports: nothing decides on those.
 public struct DeliveryLedger: Sendable, Equatable {
+    /// What a ledger keeps of each recipient.
+    public enum Keeping: Sendable, Equatable {
+        /// Every field of every entry, and the recipients' keys (`recipients`).
+        case everything
+        /// State and attempts of every entry; the other fields only of letters not done.
+        case decisions
+    }
+
     /// A recipient's current state: its last record's status, Message-ID, time and reply,
     /// and how many attempts were made.
     public struct Entry: Sendable, Equatable {
         public var status: DeliveryStatus
         /// The highest attempt number recorded: the next attempt is one more.
         public var attempts: Int
-        /// The Message-ID of the last record (the one a letter in doubt went out with).
+        /// The Message-ID of the last record (the one a letter in doubt went out with); empty for
+        /// a done letter of a `.decisions` ledger.
         public var messageID: String
-        /// The time of the last record.
+        /// The time of the last record; empty for a done letter of a `.decisions` ledger.
         public var time: String
         /// The server's reply on the last record, else its error (nil on an intent).
         public var reply: String?
@@ -30,11 +46,29 @@ public struct DeliveryLedger: Sendable, Equatable {
         /// leave its state alone.
         public var copyReports: [CopyReport]?
 
+        public init(status: DeliveryStatus, attempts: Int, messageID: String = "", time: String = "", reply: String? = nil,
+                    refused: [DeliveryOutcome.Refusal]? = nil, firstRow: Fingerprint? = nil, bounce: BounceFields? = nil,
+                    copyReports: [CopyReport]? = nil) {
+            self.status = status
+            self.attempts = attempts
+            self.messageID = messageID
+            self.time = time
+            self.reply = reply
+            self.refused = refused
+            self.firstRow = firstRow
+            self.bounce = bounce
+            self.copyReports = copyReports
+        }
+
         /// Sent, failed, bounced or delayed: nothing more to do (a bounced letter is not resent,
         /// a delayed one is still on its way).
-        public var isDone: Bool { status == .sent || status == .failed || status == .bounced || status == .delayed }
+        public var isDone: Bool { Self.isDone(status) }
         /// An intent with no outcome: the server may or may not have accepted the message.
         public var isInDoubt: Bool { status == .sending }
+
+        static func isDone(_ status: DeliveryStatus) -> Bool {
+            status == .sent || status == .failed || status == .bounced || status == .delayed
+        }
     }
 
     /// A delivery report about another envelope address of a row's letter than the row's own.
@@ -64,67 +98,162 @@ public struct DeliveryLedger: Sendable, Equatable {
         }
     }
 
-    public private(set) var entries: [String: Entry] = [:]
+    /// What this ledger keeps of each recipient.
+    public let keeping: Keeping
+    /// Every recipient's state and attempts, by the hash of its key.
+    private var states: [RecipientHash: PackedState] = [:]
+    /// Full entries: every recipient's (`.everything`), or those of letters not done (`.decisions`).
+    private var details: [RecipientHash: Entry] = [:]
+    /// The recipients' keys (`.everything` only).
+    private var names: [RecipientHash: String] = [:]
     /// The template fingerprint of the first intent that carries one: which letter this
     /// occurrence started sending with, and when.
     public private(set) var template: Fingerprint?
 
     /// Folds the records of one campaign, and of one occurrence of it (nil: a campaign sent
     /// as a whole, by `herald send` or a one-shot schedule); records of others are skipped.
-    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil) {
+    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything) {
+        self.keeping = keeping
         for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
     }
 
     /// Folds one more record in; the caller passes only records of this ledger's campaign
     /// and occurrence (the log reader selects them, the pipeline writes only those).
     public mutating func apply(_ record: DeliveryRecord) {
-        let before = entries[record.recipient]
+        let key = RecipientHash(record.recipient)
+        let before = entry(key)
+        let after: Entry?
         if record.status == .bounced || record.status == .delayed {
-            applyReport(record, before: before)
-            return
+            after = Self.applyingReport(record, to: before)
+        } else {
+            var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
+                              messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
+                              refused: record.refused, firstRow: before?.firstRow, copyReports: before?.copyReports)
+            if record.status == .sending {
+                if template == nil, let sha256 = record.templateSHA256 { template = Fingerprint(sha256: sha256, time: record.time) }
+                if entry.firstRow == nil, let sha256 = record.rowSHA256 { entry.firstRow = Fingerprint(sha256: sha256, time: record.time) }
+            }
+            if entry.isDone { entry.firstRow = nil }
+            after = entry
         }
-        var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
-                          messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
-                          refused: record.refused, firstRow: before?.firstRow, copyReports: before?.copyReports)
-        if record.status == .sending {
-            if template == nil, let sha256 = record.templateSHA256 { template = Fingerprint(sha256: sha256, time: record.time) }
-            if entry.firstRow == nil, let sha256 = record.rowSHA256 { entry.firstRow = Fingerprint(sha256: sha256, time: record.time) }
+        guard let after else { return }
+        states[key] = PackedState(after)
+        if keeping == .everything {
+            details[key] = after
+            if before == nil { names[key] = record.recipient }
+        } else {
+            details[key] = after.isDone ? nil : after
         }
-        if entry.isDone { entry.firstRow = nil }
-        entries[record.recipient] = entry
     }
 
-    public subscript(recipient: String) -> Entry? { entries[recipient] }
+    /// The entry of the recipient with this key; nil when the log holds no record of it.
+    public subscript(recipient: String) -> Entry? { entry(RecipientHash(recipient)) }
+
+    private func entry(_ key: RecipientHash) -> Entry? {
+        if let full = details[key] { return full }
+        return states[key].map { Entry(status: $0.status, attempts: $0.attempts) }
+    }
+
+    /// True when the log holds no record of this occurrence.
+    public var isEmpty: Bool { states.isEmpty }
+
+    /// How many recipients have a record.
+    public var count: Int { states.count }
+
+    /// How many recipients' current status satisfies `predicate`.
+    public func count(where predicate: (DeliveryStatus) -> Bool) -> Int {
+        states.values.reduce(0) { $0 + (predicate($1.status) ? 1 : 0) }
+    }
+
+    /// The keys of the recipients with a record, in no order; empty in a `.decisions` ledger,
+    /// which keeps hashes of the keys only.
+    public var recipients: [String] { Array(names.values) }
+
+    /// The entries as a collection, as `[String: Entry]` offered them: `values` (state and
+    /// attempts only, the other fields as a done letter's in a `.decisions` ledger), `keys`
+    /// (`.everything` only), `isEmpty`, and a subscript by key.
+    public var entries: Entries { Entries(ledger: self) }
+
+    /// A view of a ledger's entries (see `entries`).
+    public struct Entries: Sendable {
+        let ledger: DeliveryLedger
+        public var isEmpty: Bool { ledger.isEmpty }
+        public var count: Int { ledger.count }
+        /// Each recipient's state and attempts.
+        public var values: LazyMapCollection<[RecipientHash: PackedState].Values, Entry> {
+            ledger.states.values.lazy.map { Entry(status: $0.status, attempts: $0.attempts) }
+        }
+        /// The recipients' keys (`.everything` only).
+        public var keys: [String] { ledger.recipients }
+        public subscript(recipient: String) -> Entry? { ledger[recipient] }
+    }
 
     /// A delivery report about a letter that went out: it changes the letter's state, not its
     /// attempts or Message-ID. A report about another envelope address of the letter (a `Cc`)
-    /// is kept beside the row (`copyReports`) and leaves the row's state alone, and a delay never overrides a permanent bounce (reports
-    /// can arrive out of order).
-    private mutating func applyReport(_ record: DeliveryRecord, before: Entry?) {
+    /// is kept beside the row (`copyReports`) and leaves the row's state alone, and a delay
+    /// never overrides a permanent bounce (reports can arrive out of order).
+    /// - Returns: the entry after the report; nil when it leaves the ledger as it was.
+    private static func applyingReport(_ record: DeliveryRecord, to before: Entry?) -> Entry? {
         if let other = record.dsnRecipient, other != record.recipient, var entry = before {
             var reports = entry.copyReports ?? []
             if let index = reports.firstIndex(where: { $0.address == other }) {
-                if reports[index].status == .bounced && record.status == .delayed { return }
+                if reports[index].status == .bounced && record.status == .delayed { return nil }
                 reports[index] = CopyReport(status: record.status, fields: record.bounce ?? BounceFields())
             } else {
                 reports.append(CopyReport(status: record.status, fields: record.bounce ?? BounceFields()))
             }
             entry.copyReports = reports
-            entries[record.recipient] = entry
-            return
+            return entry
         }
         guard var entry = before else {
-            entries[record.recipient] = Entry(status: record.status, attempts: record.attempt, messageID: record.messageID,
-                                              time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
-            return
+            return Entry(status: record.status, attempts: record.attempt, messageID: record.messageID,
+                         time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
         }
-        if entry.status == .bounced && record.status == .delayed { return }
+        if entry.status == .bounced && record.status == .delayed { return nil }
         entry.status = record.status
         entry.time = record.time
         entry.reply = record.diagnosticCode ?? entry.reply
         entry.bounce = record.bounce
         entry.firstRow = nil
-        entries[record.recipient] = entry
+        return entry
+    }
+
+    public static func == (a: DeliveryLedger, b: DeliveryLedger) -> Bool {
+        a.keeping == b.keeping && a.states == b.states && a.details == b.details && a.names == b.names && a.template == b.template
+    }
+}
+
+extension DeliveryLedger {
+    /// A recipient key's identity in a ledger: the first 128 bits of the SHA-256 of its UTF-8
+    /// bytes, 16 bytes held inline where the key itself would be a heap string.
+    ///
+    /// Why a cryptographic hash: two keys of one hash would share an entry, and a letter could
+    /// be taken for done; at 128 bits the chance for a million keys is about 10⁻²⁷.
+    public struct RecipientHash: Hashable, Sendable {
+        let a: UInt32, b: UInt32, c: UInt32, d: UInt32
+
+        init(_ key: String) {
+            let digest = SHA256.digest(Array(key.utf8))
+            func word(_ at: Int) -> UInt32 {
+                UInt32(digest[at]) << 24 | UInt32(digest[at + 1]) << 16 | UInt32(digest[at + 2]) << 8 | UInt32(digest[at + 3])
+            }
+            (a, b, c, d) = (word(0), word(4), word(8), word(12))
+        }
+    }
+
+    /// A recipient's status and attempts in 32 bits: the status in the low 3, the attempts
+    /// above (clamped to 0...2²⁹−1; the log's attempts are small counts).
+    public struct PackedState: Hashable, Sendable {
+        private let bits: UInt32
+        private static let statuses = DeliveryStatus.allCases
+
+        init(_ entry: Entry) {
+            let index = UInt32(Self.statuses.firstIndex(of: entry.status) ?? 0)
+            bits = index | UInt32(min(max(entry.attempts, 0), 0x1FFF_FFFF)) << 3
+        }
+
+        var status: DeliveryStatus { Self.statuses[Int(bits & 7)] }
+        var attempts: Int { Int(bits >> 3) }
     }
 }
 

@@ -123,7 +123,11 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     }
 
     /// Parses one log line; nil when it is not a complete record.
+    /// The log's own lines are read on bytes (`parseCanonical`); any other line by `JSONDecoder`,
+    /// whose verdict (nil: not a record) stands.
     public static func parse(line: String) -> DeliveryRecord? {
-        try? JSONDecoder().decode(DeliveryRecord.self, from: Data(line.utf8))
+        var line = line
+        if let record = line.withUTF8({ parseCanonical($0) }) { return record }
+        return try? JSONDecoder().decode(DeliveryRecord.self, from: Data(line.utf8))
     }
 }
