@@ -61,6 +61,8 @@ private struct CanonicalReader {
         let start = at
         var value = 0
         while at < bytes.count, (0x30...0x39).contains(bytes[at]) {
+            // Past 18 digits the decoder decides (it may overflow here).
+            guard at - start < 18 else { return nil }
             value = value * 10 + Int(bytes[at] - 0x30)
             at += 1
         }
