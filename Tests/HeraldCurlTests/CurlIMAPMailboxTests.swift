@@ -2,7 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
-@testable import HeraldSMTP
+@testable import HeraldCurl
 
 /// The bounce mailbox's errors quote the failing command's own answer (its tagged `NO` or
 /// `BAD`), never the `LOGOUT`'s `OK` read after it, and name the two fetches apart.
