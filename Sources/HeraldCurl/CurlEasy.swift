@@ -39,6 +39,9 @@ final class CurlEasy {
     /// The easy handle, for the adapter's own options and for `curl_easy_perform`.
     let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// What the debug callback's `DEBUGDATA` points to, kept alive as long as the handle: libcurl
+    /// may still trace while `curl_easy_cleanup` closes the connection.
+    private var traceContext: AnyObject?
 
     /// libcurl's process-wide initialisation, done once before the first handle; SIGPIPE is
     /// ignored (a server closing mid-write must be an error, not the end of the process).
@@ -78,11 +81,13 @@ final class CurlEasy {
         if let password { try set(CURLOPT_PASSWORD, password, "PASSWORD") }
     }
 
-    /// Routes libcurl's verbose trace to `callback` with `context` (never to stderr): how the
-    /// SMTP adapters see the commands libcurl sends, and print them with `--verbose`.
-    func trace(_ callback: herald_curl_debug_callback, context: UnsafeMutableRawPointer) throws(SetupError) {
+    /// Routes libcurl's verbose trace to `callback` with `context` as its userdata (never to
+    /// stderr): how the SMTP adapters see the commands libcurl sends, and print them with
+    /// `--verbose`. The handle keeps `context` alive until it is cleaned up.
+    func trace(_ callback: herald_curl_debug_callback, context: AnyObject) throws(SetupError) {
+        traceContext = context
         try check(herald_curl_setopt_debug_callback(handle, callback), "DEBUGFUNCTION")
-        try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context), "DEBUGDATA")
+        try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(context).toOpaque()), "DEBUGDATA")
         try set(CURLOPT_VERBOSE, 1, "VERBOSE")
     }
 

@@ -64,7 +64,7 @@ public final class CurlTransport: MailTransport {
         try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "HEADERFUNCTION")
         // The debug callback is how Herald sees the commands libcurl sends (to pair each
         // reply with its command).
-        try easy.trace(debugCallback, context: Unmanaged.passUnretained(session).toOpaque())
+        try easy.trace(debugCallback, context: session)
     }
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {

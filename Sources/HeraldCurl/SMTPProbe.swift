@@ -105,7 +105,7 @@ public struct SMTPProbe {
                                security: security, username: endpoint.username, password: endpoint.password)
             try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "HEADERFUNCTION")
             try easy.set(CURLOPT_HEADERDATA, pointer: context.toOpaque(), "HEADERDATA")
-            try easy.trace(debugCallback, context: Unmanaged.passUnretained(session).toOpaque())
+            try easy.trace(debugCallback, context: session)
         } catch {
             report.failure = .unavailable(error.description)
             return report
