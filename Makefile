@@ -40,7 +40,8 @@ build: deps
 # (hand-aligned continuation lines, trailing commas, long lines) and the import order: every one
 # is what `swift format format -i -r Sources Tests` fixes by itself, so they are shown as a count
 # and left to that one formatting pass (then `make lint LINT_DEFERRED=` holds the layout too).
-# Then Scripts/layers.py: HeraldCore's folders must not refer to each other in a cycle.
+# Then Scripts/layers.py: HeraldCore's folders must not refer to each other in a cycle; and
+# Scripts/test_tags.py: integration tests are tagged `.integration`, not named so.
 LINT_DEFERRED ?= Indentation AddLines RemoveLine Spacing LineLength TrailingComma TrailingWhitespace OrderedImports
 lint:
 	@findings=$$(mktemp); trap 'rm -f "$$findings"' EXIT; \
@@ -56,6 +57,7 @@ lint:
 	if [ $$status -ne 0 ] && [ -z "$$deferred" ]; then cat "$$findings"; exit 1; fi; \
 	echo "lint: swift format: no finding of its rules"
 	$(PYTHON) Scripts/layers.py Sources/HeraldCore
+	$(PYTHON) Scripts/test_tags.py --check Tests
 
 # Unit tests and integration tests; the integration tests start their own SMTP servers
 # (Tests/Support/smtp_server.py, aiosmtpd) on free loopback ports. Then the fuzz harnesses are
