@@ -163,6 +163,12 @@ def cycles(folders, edges):
     return found
 
 
+def smaller(edges, a, b):
+    """The direction of a two-way pair that names fewer things, with those names."""
+    x, y = (a, b) if len(edges[a][b]) <= len(edges[b][a]) else (b, a)
+    return f"{x} -> {y} ({', '.join(sorted(edges[x][y])[:6])})"
+
+
 def layer_order(folders, edges):
     """Folders bottom-up: each after every folder it uses (ties alphabetical)."""
     placed, order = set(), []
@@ -196,6 +202,10 @@ def main(argv):
         for component in cycles(folders, edges):
             status = 1
             print(f"layers: {module}: the folders {', '.join(component)} refer to each other in a cycle:", file=sys.stderr)
+            for a in component:  # the pairs that refer to each other directly: most often the fix
+                for b in component:
+                    if a < b and b in edges[a] and a in edges[b]:
+                        print(f"  both ways: {a} <-> {b}, the smaller side: {smaller(edges, a, b)}", file=sys.stderr)
             for a in component:
                 for b in component:
                     if b in edges[a]:
