@@ -91,22 +91,28 @@ final class CurlEasy {
         try set(CURLOPT_VERBOSE, 1, "VERBOSE")
     }
 
+    /// Sets a number option; `name` (the option without `CURLOPT_`) words a refusal.
     func set(_ option: CURLoption, _ value: Int, _ name: String) throws(SetupError) {
         try check(herald_curl_setopt_long(handle, option, value), name)
     }
 
+    /// Sets a text option (libcurl copies the string); `name` words a refusal.
     func set(_ option: CURLoption, _ value: String, _ name: String) throws(SetupError) {
         try check(value.withCString { herald_curl_setopt_string(handle, option, $0) }, name)
     }
 
+    /// Sets a pointer option (a callback's userdata); the caller keeps what it points to alive.
     func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?, _ name: String) throws(SetupError) {
         try check(herald_curl_setopt_pointer(handle, option, pointer), name)
     }
 
+    /// Sets a read, write or header callback.
     func set(_ option: CURLoption, callback: herald_curl_io_callback, _ name: String) throws(SetupError) {
         try check(herald_curl_setopt_io_callback(handle, option, callback), name)
     }
 
+    /// Turns a refused `curl_easy_setopt` into ``SetupError/optionRefused(_:)``: an option
+    /// libcurl does not take must stop the set-up, never leave a handle half configured.
     func check(_ code: CURLcode, _ name: String) throws(SetupError) {
         if code != CURLE_OK { throw .optionRefused(name) }
     }
