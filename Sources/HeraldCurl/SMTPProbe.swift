@@ -84,6 +84,8 @@ public struct SMTPProbe {
             report.failure = .unavailable(error.description)
             return report
         }
+        // The raw handle below is the easy's: keep the easy (and its cleanup) to the end of the run.
+        defer { withExtendedLifetime(easy) {} }
         let handle = easy.handle
         let sink: ((String) -> Void)? = trace ?? endpoint.trace
         let session = Session(tracer: sink.map(Tracer.init))
