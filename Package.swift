@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
-        .library(name: "HeraldSMTP", targets: ["HeraldSMTP"]),
+        .library(name: "HeraldCurl", targets: ["HeraldCurl"]),
         .library(name: "HeraldStorage", targets: ["HeraldStorage"]),
         .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
     ],
@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // System libraries: libcurl (SMTP transport, with OpenSSL's libssl to read its TLS session)
+        // System libraries: libcurl (SMTP and IMAP, with OpenSSL's libssl to read its TLS session)
         // and OpenSSL's libcrypto (SHA-256 only).
         .systemLibrary(
             name: "CCurl",
@@ -49,9 +49,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // The libcurl SMTP transport; the only module that imports CCurl.
+        // The libcurl adapters: the SMTP transport, the pre-flight probe and the IMAP bounce
+        // mailbox, over one shared handle set-up (`CurlEasy`); the only module that imports CCurl.
         .target(
-            name: "HeraldSMTP",
+            name: "HeraldCurl",
             dependencies: ["HeraldCore", "CCurl", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         // The delivery log file and the campaign lock: the storage adapter, beside the transport.
@@ -64,7 +65,7 @@ let package = Package(
             name: "HeraldCLI",
             dependencies: [
                 "HeraldCore",
-                "HeraldSMTP",
+                "HeraldCurl",
                 "HeraldStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,9 +83,9 @@ let package = Package(
         // CSV.swift: the oracle `CSVRowReader` (Herald's own CSV reader) is tested against.
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport", .product(name: "CSV", package: "CSV.swift")],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "HeraldSMTPTests", dependencies: ["HeraldSMTP", "HeraldCore", "HeraldTestSupport"]),
+        .testTarget(name: "HeraldCurlTests", dependencies: ["HeraldCurl", "HeraldCore", "HeraldTestSupport"]),
         .testTarget(name: "HeraldStorageTests", dependencies: ["HeraldStorage", "HeraldCore", "HeraldTestSupport"]),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldSMTP", "HeraldStorage", "HeraldCore", "HeraldTestSupport",
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldCLI", "HeraldCurl", "HeraldStorage", "HeraldCore", "HeraldTestSupport",
                                                          .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]),
     ],
     swiftLanguageModes: [.v6]

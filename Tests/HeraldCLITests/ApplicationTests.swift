@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 import HeraldStorage
 import HeraldTestSupport
 import Testing

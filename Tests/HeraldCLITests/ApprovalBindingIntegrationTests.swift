@@ -7,7 +7,7 @@ import Testing
 /// approval covers (the letters and whom they go to, not the transport); and a one-shot
 /// campaign approved after its firing was skipped is sent by the running daemon. Real
 /// `herald` processes against a real SMTP server (aiosmtpd).
-@Suite struct ApprovalBindingIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalBindingIntegrationTests {
     static let template = """
     From: "Office of the Secretary General" <office@org.example>
     To: {{name}} <{{email}}>
@@ -49,7 +49,7 @@ import Testing
                 && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
     }
 
-    @Test func anAttachmentSwappedDuringAnApprovedSendStopsTheRunBeforeThatLetterLeavesIntegration() throws {
+    @Test func anAttachmentSwappedDuringAnApprovedSendStopsTheRunBeforeThatLetterLeaves() throws {
         // Over 4 MiB once encoded: larger than the attachment cache keeps, so it is read again for each letter.
         let (campaign, annex) = try Self.campaign(size: 5 << 20)
         let release = campaign.folder.file("release")
@@ -82,7 +82,7 @@ import Testing
         #expect(server.messages().count == 1)
     }
 
-    @Test func aRefusalNamesTheChangedAttachmentFileIntegration() throws {
+    @Test func aRefusalNamesTheChangedAttachmentFile() throws {
         let (campaign, annex) = try Self.campaign(size: 2_000)
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
@@ -106,7 +106,7 @@ import Testing
         #expect(approve.stderr.contains("the attachment \(annex) changed since the review (sha256"), "\(approve)")
     }
 
-    @Test func everyAttachedFileIsInTheManifestAndThePageSaysHowManyItLeavesOutIntegration() throws {
+    @Test func everyAttachedFileIsInTheManifestAndThePageSaysHowManyItLeavesOut() throws {
         let rows = (1...205).map { "r\($0)@x.example,\($0)" }.joined(separator: "\n")
         let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.txt\n\nHi\n",
                                     csv: "email,n\n" + rows + "\n")
@@ -120,7 +120,7 @@ import Testing
         #expect(page.contains("and 5 more attached files, listed in <code>manifest.json</code>"))
     }
 
-    @Test func aRefusalNamesTheChangedLanguageTemplateIntegration() throws {
+    @Test func aRefusalNamesTheChangedLanguageTemplate() throws {
         let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: Letter\n\nDear reader.\n",
                                     csv: "email,language\na@x.example,fr\nb@x.example,\n", extra: "[templates]\nfr = \"lettre.txt\"\n")
         let french = campaign.folder.write("lettre.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: Lettre\n\nCher lecteur.\n")
@@ -138,7 +138,7 @@ import Testing
     }
 
     @Test(arguments: TransportEdit.allCases)
-    func aTransportEditKeepsTheApprovalIntegration(_ edit: TransportEdit) throws {
+    func aTransportEditKeepsTheApproval(_ edit: TransportEdit) throws {
         let server = try SMTPTestServer()
         let campaign = ApprovalIntegrationTests.campaign()
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
@@ -164,7 +164,7 @@ import Testing
     }
 
     @Test(arguments: LetterEdit.allCases)
-    func aLetterChangingEditVoidsTheApprovalIntegration(_ edit: LetterEdit) throws {
+    func aLetterChangingEditVoidsTheApproval(_ edit: LetterEdit) throws {
         let server = try SMTPTestServer()
         let campaign = ApprovalIntegrationTests.campaign()
         let reviewed = campaign.folder.file("review")
@@ -188,7 +188,7 @@ import Testing
         #expect(server.connections() == 0)
     }
 
-    @Test func aOneShotApprovedAfterItsFiringWasSkippedIsSentByTheRunningDaemonIntegration() throws {
+    @Test func aOneShotApprovedAfterItsFiringWasSkippedIsSentByTheRunningDaemon() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         let due = DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(-30))

@@ -7,13 +7,13 @@ import Testing
 /// whatever folder the preview and the send ran from; an edit of `log =` does not send every
 /// letter again; a recurring campaign's approval sends nothing due before it. Real `herald`
 /// processes against a real SMTP server (aiosmtpd).
-@Suite struct ApprovalFollowThroughIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalFollowThroughIntegrationTests {
     static func hash(of preview: Subprocess.Result) throws -> String {
         let line = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }, "\(preview)")
         return String(line.dropFirst("manifest hash: ".count))
     }
 
-    @Test func aDaemonFiringStoppedAtHandoverIsSentOnceApprovedAgainIntegration() throws {
+    @Test func aDaemonFiringStoppedAtHandoverIsSentOnceApprovedAgain() throws {
         // Over 4 MiB once encoded: read again for each letter, so a swap mid-run is seen at handover.
         let (campaign, annex) = try ApprovalBindingIntegrationTests.campaign(size: 5 << 20)
         let release = campaign.folder.file("release")
@@ -50,7 +50,7 @@ import Testing
         #expect(server.messages().count == 3)
     }
 
-    @Test func aRefusalNamesTheChangedAttachmentWhateverTheWorkingFolderIntegration() throws {
+    @Test func aRefusalNamesTheChangedAttachmentWhateverTheWorkingFolder() throws {
         let root = TemporaryDirectory("herald-cwd")
         root.write("camp/letter.txt", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\nAttachment: {{name}}.txt\n\nDear {{name}},\n")
         root.write("camp/list.csv", "email,name\na@x.example,A\nb@x.example,B\n")
@@ -78,7 +78,7 @@ import Testing
         }
     }
 
-    @Test func editingTheLogKeyToANewFileDoesNotSendEveryLetterAgainIntegration() throws {
+    @Test func editingTheLogKeyToANewFileDoesNotSendEveryLetterAgain() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)
@@ -102,7 +102,7 @@ import Testing
         #expect(try campaign.send(nil).stdout.contains("15 already done"))
     }
 
-    @Test func aLogOnceGivenWithTheFlagIsRememberedIntegration() throws {
+    @Test func aLogOnceGivenWithTheFlagIsRemembered() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         let other = campaign.folder.file("other.jsonl")
@@ -113,7 +113,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func approvingACampaignAlreadySentSaysNothingMoreGoesIntegration() throws {
+    @Test func approvingACampaignAlreadySentSaysNothingMoreGoes() throws {
         let server = try SMTPTestServer()
         let campaign = ApprovalIntegrationTests.campaign(url: server.url)
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
@@ -127,7 +127,7 @@ import Testing
         #expect(!after.stdout.contains("by hand: herald send"), "\(after)")
     }
 
-    @Test func aRecurringApprovalSendsNoOccurrenceDueBeforeItIntegration() throws {
+    @Test func aRecurringApprovalSendsNoOccurrenceDueBeforeIt() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         // Daily at the minute two minutes ago: that occurrence is within catch_up_seconds, the next is tomorrow.

@@ -6,7 +6,7 @@ import Testing
 /// approves; `send --approve`, `approve` and the daemon recompute it from the current files,
 /// and refuse (exit 77, nothing sent) after any change, naming it. Real `herald` processes
 /// against a real SMTP server (aiosmtpd).
-@Suite struct ApprovalIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalIntegrationTests {
     /// A campaign with its own copy of the real letter and list, so a test can edit them.
     static func campaign(url: String = "smtp://127.0.0.1:9", extra: String = "") -> TestCampaign {
         let template = (try? String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)) ?? ""
@@ -29,7 +29,7 @@ import Testing
         try text.replacingCharacters(in: range, with: new).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    @Test func sendWithoutApproveIsRefusedAndNothingIsSentIntegration() throws {
+    @Test func sendWithoutApproveIsRefusedAndNothingIsSent() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign()
         let result = try campaign.send(server)
@@ -42,7 +42,7 @@ import Testing
         #expect(malformed.status == 64, "\(malformed)")
     }
 
-    @Test func manifestHashIsStableAcrossPreviewsAndIsWhatSendChecksIntegration() throws {
+    @Test func manifestHashIsStableAcrossPreviewsAndIsWhatSendChecks() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign()
         let first = try Self.preview(campaign, into: campaign.folder.file("p1"))
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test(arguments: Change.allCases)
-    func approvalIsRefusedAfterAOneCharacterChangeAndAcceptedWithTheNewHashIntegration(_ change: Change) throws {
+    func approvalIsRefusedAfterAOneCharacterChangeAndAcceptedWithTheNewHash(_ change: Change) throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign()
         let reviewed = campaign.folder.file("review")
@@ -112,7 +112,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func approveRecordsTheApprovalAndNamesChangesAgainstItIntegration() throws {
+    @Test func approveRecordsTheApprovalAndNamesChangesAgainstIt() throws {
         let campaign = Self.campaign()
         let hash = try Self.preview(campaign, into: campaign.folder.file("review"))
         let wrong = String(repeating: "0", count: 64)
@@ -139,7 +139,7 @@ import Testing
         #expect(changed.stderr.contains("compared with the reviewed manifest \(record)"), "\(changed)")
     }
 
-    @Test func daemonSendsOnlyOnceAnApprovalMatchingTheInputsIsRecordedIntegration() throws {
+    @Test func daemonSendsOnlyOnceAnApprovalMatchingTheInputsIsRecorded() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         let path = folder.add("approved", schedule: "* * * * *", recipients: 2, server: server,

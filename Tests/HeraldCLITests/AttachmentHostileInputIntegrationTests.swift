@@ -4,7 +4,7 @@ import Testing
 
 /// The hostile review's attacks on attachments and logs, through the built `herald` and the
 /// test server: each is refused before anything is sent, never hangs, and prints nothing raw.
-@Suite struct AttachmentHostileInputIntegrationTests {
+@Suite(.tags(.integration)) struct AttachmentHostileInputIntegrationTests {
     /// A campaign with relative paths, run from its own folder (as the review's scripts did).
     static func campaign(attachment: String?, csv: String, extra: String = "") -> TemporaryDirectory {
         let folder = TemporaryDirectory("herald-hostile")
@@ -21,7 +21,7 @@ import Testing
     }
 
     /// NFC and NFD names are two files: each letter sent carries its own (the cache merged them).
-    @Test func canonicallyEquivalentNamesAttachTheirOwnFilesIntegration() throws {
+    @Test func canonicallyEquivalentNamesAttachTheirOwnFiles() throws {
         let server = try SMTPTestServer()
         let folder = Self.campaign(attachment: "letters/{{file}}", csv: "email,file\na@example.org,\u{D6}sterreich.txt\nb@example.org,O\u{308}sterreich.txt\n")
         #expect(mkdir(folder.file("letters"), 0o700) == 0)
@@ -40,7 +40,7 @@ import Testing
 
     /// The review's secret.sh: a row naming the SMTP password file (or a hard link to it, or the
     /// list itself) is refused on its row at validate, preview and send; nothing is sent or printed.
-    @Test func aFieldCannotAttachThePasswordFileOrTheListIntegration() throws {
+    @Test func aFieldCannotAttachThePasswordFileOrTheList() throws {
         let server = try SMTPTestServer()
         let folder = Self.campaign(attachment: "{{file}}", csv: "email,file\nb@example.org,smtp-password\nc@example.org,r.csv\nd@example.org,notes.pdf\n",
                                    extra: "")
@@ -63,7 +63,7 @@ import Testing
 
     /// The review's esc.sh: a value's escape sequences never reach the terminal raw, and a bare
     /// `{{file}}` link out names the folder by its real path, not `.`.
-    @Test func diagnosticsShowValuesVisiblyAndNameTheRealFolderIntegration() throws {
+    @Test func diagnosticsShowValuesVisiblyAndNameTheRealFolder() throws {
         let escaped = Self.campaign(attachment: "letters/{{file}}", csv: "email,file\nb@example.org,\u{1B}]0;pwned\u{07}\u{1B}[2J.pdf\n")
         #expect(mkdir(escaped.file("letters"), 0o700) == 0)
         let validate = try Subprocess.herald(["validate", "c.toml"], directory: escaped.path)
@@ -101,7 +101,7 @@ import Testing
 
     /// `send` holds a letter it handed over no longer: its queue slot kept it (attachments
     /// included) until a thousand more were taken, so memory grew with every letter sent.
-    @Test func sendDoesNotKeepLettersItHandedOverIntegration() throws {
+    @Test func sendDoesNotKeepLettersItHandedOver() throws {
         let bare = try Self.sendPeakKiB(letters: 12, fileSize: 0)
         let heavy = try Self.sendPeakKiB(letters: 12, fileSize: 4 << 20)
         #expect(bare > 0 && heavy > 0)
@@ -111,7 +111,7 @@ import Testing
 
     /// The review's fifo.sh: a FIFO as the log, or a device given to verify-log, is refused with
     /// 66 saying what it is; no command waits on it.
-    @Test func aLogThatIsNotARegularFileIsRefusedWithoutHangingIntegration() throws {
+    @Test func aLogThatIsNotARegularFileIsRefusedWithoutHanging() throws {
         let folder = Self.campaign(attachment: nil, csv: "email\nb@example.org\n")
         #expect(mkfifo(folder.file("log.jsonl"), 0o600) == 0)
         for command in [["verify-log", "log.jsonl"], ["validate", "c.toml"], ["status", "c.toml"], ["send", "c.toml"], ["preview", "c.toml", "--out", "pv"]] {

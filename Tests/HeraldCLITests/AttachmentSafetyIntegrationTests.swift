@@ -4,7 +4,7 @@ import Testing
 
 /// Attachments through the command line and the test server: a link out of the folder and a
 /// letter too heavy are refused before anything is sent; the preview holds one letter at a time.
-@Suite struct AttachmentSafetyIntegrationTests {
+@Suite(.tags(.integration)) struct AttachmentSafetyIntegrationTests {
     static let csv = "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\n"
 
     /// A sparse file (no disk used) of `size` bytes.
@@ -16,7 +16,7 @@ import Testing
         try! handle.close()
     }
 
-    @Test func aLinkOutOfTheAttachmentFolderExits65AndSendsNothingIntegration() throws {
+    @Test func aLinkOutOfTheAttachmentFolderExits65AndSendsNothing() throws {
         let server = try SMTPTestServer()
         let campaign = RichLetterIntegrationTests.campaign(csv: Self.csv, files: ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8)])
         let secret = campaign.folder.write("private/secret.txt", "the office's private key material")
@@ -33,7 +33,7 @@ import Testing
         #expect(!(send.stdout + send.stderr).contains("private key material"))
     }
 
-    @Test func aLetterOverTheLimitIsRefusedAtValidatePreviewAndSendIntegration() throws {
+    @Test func aLetterOverTheLimitIsRefusedAtValidatePreviewAndSend() throws {
         let server = try SMTPTestServer()
         let campaign = RichLetterIntegrationTests.campaign(csv: Self.csv, files: ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8)])
         Self.sparse(campaign.folder.file("letters/Belgium.pdf"), size: 8 << 20)
@@ -71,7 +71,7 @@ import Testing
 
     /// Composing a letter holds its attachment encoded once beside the letter itself, not the
     /// file, its encoding, a multipart body and the message (four copies, about 5.4 times the file).
-    @Test func previewHoldsALettersAttachmentTwiceAtMostIntegration() throws {
+    @Test func previewHoldsALettersAttachmentTwiceAtMost() throws {
         let small = try Self.previewPeakKiB(fileSize: 1 << 10)
         let large = try Self.previewPeakKiB(fileSize: 20 << 20)
         #expect(small > 0 && large > 0)
@@ -81,7 +81,7 @@ import Testing
 
     /// `herald check` warns when the campaign lets a letter's attachments reach the server's SIZE,
     /// and not when its limit is below it.
-    @Test func checkWarnsWhenTheCampaignsLimitIsNotBelowTheServersSizeIntegration() throws {
+    @Test func checkWarnsWhenTheCampaignsLimitIsNotBelowTheServersSize() throws {
         let server = try SMTPTestServer(faults: ["--size-limit", "5000000"])
         let files = ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8), "letters/Belgium.pdf": Array("%PDF-1.4 Belgium".utf8)]
         let loose = RichLetterIntegrationTests.campaign(csv: Self.csv, files: files)

@@ -6,7 +6,7 @@ import Testing
 /// the letter never went to is left in the mailbox, unseen, as unattributed, and suppresses
 /// nobody; a Cc's report is recorded and named, and suppresses nobody either; a report's
 /// terminal escapes reach the log exactly and the terminal only as visible text.
-@Suite(.serialized) struct BounceForgeryIntegrationTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct BounceForgeryIntegrationTests {
     static let cc = "archive@amnesty.example"
     /// Row → Message-ID token. The attacker received letter 1; the victim is row 2.
     static let letters: [(String, String)] = [

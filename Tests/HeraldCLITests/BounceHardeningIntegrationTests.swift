@@ -5,7 +5,7 @@ import Testing
 /// `herald bounces` against a real Dovecot, for what a hostile review found: a forged report
 /// about a letter that never went out (deferred, or refused) is left unseen and changes
 /// nothing, and one report with the row delayed and its Cc failed records both results.
-@Suite(.serialized) struct BounceHardeningIntegrationTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct BounceHardeningIntegrationTests {
     typealias Forgery = BounceForgeryIntegrationTests
 
     /// A report returning the headers of letter `token`, one group per (address, status).

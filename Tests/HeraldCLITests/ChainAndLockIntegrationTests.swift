@@ -6,7 +6,7 @@ import Testing
 /// Issue 18, "Proof of dispatch and the lock": a broken chain stops a send (and `validate` says
 /// so), one campaign has one sender whatever log it is given, and `status` and `resolve` read
 /// the log without the letters' inputs. Against the real test server, counting what it stored.
-@Suite struct ChainAndLockIntegrationTests {
+@Suite(.tags(.integration)) struct ChainAndLockIntegrationTests {
     static func lines(_ campaign: TestCampaign) -> [String] {
         (campaign.folder.read("delivery.jsonl") ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
@@ -36,7 +36,7 @@ import Testing
         return (campaign, server, recipient, doomed[0] + 1)
     }
 
-    @Test func aSendRefusesALogWithALettersRecordsDeletedAndValidateSaysSoIntegration() throws {
+    @Test func aSendRefusesALogWithALettersRecordsDeletedAndValidateSaysSo() throws {
         let (campaign, server, recipient, broken) = try Self.sentThenTwoRecordsDeleted()
         let verify = try Subprocess.herald(["verify-log", campaign.log])
         #expect(verify.status == 65 && verify.stderr.contains("\(campaign.log):\(broken): chain broken"), "\(verify)")
@@ -54,7 +54,7 @@ import Testing
         #expect(Self.lines(campaign).filter { !$0.isEmpty }.count == 28, "nothing was written to the log")
     }
 
-    @Test func anOperatorMayAcceptABrokenChainOnceAndLaterRunsGoOnWithAWarningIntegration() throws {
+    @Test func anOperatorMayAcceptABrokenChainOnceAndLaterRunsGoOnWithAWarning() throws {
         let (campaign, server, recipient, broken) = try Self.sentThenTwoRecordsDeleted()
         let accepted = try campaign.send(server, ["--accept-broken-chain"])
         #expect(accepted.status == 0, "\(accepted)")
@@ -76,7 +76,7 @@ import Testing
         #expect(again.status == 65 && again.stderr.contains("\(campaign.log):\(broken): chain broken"), "\(again)")
     }
 
-    @Test func recordsDeletedInPlaceAfterLaterRunsAreStillFoundIntegration() throws {
+    @Test func recordsDeletedInPlaceAfterLaterRunsAreStillFound() throws {
         // Two runs (the first leaves a letter in doubt, the second resends it), so the log holds
         // records from before the second run's start; then a letter's two records of the first
         // run are blanked where they stand (same file, same length, the later records untouched).
@@ -98,7 +98,7 @@ import Testing
         #expect(server.messages().count == 15, "the blanked letter was not sent again")
     }
 
-    @Test func recordsAppendedAfterTheLastCheckAreVerifiedIntegration() throws {
+    @Test func recordsAppendedAfterTheLastCheckAreVerified() throws {
         // The checkpoint lets a send read only what was written since; a record edited there is found.
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
@@ -117,7 +117,7 @@ import Testing
         #expect(send.status == 65 && send.stderr.contains("\(campaign.log):31: chain broken"), "\(send)")
     }
 
-    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsItIntegration() throws {
+    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsIt() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test(arguments: Route.allCases)
-    func aSecondSenderOfTheCampaignGivenACopyOfItsLogIsRefusedIntegration(route: Route) throws {
+    func aSecondSenderOfTheCampaignGivenACopyOfItsLogIsRefused(route: Route) throws {
         let (campaign, server, sender) = try Self.busySender()
         let copy = campaign.folder.file("copy.jsonl")
         try FileManager.default.copyItem(atPath: campaign.log, toPath: copy)
@@ -202,7 +202,7 @@ import Testing
         #expect(counts.count == 30 && counts.values.allSatisfy { $0 == 1 }, "every letter exactly once: \(counts.filter { $0.value > 1 })")
     }
 
-    @Test func anEditorReplacingTheCampaignFileDoesNotOpenTheCampaignToASecondSenderIntegration() throws {
+    @Test func anEditorReplacingTheCampaignFileDoesNotOpenTheCampaignToASecondSender() throws {
         let (campaign, server, sender) = try Self.busySender()
         // An editor writes a new file and renames it over the campaign: a new inode at the same path.
         let text = try String(contentsOfFile: campaign.path, encoding: .utf8)
@@ -221,7 +221,7 @@ import Testing
     }
 
     @Test(arguments: Missing.allCases)
-    func statusAndResolveReadTheLogWithoutTheLettersInputsIntegration(missing: Missing) throws {
+    func statusAndResolveReadTheLogWithoutTheLettersInputs(missing: Missing) throws {
         let server = try SMTPTestServer(faults: ["--data-drop", "1"])
         let template = try String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)
         let campaign = TestCampaign(url: server.url, template: template, csv: realRecipientRows().joined(separator: "\n") + "\n")

@@ -6,7 +6,7 @@ import Testing
 /// Issue 18, the hostile review of "A broken chain must stop a send" and "One campaign, one
 /// sender, whatever the log": each way it found to have `send` mail a letter twice with exit 0,
 /// now refused. Against the real test server, counting the copies of each Message-ID it stored.
-@Suite struct ChainTamperIntegrationTests {
+@Suite(.tags(.integration)) struct ChainTamperIntegrationTests {
     static func counts(_ server: SMTPTestServer) -> [String: Int] {
         ChainAndLockIntegrationTests.counts(server)
     }
@@ -48,7 +48,7 @@ import Testing
     /// One letter's records blanked in place, the edit then covered by a newline or spaces
     /// appended, or by setting the modification time back (`touch -r`).
     @Test(arguments: Cover.allCases)
-    func anEditCoveredByPaddingOrTouchStillStopsTheSendIntegration(cover: Cover) throws {
+    func anEditCoveredByPaddingOrTouchStillStopsTheSend(cover: Cover) throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)
@@ -70,7 +70,7 @@ import Testing
 
     /// Records of an earlier run blanked while a later run sends: that run's end does not take
     /// the edit over, so the next run refuses the log.
-    @Test func anEditMadeWhileASendRunsIsFoundByTheNextRunIntegration() throws {
+    @Test func anEditMadeWhileASendRunsIsFoundByTheNextRun() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.1"])
         let campaign = TestCampaign(csv: LogIdentityIntegrationTests.thirtyRecipients())
         // A first run stopped after a few letters, so the log holds records from before the second.
@@ -92,7 +92,7 @@ import Testing
 
     /// Every `prev` stripped and a letter's records deleted: the log would pass as one written
     /// before Herald chained it.
-    @Test func aLogStrippedOfItsChainIsRefusedIntegration() throws {
+    @Test func aLogStrippedOfItsChainIsRefused() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)
@@ -117,7 +117,7 @@ import Testing
     /// A log shorter than when it was last checked (an older copy put back, `: > log`, the log
     /// moved away) is refused with both lengths, not taken for a campaign half or never sent.
     @Test(arguments: Loss.allCases)
-    func aLogShorterThanWhenLastCheckedIsRefusedIntegration(loss: Loss) throws {
+    func aLogShorterThanWhenLastCheckedIsRefused(loss: Loss) throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)
@@ -149,7 +149,7 @@ import Testing
 
     /// A hard link to the campaign file in another folder, then an editor saving the original:
     /// two inodes, two folders' key files, two logs; one campaign name, so one sender.
-    @Test func aHardLinkSplitByAnEditorSaveDoesNotOpenTheCampaignToASecondSenderIntegration() throws {
+    @Test func aHardLinkSplitByAnEditorSaveDoesNotOpenTheCampaignToASecondSender() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.1"])
         let campaign = TestCampaign(csv: LogIdentityIntegrationTests.thirtyRecipients())
         let other = campaign.folder.file("other")
@@ -172,7 +172,7 @@ import Testing
 
     /// An existing empty file given as `--log` is a new log, and `resolve` with a mistyped
     /// `--log` creates no file.
-    @Test func anEmptyLogIsRefusedLikeAMissingOneAndResolveCreatesNoneIntegration() throws {
+    @Test func anEmptyLogIsRefusedLikeAMissingOneAndResolveCreatesNone() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)
@@ -189,7 +189,7 @@ import Testing
     /// Hostile review, round 2: a log of one newline (or spaces) is not "a log with records":
     /// given as `--log`, named by an edited `log =`, or standing where `LOG.index` records the
     /// letters, it is refused like an empty one, and nothing is sent again.
-    @Test func aLogOfOnlyWhiteSpaceIsRefusedLikeAnEmptyOneIntegration() throws {
+    @Test func aLogOfOnlyWhiteSpaceIsRefusedLikeAnEmptyOne() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)

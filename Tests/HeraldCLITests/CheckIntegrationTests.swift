@@ -4,7 +4,7 @@ import Testing
 
 /// `herald check` against real servers: what it reports, its exit statuses (those `send`
 /// would end with), and that the server never receives `MAIL`.
-@Suite struct CheckIntegrationTests {
+@Suite(.tags(.integration)) struct CheckIntegrationTests {
     static let password = "check-Pa55word-only-for-this-test"
     static let variable = "HERALD_TEST_PASSWORD"
 
@@ -18,7 +18,7 @@ import Testing
         return server.commands()
     }
 
-    @Test func aPlainServerIsReadyAndNoMailIsSentIntegration() throws {
+    @Test func aPlainServerIsReadyAndNoMailIsSent() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         let result = try Self.check(campaign)
@@ -33,7 +33,7 @@ import Testing
         #expect(server.messages().isEmpty && campaign.folder.read("delivery.jsonl") == nil, "no mail, no log")
     }
 
-    @Test func startTLSWithTheTestCAAndTheRightPasswordIntegration() throws {
+    @Test func startTLSWithTheTestCAAndTheRightPassword() throws {
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls", "--auth", "press:\(Self.password)"])
         let campaign = TestCampaign(url: "smtp://localhost:\(server.port)").withSMTP(
@@ -55,7 +55,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func aWrongPasswordExits77AsSendWouldIntegration() throws {
+    @Test func aWrongPasswordExits77AsSendWould() throws {
         let server = try SMTPTestServer(faults: ["--auth", "press:\(Self.password)"])
         let campaign = TestCampaign(url: server.url).withSMTP("username = \"press\"\npassword_env = \"\(Self.variable)\"")
         let result = try Self.check(campaign, password: "wrong-password")
@@ -64,7 +64,7 @@ import Testing
         #expect(!Self.commands(server).contains("MAIL"))
     }
 
-    @Test func aSIZELimitBelowTheLargestLetterExits1AsSendWouldIntegration() throws {
+    @Test func aSIZELimitBelowTheLargestLetterExits1AsSendWould() throws {
         let server = try SMTPTestServer(faults: ["--size-limit", "2000"])
         let campaign = TestCampaign(url: server.url)
         let result = try Self.check(campaign)
@@ -81,7 +81,7 @@ import Testing
     /// A letter a few bytes under the server's SIZE was called "ok", and a relay that adds its
     /// trace and milter headers then refused every letter (552): a letter closer to the limit
     /// than `relayHeaderMargin` is a problem, and an ok says how much room is left.
-    @Test func aLetterWithinTheRelayMarginOfSIZEIsNotOkIntegration() throws {
+    @Test func aLetterWithinTheRelayMarginOfSIZEIsNotOk() throws {
         let campaign = TestCampaign(url: "smtp://127.0.0.1:1")
         let roomy = try SMTPTestServer()
         let first = try Self.check(campaign, ["--smtp-url", roomy.url])
@@ -104,7 +104,7 @@ import Testing
         #expect(tight.messages().isEmpty && enough.messages().isEmpty)
     }
 
-    @Test func anUnreachableServerExits69AndAMissingPasswordSource78Integration() throws {
+    @Test func anUnreachableServerExits69AndAMissingPasswordSource78() throws {
         let campaign = TestCampaign(url: "smtp://127.0.0.1:\(unusedLoopbackPort())")
         let result = try Self.check(campaign)
         #expect(result.status == 69, "\(result)")
@@ -114,7 +114,7 @@ import Testing
         #expect(config.status == 78, "\(config)")
     }
 
-    @Test func requiredTLSWithoutSTARTTLSExits69Integration() throws {
+    @Test func requiredTLSWithoutSTARTTLSExits69() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: "smtp://localhost:\(server.port)").withSMTP("tls = \"required\"")
         let result = try Self.check(campaign)
@@ -122,7 +122,7 @@ import Testing
         #expect(result.stderr.contains("did not offer STARTTLS"), "\(result.stderr)")
     }
 
-    @Test func smtputf8NeededIsCheckedAgainstWhatTheServerOffersIntegration() throws {
+    @Test func smtputf8NeededIsCheckedAgainstWhatTheServerOffers() throws {
         let csv = "email,name\nann@x.example,Ann\njosé@x.example,José\n"
         let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\n\nDear {{name}}.\n"
         let plain = try SMTPTestServer()
@@ -136,7 +136,7 @@ import Testing
         #expect(accepted.stdout.contains("SMTPUTF8: needed by 1 letter (a non-ASCII address); offered"), "\(accepted.stdout)")
     }
 
-    @Test func anInvalidCampaignIsRefusedBeforeConnectingIntegration() throws {
+    @Test func anInvalidCampaignIsRefusedBeforeConnecting() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url, csv: "email,name\nnot-an-address,X\n")
         let result = try Self.check(campaign)

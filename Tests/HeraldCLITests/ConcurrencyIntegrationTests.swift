@@ -4,8 +4,8 @@ import Testing
 
 /// `[limits]` against a real SMTP server: several connections, messages per connection and
 /// the rate ceiling, judged by what the server received.
-@Suite struct ConcurrencyIntegrationTests {
-    @Test func fourConnectionsDeliverEveryLetterExactlyOnceIntegration() throws {
+@Suite(.tags(.integration)) struct ConcurrencyIntegrationTests {
+    @Test func fourConnectionsDeliverEveryLetterExactlyOnce() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = FaultIntegrationTests.bulkCampaign(200, extra: "[limits]\nconcurrency = 4\nmax_messages_per_connection = 10\n")
         let result = try campaign.send(server)
@@ -18,7 +18,7 @@ import Testing
         #expect(try campaign.statusJSON()["sent"] == 200)
     }
 
-    @Test func theRateCeilingHoldsWithinTenPercentIntegration() throws {
+    @Test func theRateCeilingHoldsWithinTenPercent() throws {
         let server = try SMTPTestServer()
         let campaign = FaultIntegrationTests.bulkCampaign(31, extra: "[limits]\nconcurrency = 2\nmessages_per_second = 20\n")
         let result = try campaign.send(server)

@@ -5,7 +5,7 @@ import Testing
 /// DKIM end to end: the `herald` binary signs the real campaign's letters, sends them to a
 /// real SMTP server (aiosmtpd), and dkimpy verifies what the server received, byte for byte as
 /// it arrived, with the public key handed to it through its `dnsfunc` hook.
-@Suite struct DKIMIntegrationTests {
+@Suite(.tags(.integration)) struct DKIMIntegrationTests {
     static func dkimTable(key: String, algorithm: String) -> String {
         """
         [dkim]
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test(arguments: [("rsa", "rsa-sha256"), ("ed25519", "ed25519-sha256")])
-    func sendStartsAnSMTPServerAndEveryReceivedLetterVerifiesWithDKIMIntegration(_ type: String, _ algorithm: String) throws {
+    func sendStartsAnSMTPServerAndEveryReceivedLetterVerifiesWithDKIM(_ type: String, _ algorithm: String) throws {
         let server = try SMTPTestServer()
         let keys = TemporaryDirectory("herald-dkim-cli")
         let key = try DKIMOracle.generateKey(DKIMOracle.KeyType(rawValue: type)!, at: keys.file("dkim.pem"))

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// `herald daemon` as a real process, with a real SMTP server, on real (or sped-up) time.
-@Suite struct DaemonIntegrationTests {
+@Suite(.tags(.integration)) struct DaemonIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -54,7 +54,7 @@ import Testing
         return formatter.string(from: date)
     }
 
-    @Test func oneShotFiresOnTimeAndNeverAgainIntegration() throws {
+    @Test func oneShotFiresOnTimeAndNeverAgain() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
         let due = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 4).rounded(.up))
@@ -79,7 +79,7 @@ import Testing
         #expect(server.messages().count == 3, "a completed one-shot campaign is never sent again")
     }
 
-    @Test func missedFiringIsCaughtUpOnlyWithinCatchUpSecondsIntegration() throws {
+    @Test func missedFiringIsCaughtUpOnlyWithinCatchUpSeconds() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
         let missed = Self.rfc3339(Date().addingTimeInterval(-30))
@@ -97,7 +97,7 @@ import Testing
         #expect(result.stderr.contains("skipped: the firing is older than catch_up_seconds campaign=stale"), "\(result.stderr)")
     }
 
-    @Test func recurringCampaignSendsOncePerOccurrenceIntegration() throws {
+    @Test func recurringCampaignSendsOncePerOccurrence() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
         folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
@@ -119,7 +119,7 @@ import Testing
         }
     }
 
-    @Test func brokenCampaignIsReportedAndSighupPicksUpANewOneIntegration() throws {
+    @Test func brokenCampaignIsReportedAndSighupPicksUpANewOne() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
         folder.root.write("campaigns/broken.toml", "name = \"broken\"\nthis is not toml\n")
@@ -137,7 +137,7 @@ import Testing
         #expect(result.stderr.contains("does not validate"))
     }
 
-    @Test func sigtermDuringASendLeavesNothingInDoubtIntegration() throws {
+    @Test func sigtermDuringASendLeavesNothingInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let folder = CampaignFolder()
         let path = folder.add("big", schedule: Self.rfc3339(Date().addingTimeInterval(1)), recipients: 300, server: server)

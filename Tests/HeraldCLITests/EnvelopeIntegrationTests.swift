@@ -5,7 +5,7 @@ import Testing
 /// Who a letter goes to, against a real SMTP server (aiosmtpd): the envelope is the row's
 /// address and the addresses the template names, no field value can change it, and each
 /// envelope recipient's fate (and the server's own words) reaches the log.
-@Suite struct EnvelopeIntegrationTests {
+@Suite(.tags(.integration)) struct EnvelopeIntegrationTests {
     /// The real letter with one more header line after `To:`.
     static func letter(adding line: String) -> String {
         let source = (try? String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)) ?? ""
@@ -14,7 +14,7 @@ import Testing
 
     static let press = "press.office@amnesty.example"
 
-    @Test func aHostileNameNeverAddsARecipientIntegration() throws {
+    @Test func aHostileNameNeverAddsARecipient() throws {
         let server = try SMTPTestServer()
         let names = ["Eve <eve@attacker.example>, Bob", "Bob\" <eve@attacker.example>, \"x", "{{>x}}"]
         let csv = "email,name\n" + names.enumerated().map { "r\($0.offset)@ministry.example,\"\($0.element.replacingOccurrences(of: "\"", with: "\"\""))\"" }
@@ -37,7 +37,7 @@ import Testing
         #expect(reports.allSatisfy { $0.to_address.hasSuffix("@ministry.example") })
     }
 
-    @Test func aRefusedCcIsLoggedAndTheLetterGoesToTheMinisterIntegration() throws {
+    @Test func aRefusedCcIsLoggedAndTheLetterGoesToTheMinister() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "\(Self.press)=550:5.1.1 <\(Self.press)>: Recipient address rejected: mailbox full for good"])
         let campaign = TestCampaign(url: server.url, template: Self.letter(adding: "Cc: Amnesty International Press Office <\(Self.press)>"))
         let result = try campaign.send(nil)
@@ -63,7 +63,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func aRefusedMinisterStopsTheLetterForEveryoneAndTheServersWordsAreLoggedIntegration() throws {
+    @Test func aRefusedMinisterStopsTheLetterForEveryoneAndTheServersWordsAreLogged() throws {
         let greece = "minister@mfa.greece.example"
         let words = "5.1.1 <\(greece)>: Recipient address rejected: User unknown in virtual mailbox table"
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "\(greece)=554:\(words)"])
@@ -83,7 +83,7 @@ import Testing
         #expect(status.stdout.contains("554 \(words)"), "\(status.stdout)")
     }
 
-    @Test func aRefusedSenderStopsTheRunAndFailsNobodyIntegration() throws {
+    @Test func aRefusedSenderStopsTheRunAndFailsNobody() throws {
         let server = try SMTPTestServer(faults: ["--mail-reply", "550x1:5.7.1 <secretary.general@amnesty.example>: Sender address rejected: not owned by user"])
         let campaign = TestCampaign(url: server.url)
         let first = try campaign.send(nil)
@@ -100,7 +100,7 @@ import Testing
         #expect(try campaign.statusJSON()["sent"] == 15)
     }
 
-    @Test func aSenderRefusedAtRCPTAsPostfixDoesByDefaultFailsNobodyIntegration() throws {
+    @Test func aSenderRefusedAtRCPTAsPostfixDoesByDefaultFailsNobody() throws {
         // Postfix's default smtpd_delay_reject = yes answers sender restrictions at RCPT.
         let words = "5.7.1 <secretary.general@amnesty.example>: Sender address rejected: Sender blocked by policy"
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@bmaa.austria.example=554x1:\(words)"])
@@ -114,7 +114,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func aLetterTooBigForTheServerFailsAloneIntegration() throws {
+    @Test func aLetterTooBigForTheServerFailsAlone() throws {
         let server = try SMTPTestServer(faults: ["--mail-reply", "552x1:5.3.4 Message size exceeds fixed limit"])
         let campaign = TestCampaign(url: server.url)
         let result = try campaign.send(nil)
@@ -124,7 +124,7 @@ import Testing
         #expect(failed.map { $0["smtp_reply"] as? String ?? "" } == ["552 5.3.4 Message size exceeds fixed limit"])
     }
 
-    @Test func aRefusedDATACommandKeepsTheServersWordsAndFailsNobodyIntegration() throws {
+    @Test func aRefusedDATACommandKeepsTheServersWordsAndFailsNobody() throws {
         let words = "5.7.1 <DATA>: Data command rejected: Access denied"
         let server = try SMTPTestServer(faults: ["--data-command-reply", "554x1:\(words)"])
         let campaign = TestCampaign(url: server.url)
@@ -138,7 +138,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func opportunisticTLSToALoopbackRelayWithASelfSignedCertificateDeliversIntegration() throws {
+    @Test func opportunisticTLSToALoopbackRelayWithASelfSignedCertificateDelivers() throws {
         let certs = try SecurityIntegrationTests.Certificates()
         // Like Debian's Postfix with its "snakeoil" certificate: a name that is not 127.0.0.1, an issuer nobody trusts.
         let server = try SMTPTestServer(faults: certs.serverArguments("wrong-host"))
@@ -167,7 +167,7 @@ import Testing
         #expect(override.status == 64, "\(override)")
     }
 
-    @Test func aMistypedLogIsRefusedInsteadOfResendingIntegration() throws {
+    @Test func aMistypedLogIsRefusedInsteadOfResending() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         #expect(try campaign.send(nil).status == 0)

@@ -4,7 +4,7 @@ import Testing
 
 /// Faults injected by a real SMTP server and by killing real `herald` processes; every test
 /// asserts on what the server received, not only on what Herald says.
-@Suite struct FaultIntegrationTests {
+@Suite(.tags(.integration)) struct FaultIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -28,7 +28,7 @@ import Testing
         stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("in doubt: ") }
     }
 
-    @Test func greeting421IsRetriedOnANewConnectionIntegration() throws {
+    @Test func greeting421IsRetriedOnANewConnection() throws {
         let server = try SMTPTestServer(faults: ["--greeting-reply", "421x1"])
         let campaign = TestCampaign(extra: "[retry]\ninitial_backoff_seconds = 0.1\n")
         let result = try campaign.send(server)
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test(arguments: [1, 4])
-    func connectionDroppedAfterTheBodyIsInDoubtNotRetriedIntegration(concurrency: Int) throws {
+    func connectionDroppedAfterTheBodyIsInDoubtNotRetried(concurrency: Int) throws {
         let server = try SMTPTestServer(faults: ["--data-drop", "1"])
         let campaign = TestCampaign(extra: "[limits]\nconcurrency = \(concurrency)\n")
         let first = try campaign.send(server)
@@ -59,7 +59,7 @@ import Testing
         #expect(Self.counts(server).values.allSatisfy { $0 == 1 } && server.messages().count == 15)
     }
 
-    @Test func operatorResolvesALetterInDoubtIntegration() throws {
+    @Test func operatorResolvesALetterInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--data-drop", "1"])
         let campaign = TestCampaign()
         #expect(try campaign.send(server).status == 75)
@@ -73,7 +73,7 @@ import Testing
         #expect(twice.status == 65 && twice.stderr.contains("already recorded as sent"))
     }
 
-    @Test func slowServerPastTheReplyTimeoutLeavesTheLetterInDoubtIntegration() throws {
+    @Test func slowServerPastTheReplyTimeoutLeavesTheLetterInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "3"])
         let campaign = TestCampaign(template: Self.template, csv: "email,name,number\nslow@x.example,Slow,1\n",
                                     extra: "[retry]\nmax_attempts = 3\ninitial_backoff_seconds = 0.1\n")
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test(arguments: [1, 4])
-    func killMinus9MidCampaignThenResumeLosesNothingAndDuplicatesAtMostTheInDoubtIntegration(concurrency: Int) throws {
+    func killMinus9MidCampaignThenResumeLosesNothingAndDuplicatesAtMostTheInDoubt(concurrency: Int) throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(500, extra: "[limits]\nconcurrency = \(concurrency)\n")
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test(arguments: [1, 4])
-    func sigtermMidCampaignStopsCleanlyAndResumesWithoutDuplicatesIntegration(concurrency: Int) throws {
+    func sigtermMidCampaignStopsCleanlyAndResumesWithoutDuplicates(concurrency: Int) throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(500, extra: "[limits]\nconcurrency = \(concurrency)\n")
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
@@ -140,7 +140,7 @@ import Testing
         #expect(counts.count == 500 && counts.values.allSatisfy { $0 == 1 })
     }
 
-    @Test func twoSendsStartedTogetherSendEachLetterOnceIntegration() throws {
+    @Test func twoSendsStartedTogetherSendEachLetterOnce() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(300)
         let arguments = ["send", campaign.path, "--smtp-url", server.url]
@@ -155,7 +155,7 @@ import Testing
         #expect(counts.count == 300 && counts.values.allSatisfy { $0 == 1 })
     }
 
-    @Test func editedTemplateRefusesToResumeUnlessAllowedIntegration() throws {
+    @Test func editedTemplateRefusesToResumeUnlessAllowed() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "r2@bulk.example=451"])
         let campaign = Self.bulkCampaign(3, extra: "[retry]\nmax_attempts = 1\n")
         #expect(try campaign.send(server).status == 75)

@@ -5,7 +5,7 @@ import Testing
 /// A Markdown letter's HTML part through the release path: `herald send` refuses a template
 /// that would track or run script (exit 65 at its line, nothing sent), and sends a remote
 /// image only when the campaign file's `[html] remote_images = true` says so.
-@Suite struct HTMLLetterIntegrationTests {
+@Suite(.tags(.integration)) struct HTMLLetterIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -20,7 +20,7 @@ import Testing
     Office
     """
 
-    @Test func aTrackingPixelIsRefusedAtItsLineAndNothingIsSentIntegration() throws {
+    @Test func aTrackingPixelIsRefusedAtItsLineAndNothingIsSent() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n")
         let result = try campaign.send(server)
@@ -35,7 +35,7 @@ import Testing
     /// The issue's bypasses of the old link check: `herald validate` refuses each at its line (exit 65).
     @Test(arguments: ["[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>",
                       "Please reply to <{{url}}>.", "<!-- note for {{url}}>\n<a href=\"https://org.example/\">old</a>\n-->"])
-    func aFieldThatCouldRunIsRefusedByValidateIntegration(line: String) throws {
+    func aFieldThatCouldRunIsRefusedByValidate(line: String) throws {
         let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n\n\(line)\n"
         let campaign = TestCampaign(template: template, csv: "email,name,url\na@x.example,Ann,javascript:alert(1)\n")
         let result = try Subprocess.herald(["validate", campaign.path])
@@ -44,7 +44,7 @@ import Testing
     }
 
     /// The HTML part's `lang`: `[html] language` for the default template, the `[templates]` key for a language's.
-    @Test func eachLettersHTMLPartCarriesItsTemplatesLanguageIntegration() throws {
+    @Test func eachLettersHTMLPartCarriesItsTemplatesLanguage() throws {
         let server = try SMTPTestServer()
         let english = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n"
         let campaign = TestCampaign(template: english, csv: "email,name,language\na@x.example,Ann,\nb@x.example,Bernd,de\n",
@@ -57,7 +57,7 @@ import Testing
         #expect(pages.contains { $0.contains("<html lang=\"de\">") && $0.contains("Sehr geehrter Bernd") }, "\(pages)")
     }
 
-    @Test func aCampaignThatAllowsRemoteImagesSendsThemWithItsLanguageIntegration() throws {
+    @Test func aCampaignThatAllowsRemoteImagesSendsThemWithItsLanguage() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n",
                                     extra: "[html]\nremote_images = true\nlanguage = \"de\"")

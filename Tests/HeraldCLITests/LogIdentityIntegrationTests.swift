@@ -4,7 +4,7 @@ import Testing
 
 /// One delivery log belongs to one campaign, and every path to one log meets one lock
 /// (issue 8, "nothing sent twice"). Real `herald` processes against a real SMTP server.
-@Suite struct LogIdentityIntegrationTests {
+@Suite(.tags(.integration)) struct LogIdentityIntegrationTests {
     /// The 1999 campaign's 15 rows, then 15 more with addresses of their own: 30 letters.
     static func thirtyRecipients() -> String {
         let lines = realRecipientRows()
@@ -25,7 +25,7 @@ import Testing
 
     // MARK: one log, one campaign
 
-    @Test func renamedCampaignIsRefusedAndNothingIsSentAgainIntegration() throws {
+    @Test func renamedCampaignIsRefusedAndNothingIsSentAgain() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         let first = try campaign.send(server)
@@ -58,7 +58,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func oneRecordOfAnotherCampaignIsRefusedNamingItsLineIntegration() throws {
+    @Test func oneRecordOfAnotherCampaignIsRefusedNamingItsLine() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         let first = try campaign.send(server)
@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    @Test func daemonRefusesALogOfAnotherCampaignIntegration() throws {
+    @Test func daemonRefusesALogOfAnotherCampaign() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         #expect(try campaign.send(server).status == 0)
@@ -135,13 +135,13 @@ import Testing
         #expect(records.count == 60, "one intent and one outcome per letter")
     }
 
-    @Test func aSymlinkToTheLogMeetsTheSameLockIntegration() throws {
+    @Test func aSymlinkToTheLogMeetsTheSameLock() throws {
         try Self.raceTwoSenders(logA: "delivery.jsonl", logB: "link.jsonl") { campaign in
             try FileManager.default.createSymbolicLink(atPath: campaign.folder.file("link.jsonl"), withDestinationPath: campaign.log)
         }
     }
 
-    @Test func aDanglingSymlinkToTheLogStillMeetsTheSameLockIntegration() throws {
+    @Test func aDanglingSymlinkToTheLogStillMeetsTheSameLock() throws {
         // The log does not exist yet: whichever sender comes first creates it.
         try Self.raceTwoSenders(logA: "link.jsonl", logB: "logs/delivery.jsonl") { campaign in
             try FileManager.default.createDirectory(atPath: campaign.folder.file("logs"), withIntermediateDirectories: false)
@@ -149,14 +149,14 @@ import Testing
         }
     }
 
-    @Test func aHardLinkToTheLogMeetsTheSameLockIntegration() throws {
+    @Test func aHardLinkToTheLogMeetsTheSameLock() throws {
         try Self.raceTwoSenders(logA: "delivery.jsonl", logB: "hard.jsonl") { campaign in
             campaign.folder.write("delivery.jsonl", "")
             try FileManager.default.linkItem(atPath: campaign.log, toPath: campaign.folder.file("hard.jsonl"))
         }
     }
 
-    @Test func aSymlinkToTheLogsFolderMeetsTheSameLockIntegration() throws {
+    @Test func aSymlinkToTheLogsFolderMeetsTheSameLock() throws {
         try Self.raceTwoSenders(logA: "logs/delivery.jsonl", logB: "logs-link/delivery.jsonl") { campaign in
             try FileManager.default.createDirectory(atPath: campaign.folder.file("logs"), withIntermediateDirectories: false)
             try FileManager.default.createSymbolicLink(atPath: campaign.folder.file("logs-link"), withDestinationPath: campaign.folder.file("logs"))
@@ -165,7 +165,7 @@ import Testing
 
     // MARK: a log moved or replaced while a send runs
 
-    @Test func aLogMovedAwayMidSendStopsTheSenderAndLosesNothingIntegration() throws {
+    @Test func aLogMovedAwayMidSendStopsTheSenderAndLosesNothing() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.05"])
         let campaign = TestCampaign(csv: Self.thirtyRecipients())
         let moved = campaign.folder.file("delivery.jsonl.1")
@@ -186,7 +186,7 @@ import Testing
         #expect(counts.count == 30 && counts.values.allSatisfy { $0 == 1 }, "every letter exactly once: \(counts.filter { $0.value > 1 })")
     }
 
-    @Test func thePidFileIsBesideTheResolvedLogIntegration() throws {
+    @Test func thePidFileIsBesideTheResolvedLog() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.05"])
         let campaign = TestCampaign(csv: Self.thirtyRecipients())
         try FileManager.default.createSymbolicLink(atPath: campaign.folder.file("link.jsonl"), withDestinationPath: campaign.log)

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Memory does not grow with the recipient list: the lists are streamed, never held.
-@Suite struct MemoryIntegrationTests {
+@Suite(.tags(.integration)) struct MemoryIntegrationTests {
     /// The peak resident memory of `herald validate` on a campaign of `rows` rows, in KiB.
     static func peakKiB(rows: Int) throws -> Int {
         let folder = TemporaryDirectory("herald-memory")
@@ -22,7 +22,7 @@ import Testing
         return Int(result.stderr.split(separator: "\n").last ?? "") ?? -1
     }
 
-    @Test func validatingSixTimesTheRowsTakesNoMoreMemoryIntegration() throws {
+    @Test func validatingSixTimesTheRowsTakesNoMoreMemory() throws {
         let small = try Self.peakKiB(rows: 1_000)
         let large = try Self.peakKiB(rows: 6_000)
         #expect(small > 0 && large > 0)

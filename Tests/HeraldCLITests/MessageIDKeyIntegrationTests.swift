@@ -6,7 +6,7 @@ import Testing
 /// command that composes its letters): nobody who knows a row's address and the campaign's
 /// name can compute its letter's Message-ID, yet preview and send give every letter the same
 /// one, and a second run repeats it. Python's `hmac` is the oracle; the key is never printed.
-@Suite struct MessageIDKeyIntegrationTests {
+@Suite(.tags(.integration)) struct MessageIDKeyIntegrationTests {
     /// Each previewed letter's log key and Message-ID, from the manifest and the `.eml` files.
     static func previewedIDs(_ folder: String) throws -> [String: String] {
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])
@@ -36,7 +36,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String], "\(result)")
     }
 
-    @Test func previewAndSendGiveTheSameKeyedMessageIDsThatNoOneCanComputeWithoutTheKeyIntegration() throws {
+    @Test func previewAndSendGiveTheSameKeyedMessageIDsThatNoOneCanComputeWithoutTheKey() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         let first = try Subprocess.herald(["preview", campaign.path, "--out", campaign.folder.file("p1")])
@@ -75,7 +75,7 @@ import Testing
         #expect(try String(contentsOfFile: keyPath, encoding: .utf8).contains(keyHex), "the key is kept")
     }
 
-    @Test func aKeyOthersCanReadIsRefusedAndNothingIsSentIntegration() throws {
+    @Test func aKeyOthersCanReadIsRefusedAndNothingIsSent() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         campaign.folder.write("delivery.jsonl.key", String(repeating: "ab", count: 32) + "\n")

@@ -13,9 +13,9 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
 
 /// Outside text (CSV values, server replies) reaches warnings, the preview table, `send`, `status`
 /// and `check` with its controls visible; the log keeps it exactly.
-@Suite struct OutsideTextOutputIntegrationTests {
+@Suite(.tags(.integration)) struct OutsideTextOutputIntegrationTests {
     /// A server's reply with terminal escapes: `send` and `status` show it, the log keeps it exactly.
-    @Test func aServersRepliesAreShownNotInterpretedIntegration() throws {
+    @Test func aServersRepliesAreShownNotInterpreted() throws {
         let hostile = "5.1.1 \u{1B}]0;pwned\u{07}\u{1B}[2J\u{7F}no such user"  // SMTP replies are ASCII
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "ben@two.example=550:\(hostile)"])
         let folder = TemporaryDirectory("herald-visible-replies")
@@ -43,7 +43,7 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
     }
 
     /// A greeting with terminal escapes: `check` names the failure with them made visible.
-    @Test func aHostileGreetingIsShownNotInterpretedByCheckIntegration() throws {
+    @Test func aHostileGreetingIsShownNotInterpretedByCheck() throws {
         let server = try SMTPTestServer(faults: ["--greeting-reply", "554:5.7.1 \u{1B}]0;pwned\u{07}\u{1B}[2Jgo away"])
         let campaign = TestCampaign(url: server.url)
         let result = try Subprocess.herald(["check", campaign.path])
@@ -52,7 +52,7 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         #expect((result.stdout + result.stderr).contains(#"\u001B]0;pwned\u0007\u001B[2Jgo away"#), "\(result)")
     }
 
-    @Test func csvValuesInWarningsAndThePreviewTableAreShownNotInterpretedIntegration() throws {
+    @Test func csvValuesInWarningsAndThePreviewTableAreShownNotInterpreted() throws {
         let folder = TemporaryDirectory("herald-visible-output")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: For {{name}}\n\nDear {{name}},\nthe letter.\n")
         folder.write("letter.fr.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: Pour {{name}}\n\nBonjour {{name}},\nla lettre.\n")
@@ -81,7 +81,7 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
     /// Hostile review, round 2: ArgumentParser echoed an unknown option or a bad value as given,
     /// so an argument built from a list or a bounce reached the terminal raw. Its messages go
     /// through the same filter now, with the same exit statuses.
-    @Test func argumentParserErrorsShowControlCharactersVisiblyIntegration() throws {
+    @Test func argumentParserErrorsShowControlCharactersVisibly() throws {
         let hostile = "\u{1B}]0;PWN\u{07}\u{1B}[2J\u{202E}"
         for arguments in [["status", "c.toml", "--x" + hostile], ["resolve", "c.toml", "--recipient", "a@x.example", "--as", "s" + hostile],
                           ["bogus" + hostile]] {

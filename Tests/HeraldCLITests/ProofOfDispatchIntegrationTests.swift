@@ -6,7 +6,7 @@ import Testing
 /// Proof of dispatch end to end: a real send over STARTTLS writes a chained log whose `sent`
 /// records carry the hash of the bytes the server stored and the TLS used; `verify-log` finds
 /// an edited, a deleted and a reordered record; `status` shows the chain's state.
-@Suite struct ProofOfDispatchIntegrationTests {
+@Suite(.tags(.integration)) struct ProofOfDispatchIntegrationTests {
     static func lines(_ campaign: TestCampaign) -> [String] {
         (campaign.folder.read("delivery.jsonl") ?? "").split(separator: "\n").map(String.init)
     }
@@ -21,7 +21,7 @@ import Testing
         return (campaign, server)
     }
 
-    @Test func aRealSendIsChainedAndEachSentRecordHashesWhatTheServerStoredIntegration() throws {
+    @Test func aRealSendIsChainedAndEachSentRecordHashesWhatTheServerStored() throws {
         let (campaign, server) = try Self.sentOverTLS()
         let verify = try Subprocess.herald(["verify-log", campaign.log])
         #expect(verify.status == 0, "\(verify)")
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test(arguments: Damage.allCases)
-    func verifyLogFindsTheFirstBrokenRecordIntegration(damage: Damage) throws {
+    func verifyLogFindsTheFirstBrokenRecord(damage: Damage) throws {
         let (campaign, _) = try Self.sentOverTLS()
         var lines = Self.lines(campaign)
         let expected: Int
@@ -81,7 +81,7 @@ import Testing
         #expect(status.stdout.contains("log chain: BROKEN at \(campaign.log):\(expected)"), "\(status.stdout)")
     }
 
-    @Test func aLogWrittenBeforeTheChainIsNotChainedBeforeItsFirstNewRecordIntegration() throws {
+    @Test func aLogWrittenBeforeTheChainIsNotChainedBeforeItsFirstNewRecord() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         // Austria sent by an earlier Herald: records without prev.

@@ -23,7 +23,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
     }
 
-    @Test func hostileValuesAreEscapedAndMarkedIntegration() throws {
+    @Test(.tags(.integration)) func hostileValuesAreEscapedAndMarked() throws {
         let hostile = [
             "<script>alert(1)</script>",
             "Tom & Jerry \"quoted\" 'single'",
@@ -65,7 +65,7 @@ import Testing
         #expect(!(try String(contentsOfFile: (folder as NSString).appendingPathComponent(eml), encoding: .utf8)).contains("<mark"))
     }
 
-    @Test func aLargeCampaignGetsSummarySampleAndValueCountsIntegration() throws {
+    @Test(.tags(.integration)) func aLargeCampaignGetsSummarySampleAndValueCounts() throws {
         let countries = ["Austria", "Belgium", "Denmark", "Finland", "France", "Germany", "Greece"]
         var csv = "email,name,country,topic\n"
         for index in 1...2_000 { csv += "r\(index)@org.example,Reader \(index),\(countries[index % countries.count]),topic \(index % 3)\n" }

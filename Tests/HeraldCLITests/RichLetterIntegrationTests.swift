@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Markdown letters, attachments and languages through the real command line and a real SMTP server.
-@Suite struct RichLetterIntegrationTests {
+@Suite(.tags(.integration)) struct RichLetterIntegrationTests {
     static let template = """
     From: "Office of the Secretary General" <office@org.example>
     To: {{name}} <{{email}}>
@@ -26,7 +26,7 @@ import Testing
         return campaign
     }
 
-    @Test func aMarkdownLetterWithItsAttachmentArrivesWholeIntegration() throws {
+    @Test func aMarkdownLetterWithItsAttachmentArrivesWhole() throws {
         let server = try SMTPTestServer()
         let pdf: [UInt8] = Array("%PDF-1.4\n".utf8) + (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let campaign = Self.campaign(csv: "email,name,country\na@x.example,<b>Ann</b> & \"Co\",Austria\n", files: ["letters/Austria.pdf": pdf])
@@ -51,7 +51,7 @@ import Testing
         #expect(withoutDate([UInt8](previewed)) == withoutDate(received[0].data))
     }
 
-    @Test func aMissingAttachmentExits65NamingTheRowAndPathAndSendsNothingIntegration() throws {
+    @Test func aMissingAttachmentExits65NamingTheRowAndPathAndSendsNothing() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(csv: "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\n",
                                      files: ["letters/Austria.pdf": [1, 2, 3]])
@@ -65,7 +65,7 @@ import Testing
         #expect(campaign.folder.read("delivery.jsonl") == nil)
     }
 
-    @Test func validateWarnsOfLanguagesWithoutATemplateAndSendsTheDefaultIntegration() throws {
+    @Test func validateWarnsOfLanguagesWithoutATemplateAndSendsTheDefault() throws {
         let server = try SMTPTestServer()
         let plain = "From: o@org.example\nTo: {{name}} <{{email}}>\nSubject: Letter\n\nDear {{name}}.\n"
         let campaign = TestCampaign(template: plain, csv: "email,name,language\na@x.example,Ann,fr\nb@x.example,Bo,es\nc@x.example,Cy,es\n",

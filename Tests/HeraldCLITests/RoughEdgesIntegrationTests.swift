@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 8, "rough edges": closed pipes, SIGHUP, the bare command and --version, what
 /// `validate` checks, preview folders, text that is not UTF-8, cron expressions that never fire.
-@Suite struct RoughEdgesIntegrationTests {
+@Suite(.tags(.integration)) struct RoughEdgesIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -56,7 +56,7 @@ import Testing
 
     // MARK: 1. Output that cannot be written
 
-    @Test func stdoutPipeClosedByTheReaderDoesNotKillASendIntegration() throws {
+    @Test func stdoutPipeClosedByTheReaderDoesNotKillASend() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.05"])
         let campaign = TestCampaign()
         let statusFile = campaign.folder.file("herald-status")
@@ -68,7 +68,7 @@ import Testing
         try Self.expectCompleteAndClean(campaign, server)
     }
 
-    @Test func stderrPipeClosedByTheReaderDoesNotKillAVerboseSendIntegration() throws {
+    @Test func stderrPipeClosedByTheReaderDoesNotKillAVerboseSend() throws {
         // --verbose writes the SMTP conversation to stderr while letters are in flight.
         let server = try SMTPTestServer(faults: ["--data-delay", "0.05"])
         let campaign = TestCampaign()
@@ -80,7 +80,7 @@ import Testing
         try Self.expectCompleteAndClean(campaign, server)
     }
 
-    @Test func stdoutAndStderrClosedSendsEveryLetterAndKeepsTheLogCleanIntegration() throws {
+    @Test func stdoutAndStderrClosedSendsEveryLetterAndKeepsTheLogClean() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = TestCampaign()
         let statusFile = campaign.folder.file("herald-status")
@@ -97,7 +97,7 @@ import Testing
 
     // MARK: 2. SIGHUP
 
-    @Test func sighupMidCampaignStopsCleanlyLikeSIGTERMIntegration() throws {
+    @Test func sighupMidCampaignStopsCleanlyLikeSIGTERM() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.bulkCampaign(200)
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
@@ -162,7 +162,7 @@ import Testing
         #expect(!fixed.stdout.contains("Sané-1999-secret") && !fixed.stderr.contains("Sané-1999-secret"))
     }
 
-    @Test func validateReportsATemplateEditedWhileHalfSentIntegration() throws {
+    @Test func validateReportsATemplateEditedWhileHalfSent() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "r2@rough.example=451"])
         let rows = (1...3).map { "r\($0)@rough.example,Recipient \($0),\($0)" }
         let campaign = TestCampaign(template: Self.template, csv: "email,name,number\n" + rows.joined(separator: "\n") + "\n",

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// TLS verification and SMTP AUTH against a real server with a throwaway CA made in the test.
-@Suite struct SecurityIntegrationTests {
+@Suite(.tags(.integration)) struct SecurityIntegrationTests {
     static let password = "s3cret-Pa55word-only-for-this-test"
 
     /// Certificates from `Tests/Support/make_certs.py`: ca, other-ca, good, wrong-host, expired.
@@ -21,7 +21,7 @@ import Testing
         TestCampaign(url: "smtp://\(host):\(server.port)", extra: "").withSMTP(smtp)
     }
 
-    @Test func verifiedSTARTTLSDeliversIntegration() throws {
+    @Test func verifiedSTARTTLSDelivers() throws {
         let certs = try Certificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls"])
         let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"")
@@ -37,7 +37,7 @@ import Testing
         ("wrong-host", "ca.pem", "localhost", "no alternative certificate subject name matches"),
         ("expired", "ca.pem", "localhost", "certificate has expired"),
     ])
-    func unverifiableServerExits69AndSendsNothingIntegration(cert: String, ca: String, host: String, reason: String) throws {
+    func unverifiableServerExits69AndSendsNothing(cert: String, ca: String, host: String, reason: String) throws {
         let certs = try Certificates()
         let server = try SMTPTestServer(faults: certs.serverArguments(cert))
         let campaign = Self.campaign(server, host: host, smtp: "tls = \"required\"\nca_file = \"\(certs.file(ca))\"")
@@ -48,7 +48,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func aMissingCAFileIsFoundByValidateAndBeforeConnectingIntegration() throws {
+    @Test func aMissingCAFileIsFoundByValidateAndBeforeConnecting() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"no-such-ca.pem\"")
         let validate = try Subprocess.herald(["validate", campaign.path])
@@ -59,7 +59,7 @@ import Testing
         #expect(server.connections() == 0, "nothing was attempted")
     }
 
-    @Test func requiredTLSWithoutSTARTTLSExits69Integration() throws {
+    @Test func requiredTLSWithoutSTARTTLSExits69() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(server, smtp: "tls = \"required\"")
         let result = try campaign.send(nil)
@@ -68,7 +68,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func utf8LocalPartIsSentOnlyToAServerOfferingSMTPUTF8Integration() throws {
+    @Test func utf8LocalPartIsSentOnlyToAServerOfferingSMTPUTF8() throws {
         let csv = "email,name\nann@x.example,Ann\njosé@x.example,José\nbo@x.example,Bo\n"
         let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\n\nDear {{name}}.\n"
         let plain = try SMTPTestServer()
@@ -88,7 +88,7 @@ import Testing
                 || String(decoding: jose.data, as: UTF8.self).contains("<josé@x.example>"))
     }
 
-    @Test func credentialsButNoAUTHOfferedExits77AndSendsNothingIntegration() throws {
+    @Test func credentialsButNoAUTHOfferedExits77AndSendsNothing() throws {
         let server = try SMTPTestServer()
         let campaign = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
         let result = try Subprocess.herald(["send", campaign.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
@@ -97,7 +97,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func authOfferedOnlyAfterSTARTTLSIsUsedIntegration() throws {
+    @Test func authOfferedOnlyAfterSTARTTLSIsUsed() throws {
         let certs = try Certificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls", "--auth", "press:\(Self.password)"])
         let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"\nusername = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
@@ -106,7 +106,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func authWithPasswordEnvAndPasswordFileAndNoLeakIntegration() throws {
+    @Test func authWithPasswordEnvAndPasswordFileAndNoLeak() throws {
         let server = try SMTPTestServer(faults: ["--auth", "press:\(Self.password)"])
         let byEnv = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
         let first = try Subprocess.herald(["send", byEnv.path, "--verbose"], environment: ["HERALD_TEST_PASSWORD": Self.password])

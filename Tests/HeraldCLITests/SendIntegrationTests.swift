@@ -5,8 +5,8 @@ import HeraldTestSupport
 import Testing
 
 /// The `herald` binary against a real SMTP server (aiosmtpd) started on a free loopback port.
-@Suite struct SendIntegrationTests {
-    @Test func sendsTheLetterToAllFifteenGovernmentsAsPreviewedIntegration() throws {
+@Suite(.tags(.integration)) struct SendIntegrationTests {
+    @Test func sendsTheLetterToAllFifteenGovernmentsAsPreviewed() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         let previewFolder = campaign.folder.file("preview")
@@ -45,7 +45,7 @@ import Testing
         #expect(try campaign.statusJSON() == ["total": 15, "sent": 15, "failed": 0, "deferred": 0, "pending": 0, "in_doubt": 0, "bounced": 0, "delayed": 0, "suppressed": 0])
     }
 
-    @Test func rejectedRecipientIsFailedAndTheOthersGoOnIntegration() throws {
+    @Test func rejectedRecipientIsFailedAndTheOthersGoOn() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@mfa.greece.example=550"])
         let campaign = TestCampaign()
         let result = try campaign.send(server)
@@ -60,7 +60,7 @@ import Testing
         #expect(server.messages().count == 14)
     }
 
-    @Test func rcpt451TwiceIsRetriedWithinTheRunIntegration() throws {
+    @Test func rcpt451TwiceIsRetriedWithinTheRun() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@ud.sweden.example=451x2"])
         let campaign = TestCampaign(extra: "[retry]\ninitial_backoff_seconds = 0.2\n")
         let result = try campaign.send(server)
@@ -72,7 +72,7 @@ import Testing
         #expect(sweden.compactMap { $0["smtp_code"] as? Int } == [451, 451, 250])
     }
 
-    @Test func deferredRecipientIsSentOnTheNextRunIntegration() throws {
+    @Test func deferredRecipientIsSentOnTheNextRun() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "minister@ud.sweden.example=451x1"])
         let campaign = TestCampaign(extra: "[retry]\nmax_attempts = 1\n")
         let first = try campaign.send(server)
@@ -86,7 +86,7 @@ import Testing
         #expect(campaign.records().last?["attempt"] as? Int == 2)
     }
 
-    @Test func serverDownExits69AndLosesNothingIntegration() throws {
+    @Test func serverDownExits69AndLosesNothing() throws {
         let port = unusedLoopbackPort()
         let campaign = TestCampaign(url: "smtp://127.0.0.1:\(port)", extra: "[retry]\nmax_attempts = 3\ninitial_backoff_seconds = 0.1\n")
         let down = try campaign.send(nil)
@@ -99,7 +99,7 @@ import Testing
         #expect(server.messages().count == 15)
     }
 
-    @Test func aSecondSenderOfTheSameCampaignExits75Integration() throws {
+    @Test func aSecondSenderOfTheSameCampaignExits75() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         let lock = try CampaignLock(logPath: campaign.log, campaign: "cli-test")
@@ -110,7 +110,7 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
-    @Test func inDoubtRecipientIsReportedAndOnlyResentWhenAskedIntegration() throws {
+    @Test func inDoubtRecipientIsReportedAndOnlyResentWhenAsked() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         // A crash after the intent for Austria was written and before its outcome.
@@ -127,7 +127,7 @@ import Testing
         #expect(server.messages().filter { $0.recipients == ["minister@bmaa.austria.example"] }.count == 1)
     }
 
-    @Test func tornLastLogLineIsSkippedAndRepairedIntegration() throws {
+    @Test func tornLastLogLineIsSkippedAndRepaired() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         campaign.folder.write("delivery.jsonl", #"{"attempt":1,"campaign":"cli-te"#)
@@ -139,7 +139,7 @@ import Testing
         #expect(campaign.records().count == 30)
     }
 
-    @Test func malformedLogLineStopsTheRunIntegration() throws {
+    @Test func malformedLogLineStopsTheRun() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         campaign.folder.write("delivery.jsonl", "not json\n{}\n")

@@ -5,7 +5,7 @@ import Testing
 /// Issue 9, "one stop path": every way of asking a real `herald` process to stop ends in the
 /// same graceful stop: signals blocked or ignored by the parent, SIGINT, a stop during a
 /// backoff wait, and the daemon's idle wait.
-@Suite struct StopIntegrationTests {
+@Suite(.tags(.integration)) struct StopIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -38,7 +38,7 @@ import Testing
         server.messages().reduce(into: [:]) { $0[$1.messageID ?? "?", default: 0] += 1 }
     }
 
-    @Test func sendStartedWithTheStopSignalsBlockedStillStopsGracefullyOnSIGINTIntegration() throws {
+    @Test func sendStartedWithTheStopSignalsBlockedStillStopsGracefullyOnSIGINT() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.campaign(200)
         let running = try Self.startHerald(
@@ -58,7 +58,7 @@ import Testing
         #expect(counts.count == 200 && counts.values.allSatisfy { $0 == 1 })
     }
 
-    @Test func sighupIgnoredAtStartStaysIgnoredBySendIntegration() throws {
+    @Test func sighupIgnoredAtStartStaysIgnoredBySend() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.campaign(60)
         let running = try Self.startHerald(after: "signal.signal(signal.SIGHUP, signal.SIG_IGN)",
@@ -71,7 +71,7 @@ import Testing
         #expect(server.messages().count == 60)
     }
 
-    @Test func sigtermDuringABackoffWaitEndsItAtOnceIntegration() throws {
+    @Test func sigtermDuringABackoffWaitEndsItAtOnce() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "r1@stop.example=451"])
         let campaign = Self.campaign(1, extra: Self.slowRetry)
         let running = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
@@ -87,7 +87,7 @@ import Testing
         #expect(try campaign.statusJSON()["in_doubt"] == 0)
     }
 
-    @Test func idleDaemonStopsAtOnceOnSIGINTIntegration() throws {
+    @Test func idleDaemonStopsAtOnceOnSIGINT() throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("later", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(3600)), recipients: 1, server: server)
@@ -104,7 +104,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func daemonStoppedDuringAFiringsBackoffWaitExitsZeroWithNothingInDoubtIntegration() throws {
+    @Test func daemonStoppedDuringAFiringsBackoffWaitExitsZeroWithNothingInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "slow-1@daemon.example=451"])
         let folder = DaemonIntegrationTests.CampaignFolder()
         let path = folder.add("slow", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(1)), recipients: 1,

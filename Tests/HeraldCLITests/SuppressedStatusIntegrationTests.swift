@@ -4,8 +4,8 @@ import Testing
 
 /// `herald status` shows a row that `send` skips for the suppression list as `suppressed`
 /// (`status --json` counts it there, not in `pending`) until its address is removed.
-@Suite struct SuppressedStatusIntegrationTests {
-    @Test func aSuppressedRowIsSuppressedInStatusUntilRemovedIntegration() throws {
+@Suite(.tags(.integration)) struct SuppressedStatusIntegrationTests {
+    @Test func aSuppressedRowIsSuppressedInStatusUntilRemoved() throws {
         let server = try SMTPTestServer()
         let folder = TemporaryDirectory("herald-suppressed-status")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: Open letter\n\nDear reader,\nthe letter.\n")

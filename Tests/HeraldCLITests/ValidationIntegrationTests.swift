@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Bad input: a clear `file:line: field: …` message, a sysexits code, and nothing sent.
-@Suite struct ValidationIntegrationTests {
+@Suite(.tags(.integration)) struct ValidationIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -13,7 +13,7 @@ import Testing
     greetings to {{country}}.
     """
 
-    @Test func missingTemplateFieldExits65NamingTheLineAndSendsNothingIntegration() throws {
+    @Test func missingTemplateFieldExits65NamingTheLineAndSendsNothing() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template + "\nRegards to {{capital}}.\n", csv: "email,name,country\na@x.example,Ann,Austria\n")
         let result = try campaign.send(server)
@@ -23,7 +23,7 @@ import Testing
         #expect(campaign.folder.read("delivery.jsonl") == nil, "no log is written for a campaign that fails validation")
     }
 
-    @Test func duplicatesAreACampaignSettingEveryCommandReadsAlikeIntegration() throws {
+    @Test func duplicatesAreACampaignSettingEveryCommandReadsAlike() throws {
         let server = try SMTPTestServer()
         let csv = "email,name,country\na@x.example,Ann,Austria\nA@x.example,Ann's partner,Austria\nb@x.example,Bo,Belgium\n"
         let plain = TestCampaign(template: Self.template, csv: csv)
@@ -40,7 +40,7 @@ import Testing
         #expect(keyed.records().contains { $0["recipient"] as? String == "a@x.example#2" })
     }
 
-    @Test func emptyFieldExits65NamingTheRowIntegration() throws {
+    @Test func emptyFieldExits65NamingTheRow() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,\n")
         let result = try campaign.send(server)
@@ -57,7 +57,7 @@ import Testing
         ("name,country\nAnn,Austria\n", "list.csv:1: email: the header row has no `email` column"),
         ("email,name,country\na@x.example,\"Ann\r\nBcc: evil@x.example\",Austria\n", "list.csv:2: name: holds a line break"),
     ])
-    func malformedRecipientDataExits65Integration(csv: String, expected: String) throws {
+    func malformedRecipientDataExits65(csv: String, expected: String) throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: csv)
         let result = try campaign.send(server)
@@ -68,14 +68,14 @@ import Testing
         #expect(validate.status == 65 && validate.stderr.contains(expected))
     }
 
-    @Test func unknownCampaignKeyExits78Integration() throws {
+    @Test func unknownCampaignKeyExits78() throws {
         let campaign = TestCampaign(extra: "shedule = \"0 9 * * *\"")
         let result = try Subprocess.herald(["validate", campaign.path])
         #expect(result.status == 78, "\(result)")
         #expect(result.stderr.contains("campaign.toml:5: shedule: unknown key"))
     }
 
-    @Test func missingFilesExit66Integration() throws {
+    @Test func missingFilesExit66() throws {
         let missing = try Subprocess.herald(["validate", "/nonexistent/campaign.toml"])
         #expect(missing.status == 66 && missing.stderr.contains("/nonexistent/campaign.toml: campaign file not found"))
         let campaign = TestCampaign()
@@ -86,7 +86,7 @@ import Testing
         #expect(result.stderr.contains("campaign.toml:3: recipients: recipient file"))
     }
 
-    @Test func badCommandLineExits64Integration() throws {
+    @Test func badCommandLineExits64() throws {
         #expect(try Subprocess.herald(["send"]).status == 64)
         #expect(try Subprocess.herald(["frobnicate"]).status == 64)
         let campaign = TestCampaign()
@@ -94,7 +94,7 @@ import Testing
         #expect(result.status == 64 && result.stderr.contains("--smtp-url"))
     }
 
-    @Test func previewWritesValidPrivateFilesAndNeverConnectsIntegration() throws {
+    @Test func previewWritesValidPrivateFilesAndNeverConnects() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(url: server.url)
         let out = campaign.folder.file("out")

@@ -1,13 +1,13 @@
 import Testing
 @testable import HeraldCore
 
-/// RFC 5322 `atext`, kept once (`HeaderEncoder.atext`): what an address's local part may hold
+/// RFC 5322 `atext`, kept once (`Atext.set`): what an address's local part may hold
 /// and what a display-name word may hold unquoted are the same characters.
 @Suite struct AtextTests {
     @Test func theSetIsRFC5322s() {
         let expected = Set(("abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "0123456789" + "!#$%&'*+-/=?^_`{|}~").utf8)
-        #expect(HeaderEncoder.atext == expected)
-        #expect(HeaderEncoder.atext.count == 81)
+        #expect(Atext.set == expected)
+        #expect(Atext.set.count == 81)
     }
 
     @Test func addressesAndDisplayNamesAgree() {
@@ -16,8 +16,8 @@ import Testing
             let inAddress = (try? EmailAddress(parsing: "x\(character)y@x.example")) != nil
             let word = "x\(character)y"
             let unquotedInName = HeaderEncoder.phraseAtoms("Ann \(word)") == ["Ann", word]
-            #expect(inAddress == HeaderEncoder.atext.contains(value), "\(character) in an address")
-            #expect(unquotedInName == HeaderEncoder.atext.contains(value), "\(character) in a display name: \(HeaderEncoder.phraseAtoms("Ann \(word)"))")
+            #expect(inAddress == Atext.set.contains(value), "\(character) in an address")
+            #expect(unquotedInName == Atext.set.contains(value), "\(character) in a display name: \(HeaderEncoder.phraseAtoms("Ann \(word)"))")
         }
     }
 }

@@ -145,13 +145,13 @@ import Testing
     /// years to come: at the highest rate the next slot is still later than the hand-over,
     /// by close to the interval; ten times that rate would round the spacing away.
     @Test func theHighestAllowedRateStillSpacesHandOvers() throws {
-        var pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: RatePacer.maxRate)))
+        var pacer = try #require(RatePacer(SendLimits(concurrency: 1, maxMessagesPerConnection: 1, messagesPerSecond: SendLimits.maxRate)))
         for year in [2026.0, 2034.0] {
             let now = Date(timeIntervalSince1970: (year - 1970) * 365.25 * 86_400)
             pacer.handedOver(at: now)
             let gap = pacer.nextSlot(now: now).timeIntervalSince(now)
             #expect(gap > 0 && abs(gap - 1e-6) < 0.15e-6, "\(year): \(gap)")
-            let tenTimes = now.addingTimeInterval(1 / (10 * RatePacer.maxRate)).timeIntervalSince(now)
+            let tenTimes = now.addingTimeInterval(1 / (10 * SendLimits.maxRate)).timeIntervalSince(now)
             #expect(abs(tenTimes - 1e-7) > 0.15e-7, "beyond the bound the clock cannot hold the interval: \(tenTimes)")
         }
     }

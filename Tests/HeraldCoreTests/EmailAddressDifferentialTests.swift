@@ -36,7 +36,7 @@ import Testing
             if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") {
                 throw .invalidLocalPart("dots may not start, end or repeat")
             }
-            if let bad = local.utf8.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !HeaderEncoder.atext.contains($0) }) {
+            if let bad = local.utf8.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !Atext.set.contains($0) }) {
                 throw .invalidLocalPart("the character '\(Character(UnicodeScalar(bad)))' is not allowed")
             }
             if domain.isEmpty { throw .invalidDomain("it is empty") }

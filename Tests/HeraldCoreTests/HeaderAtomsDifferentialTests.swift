@@ -88,6 +88,6 @@ import Testing
 
     /// The byte test for `atext` that the encoder's loops use agrees with the set.
     @Test func atextTestMatchesTheSet() {
-        #expect((UInt8.min...UInt8.max).allSatisfy { HeaderEncoder.isAtext($0) == HeaderEncoder.atext.contains($0) })
+        #expect((UInt8.min...UInt8.max).allSatisfy { Atext.contains($0) == Atext.set.contains($0) })
     }
 }

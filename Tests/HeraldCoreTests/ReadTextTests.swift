@@ -16,7 +16,7 @@ import Testing
         ([0x61, 0x80, 0x0A], 1, 1),                             // a lone continuation byte
     ] as [([UInt8], Int?, Int?)])
     func firstInvalidByteIsLocated(bytes: [UInt8], offset: Int?, line: Int?) {
-        let found = PreparedCampaign.firstInvalidUTF8(bytes)
+        let found = InputFile.firstInvalidUTF8(bytes)
         #expect(found?.offset == offset)
         #expect(found?.line == line)
         #expect((found == nil) == (String(bytes: bytes, encoding: .utf8) != nil), "agrees with Foundation's decoder")
@@ -30,7 +30,7 @@ import Testing
         let missing = Diagnostic(.missingInput, file: path, "not found")
         for kind in [Diagnostic.Kind.badData, .badConfig] {
             do {
-                _ = try PreparedCampaign.readText(path, missing: missing, kind: kind)
+                _ = try InputFile.readText(path, missing: missing, kind: kind)
                 Issue.record("a Latin-1 file was read as UTF-8")
             } catch {
                 #expect(error.kind == kind)
@@ -63,7 +63,7 @@ import Testing
         let missing = Diagnostic(.missingInput, file: "c.toml", line: 2, field: "template", "template file not found")
         for (path, what) in [(fifo, "a FIFO (named pipe)"), ("/dev/zero", "a character device")] {
             #expect {
-                _ = try PreparedCampaign.readText(path, missing: missing)
+                _ = try InputFile.readText(path, missing: missing)
             } throws: { error in
                 "\(error)" == "c.toml:2: template: \(path) is \(what), not a regular file; Herald reads it whole and checks it before sending, so save it to a file and name that"
             }

@@ -35,7 +35,7 @@ import Testing
                 first = false
                 if let problem = quotes.feed(scalar) { return [problem.diagnostic(file: file).description] }
             case .error:
-                return [PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes[offset], kind: .badData).description]
+                return [InputFile.notUTF8(file, offset: offset, line: line, byte: bytes[offset], kind: .badData).description]
             case .emptyInput:
                 return quotes.finish().map { [$0.diagnostic(file: file).description] } ?? []
             }

@@ -45,7 +45,7 @@ import Testing
         #expect(diagnostics.allSatisfy { $0.message.contains("at most 1000000") }, "\(diagnostics.map(\.message))")
         #expect(diagnostics.first?.message.contains("microsecond") == true, "\(diagnostics.map(\.message))")
         let atTheBound = try CampaignTOMLTests.parse(Self.campaign("messages_per_second = 1000000\nmessages_per_minute = 1000000"))
-        #expect(atTheBound.limits.messagesPerSecond == RatePacer.maxRate && atTheBound.limits.messagesPerMinute == RatePacer.maxRate)
+        #expect(atTheBound.limits.messagesPerSecond == SendLimits.maxRate && atTheBound.limits.messagesPerMinute == SendLimits.maxRate)
     }
 
     /// Hostile review: `1e-10` a second passed `validate`, then `send` crashed after its first
@@ -57,7 +57,7 @@ import Testing
         #expect(diagnostics.allSatisfy { $0.message.contains("one a day") }, "\(diagnostics.map(\.message))")
         let atTheBound = try CampaignTOMLTests.parse(Self.campaign("messages_per_second = \(1.0 / 86400)\nmessages_per_minute = \(1.0 / 1440)"))
         #expect(atTheBound.limits.messagesPerSecond == 1.0 / 86400 && atTheBound.limits.messagesPerMinute == 1.0 / 1440)
-        #expect(RatePacer(atTheBound.limits)?.interval ?? .infinity <= RatePacer.maxInterval * (1 + 1e-9))
+        #expect(RatePacer(atTheBound.limits)?.interval ?? .infinity <= SendLimits.maxInterval * (1 + 1e-9))
     }
 
     @Test func refusesTooManyConnections() {

@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 import HeraldStorage
 
 extension Application {

@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 
 extension Application {
     /// Options of `herald check` beyond the campaign file.
@@ -32,13 +32,12 @@ extension Application {
             try overrideServer(of: &prepared, with: options.smtpURL)
             let campaign = prepared.campaign
             if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
-            var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
-            if options.verbose {
-                nonisolated(unsafe) let sink = parts.errors
-                endpoint.trace = { sink("smtp: " + TerminalText.visible($0)) }
-            }
+            let endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
+            // The probe runs on this thread: its trace goes straight to the error stream.
+            let errors = parts.errors
+            let trace: ((String) -> Void)? = options.verbose ? { errors("smtp: " + TerminalText.visible($0)) } : nil
             let letters = try measureLetters(prepared)
-            let probe = parts.probe(endpoint)
+            let probe = parts.probe(endpoint, trace)
             return try report(probe, letters: letters, campaign: campaign, endpoint: endpoint)
         }
     }

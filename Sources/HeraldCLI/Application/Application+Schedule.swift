@@ -6,7 +6,10 @@ extension Application {
     /// expression, one RFC 3339 line each, in the schedule's time zone.
     public func schedule(campaign path: String?, cron: String?, timeZone: String?, after: String?, count: Int) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
-            enum Source { case campaign(String), cron(String) }
+            enum Source {
+                case campaign(String)
+                case cron(String)
+            }
             let source: Source
             switch (path, cron) {
             case (let path?, nil): source = .campaign(path)
@@ -28,8 +31,8 @@ extension Application {
             case .campaign(let path):
                 let campaign: Campaign
                 do throws(ValidationFailure) {
-                    let text = try PreparedCampaign.readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"),
-                                                             kind: .badConfig)
+                    let text = try InputFile.readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"),
+                                                      kind: .badConfig)
                     campaign = try Campaign.parse(text, file: path)
                 } catch {
                     throw CommandFailure(error)

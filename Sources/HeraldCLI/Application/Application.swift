@@ -88,8 +88,8 @@ public final class Application {
     /// The campaign file parsed on its own, nil when it cannot be read or parsed.
     private static func campaignFileAlone(_ campaignPath: String) -> Campaign? {
         do throws(ValidationFailure) {
-            let text = try PreparedCampaign.readText(campaignPath, missing: Diagnostic(.missingInput, file: campaignPath, "campaign file not found"),
-                                                     kind: .badConfig)
+            let text = try InputFile.readText(campaignPath, missing: Diagnostic(.missingInput, file: campaignPath, "campaign file not found"),
+                                              kind: .badConfig)
             return try Campaign.parse(text, file: campaignPath)
         } catch {
             return nil

@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 
 /// The adapters an `Application` runs with: the real ones from `live`, fakes in tests.
 public struct ApplicationParts {
@@ -25,7 +25,8 @@ public struct ApplicationParts {
     public var progress: ((String) -> Void)?
     /// Talks to a server without sending mail, for `herald check`. Live: libcurl's
     /// connect-only mode (`SMTPProbe`); the same in tests, against the real test server.
-    public var probe: (SMTPEndpoint) -> SMTPProbe.Report = { SMTPProbe(endpoint: $0).run() }
+    /// The second argument receives the redacted conversation (`--verbose`), on this thread.
+    public var probe: (SMTPEndpoint, _ trace: ((String) -> Void)?) -> SMTPProbe.Report = { SMTPProbe(endpoint: $0).run(trace: $1) }
 
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
 ///

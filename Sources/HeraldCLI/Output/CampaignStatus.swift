@@ -187,7 +187,9 @@ struct CampaignStatus {
                               inputs_missing: logOnly ? true : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(summary), as: UTF8.self)
+        // Cannot fail: JSONEncoder throws only for a non-finite float or a value's own encoding
+        // error, and the summary holds Ints, a String and a Bool.
+        return String(decoding: (try? encoder.encode(summary)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
 

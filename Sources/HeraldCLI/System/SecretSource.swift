@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 
 /// Reads the SMTP password from where the campaign says it is, at send time only.
 ///

@@ -285,9 +285,9 @@ private struct Checker {
             guard let field = table[key] else { return nil }
             let number = field.value.integer.map(Double.init) ?? field.value.float
             let perSecond = key == .messagesPerSecond ? 1.0 : 60.0
-            if let number, number.isFinite, number <= RatePacer.maxRate, number > 0, perSecond / number <= RatePacer.maxInterval * (1 + 1e-9) { return number }
+            if let number, number.isFinite, number <= SendLimits.maxRate, number > 0, perSecond / number <= SendLimits.maxInterval * (1 + 1e-9) { return number }
             let least = key == .messagesPerSecond ? "1/86400 (0.0000116, one a day)" : "1/1440 (0.000695, one a day)"
-            let bound = "at least \(least) and at most \(Int(RatePacer.maxRate)) (e.g. 10 or 0.5; leave the key out for no ceiling)"
+            let bound = "at least \(least) and at most \(Int(SendLimits.maxRate)) (e.g. 10 or 0.5; leave the key out for no ceiling)"
             problem(key, in: table, key == .messagesPerSecond
                 ? "must be a number of messages per second \(bound): the rate pacer spaces hand-overs 1/rate seconds apart and keeps no interval under a microsecond"
                 : "must be a number of messages per minute \(bound)")

@@ -10,29 +10,10 @@ public enum HeaderEncoder {
     /// Hard limit for any line, without CRLF (RFC 5322 §2.1.1 MUST).
     public static let maximumLineLength = 998
 
-    /// ASCII characters that may appear in an atom (RFC 5322 §3.2.3 `atext`): Herald's one
-    /// copy, also what ``EmailAddress`` allows between the dots of a local part.
-    static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
     /// An encoded-word may be at most 75 characters (RFC 2047 §2).
     public static let maxEncodedWord = 75
     /// `=?utf-8?q?` or `=?utf-8?b?` and `?=`: what an encoded-word adds to its text.
     private static let wordOverhead = 12
-
-    /// True for a byte of ``atext``, without hashing: the set is for reading, this for loops.
-    @inline(__always)
-    static func isAtext(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "?"),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
-             UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
-    }
 
     /// True for a byte that may stand unencoded inside a Q-encoded word in any header
     /// context (RFC 2047 §5 rule 3, the strictest one, for phrases): letters, digits, `!*+-/`.
@@ -229,7 +210,7 @@ public enum HeaderEncoder {
         let text = HeaderText(name)
         // A word too long to fit a folded line is encoded too: encoded-words can be split.
         let isAtom: (HeaderText, Range<Int>) -> Bool = { text, word in
-            !word.isEmpty && word.count <= preferredLineLength - 12 && text.bytes[word].allSatisfy(isAtext)
+            !word.isEmpty && word.count <= preferredLineLength - 12 && text.bytes[word].allSatisfy(Atext.contains)
                 && !text.containsEncodedWordStart(word)
         }
         let whole = 0..<text.count

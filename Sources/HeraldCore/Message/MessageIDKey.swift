@@ -57,8 +57,8 @@ public struct MessageIDKey: Sendable, Equatable, CustomStringConvertible, Custom
     public var debugDescription: String { description }
 }
 
-private extension String {
-    var trimmingSpacesAndNewlines: Substring {
+extension String {
+    fileprivate var trimmingSpacesAndNewlines: Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return self[first...last]

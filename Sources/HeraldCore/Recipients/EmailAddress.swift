@@ -81,7 +81,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if local.isEmpty { throw .invalidLocalPart("it is empty") }
         if local.utf8.count > 64 { throw .tooLong("the part before '@' has \(local.utf8.count) characters, 64 at most") }
         if Self.dotsMisplaced(local, isASCII: isASCII) { throw .invalidLocalPart("dots may not start, end or repeat") }
-        if let bad = Self.withBytes(local, { $0.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !HeaderEncoder.isAtext($0) }) }) {
+        if let bad = Self.withBytes(local, { $0.first(where: { $0 < 0x80 && $0 != UInt8(ascii: ".") && !Atext.contains($0) }) }) {
             throw .invalidLocalPart("the character '\(Character(UnicodeScalar(bad)))' is not allowed")
         }
         if domain.isEmpty { throw .invalidDomain("it is empty") }

@@ -142,7 +142,7 @@ public final class RecipientReader {
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var info = stat()
         if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            let what = PreparedCampaign.notRegular(info.st_mode) ?? "a folder"
+            let what = InputFile.notRegular(info.st_mode) ?? "a folder"
             throw ValidationFailure([Diagnostic(.missingInput, file: file, "is \(what), not a regular file; save the list to a file and name that")])
         }
         var bytes = ChunkedBytes(handle: handle)
@@ -159,7 +159,7 @@ public final class RecipientReader {
                 continue
             }
             guard let (scalar, length) = Self.scalar(leading: byte, from: &bytes) else {
-                throw ValidationFailure([PreparedCampaign.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
+                throw ValidationFailure([InputFile.notUTF8(file, offset: offset, line: line, byte: bytes.byte(at: offset), kind: .badData)])
             }
             // A byte-order mark at the start is not text; any other non-ASCII scalar is text
             // to the quote scanner, like any letter.

@@ -18,16 +18,16 @@ extension ReviewManifest {
             let now = currentByRole.removeValue(forKey: role) ?? []
             for index in 0..<max(before.count, now.count) {
                 switch (index < before.count ? before[index] : nil, index < now.count ? now[index] : nil) {
-                case let (then?, current?) where then.sha256 != current.sha256:
+                case (let then?, let current?) where then.sha256 != current.sha256:
                     if role == "campaign", let before = then.settings, let now = current.settings {
                         let changes = settingChanges(reviewed: before, current: now)
                         lines.append("\(name(current)) changed what its letters are since the review: " + (changes.isEmpty ? "its settings differ" : changes.joined(separator: "; ")))
                     } else {
                         lines.append("\(name(current)) changed since the review (sha256 \(then.sha256.prefix(12))… then, \(current.sha256.prefix(12))… now)")
                     }
-                case let (then?, nil):
+                case (let then?, nil):
                     lines.append("\(name(then)) was reviewed but is no longer in the campaign")
-                case let (nil, current?):
+                case (nil, let current?):
                     lines.append("\(name(current)) is new since the review")
                 default:
                     break

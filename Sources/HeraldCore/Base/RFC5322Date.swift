@@ -35,7 +35,7 @@ public enum RFC5322Date {
     /// with or without fractional seconds; nil for anything else. The parser is
     /// ``RFC3339/parse(_:)``, which says why a text was refused.
     public static func parseRFC3339(_ text: String) -> Date? {
-        try? RFC3339.parse(text)
+        try? RFC3339.parse(text)  // the contract: nil for any refusal; RFC3339.parse says why
     }
 
     /// `2026-12-01T09:00:00+01:00`: the instant as wall-clock time in `timeZone`, with its offset.

@@ -2,11 +2,11 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
-@testable import HeraldSMTP
+@testable import HeraldCurl
 
 /// The bounce mailbox's errors quote the failing command's own answer (its tagged `NO` or
 /// `BAD`), never the `LOGOUT`'s `OK` read after it, and name the two fetches apart.
-@Suite(.serialized) struct CurlIMAPMailboxTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct CurlIMAPMailboxTests {
     @Test func theRefusalIsTheLastTaggedNoOrBadNotTheLogoutsOK() {
         let session = """
         * OK [CAPABILITY IMAP4rev1] ready\r
@@ -26,7 +26,7 @@ import Testing
         return try CurlIMAPMailbox(endpoint: .init(url: url, username: server.username, password: server.password))
     }
 
-    @Test func aMissingFolderQuotesDovecotsAnswerToTheSelectIntegration() throws {
+    @Test func aMissingFolderQuotesDovecotsAnswerToTheSelect() throws {
         let server = try DovecotServer()
         let mailbox = try Self.mailbox(server, folder: "NoSuchFolder")
         do throws(BounceMailboxError) {
@@ -39,7 +39,7 @@ import Testing
         }
     }
 
-    @Test func aRefusedMoveQuotesDovecotsAnswerToTheMoveIntegration() throws {
+    @Test func aRefusedMoveQuotesDovecotsAnswerToTheMove() throws {
         let server = try DovecotServer()
         try server.deliver(Array("From: a@b.example\r\nTo: bounces@x.example\r\nSubject: x\r\nMessage-ID: <m1@b.example>\r\n\r\nhi\r\n".utf8))
         let mailbox = try Self.mailbox(server)

@@ -12,9 +12,10 @@ import Synchronization
 /// own handle. After `maxMessagesPerConnection` messages the connection is closed and the next
 /// message opens a new one, as MTAs that limit messages per session expect.
 public final class CurlTransport: MailTransport {
-    private let handle: UnsafeMutableRawPointer
+    /// The handle, its error buffer and the set-up shared with the probe and the IMAP mailbox.
+    private let easy: CurlEasy
+    private var handle: UnsafeMutableRawPointer { easy.handle }
     private let endpoint: SMTPEndpoint
-    private let errorBuffer: UnsafeMutablePointer<CChar>
     /// Shared with libcurl's debug callback: the verbose trace and the current transfer.
     private let session: Session
     /// The server's capabilities from the last EHLO on this handle's connection.
@@ -26,13 +27,6 @@ public final class CurlTransport: MailTransport {
     /// The hash of the bytes of the last accepted letter and its connection's TLS (see `MailTransport`).
     public private(set) var lastHandOver: HandOverProof?
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
-
-    /// libcurl's process-wide initialisation, done once before the first handle.
-    static let globalInit: Bool = {
-        signal(SIGPIPE, SIG_IGN)
-        // CURL_GLOBAL_ALL (SSL | WIN32): the macro does not import into Swift.
-        return curl_global_init(3) == CURLE_OK
-    }()
 
     /// The TLS mode each server (scheme://host:port) was first used with in this process.
     /// libcurl 7.88 can reuse a connection across differing TLS settings (CVE-2026-4873,
@@ -50,54 +44,27 @@ public final class CurlTransport: MailTransport {
             return nil
         }
         if let conflict { throw .conflictingTLS(server: server, first: conflict, now: endpoint.tls) }
-        guard Self.globalInit, let handle = curl_easy_init() else { throw .unavailable("libcurl could not be initialised") }
-        self.handle = handle
+        do { easy = try CurlEasy() } catch { throw .unavailable(error.description) }
         self.endpoint = endpoint
         self.session = Session(tracer: endpoint.trace.map(Tracer.init))
-        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        try configure()
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        do { try configure() } catch { throw .unavailable(error.description) }
     }
 
     /// Options that stay the same for every message on this handle. One TLS setting per
     /// handle: a reused connection must never carry a weaker requirement than asked for.
-    private func configure() throws(TransportSetupError) {
-        try set(CURLOPT_URL, endpoint.url.text, "URL")
-        try set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
-        try set(CURLOPT_UPLOAD, 1, "UPLOAD")
-        try set(CURLOPT_CONNECTTIMEOUT, endpoint.connectTimeout, "CONNECTTIMEOUT")
-        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, endpoint.responseTimeout, "SERVER_RESPONSE_TIMEOUT")
-        try check(herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
-        let useSSL: Int
-        switch endpoint.tls {
-        case .required: useSSL = Int(CURLUSESSL_ALL.rawValue)
-        case .opportunistic: useSSL = Int(CURLUSESSL_TRY.rawValue)
-        case .none: useSSL = Int(CURLUSESSL_NONE.rawValue)
-        }
-        try set(CURLOPT_USE_SSL, useSSL, "USE_SSL")
-        // Opportunistic TLS (RFC 7435, Postfix's "may"): encrypt when offered, whoever the
-        // certificate names; only allowed to a loopback host (SMTPSettings.tlsProblem).
-        let verify = endpoint.tls != .opportunistic
-        try set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0, "SSL_VERIFYPEER")
-        try set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0, "SSL_VERIFYHOST")
+    private func configure() throws(CurlEasy.SetupError) {
+        try easy.set(CURLOPT_URL, endpoint.url.text, "URL")
+        try easy.set(CURLOPT_UPLOAD, 1, "UPLOAD")
+        try easy.configure(connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
+                           security: endpoint.security, username: endpoint.username, password: endpoint.password)
         // Go on past a refused Cc or Bcc; the pipeline decides per recipient (the row's own
         // address refused stops the message in the read callback).
-        try set(HERALD_CURLOPT_MAIL_RCPT_ALLOWFAILS, 1, "MAIL_RCPT_ALLOWFAILS")
-        if let caFile = endpoint.caFile { try set(CURLOPT_CAINFO, caFile, "CAINFO") }
-        if let username = endpoint.username { try set(CURLOPT_USERNAME, username, "USERNAME") }
-        if let password = endpoint.password { try set(CURLOPT_PASSWORD, password, "PASSWORD") }
-        try check(herald_curl_setopt_io_callback(handle, CURLOPT_READFUNCTION, readCallback), "READFUNCTION")
-        try check(herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
+        try easy.set(HERALD_CURLOPT_MAIL_RCPT_ALLOWFAILS, 1, "MAIL_RCPT_ALLOWFAILS")
+        try easy.set(CURLOPT_READFUNCTION, callback: readCallback, "READFUNCTION")
+        try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "HEADERFUNCTION")
         // The debug callback is how Herald sees the commands libcurl sends (to pair each
-        // reply with its command); VERBOSE routes them there, never to stderr.
-        try check(herald_curl_setopt_debug_callback(handle, debugCallback), "DEBUGFUNCTION")
-        try check(herald_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(session).toOpaque()), "DEBUGDATA")
-        try set(CURLOPT_VERBOSE, 1, "VERBOSE")
+        // reply with its command).
+        try easy.trace(debugCallback, context: session)
     }
 
     public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
@@ -126,7 +93,7 @@ public final class CurlTransport: MailTransport {
             _ = herald_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
             curl_slist_free_all(recipients)
         }
-        errorBuffer[0] = 0
+        easy.clearError()
         // The connection's last message: libcurl closes it (QUIT) once this transfer is done.
         let lastOnConnection = messagesOnConnection + 1 >= endpoint.maxMessagesPerConnection
         do {
@@ -170,7 +137,7 @@ public final class CurlTransport: MailTransport {
             return .authenticationFailed(code: nil, reply: "the server did not offer AUTH, and credentials are configured: refusing to send unauthenticated")
         }
         let dialogue = transfer.dialogue
-        let error = errorText(result)
+        let error = easy.errorText(result)
         if let mail = dialogue.mailReply, mail.code >= 400 {
             // `MAIL FROM … SIZE=` refused as too big (RFC 1870: 552, or X.3.4) concerns this
             // letter alone: it fails (or waits, for 452) and the campaign goes on.
@@ -251,22 +218,16 @@ public final class CurlTransport: MailTransport {
         }
     }
 
-    private func errorText(_ result: CURLcode) -> String {
-        let detail = String(cString: errorBuffer)
-        let summary = String(cString: curl_easy_strerror(result))
-        return detail.isEmpty ? summary : "\(summary): \(detail)"
-    }
-
     private func set(_ option: CURLoption, _ value: Int, _ name: String) throws(TransportSetupError) {
-        try check(herald_curl_setopt_long(handle, option, value), name)
+        do { try easy.set(option, value, name) } catch { throw .unavailable(error.description) }
     }
 
     private func set(_ option: CURLoption, _ value: String, _ name: String) throws(TransportSetupError) {
-        try check(value.withCString { herald_curl_setopt_string(handle, option, $0) }, name)
+        do { try easy.set(option, value, name) } catch { throw .unavailable(error.description) }
     }
 
     private func check(_ code: CURLcode, _ name: String) throws(TransportSetupError) {
-        if code != CURLE_OK { throw .unavailable("libcurl refused the option \(name)") }
+        do { try easy.check(code, name) } catch { throw .unavailable(error.description) }
     }
 }
 
@@ -330,12 +291,13 @@ final class Transfer {
     }
 }
 
-/// The verbose trace's sink and redaction state; lives as long as the transport.
+/// The verbose trace's sink and redaction state; lives as long as the transport (or the probe)
+/// and is called on the thread running its handle.
 final class Tracer {
-    let sink: @Sendable (String) -> Void
+    let sink: (String) -> Void
     var redactor = TraceRedactor()
 
-    init(_ sink: @escaping @Sendable (String) -> Void) { self.sink = sink }
+    init(_ sink: @escaping (String) -> Void) { self.sink = sink }
 }
 
 /// What libcurl's debug callback needs: the trace sink, and the message being sent.

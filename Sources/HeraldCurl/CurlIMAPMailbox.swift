@@ -29,41 +29,32 @@ public final class CurlIMAPMailbox: BounceMailbox {
         }
     }
 
-    private let handle: UnsafeMutableRawPointer
+    /// The handle, its error buffer and the set-up shared with the SMTP adapters.
+    private let easy: CurlEasy
+    private var handle: UnsafeMutableRawPointer { easy.handle }
     private let endpoint: Endpoint
-    private let errorBuffer: UnsafeMutablePointer<CChar>
     /// What the server said it can do (from CAPABILITY after login).
     private var capabilities: Set<String> = []
 
     public init(endpoint: Endpoint) throws(BounceMailboxError) {
-        guard CurlTransport.globalInit, let handle = curl_easy_init() else { throw BounceMailboxError(.unavailable, "libcurl could not be initialised") }
-        self.handle = handle
+        do {
+            easy = try CurlEasy()
+        } catch {
+            throw BounceMailboxError(.unavailable, error.description)
+        }
         self.endpoint = endpoint
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        try configure()
+        do { try configure() } catch { throw BounceMailboxError(.unavailable, error.description) }
     }
 
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
-    }
-
-    private func configure() throws(BounceMailboxError) {
-        try set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
-        try set(CURLOPT_CONNECTTIMEOUT, 30, "CONNECTTIMEOUT")
-        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, endpoint.responseTimeout, "SERVER_RESPONSE_TIMEOUT")
-        try check(herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
+    private func configure() throws(CurlEasy.SetupError) {
         // imaps:// is TLS from the start; imap:// must upgrade (STARTTLS), except to loopback.
-        let useSSL = endpoint.url.isLoopback && !endpoint.url.secure ? CURLUSESSL_TRY : CURLUSESSL_ALL
-        try set(CURLOPT_USE_SSL, Int(useSSL.rawValue), "USE_SSL")
-        try set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
-        try set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
-        if let caFile = endpoint.caFile { try set(CURLOPT_CAINFO, caFile, "CAINFO") }
-        try set(CURLOPT_USERNAME, endpoint.username, "USERNAME")
-        try set(CURLOPT_PASSWORD, endpoint.password, "PASSWORD")
-        try check(herald_curl_setopt_io_callback(handle, CURLOPT_WRITEFUNCTION, collectCallback), "WRITEFUNCTION")
-        try check(herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, collectCallback), "HEADERFUNCTION")
+        // The certificate is always verified.
+        let level = endpoint.url.isLoopback && !endpoint.url.secure ? CURLUSESSL_TRY : CURLUSESSL_ALL
+        try easy.configure(connectTimeout: 30, responseTimeout: endpoint.responseTimeout,
+                           security: CurlEasy.Security(level: level, verify: true, caFile: endpoint.caFile),
+                           username: endpoint.username, password: endpoint.password)
+        try easy.set(CURLOPT_WRITEFUNCTION, callback: collectCallback, "WRITEFUNCTION")
+        try easy.set(CURLOPT_HEADERFUNCTION, callback: collectCallback, "HEADERFUNCTION")
     }
 
     // MARK: BounceMailbox
@@ -134,7 +125,7 @@ public final class CurlIMAPMailbox: BounceMailbox {
     private func perform(url: String, command: String?, uidValidity: Int? = nil,
                          step: String? = nil) throws(BounceMailboxError) -> (body: [UInt8], header: [UInt8]) {
         let collected = IMAPCollected()
-        errorBuffer[0] = 0
+        easy.clearError()
         try set(CURLOPT_URL, url, "URL")
         if let command { try set(CURLOPT_CUSTOMREQUEST, command, "CUSTOMREQUEST") } else {
             try check(herald_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil), "CUSTOMREQUEST")
@@ -160,9 +151,9 @@ public final class CurlIMAPMailbox: BounceMailbox {
     /// the login, selecting the folder, or the command itself (one transfer runs all of them
     /// on a new connection, so the command alone would misname a connect failure).
     private func failure(_ result: CURLcode, step: String, header: [UInt8]) -> BounceMailboxError {
-        let detail = String(cString: errorBuffer)
+        let detail = easy.errorDetail
         let summary = String(cString: curl_easy_strerror(result))
-        let text = detail.isEmpty ? summary : "\(summary): \(detail)"
+        let text = easy.errorText(result)
         let what = "\(step): "
         let answer = Self.refusal(in: header)
         let server = "\(endpoint.url.host)\(endpoint.url.port.map { ":\($0)" } ?? "")"
@@ -193,16 +184,12 @@ public final class CurlIMAPMailbox: BounceMailbox {
         }
     }
 
-    private func set(_ option: CURLoption, _ value: Int, _ name: String) throws(BounceMailboxError) {
-        try check(herald_curl_setopt_long(handle, option, value), name)
-    }
-
     private func set(_ option: CURLoption, _ value: String, _ name: String) throws(BounceMailboxError) {
-        try check(value.withCString { herald_curl_setopt_string(handle, option, $0) }, name)
+        do { try easy.set(option, value, name) } catch { throw BounceMailboxError(.unavailable, error.description) }
     }
 
     private func check(_ code: CURLcode, _ name: String) throws(BounceMailboxError) {
-        if code != CURLE_OK { throw BounceMailboxError(.unavailable, "libcurl refused the option \(name)") }
+        do { try easy.check(code, name) } catch { throw BounceMailboxError(.unavailable, error.description) }
     }
 
     // MARK: Reading responses

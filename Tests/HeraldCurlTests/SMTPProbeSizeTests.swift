@@ -1,4 +1,4 @@
-@testable import HeraldSMTP
+@testable import HeraldCurl
 import Testing
 
 /// How `check` reads the server's `SIZE` (RFC 1870): digits only, and the smallest when a

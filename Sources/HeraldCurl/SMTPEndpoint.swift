@@ -1,3 +1,4 @@
+import CCurl
 import HeraldCore
 
 /// Everything the transport needs to reach one SMTP server, secrets included.
@@ -36,5 +37,21 @@ public struct SMTPEndpoint: Sendable, CustomStringConvertible {
 
     public var description: String {
         "\(url) (tls: \(tls.rawValue)\(username.map { ", user: \($0)" } ?? ""))"
+    }
+}
+
+extension SMTPEndpoint {
+    /// The TLS a connection to this server must have, for the transport and the probe alike.
+    ///
+    /// Opportunistic TLS (RFC 7435, Postfix's "may") encrypts when offered, whoever the
+    /// certificate names; it is only allowed to a loopback host (`SMTPSettings.tlsProblem`).
+    var security: CurlEasy.Security {
+        let level: curl_usessl
+        switch tls {
+        case .required: level = CURLUSESSL_ALL
+        case .opportunistic: level = CURLUSESSL_TRY
+        case .none: level = CURLUSESSL_NONE
+        }
+        return CurlEasy.Security(level: level, verify: tls != .opportunistic, caFile: caFile)
     }
 }

@@ -51,6 +51,8 @@ extension AttachmentStore {
     /// `.approval` next to a file `NAME` (hostile review, round 2: a list of one campaign could
     /// attach the Message-ID key and the whole log of another logging into the same folder).
     func protectOtherLogs(in folder: String) {
+        // A folder Herald may not list (no read permission) names no other log to mark: the files
+        // beside this campaign's own log are marked by name in protectFiles(of:) either way.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
         let present = Set(names.map { Array($0.utf8) })
         for name in names {
@@ -80,6 +82,8 @@ extension AttachmentStore {
         protect(campaign.logPath, as: "the delivery log")
         // Beside the log's resolved path, as HeraldStorage names them (FileJournal.besideLog).
         let log = Self.realPathBytes(campaign.logPath).map { String(decoding: $0, as: UTF8.self) }
+        // No resolved path while the log does not exist yet (before the first send): the files
+        // beside it will be named after the path as written.
         let besideLog = (try? log.get()) ?? campaign.logPath
         for (suffix, role) in [(".index", "the delivery log's index"), (".lock", "the delivery log's lock file"),
                                (".chain", "the delivery log's chain checkpoint"), (".approval", "the campaign's approval"),
@@ -98,6 +102,7 @@ extension AttachmentStore {
         // The campaign locks (`.herald-NAME-HASH.lock` beside the campaign file's resolved path).
         if case .success(let resolved) = Self.realPathBytes(campaign.file) {
             let folder = (String(decoding: resolved, as: UTF8.self) as NSString).deletingLastPathComponent
+            // A folder Herald may not list shows no lock file to mark (the campaign file itself is marked above).
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             where name.utf8.starts(with: ".herald-".utf8)
                 && (name.utf8.reversed().starts(with: ".lock".utf8.reversed()) || name.utf8.reversed().starts(with: ".lastlog".utf8.reversed())) {

@@ -1,5 +1,5 @@
 import Testing
-@testable import HeraldSMTP
+@testable import HeraldCurl
 
 /// Pairing libcurl's commands with the server's replies, as the transport sees them.
 @Suite struct SMTPDialogueTests {

@@ -186,7 +186,7 @@ public struct PreparedCampaign: Sendable {
             prepared.warnings.append(Diagnostic(.badData, file: found.file, line: found.line, field: Campaign.languageColumn,
                                                 "\(found.count) recipient\(found.count == 1 ? " has" : "s have") language \"\(found.language)\" (first on this line), which [templates] in \(campaign.file) does not name; \(found.count == 1 ? "it gets" : "they get") the default template \(template.file)"))
         }
-        prepared.findDuplicates(keys)
+        try prepared.findDuplicates(keys)
         prepared.rowHashes = zip(keys, hashes).compactMap { prepared.skipped.contains($0.0.row) ? nil : $0.1 }
         prepared.recipientCount = prepared.rowHashes.count
         return prepared
@@ -195,7 +195,10 @@ public struct PreparedCampaign: Sendable {
     /// Decides which rows repeat an earlier row's address: left out with a warning, or, with
     /// `allow_duplicates`, numbered. Rows whose hashes collide are read again to compare the
     /// addresses themselves, so a hash collision never drops a recipient.
-    private mutating func findDuplicates(_ keys: [(hash: Int, row: RowID)]) {
+    ///
+    /// - Throws: `ValidationFailure` when a list read moments ago cannot be opened again (it
+    ///   was removed or made unreadable meanwhile): its duplicates could not be decided.
+    private mutating func findDuplicates(_ keys: [(hash: Int, row: RowID)]) throws(ValidationFailure) {
         let order = keys.indices.sorted { (keys[$0].hash, $0) < (keys[$1].hash, $1) }
         var candidates: Set<RowID> = []
         var start = 0
@@ -209,7 +212,7 @@ public struct PreparedCampaign: Sendable {
         // The candidates' addresses, read again, in list order.
         var rows: [(row: RowID, recipient: Recipient)] = []
         for (index, source) in sources.enumerated() {
-            guard let reader = try? source.open() else { continue }
+            let reader = try source.open()
             while let row = reader.next() {
                 if case .recipient(let recipient) = row, candidates.contains(RowID(index, recipient.line)) {
                     rows.append((RowID(index, recipient.line), recipient))

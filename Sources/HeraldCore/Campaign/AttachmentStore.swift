@@ -82,7 +82,7 @@ public final class AttachmentStore: Sendable {
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw Unusable(path: path, reason: "is a folder, not a file")
-        default: throw Unusable(path: path, reason: "is \(PreparedCampaign.notRegular(info.st_mode) ?? "a special file"), not a regular file")
+        default: throw Unusable(path: path, reason: "is \(InputFile.notRegular(info.st_mode) ?? "a special file"), not a regular file")
         }
         guard access(path, R_OK) == 0 else { throw Unusable(path: path, reason: "cannot be read (permissions?)") }
         return Int(info.st_size)

@@ -1,12 +1,12 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 import HeraldTestSupport
 import Testing
 
 /// `SMTPProbe` (libcurl connect-only) against the real test server: what it learns, and that
 /// the server never receives `MAIL`. Every test starts its own server.
-@Suite struct SMTPProbeIntegrationTests {
+@Suite(.tags(.integration)) struct SMTPProbeIntegrationTests {
     static let password = "probe-Pa55word-only-for-this-test"
 
     static func endpoint(_ url: String, tls: TLSMode, user: String? = nil, password: String? = nil,
@@ -15,7 +15,7 @@ import Testing
                          responseTimeout: 30, caFile: caFile)
     }
 
-    @Test func aPlainServerGivesItsGreetingAndCapabilitiesAndNoMailIntegration() throws {
+    @Test func aPlainServerGivesItsGreetingAndCapabilitiesAndNoMail() throws {
         let server = try SMTPTestServer(faults: ["--size-limit", "12345"])
         let report = SMTPProbe(endpoint: try Self.endpoint(server.url, tls: .opportunistic)).run()
         #expect(report.failure == nil, "\(report)")
@@ -28,7 +28,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func startTLSWithTheTestCAReportsVersionCipherAndCertificateIntegration() throws {
+    @Test func startTLSWithTheTestCAReportsVersionCipherAndCertificate() throws {
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls", "--smtputf8"])
         let url = "smtp://localhost:\(server.port)"
@@ -54,7 +54,7 @@ import Testing
         #expect(reason.contains("unable to get local issuer certificate"), "\(reason)")
     }
 
-    @Test func authRightAndWrongIntegration() throws {
+    @Test func authRightAndWrong() throws {
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--auth", "press:\(Self.password)"])
         let url = "smtp://localhost:\(server.port)"
@@ -73,7 +73,7 @@ import Testing
         #expect(!server.commands().contains("MAIL") && server.commands().filter { $0 == "AUTH" }.count == 2, "\(server.commands())")
     }
 
-    @Test func credentialsForAServerWithoutAUTHAreRefusedAsASendWouldIntegration() throws {
+    @Test func credentialsForAServerWithoutAUTHAreRefusedAsASendWould() throws {
         let server = try SMTPTestServer()
         let report = SMTPProbe(endpoint: try Self.endpoint(server.url, tls: .none, user: "press", password: Self.password)).run()
         guard case .authentication(let reason)? = report.failure else {
@@ -83,7 +83,7 @@ import Testing
         #expect(reason.contains("did not offer AUTH"))
     }
 
-    @Test func nobodyListeningIsUnavailableIntegration() throws {
+    @Test func nobodyListeningIsUnavailable() throws {
         let report = SMTPProbe(endpoint: try Self.endpoint("smtp://127.0.0.1:\(unusedLoopbackPort())", tls: .opportunistic)).run()
         guard case .unavailable? = report.failure else {
             Issue.record("expected unavailable: \(report)")
@@ -91,7 +91,7 @@ import Testing
         }
     }
 
-    @Test func aRefusedGreetingIsUnavailableIntegration() throws {
+    @Test func aRefusedGreetingIsUnavailable() throws {
         let server = try SMTPTestServer(faults: ["--greeting-reply", "554"])
         let report = SMTPProbe(endpoint: try Self.endpoint(server.url, tls: .opportunistic)).run()
         guard case .unavailable(let reason)? = report.failure else {
@@ -101,7 +101,7 @@ import Testing
         #expect(reason.contains("554"), "\(reason)")
     }
 
-    @Test func theTransportAttestsTheBytesItHandedOverAndTheTLSIntegration() throws {
+    @Test func theTransportAttestsTheBytesItHandedOverAndTheTLS() throws {
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good"))
         let transport = try CurlTransport(endpoint: Self.endpoint("smtp://localhost:\(server.port)", tls: .required,

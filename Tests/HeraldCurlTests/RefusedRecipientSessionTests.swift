@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 import HeraldTestSupport
 import Synchronization
 import Testing
@@ -15,7 +15,7 @@ import Testing
 /// (`CURLOPT_MAIL_RCPT_ALLOWFAILS`) and keeps the session. These tests pin both down against
 /// the real test server over STARTTLS, so a libcurl that starts keeping sessions (or resuming
 /// TLS on reconnect, which 7.88 never does after STARTTLS) shows up here, and print the cost.
-@Suite struct RefusedRecipientSessionTests {
+@Suite(.tags(.integration)) struct RefusedRecipientSessionTests {
     struct Figures: CustomStringConvertible {
         var letters = 0, refused = 0, connections = 0, quits = 0, fullHandshakes = 0, resumedHandshakes = 0
         var seconds = 0.0
@@ -62,7 +62,7 @@ import Testing
         return figures
     }
 
-    @Test func aRefusedRowsOwnAddressCostsItsSessionIntegration() throws {
+    @Test func aRefusedRowsOwnAddressCostsItsSession() throws {
         let addresses = (1...200).map { "r\($0)@x.example" }
         let everyOther = Set(addresses.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
         let clean = try Self.run(addresses.filter { !everyOther.contains($0) }, refused: [])
@@ -82,14 +82,14 @@ import Testing
     /// The row's own address refused while its Cc is accepted: libcurl goes on to DATA, the
     /// read callback stops the transfer at the server's 354 (nothing of the letter is sent),
     /// and the connection, now inside DATA, can only be closed.
-    @Test func aRefusedRowWithAnAcceptedCcCostsItsSessionTooIntegration() throws {
+    @Test func aRefusedRowWithAnAcceptedCcCostsItsSessionToo() throws {
         let addresses = (1...10).map { "r\($0)@x.example" }
         let figures = try Self.run(addresses, refused: Set(addresses), cc: "attache@x.example")
         #expect(figures.refused == 10 && figures.connections == 10, "\(figures)")
         print("refused-rows (Cc accepted): \(figures)")
     }
 
-    @Test func aRefusedCcKeepsTheSessionIntegration() throws {
+    @Test func aRefusedCcKeepsTheSession() throws {
         let addresses = (1...20).map { "r\($0)@x.example" }
         let figures = try Self.run(addresses, refused: ["attache@x.example"], cc: "attache@x.example")
         #expect(figures.refused == 0 && figures.connections == 1 && figures.fullHandshakes == 1, "\(figures)")

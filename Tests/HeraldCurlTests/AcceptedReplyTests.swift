@@ -1,7 +1,7 @@
 import CCurl
 import HeraldCore
 import Testing
-@testable import HeraldSMTP
+@testable import HeraldCurl
 
 /// A letter libcurl reports as sent is logged with the server's reply to the end of the
 /// message as received, and with none when none was captured: never a reply the server

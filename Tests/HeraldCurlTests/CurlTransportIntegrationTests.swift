@@ -1,11 +1,11 @@
 import Foundation
 import HeraldCore
-import HeraldSMTP
+import HeraldCurl
 import HeraldTestSupport
 import Testing
 
 /// libcurl against a real SMTP server (aiosmtpd) on loopback: every test starts its own.
-@Suite struct CurlTransportIntegrationTests {
+@Suite(.tags(.integration)) struct CurlTransportIntegrationTests {
     static func message(to recipient: String, body: String = "Hello.\r\n") throws -> ComposedMessage {
         let letter = RenderedLetter(headers: [(name: "From", value: "Sender <sender@org.example>", line: 1),
                                               (name: "To", value: recipient, line: 2),
@@ -17,7 +17,7 @@ import Testing
         try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: server.url), tls: .opportunistic, connectTimeout: 5, responseTimeout: responseTimeout))
     }
 
-    @Test func reusesOneConnectionAndDeliversBytesExactlyIntegration() throws {
+    @Test func reusesOneConnectionAndDeliversBytesExactly() throws {
         let server = try SMTPTestServer()
         let transport = try Self.transport(server)
         let body = "Line one\r\n.leading dot\r\n..two dots\r\n.\r\nlast\r\n"
@@ -41,7 +41,7 @@ import Testing
         #expect(server.connections() == 1)
     }
 
-    @Test func rejectedRecipientIsPermanentAndNextMessageReconnectsIntegration() throws {
+    @Test func rejectedRecipientIsPermanentAndNextMessageReconnects() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "bad@x.example=550"])
         let transport = try Self.transport(server)
         let outcome = transport.deliver(try Self.message(to: "bad@x.example"))
@@ -63,7 +63,7 @@ import Testing
         (["--data-reply", "451"], 451),
         (["--mail-reply", "452"], 452),
     ])
-    func transientRepliesAreDeferredIntegration(faults: [String], code: Int) throws {
+    func transientRepliesAreDeferred(faults: [String], code: Int) throws {
         let server = try SMTPTestServer(faults: faults)
         let outcome = try Self.transport(server).deliver(try Self.message(to: "a@x.example"))
         guard case .deferred(let got, let reply, _) = outcome else {
@@ -75,7 +75,7 @@ import Testing
         #expect(server.messages().isEmpty)
     }
 
-    @Test func permanentDataRejectionIsFailedIntegration() throws {
+    @Test func permanentDataRejectionIsFailed() throws {
         let server = try SMTPTestServer(faults: ["--data-reply", "554"])
         let outcome = try Self.transport(server).deliver(try Self.message(to: "a@x.example"))
         guard case .rejected(554, _) = outcome else {
@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    @Test func refusedConnectionIsUnavailableIntegration() throws {
+    @Test func refusedConnectionIsUnavailable() throws {
         let port = unusedLoopbackPort()
         let transport = try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://127.0.0.1:\(port)"), tls: .opportunistic, connectTimeout: 5))
         let outcome = transport.deliver(try Self.message(to: "a@x.example"))
@@ -94,7 +94,7 @@ import Testing
         }
     }
 
-    @Test func greetingRefusalIsUnavailableIntegration() throws {
+    @Test func greetingRefusalIsUnavailable() throws {
         let server = try SMTPTestServer(faults: ["--greeting-reply", "421"])
         let outcome = try Self.transport(server).deliver(try Self.message(to: "a@x.example"))
         guard case .unavailable(let error) = outcome else {
@@ -104,7 +104,7 @@ import Testing
         #expect(error.contains("421"))
     }
 
-    @Test func noReplyAfterTheBodyIsInDoubtIntegration() throws {
+    @Test func noReplyAfterTheBodyIsInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "4"])
         let outcome = try Self.transport(server, responseTimeout: 1).deliver(try Self.message(to: "a@x.example"))
         guard case .inDoubt = outcome else {
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test func utf8AddressNeedsSMTPUTF8Integration() throws {
+    @Test func utf8AddressNeedsSMTPUTF8() throws {
         let capable = try SMTPTestServer(faults: ["--smtputf8"])
         let outcome = try Self.transport(capable).deliver(try Self.message(to: "josé@x.example"))
         guard case .accepted = outcome else {
@@ -156,7 +156,7 @@ import Testing
         }
     }
 
-    @Test func requiredTLSWithoutSTARTTLSFailsIntegration() throws {
+    @Test func requiredTLSWithoutSTARTTLSFails() throws {
         let server = try SMTPTestServer()
         // "localhost", not 127.0.0.1: the other tests in this process use opportunistic TLS
         // there, and one process keeps one TLS setting per server.

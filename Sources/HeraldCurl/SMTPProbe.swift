@@ -73,17 +73,22 @@ public struct SMTPProbe {
 
     /// Connects, reads the greeting and capabilities, does STARTTLS and AUTH as the campaign
     /// would, then ends the session with `QUIT`. Never sends `MAIL FROM`.
-    public func run() -> Report {
+    ///
+    /// `trace` receives the redacted conversation (instead of the endpoint's own `trace`): the
+    /// probe runs on the calling thread, libcurl calls back on it, so the sink need not be
+    /// `Sendable` (`herald check --verbose` writes to the command's error stream).
+    public func run(trace: ((String) -> Void)? = nil) -> Report {
         var report = Report()
-        guard curlReady, let handle = curl_easy_init() else {
-            report.failure = .unavailable("libcurl could not be initialised")
+        let easy: CurlEasy
+        do { easy = try CurlEasy() } catch {
+            report.failure = .unavailable(error.description)
             return report
         }
-        defer { curl_easy_cleanup(handle) }
-        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        defer { errorBuffer.deallocate() }
-        let session = Session(tracer: endpoint.trace.map(Tracer.init))
+        // The raw handle below is the easy's: keep the easy (and its cleanup) to the end of the run.
+        defer { withExtendedLifetime(easy) {} }
+        let handle = easy.handle
+        let sink: ((String) -> Void)? = trace ?? endpoint.trace
+        let session = Session(tracer: sink.map(Tracer.init))
         let transfer = Transfer(data: [])
         transfer.handle = handle
         transfer.wantsCertificate = true
@@ -93,38 +98,18 @@ public struct SMTPProbe {
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
 
-        var ok = true
-        func set(_ option: CURLoption, _ value: Int) { ok = ok && herald_curl_setopt_long(handle, option, value) == CURLE_OK }
-        func set(_ option: CURLoption, _ value: String) {
-            ok = ok && value.withCString { herald_curl_setopt_string(handle, option, $0) } == CURLE_OK
-        }
-        func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer) {
-            ok = ok && herald_curl_setopt_pointer(handle, option, pointer) == CURLE_OK
-        }
-        set(CURLOPT_URL, endpoint.url.text)
-        set(CURLOPT_CONNECT_ONLY, 1)
-        set(CURLOPT_NOSIGNAL, 1)
-        set(CURLOPT_CONNECTTIMEOUT, endpoint.connectTimeout)
-        set(CURLOPT_SERVER_RESPONSE_TIMEOUT, endpoint.responseTimeout)
-        set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
-        switch endpoint.tls {
-        case .required: set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .opportunistic: set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
-        case .none: set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
-        }
-        let verify = endpoint.tls != .opportunistic
-        set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
-        set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)
-        if let caFile = endpoint.caFile { set(CURLOPT_CAINFO, caFile) }
-        if let username = endpoint.username { set(CURLOPT_USERNAME, username) }
-        if let password = endpoint.password { set(CURLOPT_PASSWORD, password) }
-        ok = ok && herald_curl_setopt_io_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) == CURLE_OK
-        set(CURLOPT_HEADERDATA, pointer: context.toOpaque())
-        ok = ok && herald_curl_setopt_debug_callback(handle, debugCallback) == CURLE_OK
-        set(CURLOPT_DEBUGDATA, pointer: Unmanaged.passUnretained(session).toOpaque())
-        set(CURLOPT_VERBOSE, 1)
-        guard ok else {
-            report.failure = .unavailable("libcurl refused an option")
+        let security = endpoint.security
+        do {
+            // The transport's set-up (CurlEasy), with the connection phase only: no MAIL FROM.
+            try easy.set(CURLOPT_URL, endpoint.url.text, "URL")
+            try easy.set(CURLOPT_CONNECT_ONLY, 1, "CONNECT_ONLY")
+            try easy.configure(connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
+                               security: security, username: endpoint.username, password: endpoint.password)
+            try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "HEADERFUNCTION")
+            try easy.set(CURLOPT_HEADERDATA, pointer: context.toOpaque(), "HEADERDATA")
+            try easy.trace(debugCallback, context: session)
+        } catch {
+            report.failure = .unavailable(error.description)
             return report
         }
 
@@ -132,15 +117,13 @@ public struct SMTPProbe {
         if result == CURLE_OK {
             report.quitReply = Self.quit(handle, timeout: min(Self.quitTimeout, endpoint.responseTimeout), tracer: session.tracer)
         }
-        let detail = String(cString: errorBuffer)
-        let summary = String(cString: curl_easy_strerror(result))
-        let error = detail.isEmpty ? summary : "\(summary): \(detail)"
+        let error = easy.errorText(result)
         let dialogue = transfer.dialogue
         report.greeting = dialogue.replies.first { $0.command == .greeting }?.reply.text
         // The EHLO reply's lines after the first (the server's name): one capability each.
         report.capabilities = Array((transfer.ehloLines ?? []).dropFirst())
         report.tls = transfer.tls
-        report.certificateVerified = verify && transfer.tls != nil
+        report.certificateVerified = security.verify && transfer.tls != nil
         if endpoint.username != nil {
             report.authReply = dialogue.replies.last { $0.reply.code == 235 || $0.reply.code == 535 || $0.command == .auth }?.reply.text
         }
@@ -175,11 +158,4 @@ public struct SMTPProbe {
             return .unavailable(error)
         }
     }
-
-    /// libcurl's process-wide initialisation, once.
-    private var curlReady: Bool { Self.globalInit }
-    private static let globalInit: Bool = {
-        signal(SIGPIPE, SIG_IGN)
-        return curl_global_init(3) == CURLE_OK
-    }()
 }

@@ -1,5 +1,5 @@
 import Foundation
-import HeraldSMTP
+import HeraldCurl
 import Testing
 
 @Suite struct TraceRedactorTests {
