@@ -20,7 +20,7 @@ extension Application {
             defer { withExtendedLifetime(locked) {} }
             let journal = locked.journal
             // Runs before the locks are let go: the checkpoint takes over the verdict written.
-            defer { keepChainCheckpoint(of: log, holding: locked.lock, journal: journal) }
+            defer { keepChainCheckpoint(holding: locked.lease, journal: journal) }
             let key = address.lowercased()
             guard let entry = locked.ledger[key] else {
                 throw CommandFailure(.dataError, "\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldSMTP
+import HeraldStorage
 
 /// The adapters an `Application` runs with: the real ones from `live`, fakes in tests.
 public struct ApplicationParts {
@@ -25,12 +26,29 @@ public struct ApplicationParts {
     public var progress: ((String) -> Void)?
     /// Talks to a server without sending mail, for `herald check`. Live: libcurl's
     /// connect-only mode (`SMTPProbe`); the same in tests, against the real test server.
-    public var probe: (SMTPEndpoint) -> SMTPProbe.Report = { SMTPProbe(endpoint: $0).run() }
+    public var probe: (SMTPEndpoint) -> SMTPProbe.Report
+    /// The journal of a delivery log path (its records, its lock, its history): every command
+    /// and the daemon reach a log only through it. Live: `FileJournal`; tests: a `MemoryJournal`
+    /// per path.
+    public var openJournal: (String) -> any DeliveryJournal
+    /// The suppression list beside a delivery log path. Live: `SuppressionFile`
+    /// (`suppressed.txt` in the log's folder); tests may keep it in memory.
+    public var openSuppressionList: (String) -> any SuppressionStore
+    /// Opens the bounce mailbox of a campaign's `[bounces]` for one pass. Live: libcurl's IMAP
+    /// (`CurlIMAPMailbox`); tests: a mailbox in memory, or the real one against Dovecot.
+    public var makeMailbox: (CurlIMAPMailbox.Endpoint) throws(BounceMailboxError) -> any BounceMailbox
 
+    /// Parts from the given adapters; those not given are the live ones (`liveProbe`,
+    /// `liveJournal`, `liveSuppressionList`, `liveMailbox`), defined here with the others,
+    /// so this file is the one place an adapter is made.
     public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
                 shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true },
-                progress: ((String) -> Void)? = nil) {
+                progress: ((String) -> Void)? = nil,
+                probe: @escaping (SMTPEndpoint) -> SMTPProbe.Report = ApplicationParts.liveProbe,
+                openJournal: @escaping (String) -> any DeliveryJournal = ApplicationParts.liveJournal,
+                openSuppressionList: @escaping (String) -> any SuppressionStore = ApplicationParts.liveSuppressionList,
+                makeMailbox: @escaping (CurlIMAPMailbox.Endpoint) throws(BounceMailboxError) -> any BounceMailbox = ApplicationParts.liveMailbox) {
         self.output = output
         self.errors = errors
         self.clock = clock
@@ -39,6 +57,21 @@ public struct ApplicationParts {
         self.shouldStop = shouldStop
         self.pause = pause
         self.progress = progress
+        self.probe = probe
+        self.openJournal = openJournal
+        self.openSuppressionList = openSuppressionList
+        self.makeMailbox = makeMailbox
+    }
+
+    /// libcurl's connect-only probe (`SMTPProbe`).
+    public static func liveProbe(_ endpoint: SMTPEndpoint) -> SMTPProbe.Report { SMTPProbe(endpoint: endpoint).run() }
+    /// The delivery log as a file (`FileJournal`).
+    public static func liveJournal(_ logPath: String) -> any DeliveryJournal { FileJournal(path: logPath) }
+    /// `suppressed.txt` in the log's folder (`SuppressionFile`).
+    public static func liveSuppressionList(besideLog logPath: String) -> any SuppressionStore { SuppressionFile(besideLog: logPath) }
+    /// libcurl's IMAP (`CurlIMAPMailbox`).
+    public static func liveMailbox(_ endpoint: CurlIMAPMailbox.Endpoint) throws(BounceMailboxError) -> any BounceMailbox {
+        try CurlIMAPMailbox(endpoint: endpoint)
     }
 
     /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and
