@@ -13,7 +13,7 @@ extension Application {
             let name = campaign.name
             // Taking the lock would create a missing log: an empty file a later `send --log`
             // could take for a log of no letters. A missing log holds no letter to resolve.
-            guard FileManager.default.fileExists(atPath: log) else {
+            if let file = parts.openJournal(log) as? any LogFileJournal, file.isMissing {
                 throw CommandFailure(.dataError, "\(log): no such delivery log, so \(address) has no delivery record in campaign \(name); nothing to resolve (check the path; no log was created)")
             }
             let locked = try lockAndReadLog(log, campaign: campaign, occurrence: nil)

@@ -71,7 +71,7 @@ extension Application {
     }
 
     /// The chain's verdict for a log, nil when there is none; 74 when it cannot be read.
-    func chainVerdict(_ log: any ChainedLog) throws(CommandFailure) -> LogChain.Verdict? {
+    func chainVerdict(_ log: any LogFileJournal) throws(CommandFailure) -> LogChain.Verdict? {
         do throws(JournalError) { return try log.chainVerdict() } catch {
             throw CommandFailure(.ioError, "\(error)")
         }
@@ -79,8 +79,8 @@ extension Application {
 
     /// The journal of a log named by path (`verify-log`), which must be a file with a chain:
     /// 74 naming it otherwise (a parts' journal that keeps no chain has nothing to verify).
-    func logFile(_ path: String) throws(CommandFailure) -> any ChainedLog {
-        guard let chained = parts.openJournal(path) as? any ChainedLog else {
+    func logFile(_ path: String) throws(CommandFailure) -> any LogFileJournal {
+        guard let chained = parts.openJournal(path) as? any LogFileJournal else {
             throw CommandFailure(.ioError, "\(path): this journal is not a log file with a hash chain; nothing to verify")
         }
         return chained
@@ -109,12 +109,12 @@ extension Application {
     /// from the middle), so sending by it could send a letter twice: refused with 65 naming the
     /// line, unless the operator accepts it (`--accept-broken-chain`), which is then recorded
     /// beside the log (`LOG.chain`) so later runs go on with a warning.
-    /// A journal that keeps no chain (`ChainedLog`: not a file) is taken as intact.
+    /// A journal that keeps no chain (`LogFileJournal`: not a file) is taken as intact.
     /// - Parameter lease: the campaign's lease when held (the check's progress is then kept).
     func checkChain(of journal: any DeliveryJournal, campaign: String, holding lease: (any JournalLease)?, accepting: Bool) throws(CommandFailure) {
         let log = journal.location
         try refuseSpecialLog(log)
-        guard let chained = journal as? any ChainedLog else { return }
+        guard let chained = journal as? any LogFileJournal else { return }
         let check: ChainCheck?
         do throws(JournalError) { check = try chained.checkChain(sinceLastCheck: lease, acceptingBreaks: accepting) } catch {
             throw CommandFailure(.ioError, "\(error)")
@@ -150,6 +150,6 @@ extension Application {
     /// Nothing is reported: when this fails, the next run checks more, never less. A journal
     /// that keeps no chain has nothing to move.
     func keepChainCheckpoint(holding lease: any JournalLease, journal: any DeliveryJournal) {
-        (journal as? any ChainedLog)?.keepChainCheckpoint(holding: lease)
+        (journal as? any LogFileJournal)?.keepChainCheckpoint(holding: lease)
     }
 }

@@ -315,7 +315,7 @@ public final class Application {
             } else {
                 parts.output(summary.table())
                 // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
-                if let chained = journal as? any ChainedLog { parts.output(CampaignStatus.chainLine(try chainVerdict(chained), log: log)) }
+                if let chained = journal as? any LogFileJournal { parts.output(CampaignStatus.chainLine(try chainVerdict(chained), log: log)) }
                 parts.output(summary.line())
             }
             return .ok

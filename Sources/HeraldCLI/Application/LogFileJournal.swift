@@ -2,16 +2,19 @@ import Foundation
 import HeraldCore
 import HeraldStorage
 
-/// The file-journal-only seam: the hash-chain checks of a delivery log kept as a file, which
-/// the commands run when their journal is one (`send`, `validate`, `resolve`, `status`,
-/// `verify-log`, each daemon firing).
+/// The file-journal-only seam: what only a delivery log kept as a file has — its hash chain's
+/// checks, which the commands run when their journal is one (`send`, `validate`, `resolve`,
+/// `status`, `verify-log`, each daemon firing), and whether the file exists yet.
 ///
 /// Why apart from `DeliveryJournal`: the chain, its checkpoint beside the log (`LOG.chain`)
 /// and "an emptied log that recorded letters" defend a log that anyone with the folder can
 /// edit, cut or replace; a journal in a database (issue 20) is guarded by the database
 /// (transactions, permissions) and has no such file to check, and a journal in memory has
-/// nothing to tamper with. A journal that is not a `ChainedLog` is taken as intact.
-protocol ChainedLog: DeliveryJournal {
+/// nothing to tamper with. A journal that is not a `LogFileJournal` is taken as intact.
+protocol LogFileJournal: DeliveryJournal {
+    /// No file at the log's path yet: taking its lock would create it (an empty log a later
+    /// `send --log` could take for a log of no letters), so `resolve` asks first.
+    var isMissing: Bool { get }
     /// The whole log's chain verdict, streamed; nil when there is no log.
     func chainVerdict() throws(JournalError) -> LogChain.Verdict?
     /// The records since the last check (see `FileJournal.checkChain`); nil without a log.
@@ -23,7 +26,9 @@ protocol ChainedLog: DeliveryJournal {
     func lockLogAlone() throws(JournalError) -> FileJournal.Lease
 }
 
-extension FileJournal: ChainedLog {
+extension FileJournal: LogFileJournal {
+    var isMissing: Bool { !FileManager.default.fileExists(atPath: path) }
+
     func chainVerdict() throws(JournalError) -> LogChain.Verdict? {
         do throws(Failure) { return try verifyChain() } catch { throw .unavailable("\(error)") }
     }
