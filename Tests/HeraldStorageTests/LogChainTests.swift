@@ -97,7 +97,7 @@ import Testing
         #expect(try Self.verdict(path).broken?.line == 3)
     }
 
-    @Test func aRecordWithoutPrevInsertedIntoALogFileJournalIsFound() throws {
+    @Test func aRecordWithoutPrevInsertedIntoAChainedLogIsFound() throws {
         let (folder, path) = try Self.written()
         defer { withExtendedLifetime(folder) {} }
         var lines = Self.lines(path)

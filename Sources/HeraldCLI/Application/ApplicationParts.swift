@@ -4,6 +4,11 @@ import HeraldSMTP
 import HeraldStorage
 
 /// The adapters an `Application` runs with: the real ones from `live`, fakes in tests.
+///
+/// The one place an adapter is made: `FileJournal` (with its locks, `CampaignFileLock` and
+/// `CampaignLock`, taken through the journal's `lock`), `SuppressionFile`, `CurlTransport`,
+/// `SMTPProbe` and `CurlIMAPMailbox` are constructed only here, behind factories; no command
+/// constructs one, and the daemon's firings and bounce polls get theirs from `live(stoppingOn:)`.
 public struct ApplicationParts {
     /// Normal output (tables, progress): stdout in the real program.
     public var output: (String) -> Void
@@ -99,8 +104,9 @@ public struct ApplicationParts {
 
 /// The composition root: wires the adapters into an `Application`. The commands call it with
 /// the live parts (`herald send` and each daemon firing with parts their stop token can
-/// stop); the in-process tests (`ApplicationTests`) call it with captured output and
-/// errors, a fixed clock, a chosen environment and a `ScriptedTransport`.
+/// stop); the in-process tests call it with captured output and errors, a fixed clock, a
+/// chosen environment and a `ScriptedTransport` (`ApplicationTests`, over real log files), or
+/// with every adapter in memory (`InProcessHerald`: journal, transport, mailbox, suppression list).
 public func buildApplication(_ parts: ApplicationParts = .live) -> Application {
     Application(parts: parts)
 }
