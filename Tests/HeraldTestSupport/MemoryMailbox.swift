@@ -6,8 +6,8 @@ import HeraldCore
 /// missing), and every call after `list` is tied to the UIDVALIDITY it named, a changed one
 /// being `uidValidityChanged`. Failures are injected per operation.
 ///
-/// Thread-safe (a lock), so a test may change it while a pass runs in another task.
-public final class MemoryMailbox: BounceMailbox, @unchecked Sendable {
+/// Its state is behind a lock, so a test's `beforeFetch` may change it in the middle of a call.
+public final class MemoryMailbox: BounceMailbox {
     /// One message of a folder.
     public struct Message: Sendable, Equatable {
         public var uid: Int
