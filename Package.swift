@@ -67,6 +67,8 @@ let package = Package(
                 "HeraldCore",
                 "HeraldCurl",
                 "HeraldStorage",
+                // NIOThreadPool: the non-send commands' blocking work (files, fsync, libcurl) runs there.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

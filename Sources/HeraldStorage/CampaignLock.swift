@@ -36,6 +36,8 @@ public final class CampaignLock {
     public init(logPath: String, campaign: String) throws {
         let folder = (logPath as NSString).deletingLastPathComponent
         if !folder.isEmpty {
+            // Ignorable: a folder that cannot be made makes the open below fail, which throws
+            // naming the log and the reason.
             try? PrivateFolder.create(folder)
         }
         var fd = open(logPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -144,6 +146,7 @@ public final class CampaignLock {
     /// hexadecimal major:minor and the inode in decimal. Nil where there is no such table.
     static func kernelFlockHolder(of fd: Int32) -> String? {
         var info = stat()
+        // Ignorable: without /proc/locks (not Linux, no procfs) the holder is not known, which nil says.
         guard fstat(fd, &info) == 0,
               let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
         // glibc's encoding of dev_t (gnu_dev_major, gnu_dev_minor).

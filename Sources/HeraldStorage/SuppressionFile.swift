@@ -11,8 +11,9 @@ import HeraldCore
 /// (each holding only its own campaign's lock) and an operator's `herald suppressed remove`
 /// never interleave. Appends are synced before they return; a removal writes a new file,
 /// syncs it and renames it over the old one, so a crash leaves the old list or the new one.
-public struct SuppressionFile: Sendable {
+public struct SuppressionFile: SuppressionStore {
     public let path: String
+    public var location: String { path }
 
     /// The file beside `logPath` (symbolic links of the log followed, as for its lock).
     public init(besideLog logPath: String) {
@@ -20,9 +21,8 @@ public struct SuppressionFile: Sendable {
         path = ((resolved as NSString).deletingLastPathComponent as NSString).appendingPathComponent("suppressed.txt")
     }
 
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var description: String
-    }
+    /// The store's failure: a path and what went wrong.
+    public typealias Failure = SuppressionStoreFailure
 
     /// The list; empty when the file does not exist yet.
     public func read() throws(Failure) -> SuppressionList {

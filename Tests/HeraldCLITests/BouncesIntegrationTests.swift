@@ -122,17 +122,6 @@ import Testing
         #expect(table.stdout.contains("bounced") && table.stdout.contains("5.1.1 smtp; 550 5.1.1"), "\(table)")
     }
 
-    @Test func integrationAHeaderlessReportIsAttributedByVERPWhenVERPIsOn() throws {
-        let server = try DovecotServer()
-        try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/no-headers-verp.eml"))))
-        let campaign = BounceCampaign(url: server.url, verp: true)
-        let result = try campaign.bounces(password: server.password)
-        #expect(result.status == 0, "\(result)")
-        #expect(campaign.reports().map { $0["recipient"] as? String } == ["registry@parliament.gov.example"], "\(result)")
-        #expect(result.stdout.contains("by VERP address"))
-        #expect(server.messages().isEmpty && server.messages(in: "Processed").count == 1)
-    }
-
     /// SIGKILL right after the log's fsync, before the move: the records are there, the
     /// messages too; the next run writes nothing new and moves them.
     @Test func integrationAKillBetweenTheLogAndTheMoveLosesAndDuplicatesNothing() throws {
@@ -238,33 +227,6 @@ import Testing
         #expect(server.log.contains("Login: user=<bounces>") && server.log.contains("TLS"), "\(server.log)")
     }
 
-    /// `suppress = true`: each permanently bounced address goes into `suppressed.txt` beside
-    /// the log, once; `herald suppressed list` shows them, `remove` takes one off.
-    @Test func integrationPermanentBouncesGoIntoTheSuppressionList() throws {
-        let server = try DovecotServer()
-        try Self.deliverCorpus(to: server)
-        let campaign = BounceCampaign(url: server.url, suppress: true)
-        let first = try campaign.bounces(password: server.password)
-        #expect(first.status == 0, "\(first)")
-        let bounced = Set(Self.recorded.values.filter { $0.1 == "bounced" }.map(\.0))
-        let list = try Subprocess.herald(["suppressed", "list", campaign.path])
-        #expect(list.status == 0, "\(list)")
-        let listed = Set(list.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != " " }) })
-        #expect(listed == bounced, "\(list.stdout)")
-        #expect(list.stdout.contains("5.1.1") && list.stdout.contains("eu-china-dialogue"))
-        let text = try #require(campaign.folder.read("suppressed.txt"))
-        #expect(text.hasPrefix("# Herald suppression list"))
-        var info = stat()
-        #expect(stat(campaign.folder.file("suppressed.txt"), &info) == 0 && info.st_mode & 0o077 == 0, "mode 0600")
-
-        let removed = try Subprocess.herald(["suppressed", "remove", campaign.path, "Cabinet@Finance.gov.example"])
-        #expect(removed.status == 0, "\(removed)")
-        let after = try #require(campaign.folder.read("suppressed.txt"))
-        #expect(!after.contains("cabinet@finance.gov.example") && after.hasPrefix("# Herald suppression list"))
-        #expect(after.split(separator: "\n").count == text.split(separator: "\n").count - 1)
-        let again = try Subprocess.herald(["suppressed", "remove", campaign.path, "cabinet@finance.gov.example"])
-        #expect(again.status == 65 && again.stderr.contains("is not on the suppression list"), "\(again)")
-    }
 }
 
 /// `herald send` of a campaign with `[bounces] suppress = true` skips the addresses on the

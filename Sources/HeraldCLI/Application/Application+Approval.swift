@@ -67,6 +67,8 @@ extension Application {
             lines += ReviewManifest.inputChanges(reviewed: manifest.inputs, current: summary.inputs).map { "\(campaign.name): \($0)" }
             lines += ReviewManifest.attachmentChanges(reviewed: manifest.attachments ?? [], current: summary.attachments).map { "\(campaign.name): \($0)" }
             let comparison = ReviewManifest.LetterComparison(reviewed: manifest.letters)
+            // Ignorable: this only names what differs, on the way to refusing with 77; an input that
+            // no longer reads ends the comparison early, and `send` or `preview` report it as such.
             _ = try? computeManifest(prepared, visit: comparison.visit)
             lines += comparison.finish().map { "\(campaign.name): \($0)" }
             if lines.isEmpty { lines.append("\(campaign.name): the letters' order or count differs from the review") }
@@ -83,6 +85,7 @@ extension Application {
 
     /// The `format` of a manifest or approval record, whatever its version; nil when it has none.
     static func manifestFormat(_ data: Data) -> String? {
+        // Ignorable: a file that is not JSON has no format, which is what nil says.
         (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["format"] as? String
     }
 
@@ -229,7 +232,11 @@ extension Application {
             // does not record as done, to say when nothing more will go.
             var oneShotLedger: DeliveryLedger?
             if !Self.isRecurring(campaign) {
-                oneShotLedger = try? readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
+                // Logged, not fatal: an approval records the inputs, not the log; without the log
+                // the count of letters still to go cannot be given, and `send` refuses such a log anyway.
+                do throws(CommandFailure) { oneShotLedger = try readLog(parts.openJournal(campaign.logPath), campaign: campaign, occurrence: nil) } catch {
+                    for message in error.messages { parts.errors("warning: \(message)") }
+                }
             }
             var pending = 0
             var written = 0

@@ -8,7 +8,7 @@ extension Application {
     /// letters as `bounced` or `delayed`, move what was recorded to the processed folder, and
     /// list what was left (auto-replies, other mail, bounces of no letter of this campaign).
     ///
-    /// Holds the campaign's lock for the whole pass, so it never interleaves with a send.
+    /// Holds the log's lock for the whole pass, so it never interleaves with a send to it.
     /// Exit 0 when the pass completed (messages left behind are reported, not failures);
     /// 77 for a refused IMAP login, 69 for a mailbox that cannot be reached or refuses a
     /// command, 75 when the folder's UIDVALIDITY changed mid-pass, 74 when the log cannot be written.
@@ -21,28 +21,30 @@ extension Application {
             }
             let endpoint = try SecretSource.mailboxEndpoint(for: campaign, settings: settings, environment: parts.environment)
             let log = logPath ?? campaign.logPath
-            let lock: CampaignLock
-            do { lock = try CampaignLock(logPath: log, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
-                throw CommandFailure(.tempFail, "\(busy)")
-            } catch {
-                throw CommandFailure(.ioError, "\(error)")
+            let journal = parts.openJournal(log)
+            let lease: any JournalLease
+            do throws(JournalError) { lease = try journal.lock(campaign: campaign.name, campaignFile: nil, environment: parts.environment) } catch {
+                throw CommandFailure(error)
             }
-            defer { withExtendedLifetime(lock) {} }
-            let journal = FileJournal(path: log)
-            let attribution = try readBounceAttribution(journal, campaign: campaign, holding: lock)
+            defer { withExtendedLifetime(lease) {} }
+            let attribution = try readBounceAttribution(journal, campaign: campaign, holding: lease)
 
-            let mailbox: CurlIMAPMailbox
-            do throws(BounceMailboxError) { mailbox = try CurlIMAPMailbox(endpoint: endpoint) } catch { throw Self.failure(error) }
+            let mailbox: any BounceMailbox
+            do throws(BounceMailboxError) { mailbox = try parts.makeMailbox(endpoint) } catch { throw Self.failure(error) }
             var pass = BounceRun(settings: settings, attribution: attribution)
             let report: BounceRun.Report
             do throws(BounceRun.Failure) {
-                let suppression = settings.suppress ? SuppressionFile(besideLog: log) : nil
-                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) }) { records in
+                let suppression = settings.suppress ? parts.openSuppressionList(log) : nil
+                // Checked between messages: a stop (the daemon's shutdown, a cancelled task) ends the
+                // pass after the message in hand, what was recorded still synced and moved.
+                let stop = { [parts] in parts.shouldStop() || Task.isCancelled }
+                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) },
+                                      shouldStop: stop) { records in
                     // Permanent bounces of a row's own address only (a Cc's suppresses nothing).
                     let entries = records.compactMap(SuppressionList.Entry.init(permanentBounce:))
                     if let suppression, !entries.isEmpty {
                         let added = try suppression.add(entries)
-                        for entry in added { self.parts.output("suppressed \(TerminalText.visible(entry.address)) (\(suppression.path))") }
+                        for entry in added { self.parts.output("suppressed \(TerminalText.visible(entry.address)) (\(suppression.location))") }
                     }
                 }
             } catch {
@@ -63,24 +65,27 @@ extension Application {
                          + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place"
                          + (strangers > 0 ? " (\(strangers) unattributed: about an address the letter did not go to)" : "") + "; "
                          + "\(report.moved) moved to \(settings.processedFolder)")
+            if report.stopped {
+                throw CommandFailure(.tempFail, "stopped on request after \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s"); the next pass reads the rest")
+            }
             return .ok
         }
     }
 
     /// Every record of the campaign, all occurrences, folded into an attribution (the log's
     /// ownership checked, its index kept, as every command reads it).
-    private func readBounceAttribution(_ journal: FileJournal, campaign: Campaign,
-                                       holding lock: CampaignLock) throws(CommandFailure) -> BounceAttribution {
-        do {
+    private func readBounceAttribution(_ journal: any DeliveryJournal, campaign: Campaign,
+                                       holding lease: any JournalLease) throws(CommandFailure) -> BounceAttribution {
+        try refuseSpecialLog(journal.location)
+        do throws(JournalError) {
             // Which occurrences the log holds: a recurring campaign's letters are spread over them.
-            let occurrences = Set(try journal.load().records.map(\.occurrence)).union([nil])
-            let (attribution, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: occurrences,
-                                                       holding: lock, into: BounceAttribution(campaign: campaign.name)) { $0.apply($1) }
+            let occurrences = try journal.occurrences(campaign: campaign.name, campaignFile: campaign.file)
+            let (attribution, read) = try journal.readHistory(campaign: campaign.name, campaignFile: campaign.file, occurrences: occurrences,
+                                                              holding: lease, into: BounceAttribution(campaign: campaign.name)) { $0.apply($1) }
             if let warning = read.warning { parts.errors("warning: \(warning)") }
             return attribution
         } catch {
-            if case .io = error { throw CommandFailure(.ioError, "\(error)") }
-            throw CommandFailure(.dataError, "\(error)")
+            throw CommandFailure(error)
         }
     }
 

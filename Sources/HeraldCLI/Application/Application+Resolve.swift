@@ -13,7 +13,7 @@ extension Application {
             let name = campaign.name
             // Taking the lock would create a missing log: an empty file a later `send --log`
             // could take for a log of no letters. A missing log holds no letter to resolve.
-            guard FileManager.default.fileExists(atPath: log) else {
+            if let file = parts.openJournal(log) as? any LogFileJournal, file.isMissing {
                 throw CommandFailure(.dataError, "\(log): no such delivery log, so \(address) has no delivery record in campaign \(name); nothing to resolve (check the path; no log was created)")
             }
             // Everything: a letter already done is named with its time.
@@ -21,7 +21,7 @@ extension Application {
             defer { withExtendedLifetime(locked) {} }
             let journal = locked.journal
             // Runs before the locks are let go: the checkpoint takes over the verdict written.
-            defer { keepChainCheckpoint(of: log, holding: locked.lock, journal: journal) }
+            defer { keepChainCheckpoint(holding: locked.lease, journal: journal) }
             let key = address.lowercased()
             guard let entry = locked.ledger[key] else {
                 throw CommandFailure(.dataError, "\(log): \(address) has no delivery record in campaign \(name); nothing to resolve")

@@ -89,7 +89,9 @@ extension Application {
     /// remembered as this campaign's. A stat, not a read: only whether a log holds anything
     /// matters (the lock leaves an empty log behind a refused run).
     /// - Throws: 64 naming both logs, unless `newLog` (`--new-log`).
-    func checkLogContinuity(_ campaign: Campaign, holding lock: CampaignFileLock, newLog: Bool) throws(CommandFailure) {
+    func checkLogContinuity(_ campaign: Campaign, holding lease: any JournalLease, newLog: Bool) throws(CommandFailure) {
+        // The file journal's: a journal that is not a log file has no other log to be confused with.
+        guard let lock = (lease as? FileJournal.Lease)?.campaignLock else { return }
         let current = Self.realLogPath(campaign.logPath)
         if !newLog, let last = lock.rememberedLog(), last != current, FileJournal.holdsNoRecord(current), !FileJournal.holdsNoRecord(last) {
             throw CommandFailure(.usage, [
@@ -132,10 +134,10 @@ extension Application {
         let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
         defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
-        try checkLogContinuity(campaign, holding: locked.campaignLock, newLog: options.newLog)
-        try checkChain(of: campaign.logPath, campaign: campaign.name, holding: locked.lock, accepting: options.acceptBrokenChain)
+        try checkLogContinuity(campaign, holding: locked.lease, newLog: options.newLog)
+        try checkChain(of: journal, campaign: campaign.name, holding: locked.lease, accepting: options.acceptBrokenChain)
         // Runs before the locks are let go (defers run last first).
-        defer { keepChainCheckpoint(of: campaign.logPath, holding: locked.lock, journal: journal) }
+        defer { keepChainCheckpoint(holding: locked.lease, journal: journal) }
         let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {
@@ -167,10 +169,10 @@ extension Application {
         // letter; read once, under the campaign's lock, before anything is claimed.
         var suppressionPath: String?
         if campaign.bounces?.suppress == true {
-            let file = SuppressionFile(besideLog: campaign.logPath)
-            do throws(SuppressionFile.Failure) {
+            let file = parts.openSuppressionList(campaign.logPath)
+            do throws(SuppressionStoreFailure) {
                 dispatcher.suppressed = Set(try file.read().entries.map(\.address))
-                suppressionPath = file.path
+                suppressionPath = file.location
             } catch {
                 throw CommandFailure(.ioError, ["\(error)", "\(campaign.name): the suppression list cannot be read, so nothing was sent (a letter to a suppressed address must not go)"])
             }

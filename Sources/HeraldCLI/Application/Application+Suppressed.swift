@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldStorage
 
 extension Application {
     /// `herald suppressed list`: the suppression list beside the campaign's log, one line per
@@ -8,12 +7,12 @@ extension Application {
     public func suppressedList(campaign path: String, logPath: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let prepared = try load(path)
-            let file = SuppressionFile(besideLog: logPath ?? prepared.campaign.logPath)
+            let file = parts.openSuppressionList(logPath ?? prepared.campaign.logPath)
             let list: SuppressionList
             do { list = try file.read() } catch { throw CommandFailure(.ioError, "\(error)") }
             let entries = list.entries
             guard !entries.isEmpty else {
-                parts.output("\(file.path): no suppressed address")
+                parts.output("\(file.location): no suppressed address")
                 return .ok
             }
             parts.output(TextTable.render(header: ["ADDRESS", "SINCE", "CAMPAIGN", "STATUS", "DIAGNOSTIC"],
@@ -28,8 +27,8 @@ extension Application {
     /// warning here (status reads, it sends nothing), and its rows show as not suppressed.
     func suppressedAddresses(of campaign: Campaign, log: String) -> Set<String> {
         guard campaign.bounces?.suppress == true else { return [] }
-        let file = SuppressionFile(besideLog: log)
-        do throws(SuppressionFile.Failure) { return Set(try file.read().entries.map(\.address)) } catch {
+        let file = parts.openSuppressionList(log)
+        do throws(SuppressionStoreFailure) { return Set(try file.read().entries.map(\.address)) } catch {
             parts.errors("warning: \(error); rows on it show as pending, though `herald send` would stop before sending (exit 74)")
             return []
         }
@@ -40,11 +39,11 @@ extension Application {
     public func suppressedRemove(campaign path: String, address: String, logPath: String?) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let prepared = try load(path)
-            let file = SuppressionFile(besideLog: logPath ?? prepared.campaign.logPath)
+            let file = parts.openSuppressionList(logPath ?? prepared.campaign.logPath)
             let removed: Bool
             do { removed = try file.remove(address) } catch { throw CommandFailure(.ioError, "\(error)") }
-            guard removed else { throw CommandFailure(.dataError, "\(file.path): \(TerminalText.visible(address)) is not on the suppression list; nothing removed") }
-            parts.output("\(TerminalText.visible(address.lowercased())): removed from \(file.path)")
+            guard removed else { throw CommandFailure(.dataError, "\(file.location): \(TerminalText.visible(address)) is not on the suppression list; nothing removed") }
+            parts.output("\(TerminalText.visible(address.lowercased())): removed from \(file.location)")
             return .ok
         }
     }

@@ -16,7 +16,7 @@ extension Application {
         run { () throws(CommandFailure) -> ExitStatus in
             try refuseSpecialLog(path)
             if acceptBrokenChain { return try self.acceptBrokenChain(path) }
-            let verdict = try chainVerdict(path)
+            let verdict = try chainVerdict(logFile(path))
             guard let verdict else { throw CommandFailure(.noInput, "\(path): no such delivery log") }
             if let torn = verdict.tornLine {
                 parts.errors("warning: \(path):\(torn): ignoring an incomplete last line (a crash while writing?); it will be cut off on the next write")
@@ -43,15 +43,15 @@ extension Application {
         guard FileManager.default.fileExists(atPath: path) || FileJournal.lostRecords(ofEmptyLog: path) != nil else {
             throw CommandFailure(.noInput, "\(path): no such delivery log")
         }
-        let lock: CampaignLock
-        do { lock = try CampaignLock(logPath: path, campaign: "") } catch let busy as CampaignLock.Busy {
-            throw CommandFailure(.tempFail, "\(path): is being written by pid \(busy.pid); run this again once it has finished")
-        } catch {
-            throw CommandFailure(.ioError, "\(error)")
+        let journal = try logFile(path)
+        let lease: FileJournal.Lease
+        do throws(JournalError) { lease = try journal.lockLogAlone() } catch {
+            if case .busy(let holder) = error { throw CommandFailure(.tempFail, "\(holder); run this again once it has finished") }
+            throw CommandFailure(error)
         }
-        defer { withExtendedLifetime(lock) {} }
+        defer { withExtendedLifetime(lease) {} }
         let check: ChainCheck?
-        do { check = try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: true) } catch {
+        do throws(JournalError) { check = try journal.checkChain(sinceLastCheck: lease, acceptingBreaks: true) } catch {
             throw CommandFailure(.ioError, "\(error)")
         }
         let lost = FileJournal.lostRecords(ofEmptyLog: path) ?? check?.lost
@@ -71,10 +71,19 @@ extension Application {
     }
 
     /// The chain's verdict for a log, nil when there is none; 74 when it cannot be read.
-    func chainVerdict(_ path: String) throws(CommandFailure) -> LogChain.Verdict? {
-        do { return try FileJournal(path: path).verifyChain() } catch {
+    func chainVerdict(_ log: any LogFileJournal) throws(CommandFailure) -> LogChain.Verdict? {
+        do throws(JournalError) { return try log.chainVerdict() } catch {
             throw CommandFailure(.ioError, "\(error)")
         }
+    }
+
+    /// The journal of a log named by path (`verify-log`), which must be a file with a chain:
+    /// 74 naming it otherwise (a parts' journal that keeps no chain has nothing to verify).
+    func logFile(_ path: String) throws(CommandFailure) -> any LogFileJournal {
+        guard let chained = parts.openJournal(path) as? any LogFileJournal else {
+            throw CommandFailure(.ioError, "\(path): this journal is not a log file with a hash chain; nothing to verify")
+        }
+        return chained
     }
 
     /// What an intact (or unchained) log's verdict says, in words.
@@ -100,11 +109,14 @@ extension Application {
     /// from the middle), so sending by it could send a letter twice: refused with 65 naming the
     /// line, unless the operator accepts it (`--accept-broken-chain`), which is then recorded
     /// beside the log (`LOG.chain`) so later runs go on with a warning.
-    /// - Parameter lock: the campaign's lock when held (the check's progress is then kept).
-    func checkChain(of log: String, campaign: String, holding lock: CampaignLock?, accepting: Bool) throws(CommandFailure) {
+    /// A journal that keeps no chain (`LogFileJournal`: not a file) is taken as intact.
+    /// - Parameter lease: the campaign's lease when held (the check's progress is then kept).
+    func checkChain(of journal: any DeliveryJournal, campaign: String, holding lease: (any JournalLease)?, accepting: Bool) throws(CommandFailure) {
+        let log = journal.location
         try refuseSpecialLog(log)
+        guard let chained = journal as? any LogFileJournal else { return }
         let check: ChainCheck?
-        do { check = try FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: accepting) } catch {
+        do throws(JournalError) { check = try chained.checkChain(sinceLastCheck: lease, acceptingBreaks: accepting) } catch {
             throw CommandFailure(.ioError, "\(error)")
         }
         guard let check else { return }
@@ -135,9 +147,9 @@ extension Application {
     /// Only growth that is exactly the run's own appends (`FileJournal.OwnAppends`) is taken
     /// over, its records read back once; an edit made while the run went on (a blank line, a
     /// record changed) leaves the checkpoint where it was, so the next run checks the whole log.
-    /// Nothing is reported: when this fails, the next run checks more, never less.
-    func keepChainCheckpoint(of log: String, holding lock: CampaignLock, journal: FileJournal) {
-        guard let own = journal.ownAppends else { return }
-        _ = try? FileJournal(path: log).checkChain(holding: lock, acceptingBreaks: false, ownAppends: own, endOfRun: true)
+    /// Nothing is reported: when this fails, the next run checks more, never less. A journal
+    /// that keeps no chain has nothing to move.
+    func keepChainCheckpoint(holding lease: any JournalLease, journal: any DeliveryJournal) {
+        (journal as? any LogFileJournal)?.keepChainCheckpoint(holding: lease)
     }
 }

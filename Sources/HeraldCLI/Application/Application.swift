@@ -15,7 +15,7 @@ public final class Application {
     public var allowDuplicates = false
     /// What the last read of a delivery log cost and how it went (index or scan), for the
     /// daemon's record of each firing.
-    private(set) var lastLogRead: LogRead?
+    private(set) var lastLogRead: JournalRead?
     /// True when the last send run stopped at a letter that was not the approved one (exit 77
     /// at handover): the daemon then waits for a new approval, as for a firing refused before sending.
     var lastRunRefusedAtHandover = false
@@ -106,46 +106,49 @@ public final class Application {
     /// Reads one occurrence of the campaign from its delivery log into a ledger, printing a
     /// torn-line warning; what the read cost is kept in `lastLogRead`.
     ///
-    /// Only that occurrence's records are read when the log's index can be trusted
-    /// (`FileJournal.read`), so a recurring campaign's history does not slow its next firing.
+    /// Only that occurrence's records are read when the journal can (the file journal's
+    /// index), so a recurring campaign's history does not slow its next firing.
     /// - Parameters:
     ///   - occurrence: the occurrence (nil: the campaign sent as a whole).
-    ///   - lock: the campaign's lock, when held: the journal then keeps the log's index.
+    ///   - lease: the campaign's lease, when held: the journal then keeps its caches.
     ///   - keeping: what the ledger keeps of each recipient: `.decisions` (the default: what
     ///     `send`, `validate` and the checks decide on, a few bytes a letter) or `.everything`
     ///     (a done letter's time, reply and reports too: `status`'s table, `resolve`).
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
-    func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?, holding lock: CampaignLock? = nil,
-                 keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> DeliveryLedger {
-        try refuseSpecialLog(journal.path)
-        do {
-            let (ledger, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
-                                                  holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
-                                                                                      keeping: keeping)) {
+    func readLog(_ journal: any DeliveryJournal, campaign: Campaign, occurrence: String?,
+                 holding lease: (any JournalLease)? = nil, keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> DeliveryLedger {
+        try refuseSpecialLog(journal.location)
+        do throws(JournalError) {
+            let (ledger, read) = try journal.readHistory(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
+                                                         holding: lease, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
+                                                                                              keeping: keeping)) {
                 $0.apply($1)
             }
-            if let warning = read.warning { parts.errors("warning: \(warning)") }
-            lastLogRead = read
+            note(read)
             return ledger
         } catch {
-            if case .io = error { throw CommandFailure(.ioError, "\(error)") }
-            throw CommandFailure(.dataError, "\(error)")
+            throw CommandFailure(error)
         }
+    }
+
+    /// Prints a read's warning and keeps what it cost in `lastLogRead`.
+    private func note(_ read: JournalRead) {
+        if let warning = read.warning { parts.errors("warning: \(warning)") }
+        lastLogRead = read
     }
 
     /// A campaign's log, locked for this process, and one occurrence of it read.
     struct LockedLog {
-        /// The campaign's own lock, whatever the log: held with `lock`.
-        var campaignLock: CampaignFileLock
-        /// Held for as long as the caller writes to the log.
-        var lock: CampaignLock
-        var journal: FileJournal
+        /// The campaign's hold on its journal (with the file journal: the campaign's own lock,
+        /// whatever the log, and the log's), held for as long as the caller writes to the log.
+        var lease: any JournalLease
+        var journal: any DeliveryJournal
         var ledger: DeliveryLedger
     }
 
-    /// Takes the campaign's locks (the campaign's own, then its log's) and reads one occurrence
-    /// of its log (see `readLog`).
+    /// Takes the campaign's lease on its journal (`DeliveryJournal.openLedger`: the campaign's
+    /// own lock, then its log's) and reads one occurrence of its log (see `readLog`).
     ///
     /// - Throws: 75 when another process holds any lock (a second sender of the campaign,
     ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
@@ -154,22 +157,15 @@ public final class Application {
     func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?,
                         keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> LockedLog {
         try refuseSpecialLog(logPath)
-        let campaignLock: CampaignFileLock
-        do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name,
-                                                  environment: parts.environment) } catch let busy as CampaignFileLock.Busy {
-            throw CommandFailure(.tempFail, "\(busy)")
+        let journal = parts.openJournal(logPath)
+        do throws(JournalError) {
+            let opened = try journal.openLedger(campaign: campaign.name, campaignFile: campaign.file, occurrence: occurrence,
+                                                environment: parts.environment, keeping: keeping)
+            note(opened.read)
+            return LockedLog(lease: opened.lease, journal: journal, ledger: opened.ledger)
         } catch {
-            throw CommandFailure(.ioError, "\(error)")
+            throw CommandFailure(error)
         }
-        let lock: CampaignLock
-        do { lock = try CampaignLock(logPath: logPath, campaign: campaign.name) } catch let busy as CampaignLock.Busy {
-            throw CommandFailure(.tempFail, "\(busy)")
-        } catch {
-            throw CommandFailure(.ioError, "\(error)")
-        }
-        let journal = FileJournal(path: logPath)
-        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock, keeping: keeping)
-        return LockedLog(campaignLock: campaignLock, lock: lock, journal: journal, ledger: ledger)
     }
 
     /// `herald validate`: check everything `send` checks before it connects, send nothing.
@@ -190,8 +186,8 @@ public final class Application {
             }
             do throws(CommandFailure) { _ = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch { note(error) }
             do throws(CommandFailure) {
-                let ledger = try readLog(FileJournal(path: campaign.logPath), campaign: campaign, occurrence: nil)
-                do throws(CommandFailure) { try checkChain(of: campaign.logPath, campaign: campaign.name, holding: nil, accepting: false) } catch {
+                let ledger = try readLog(parts.openJournal(campaign.logPath), campaign: campaign, occurrence: nil)
+                do throws(CommandFailure) { try checkChain(of: parts.openJournal(campaign.logPath), campaign: campaign.name, holding: nil, accepting: false) } catch {
                     note(error)
                 }
                 let changes = EditCheck.changes(in: prepared, ledger: ledger)
@@ -317,7 +313,8 @@ public final class Application {
             // The table prints each letter's time and reply; the counts need the states only.
             // Without the inputs the log's own keys are the rows, which a `.decisions` ledger lacks.
             let keeping: DeliveryLedger.Keeping = json && prepared != nil ? .decisions : .everything
-            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key, keeping: keeping)
+            let journal = parts.openJournal(log)
+            let ledger = try readLog(journal, campaign: campaign, occurrence: key, keeping: keeping)
             let suppressed = suppressedAddresses(of: campaign, log: log)
             let summary: CampaignStatus
             var widths = TextTable.Widths(CampaignStatus.header)
@@ -356,7 +353,7 @@ public final class Application {
             }
             if !chunk.isEmpty { parts.output(chunk.joined(separator: "\n")) }
             // The hash chain is checked over the whole log (one streamed read): see README "Proof of dispatch".
-            parts.output(CampaignStatus.chainLine(try chainVerdict(log), log: log))
+            if let chained = journal as? any LogFileJournal { parts.output(CampaignStatus.chainLine(try chainVerdict(chained), log: log)) }
             parts.output(summary.line())
             return .ok
         }

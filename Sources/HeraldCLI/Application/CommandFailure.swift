@@ -40,4 +40,14 @@ extension CommandFailure {
             self.init(.unavailable, "cannot set up the SMTP transport: \(error)")
         }
     }
+
+    /// A journal that cannot be locked or read: 75 while another process holds the campaign,
+    /// 74 when it cannot be opened or read, 65 when it is damaged or another campaign's.
+    init(_ error: JournalError) {
+        switch error {
+        case .busy(let message): self.init(.tempFail, message)
+        case .unavailable(let message): self.init(.ioError, message)
+        case .damaged(let message): self.init(.dataError, message)
+        }
+    }
 }

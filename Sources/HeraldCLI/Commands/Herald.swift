@@ -2,12 +2,14 @@ import ArgumentParser
 import Foundation
 import HeraldCore
 import HeraldCurl
+import NIOPosix
 
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
 ///
 /// Async from the root (the executable's `@main` awaits `Herald.main()`), so `send` and
-/// `daemon` can await signals and the ServiceGroup. No command blocks a task: each one's
-/// work (files, fsync, libcurl, waits) runs on a thread of its own (`onOwnThread`).
+/// `daemon` can await signals and the ServiceGroup. No command blocks a task of Swift's
+/// cooperative pool: the other commands' work (files, fsync, libcurl's IMAP and probe) runs on
+/// `NIOThreadPool.singleton`, the pool kept for blocking calls (`runBlocking`).
 public struct Herald: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "herald",
@@ -61,10 +63,15 @@ extension ExitStatus {
 }
 
 extension Herald {
-    /// Runs a command's work on a thread of its own (see `onOwnThread`) and ends the
-    /// command with the exit status it returns.
+    /// Runs a command's blocking work on `NIOThreadPool.singleton` and ends the command with the
+    /// exit status it returns.
+    ///
+    /// Why a pool thread, not the task: the work blocks (a log read and its fsync, a folder of
+    /// `.eml` files, libcurl's IMAP and SMTP probe), and a blocked thread of the cooperative
+    /// pool (about one per core) holds up every other task. The singleton pool is always
+    /// active, so `runIfActive` throws only if it was shut down, which Herald never does.
     static func runBlocking(_ work: @escaping @Sendable () -> ExitStatus) async throws -> Never {
-        try await onOwnThread(work).exit()
+        try await NIOThreadPool.singleton.runIfActive(work).exit()
     }
 }
 

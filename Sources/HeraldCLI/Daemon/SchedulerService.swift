@@ -275,11 +275,12 @@ struct CampaignScheduler {
         let now = clock.now()
         var history: FiringHistory
         var recipients: [String] = []
-        do throws(FileJournal.Failure) {
+        do throws(JournalError) {
             // Only the occurrences the plan looks at are read (the log's index finds them).
             let wanted = FiringPlan.occurrencesToRead(schedule: schedule, now: now, catchUpSeconds: campaign.catchUpSeconds)
-            let read: LogRead
-            (history, read) = try FileJournal(path: campaign.logPath).read(
+            let read: JournalRead
+            // The journal from the same parts as the firings (`ApplicationParts.openJournal`).
+            (history, read) = try makeParts(token).openJournal(campaign.logPath).readHistory(
                 campaign: campaign.name, campaignFile: path, occurrences: wanted, holding: nil,
                 into: FiringHistory(campaign: campaign.name)) { $0.apply($1) }
             history.note(occurrence: read.latestOccurrence)

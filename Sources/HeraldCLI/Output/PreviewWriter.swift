@@ -25,12 +25,15 @@ enum PreviewWriter {
 
         /// A JSON string literal.
         static func quoted(_ text: String) -> String {
+            // Ignorable: encoding a single String to JSON cannot fail (no non-finite numbers, no custom encoder).
             String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
         }
 
         /// Reads a record, completing one that a preview cut short left open (its list of
         /// files unterminated): every file it names was started, so the next preview clears them.
         static func read(_ data: Data) -> Marker? {
+            // Ignorable: a file that does not decode is not a preview's marker, and nil says so
+            // (the folder is then refused as not an earlier preview, never cleared).
             if let marker = try? JSONDecoder().decode(Marker.self, from: data) { return marker }
             var text = String(decoding: data, as: UTF8.self)
             while text.last?.isWhitespace == true || text.last == "," { text.removeLast() }

@@ -1,5 +1,5 @@
 /// The seam between `herald bounces` and the mailbox it reads: list, fetch, put back as it
-/// was, move away. The real one is `CurlIMAPMailbox` (HeraldSMTP, libcurl's IMAP); tests of
+/// was, move away. The real one is `CurlIMAPMailbox` (HeraldCurl, libcurl's IMAP); tests of
 /// the run's logic may use a mailbox in memory.
 ///
 /// Contract: `list` opens the folder and names its UIDVALIDITY, which every later call is

@@ -28,6 +28,8 @@ public struct BounceRun {
         public var outcomes: [Outcome] = []
         /// How many messages were moved to the processed folder.
         public var moved = 0
+        /// A stop was requested before every message was read: `outcomes` covers the ones before it.
+        public var stopped = false
         public var recorded: [Outcome] { outcomes.filter { if case .recorded = $0.action { true } else { false } } }
         public var left: [Outcome] { outcomes.filter { if case .left = $0.action { true } else { false } } }
     }
@@ -47,16 +49,23 @@ public struct BounceRun {
         self.attribution = attribution
     }
 
-    /// Runs the pass. `now` gives the records' time (RFC 3339); `afterSync` gets the new
-    /// records once they are durable, before anything is moved (the suppression list is
-    /// written there; a throw is a `.log` failure and nothing is moved).
+    /// Runs the pass. `now` gives the records' time (RFC 3339); `shouldStop` is asked before
+    /// each message is fetched, and a stop ends the reading there: what was recorded so far is
+    /// still synced and moved, in the usual order, and the rest is left for the next pass.
+    /// `afterSync` gets the new records once they are durable, before anything is moved (the
+    /// suppression list is written there; a throw is a `.log` failure and nothing is moved).
     public mutating func run(mailbox: BounceMailbox, journal: DeliveryJournal, now: () -> String,
+                             shouldStop: () -> Bool = { false },
                              afterSync: ([DeliveryRecord]) throws -> Void = { _ in }) throws(Failure) -> Report {
         var report = Report()
         let listing: MailboxListing
         do { listing = try mailbox.list() } catch { throw .mailbox(error) }
         var toMove: [Int] = []
         for (uid, seen) in listing.messages {
+            if shouldStop() {
+                report.stopped = true
+                break
+            }
             let position = MailboxPosition(uidValidity: listing.uidValidity, uid: uid)
             let bytes: [UInt8]
             do { bytes = try mailbox.fetch(position) } catch { throw .mailbox(error) }

@@ -5,7 +5,7 @@
 /// first) and returns how it went, classified. It never throws and never retries: the
 /// pipeline decides retries and writes the log. Implementations keep one connection open
 /// across calls where the server allows, and are used from one thread at a time.
-/// The real one is `CurlTransport` (HeraldSMTP); tests use `ScriptedTransport`.
+/// The real one is `CurlTransport` (HeraldCurl); tests use `ScriptedTransport`.
 public protocol MailTransport: AnyObject {
     func deliver(_ message: ComposedMessage) -> DeliveryOutcome
     /// After a `deliver` that returned `.accepted`: what the transport attests about that
