@@ -1,0 +1,68 @@
+import Foundation
+import HeraldTestSupport
+import Synchronization
+import Testing
+@testable import HeraldCLI
+
+/// The daemon's idle wait and its turns: a reload request ends a sleep on the clock without the
+/// clock moving and is never missed; a cancellation ends either wait at once; jobs run one at a time.
+@Suite struct ReloadSignalTests {
+    /// The jobs' names, in the order they ran.
+    final class Order: Sendable {
+        let names = Mutex<[String]>([])
+    }
+
+    @Test func aRequestEndsTheSleepWithoutTheClockMoving() async {
+        let clock = MockClock()
+        let reloads = ReloadSignal()
+        let seen = reloads.generation
+        let deadline = clock.now().addingTimeInterval(3600)
+        async let slept: Void = reloads.sleep(on: clock, until: deadline, unlessNewerThan: seen)
+        #expect(await clock.waitForSleepers(1))
+        reloads.request()
+        await slept
+        #expect(clock.now() < deadline && clock.sleepingUntil.isEmpty, "woken by the request, its clock sleep cancelled")
+        #expect(reloads.generation == seen + 1)
+    }
+
+    @Test func aRequestMadeBeforeTheSleepIsNotMissed() async {
+        let clock = MockClock()
+        let reloads = ReloadSignal()
+        let seen = reloads.generation
+        reloads.request()
+        // Returns although nobody advances the clock or requests again.
+        await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: seen)
+        #expect(clock.sleepingUntil.isEmpty)
+    }
+
+    @Test func theSleepEndsAtItsDeadlineOrOnCancellation() async {
+        let clock = MockClock()
+        let reloads = ReloadSignal()
+        async let slept: Void = reloads.sleep(on: clock, until: clock.now().addingTimeInterval(10), unlessNewerThan: 0)
+        #expect(await clock.waitForSleepers(1))
+        clock.advance(by: 10)
+        await slept
+        let cancelled = Task { await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: 0) }
+        #expect(await clock.waitForSleepers(1))
+        cancelled.cancel()
+        await cancelled.value
+        #expect(clock.sleepingUntil.isEmpty)
+    }
+
+    @Test func jobsTakeTurnsFirstComeFirstServedAndACancelledWaiterDoesNotRun() async {
+        let turn = DaemonTurn()
+        let order = Order()
+        let gate = ReloadSignal()
+        // The first job holds the turn until the gate opens.
+        let first = Task { await turn.run { order.names.withLock { $0.append("first") }; await gate.wait(past: 0) } }
+        while order.names.withLock({ $0.isEmpty }) { await Task.yield() }
+        let cancelled = Task { await turn.run { order.names.withLock { $0.append("cancelled") } } }
+        let second = Task { await turn.run { order.names.withLock { $0.append("second") } } }
+        cancelled.cancel()
+        #expect(await cancelled.value == nil, "a waiter cancelled before its turn does not run")
+        gate.request()
+        _ = await first.value
+        _ = await second.value
+        #expect(order.names.withLock { $0 } == ["first", "second"])
+    }
+}
