@@ -81,7 +81,7 @@ import Testing
         }
         let minute = { (n: Double) in Self.rfc3339(Self.start.addingTimeInterval(60 * n)) }
         #expect(Set(Self.sent(folder, "minutely").compactMap { $0["occurrence"] as? String }) == [minute(1), minute(2)])
-        #expect(daemon.text.contains("next firing campaign=minutely at=\(minute(3))"), "\(daemon.text)")
+        #expect(daemon.text.contains("next firing at=\(minute(3)) campaign=minutely"), "\(daemon.text)")
 
         // Down from 00:02 to 00:10:05: 00:10 is within catch_up_seconds, 00:03 to 00:09 are not.
         let later = Self.daemon(folder, at: Self.start.addingTimeInterval(605))

@@ -18,7 +18,7 @@ import Testing
         let seen = reloads.generation
         let deadline = clock.now().addingTimeInterval(3600)
         async let slept: Void = reloads.sleep(on: clock, until: deadline, unlessNewerThan: seen)
-        #expect(await clock.waitForSleepers(1))
+        #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
         reloads.request()
         await slept
         #expect(clock.now() < deadline && clock.sleepingUntil.isEmpty, "woken by the request, its clock sleep cancelled")
@@ -39,11 +39,11 @@ import Testing
         let clock = MockClock()
         let reloads = ReloadSignal()
         async let slept: Void = reloads.sleep(on: clock, until: clock.now().addingTimeInterval(10), unlessNewerThan: 0)
-        #expect(await clock.waitForSleepers(1))
+        #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
         clock.advance(by: 10)
         await slept
         let cancelled = Task { await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: 0) }
-        #expect(await clock.waitForSleepers(1))
+        #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
         cancelled.cancel()
         await cancelled.value
         #expect(clock.sleepingUntil.isEmpty)
