@@ -123,6 +123,23 @@ import Testing
         #expect(daemon.text.contains("bounce mailbox not polled: the campaign file cannot be read file=\(folder.campaigns)/broken.toml"), "\(daemon.text)")
     }
 
+    @Test func aCampaignFolderThatCannotBeReadIsLoggedAndItsCampaignsLeftOut() async throws {
+        let server = try SMTPTestServer()
+        let folder = DaemonIntegrationTests.CampaignFolder()
+        folder.add("gone", schedule: Self.rfc3339(Self.start.addingTimeInterval(30)), recipients: 1, server: server)
+        let daemon = Self.daemon(folder)
+        try await daemon.running { _ in
+            #expect(await daemon.settle())
+            try FileManager.default.moveItem(atPath: folder.campaigns, toPath: folder.root.file("elsewhere"))
+            #expect(await daemon.advance(by: 1))
+            #expect(await daemon.advance(by: 29))
+        }
+        let unreadable = daemon.lines.filter { $0.contains("error the campaign folder cannot be read; no campaign is loaded until it can be campaigns=\(folder.campaigns)") }
+        #expect(unreadable.count == 2, "once by each service, not at every check: \(daemon.text)")
+        #expect(daemon.text.contains("loaded campaigns files=0 reason=campaign folder changed scheduled=0"), "\(daemon.text)")
+        #expect(server.messages().isEmpty)
+    }
+
     @Test func aOneShotApprovedAfterItsFiringWasSkippedIsSentAtTheNextFolderCheck() async throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()

@@ -38,7 +38,8 @@ struct BouncePolling {
     let firing: DaemonFiring
     let reloads: ReloadSignal
     var mailboxes: [Mailbox] = []
-    var stamp: [String: Date] = [:]
+    /// The folder as last loaded (nil: it could not be listed).
+    var stamp: [String: Date]?
     var seenReload = 0
 
     var clock: any HeraldClock { firing.clock }
@@ -75,9 +76,10 @@ struct BouncePolling {
 
     /// Reads every campaign file in the folder again; each mailbox is read at once.
     mutating func reload() {
-        stamp = CampaignFolder.stamp(directory)
+        let paths: [String]
+        (stamp, paths) = CampaignFolder.load(directory, logger: firing.logger)
         let now = clock.now()
-        mailboxes = stamp.keys.sorted().compactMap { path in
+        mailboxes = paths.compactMap { path in
             let campaign: Campaign
             do {
                 campaign = try Campaign.parse(String(contentsOfFile: path, encoding: .utf8), file: path)
@@ -91,7 +93,7 @@ struct BouncePolling {
             guard let bounces = campaign.bounces else { return nil }
             return Mailbox(path: path, name: campaign.name, seconds: bounces.pollSeconds, next: now)
         }
-        firing.logger.info("loaded bounce mailboxes", metadata: ["bounce_mailboxes": "\(mailboxes.count)", "files": "\(stamp.count)"])
+        firing.logger.info("loaded bounce mailboxes", metadata: ["bounce_mailboxes": "\(mailboxes.count)", "files": "\(paths.count)"])
     }
 
     /// One line for a read or parse failure: the diagnostics of a campaign that does not parse.

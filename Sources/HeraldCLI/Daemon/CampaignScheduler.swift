@@ -54,7 +54,8 @@ struct CampaignScheduler {
     var clock: any HeraldClock { firing.clock }
     var logger: Logger { firing.logger }
     var entries: [Entry] = []
-    var stamp: [String: Date] = [:]
+    /// The folder as last loaded (nil: it could not be listed).
+    var stamp: [String: Date]?
     /// The reload request last acted on.
     var seenReload = 0
     /// One-shot firings skipped for want of an approval, by campaign file: each is fired again
@@ -140,17 +141,18 @@ struct CampaignScheduler {
     /// Reads every `*.toml` in the folder again; a broken file is reported and left out,
     /// the others keep their schedules.
     mutating func reload(reason: String) {
-        stamp = CampaignFolder.stamp(directory)
+        let paths: [String]
+        (stamp, paths) = CampaignFolder.load(directory, logger: logger)
         var loaded: [Entry] = []
-        for path in stamp.keys.sorted() {
+        for path in paths {
             if let entry = load(path) { loaded.append(entry) }
         }
         entries = loaded
         // A campaign gone, or queued again by its plan, no longer waits for its approval here.
-        for path in awaitingApproval.keys where stamp[path] == nil || loaded.contains(where: { $0.path == path && !$0.queue.isEmpty }) {
+        for path in awaitingApproval.keys where !paths.contains(path) || loaded.contains(where: { $0.path == path && !$0.queue.isEmpty }) {
             awaitingApproval[path] = nil
         }
-        logger.info("loaded campaigns", metadata: ["reason": "\(reason)", "scheduled": "\(loaded.count)", "files": "\(stamp.count)"])
+        logger.info("loaded campaigns", metadata: ["reason": "\(reason)", "scheduled": "\(loaded.count)", "files": "\(paths.count)"])
     }
 
     /// Reads a campaign and its delivery log, logs its `FiringPlan` (worked out for the
