@@ -33,8 +33,8 @@ final class InProcessDaemon: Sendable {
         let logger = Logger(label: "herald.daemon.test") { _ in
             HeraldLogHandler(format: .text, clock: clock, write: { line in captured.all.withLock { $0.append(line) } })
         }
-        let firing = DaemonFiring(clock: clock, logger: logger, makeParts: { token in
-            var parts = ApplicationParts.live(stoppingOn: token)
+        let firing = DaemonFiring(clock: clock, logger: logger, makeParts: {
+            var parts = ApplicationParts.live
             parts.environment["XDG_RUNTIME_DIR"] = runtime
             parts.environment.merge(environment) { $1 }
             parts.progress = nil

@@ -81,9 +81,10 @@ import Testing
         let clock = SystemClock()
         let logger = Logger(label: "herald.daemon.test") { _ in HeraldLogHandler(format: .json, clock: clock, write: { lines.append($0) }) }
         let runtime = folder.path
-        let firings = DaemonFiring(clock: clock, logger: logger, makeParts: { token in
+        // Output, clock and stop hooks are the daemon's (`DaemonFiring.parts`).
+        let firings = DaemonFiring(clock: clock, logger: logger, makeParts: {
             ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": runtime],
-                             makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { token.isStopRequested })
+                             makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { false })
         })
         let scheduler = CampaignScheduler(directory: folder.file("campaigns"), firing: firings, reloads: ReloadSignal())
         let entry = try #require(scheduler.load(campaign))

@@ -19,27 +19,26 @@ struct DaemonFiring: Sendable {
     let clock: any HeraldClock
     let logger: Logger
     let turn: DaemonTurn
-    /// The parts a job's application runs with, stopping on the pipeline's stop token: the
-    /// live ones (libcurl); a test's may give a scripted transport. The clock is replaced
-    /// by the daemon's.
-    let makeParts: @Sendable (StopToken) -> ApplicationParts
+    /// The parts a job's application runs with: the live ones (libcurl); a test's may give a
+    /// scripted transport. The output, the clock and the stop hooks are replaced by the daemon's.
+    let makeParts: @Sendable () -> ApplicationParts
 
     init(clock: any HeraldClock, logger: Logger, turn: DaemonTurn = DaemonTurn(),
-         makeParts: @escaping @Sendable (StopToken) -> ApplicationParts = { ApplicationParts.live(stoppingOn: $0) }) {
+         makeParts: @escaping @Sendable () -> ApplicationParts = { ApplicationParts.live }) {
         self.clock = clock
         self.logger = logger
         self.turn = turn
         self.makeParts = makeParts
     }
 
-    /// The application for one job: its lines go to the daemon's log with `meta`, its clock is the daemon's.
-    func application(stoppingOn token: StopToken, meta: Logger.Metadata) -> Application {
+    /// The parts of one job: its lines go to the daemon's log with `meta`, its clock is the daemon's.
+    func parts(meta: Logger.Metadata) -> ApplicationParts {
         let (logger, clock) = (self.logger, self.clock)
-        var parts = makeParts(token)
+        var parts = makeParts()
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
         parts.clock = { clock.now() }
-        return buildApplication(parts)
+        return parts
     }
 
     /// Runs the send pipeline for one firing, after any job before it; nil when the daemon
