@@ -47,7 +47,7 @@ struct BouncePolling {
                 mailboxes[index].next = clock.now().addingTimeInterval(Double(mailbox.seconds))
             }
             guard !Task.isCancelled else { break }
-            let wake = (mailboxes.map(\.next) + [clock.now().addingTimeInterval(CampaignFolder.pollSeconds)]).min()!
+            let wake = mailboxes.map(\.next).reduce(clock.now().addingTimeInterval(CampaignFolder.pollSeconds), min)
             await reloads.sleep(on: clock, until: wake, unlessNewerThan: seenReload)
         }
     }
