@@ -7,6 +7,11 @@ import Testing
 /// The daemon's idle wait and its turns: a reload request ends a sleep on the clock without the
 /// clock moving and is never missed; a cancellation ends either wait at once; jobs run one at a time.
 @Suite struct ReloadSignalTests {
+    /// Set when a sleep returned.
+    final class Done: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
     /// The jobs' names, in the order they ran.
     final class Order: Sendable {
         let names = Mutex<[String]>([])
@@ -20,8 +25,12 @@ import Testing
         async let slept: Void = reloads.sleep(on: clock, until: deadline, unlessNewerThan: seen)
         #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
         reloads.request()
+        // Its clock sleep cancelled: the request woke it, the clock standing still.
+        let end = ContinuousClock.now.advanced(by: .seconds(60))
+        while !clock.sleepingUntil.isEmpty && ContinuousClock.now < end { await Task.yield() }
+        #expect(clock.sleepingUntil.isEmpty && clock.now() < deadline, "woken by the request")
+        clock.advance(to: deadline)  // releases the sleep if the request did not: a failure, not a hang
         await slept
-        #expect(clock.now() < deadline && clock.sleepingUntil.isEmpty, "woken by the request, its clock sleep cancelled")
         #expect(reloads.generation == seen + 1)
     }
 
@@ -31,7 +40,18 @@ import Testing
         let seen = reloads.generation
         reloads.request()
         // Returns although nobody advances the clock or requests again.
-        await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: seen)
+        let deadline = clock.now().addingTimeInterval(3600)
+        let done = Done()
+        let slept = Task {
+            await reloads.sleep(on: clock, until: deadline, unlessNewerThan: seen)
+            done.flag.store(true, ordering: .releasing)
+        }
+        let end = ContinuousClock.now.advanced(by: .seconds(60))
+        while !done.flag.load(ordering: .acquiring) && ContinuousClock.now < end { await Task.yield() }
+        let ended = done.flag.load(ordering: .acquiring)
+        #expect(ended, "the earlier request ended the sleep")
+        clock.advance(to: deadline)  // releases the sleep if the request did not: a failure, not a hang
+        await slept.value
         #expect(clock.sleepingUntil.isEmpty)
     }
 
