@@ -48,10 +48,12 @@ final class InProcessDaemon: Sendable {
     var text: String { lines.joined(separator: "\n") }
 
     /// Runs `body` while the scheduler and the bounce poller run, then shuts them down
-    /// gracefully (as SIGTERM does) and waits until both have returned.
+    /// gracefully (as SIGTERM does) and waits until both have returned; all of it on a
+    /// `DedicatedExecutor`.
     func running<T: Sendable>(_ body: (GracefulShutdownTestTrigger) async throws -> T) async throws -> T {
         let services = self.services
-        return try await testGracefulShutdown { trigger in
+        // Off the cooperative pool, which the synchronous subprocess tests beside it can hold for minutes.
+        return try await DedicatedExecutor(label: "herald.test.daemon").run { try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await services.scheduler.run() }
                 group.addTask { try await services.bouncePoller.run() }
@@ -66,7 +68,7 @@ final class InProcessDaemon: Sendable {
                     throw error
                 }
             }
-        }
+        } }
     }
 
     /// Waits until both services are asleep on the clock: whatever the last advance made due

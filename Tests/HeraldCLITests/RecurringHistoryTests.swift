@@ -91,10 +91,13 @@ import Testing
         var firing = try #require(entry.queue.first)
 
         var bytesRead: [Int] = [], firstLetter: [Double] = [], resident: [Int] = [], reads: [String] = []
+        // Off the cooperative pool, which the synchronous subprocess tests beside it can hold.
+        let executor = DedicatedExecutor(label: "herald.test.history")
         for _ in 0..<count {
             _ = lines.take()
             let due = Date()
-            _ = await firings.fire(entry.path, name: entry.name, occurrence: firing.occurrence, due: firing.due)
+            let next = firing
+            _ = await executor.run { await firings.fire(entry.path, name: entry.name, occurrence: next.occurrence, due: next.due) }
             let (first, letters) = transport.take()
             #expect(letters == recipients)
             firstLetter.append(first.map { $0.timeIntervalSince(due) } ?? .infinity)
