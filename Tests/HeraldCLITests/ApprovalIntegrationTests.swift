@@ -138,25 +138,6 @@ import Testing
         #expect(changed.stderr.contains("1 letter changed: ministre@diplomatie.france.example"), "\(changed)")
         #expect(changed.stderr.contains("compared with the reviewed manifest \(record)"), "\(changed)")
     }
-
-    @Test func daemonSendsOnlyOnceAnApprovalMatchingTheInputsIsRecorded() throws {
-        let server = try SMTPTestServer()
-        let folder = DaemonIntegrationTests.CampaignFolder()
-        let path = folder.add("approved", schedule: "* * * * *", recipients: 2, server: server,
-                              extra: "catch_up_seconds = 0\nrequire_approval = true")
-        let preview = try Subprocess.herald(["preview", path, "--out", folder.root.file("review")])
-        #expect(preview.status == 0, "\(preview)")
-        let hash = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }).dropFirst("manifest hash: ".count)
-        let daemon = try folder.start(["--time-scale", "60"])
-        usleep(3_000_000)
-        #expect(server.messages().isEmpty, "no firing without an approval")
-        let approve = try Subprocess.herald(["approve", path, String(hash)])
-        #expect(approve.status == 0, "\(approve)")
-        #expect(waitUntil(30) { server.messages().count >= 2 })
-        daemon.signal(SIGTERM)
-        let result = daemon.wait(timeout: 20)
-        #expect(result.status == 0, "\(result)")
-        #expect(result.stderr.contains("firing skipped: not approved"), "\(result.stderr)")
-        #expect(result.stderr.contains("requires approval, and none is recorded"), "\(result.stderr)")
-    }
+    // The daemon's side (a firing only once an approval matching the inputs is recorded) is
+    // tested in-process on a mock clock: DaemonServiceTests.aRecurringCampaignFiresOnlyOnceAnApprovalMatchingTheInputsIsRecorded.
 }

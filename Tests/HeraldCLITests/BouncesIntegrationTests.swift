@@ -176,22 +176,28 @@ import Testing
         #expect(campaign.reports().isEmpty && server.messages().count == 12)
     }
 
-    /// The daemon reads the mailbox of a campaign with `[bounces]` (here one without a
-    /// schedule) at start and every `poll_seconds` (10 s, run 60 times faster).
-    @Test func integrationTheDaemonPollsTheMailbox() throws {
+    /// The daemon's bounce poller reads the mailbox of a campaign with `[bounces]` (here one
+    /// without a schedule) at start and every `poll_seconds` on its clock: in this process, on a
+    /// mock clock that starts after the letters were sent, against the real Dovecot.
+    @Test func integrationTheDaemonPollsTheMailbox() async throws {
         let server = try DovecotServer()
         try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/postfix-hard.eml"))))
         let campaign = BounceCampaign(url: server.url, pollSeconds: 10)
-        let daemon = try Subprocess.start(PackagePaths.herald, ["daemon", "--campaigns", campaign.folder.path, "--time-scale", "60"],
-                                          environment: ["HERALD_TEST_IMAP_PASSWORD": server.password])
-        defer { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 20) }
-        #expect(waitUntil(30) { campaign.reports().count == 1 }, "the first poll at start")
-        try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/gmail-hard.eml"))))
-        #expect(waitUntil(30) { campaign.reports().count == 2 }, "a later poll")
-        #expect(waitUntil(10) { server.messages(in: "Processed").count == 2 })
-        daemon.signal(SIGTERM)
-        let result = daemon.wait(timeout: 20)
-        #expect(result.stderr.contains("bounces read") || result.stdout.contains("bounces read"), "\(result)")
+        let daemon = InProcessDaemon(campaigns: campaign.folder.path, clock: MockClock(now: Date()),
+                                     runtime: Subprocess.runtimeFolder(arguments: [campaign.folder.path], directory: nil),
+                                     environment: ["HERALD_TEST_IMAP_PASSWORD": server.password])
+        try await daemon.running { _ in
+            #expect(await daemon.settle())
+            #expect(campaign.reports().count == 1, "the first poll at start: \(daemon.text)")
+            try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/gmail-hard.eml"))))
+            #expect(await daemon.advance(by: 9))
+            #expect(campaign.reports().count == 1, "not before poll_seconds")
+            #expect(await daemon.advance(by: 1))
+            #expect(campaign.reports().count == 2, "a later poll: \(daemon.text)")
+            #expect(server.messages(in: "Processed").count == 2)
+        }
+        let reads = daemon.lines.filter { $0.contains("bounces read campaign=eu-china-dialogue exit=0 next_in_seconds=10") }
+        #expect(reads.count == 2, "\(daemon.text)")
         #expect(campaign.reports().count == 2, "no record twice across polls")
     }
 

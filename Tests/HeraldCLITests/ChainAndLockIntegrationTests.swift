@@ -117,16 +117,21 @@ import Testing
         #expect(send.status == 65 && send.stderr.contains("\(campaign.log):31: chain broken"), "\(send)")
     }
 
-    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsIt() throws {
+    /// The daemon in this process on a mock clock (`InProcessDaemon`), a firing a minute.
+    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsItIntegration() async throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
-        // The daemon's clock runs 60 times faster: a firing a second.
-        let first = try folder.start(["--time-scale", "60"])
-        #expect(waitUntil(30) { server.messages().count >= 4 })
-        first.signal(SIGTERM)
-        #expect(first.wait(timeout: 20).status == 0)
+        let halfPast = DaemonServiceTests.start.addingTimeInterval(30)
+        // Occurrences 00:01 and 00:02.
+        let first = DaemonServiceTests.daemon(folder, at: halfPast)
+        try await first.running { _ in
+            #expect(await first.settle())
+            #expect(await first.advance(by: 30))
+            #expect(await first.advance(by: 60))
+        }
         let sent = server.messages().count
+        #expect(sent == 4, "\(first.text)")
 
         // The first letter's two records go from the log's start: the record after them breaks.
         let log = folder.root.file("weekly.jsonl")
@@ -136,28 +141,32 @@ import Testing
         lines.removeSubrange(0...1)
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
 
-        let second = try folder.start(["--time-scale", "60"])
-        // A few firings' worth of (scaled) time; the daemon's own clock is what fires them.
-        usleep(4_000_000)
-        second.signal(SIGTERM)
-        let result = second.wait(timeout: 20)
-        #expect(result.stderr.contains("\(log):1: chain broken: this is the log's first record, but its prev is not the chain's start"), "\(result.stderr)")
-        #expect(result.stderr.contains("fired") && result.stderr.contains("exit=65"), "\(result.stderr)")
-        #expect(!result.stderr.contains("exit=0"), "no firing went ahead: \(result.stderr)")
+        // Occurrences 00:03 and 00:04: each refused.
+        let second = DaemonServiceTests.daemon(folder, at: halfPast.addingTimeInterval(120))
+        try await second.running { _ in
+            #expect(await second.settle())
+            #expect(await second.advance(by: 30))
+            #expect(await second.advance(by: 60))
+        }
+        #expect(second.text.contains("\(log):1: chain broken: this is the log's first record, but its prev is not the chain's start"), "\(second.text)")
+        #expect(second.lines.filter { $0.contains("fired campaign=weekly") && $0.contains("exit=65") }.count == 2, "\(second.text)")
+        #expect(!second.text.contains("exit=0"), "no firing went ahead: \(second.text)")
         #expect(server.messages().count == sent, "no firing sent anything")
 
         // The operator's word for a recurring campaign: verify-log records it, the firings go on.
         let accept = try Subprocess.herald(["verify-log", log, "--accept-broken-chain"])
         #expect(accept.status == 0 && accept.stdout.contains("\(log):1: chain broken") && accept.stdout.contains("accepted: "), "\(accept)")
-        let third = try folder.start(["--time-scale", "60"])
-        #expect(waitUntil(30) { server.messages().count >= sent + 2 }, "the firings go on")
-        third.signal(SIGTERM)
-        let after = third.wait(timeout: 20)
-        #expect(after.stderr.contains("\(log):1: the log's hash chain is broken there; an operator accepted it"), "\(after.stderr)")
-        // The daemon's scaled clock starts again from now, so it meets the first run's occurrences
-        // again: each is done by the log, but for the letter whose records were deleted.
+        // From 00:00:30 again: 00:01 and 00:02 are done by the log, but for the letter whose
+        // records were deleted; 00:03 and 00:04 (refused before) are sent.
+        let third = DaemonServiceTests.daemon(folder, at: halfPast)
+        try await third.running { _ in
+            #expect(await third.settle())
+            for _ in 0..<4 { #expect(await third.advance(by: 30)); #expect(await third.advance(by: 30)) }
+        }
+        #expect(third.text.contains("\(log):1: the log's hash chain is broken there; an operator accepted it"), "\(third.text)")
+        #expect(server.messages().count == sent + 1 + 4, "the firings go on: \(third.text)")
         let twice = Dictionary(grouping: server.messages(), by: { $0.messageID ?? "?" }).filter { $0.value.count > 1 }.keys
-        #expect(twice.allSatisfy { $0 == deleted }, "\(twice) \(deleted ?? "")")
+        #expect(twice.allSatisfy { $0 == deleted } && twice.count == 1, "\(twice) \(deleted ?? "")")
         let verify = try Subprocess.herald(["verify-log", log])
         #expect(verify.status == 65, "the log still shows its break: \(verify)")
     }

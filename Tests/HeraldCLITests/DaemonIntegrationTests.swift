@@ -2,8 +2,11 @@ import Foundation
 import HeraldTestSupport
 import Testing
 
-/// `herald daemon` as a real process, with a real SMTP server, on real (or sped-up) time.
-@Suite(.tags(.integration)) struct DaemonIntegrationTests {
+/// `herald daemon` as a real process, with a real SMTP server, on the wall clock: its signals
+/// (SIGHUP reloads, SIGTERM stops after the letter in flight) and its log format. Every wait is
+/// on a condition (a log line, the server's mail). Timing, catch-up, skipping and approvals are
+/// tested in-process on a mock clock (`DaemonServiceTests`).
+@Suite struct DaemonIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -54,10 +57,12 @@ import Testing
         return formatter.string(from: date)
     }
 
-    @Test func oneShotFiresOnTimeAndNeverAgain() throws {
+    /// The real binary on the system clock: the first letter of a one-shot campaign reaches the
+    /// server within 1 s of its due time (the delay is printed), and SIGTERM then exits 0.
+    @Test func oneShotFiresOnTimeIntegration() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
-        let due = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 4).rounded(.up))
+        let due = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3).rounded(.up))
         folder.add("oneshot", schedule: Self.rfc3339(due), recipients: 3, server: server)
         let daemon = try folder.start()
         #expect(waitUntil(30) { server.messages().count >= 1 })
@@ -66,57 +71,9 @@ import Testing
         #expect(delay >= -0.05 && delay <= 1.0, "first message arrived \(delay) s after the due time")
         #expect(waitUntil(30) { server.messages().count == 3 })
         daemon.signal(SIGTERM)
-        let first = daemon.wait(timeout: 20)
-        #expect(first.status == 0, "\(first)")
-        #expect(first.stderr.contains("firing"))
-
-        let again = try folder.start()
-        usleep(2_500_000)
-        again.signal(SIGTERM)
-        let second = again.wait(timeout: 20)
-        #expect(second.status == 0, "\(second)")
-        #expect(second.stderr.contains("already completed"), "\(second.stderr)")
-        #expect(server.messages().count == 3, "a completed one-shot campaign is never sent again")
-    }
-
-    @Test func missedFiringIsCaughtUpOnlyWithinCatchUpSeconds() throws {
-        let server = try SMTPTestServer()
-        let folder = CampaignFolder()
-        let missed = Self.rfc3339(Date().addingTimeInterval(-30))
-        folder.add("recent", schedule: missed, recipients: 2, server: server, extra: "catch_up_seconds = 60")
-        folder.add("stale", schedule: missed, recipients: 3, server: server, extra: "catch_up_seconds = 10")
-        let daemon = try folder.start()
-        #expect(waitUntil(15) { server.messages().count >= 2 })
-        usleep(500_000)
-        daemon.signal(SIGTERM)
         let result = daemon.wait(timeout: 20)
         #expect(result.status == 0, "\(result)")
-        let recipients = server.messages().flatMap(\.recipients)
-        #expect(recipients.sorted() == ["recent-1@daemon.example", "recent-2@daemon.example"])
-        #expect(result.stderr.contains("catching up a missed firing campaign=recent"), "\(result.stderr)")
-        #expect(result.stderr.contains("skipped: the firing is older than catch_up_seconds campaign=stale"), "\(result.stderr)")
-    }
-
-    @Test func recurringCampaignSendsOncePerOccurrence() throws {
-        let server = try SMTPTestServer()
-        let folder = CampaignFolder()
-        folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")
-        // Hidden test hook: the daemon's clock runs 60 times faster, so a minute passes in a second.
-        let daemon = try folder.start(["--time-scale", "60"])
-        #expect(waitUntil(30) { server.messages().count >= 4 })
-        daemon.signal(SIGTERM)
-        let result = daemon.wait(timeout: 20)
-        #expect(result.status == 0, "\(result)")
-        let messages = server.messages()
-        let perMessageID = Dictionary(grouping: messages, by: { $0.messageID ?? "?" })
-        #expect(perMessageID.values.allSatisfy { $0.count == 1 }, "each occurrence's letter once")
-        let sent = folder.log("weekly").filter { $0["status"] as? String == "sent" }
-        let occurrences = Set(sent.compactMap { $0["occurrence"] as? String })
-        #expect(occurrences.count >= 2)
-        #expect(sent.count == messages.count)
-        for occurrence in occurrences {
-            #expect(sent.filter { $0["occurrence"] as? String == occurrence }.count <= 2)
-        }
+        #expect(result.stderr.contains("firing campaign=oneshot"), "\(result.stderr)")
     }
 
     @Test func brokenCampaignIsReportedAndSighupPicksUpANewOne() throws {
@@ -124,11 +81,15 @@ import Testing
         let folder = CampaignFolder()
         folder.root.write("campaigns/broken.toml", "name = \"broken\"\nthis is not toml\n")
         let daemon = try folder.start()
-        usleep(1_000_000)  // let it load (and reject) the broken file
+        // Loaded (and the broken file rejected): SIGHUP is trapped before the first load.
+        #expect(waitUntil(30) { daemon.stderrSoFar().contains("loaded campaigns") }, "\(daemon.stderrSoFar())")
         #expect(daemon.process.isRunning, "a broken campaign file does not stop the daemon")
-        let due = Date().addingTimeInterval(2)
+        // Due a minute ago: caught up as soon as it is loaded, which only the SIGHUP does
+        // this soon (the folder check would too, within a second; the line says which).
+        let due = Date().addingTimeInterval(-60)
         folder.add("late", schedule: Self.rfc3339(due), recipients: 2, server: server)
         daemon.signal(SIGHUP)
+        #expect(waitUntil(15) { daemon.stderrSoFar().contains("reason=SIGHUP") }, "\(daemon.stderrSoFar())")
         #expect(waitUntil(15) { server.messages().count == 2 }, "the new campaign fired")
         daemon.signal(SIGTERM)
         let result = daemon.wait(timeout: 20)

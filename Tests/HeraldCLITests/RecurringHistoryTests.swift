@@ -7,7 +7,7 @@ import Testing
 @testable import HeraldCLI
 
 /// History does not slow the present: a recurring campaign fired a thousand times, in this
-/// process, through the daemon's own path (`CampaignScheduler.load` for the plan, `fire` for
+/// process, through the daemon's own path (`CampaignScheduler.load` for the plan, `DaemonFiring.fire` for
 /// each firing, `FiringPlan.firing(after:)` for the next), reads the same few bytes of its
 /// log at every firing, reaches its first letter as quickly, and does not grow.
 @Suite struct RecurringHistoryTests {
@@ -60,8 +60,8 @@ import Testing
 
     static func median(_ values: ArraySlice<Double>) -> Double { values.sorted()[values.count / 2] }
 
-    @Test func aThousandFiringsReadTheSameBytesReachTheirFirstLetterAsSoonAndDoNotGrow() throws {
-        let firings = 1_000, recipients = 10
+    @Test func aThousandFiringsReadTheSameBytesReachTheirFirstLetterAsSoonAndDoNotGrow() async throws {
+        let count = 1_000, recipients = 10
         let folder = TemporaryDirectory("herald-history")
         let rows = (1...recipients).map { "reader-\($0)@history.example,Reader \($0)" }
         folder.write("list.csv", "email,name\n" + rows.joined(separator: "\n") + "\n")
@@ -78,22 +78,26 @@ import Testing
         """)
         let transport = Stopwatch()
         let lines = Lines()
-        let logger = Logger(label: "herald.daemon.test") { _ in HeraldLogHandler(format: .json, write: { lines.append($0) }) }
-        let scheduler = CampaignScheduler(
-            directory: folder.file("campaigns"), clock: DaemonClock(scale: 1), logger: logger, token: StopToken(),
-            reloadRequest: ReloadRequest(),
-            makeParts: { token in
-                ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": folder.path],
-                                 makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { token.isStopRequested })
-            })
+        let clock = SystemClock()
+        let logger = Logger(label: "herald.daemon.test") { _ in HeraldLogHandler(format: .json, clock: clock, write: { lines.append($0) }) }
+        let runtime = folder.path
+        // Output, clock and stop hooks are the daemon's (`DaemonFiring.parts`).
+        let firings = DaemonFiring(clock: clock, logger: logger, makeParts: {
+            ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": runtime],
+                             makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { false })
+        })
+        let scheduler = CampaignScheduler(directory: folder.file("campaigns"), firing: firings, reloads: ReloadSignal())
         let entry = try #require(scheduler.load(campaign))
         var firing = try #require(entry.queue.first)
 
         var bytesRead: [Int] = [], firstLetter: [Double] = [], resident: [Int] = [], reads: [String] = []
-        for _ in 0..<firings {
+        // Off the cooperative pool, which the synchronous subprocess tests beside it can hold.
+        let executor = DedicatedExecutor(label: "herald.test.history")
+        for _ in 0..<count {
             _ = lines.take()
             let due = Date()
-            scheduler.fire(entry, occurrence: firing.occurrence, due: firing.due)
+            let next = firing
+            _ = await executor.run { await firings.fire(entry.path, name: entry.name, occurrence: next.occurrence, due: next.due) }
             let (first, letters) = transport.take()
             #expect(letters == recipients)
             firstLetter.append(first.map { $0.timeIntervalSince(due) } ?? .infinity)
@@ -107,17 +111,17 @@ import Testing
         }
 
         let logSize = (try FileManager.default.attributesOfItem(atPath: folder.file("history.jsonl"))[.size] as? Int) ?? 0
-        let early = bytesRead[1..<100], late = bytesRead[(firings - 100)...]
-        let lateDelay = Self.median(firstLetter[(firings - 100)...]), earlyDelay = Self.median(firstLetter[1..<100])
-        let growth = resident[firings - 1] - resident[99]
+        let early = bytesRead[1..<100], late = bytesRead[(count - 100)...]
+        let lateDelay = Self.median(firstLetter[(count - 100)...]), earlyDelay = Self.median(firstLetter[1..<100])
+        let growth = resident[count - 1] - resident[99]
         print("""
-            history: \(firings) firings of \(recipients) letters, log \(logSize) bytes at the end; \
+            history: \(count) firings of \(recipients) letters, log \(logSize) bytes at the end; \
             bytes read per firing: firing 1 \(bytesRead[0]) (\(reads[0])), firing 2 \(bytesRead[1]), \
-            firings 2-100 at most \(early.max()!), firings \(firings - 99)-\(firings) at most \(late.max()!) (firing \(firings): \(bytesRead[firings - 1])); \
+            firings 2-100 at most \(early.max()!), firings \(count - 99)-\(count) at most \(late.max()!) (firing \(count): \(bytesRead[count - 1])); \
             due to first letter, median: firings 2-100 \(String(format: "%.2f", earlyDelay * 1000)) ms, \
             last 100 \(String(format: "%.2f", lateDelay * 1000)) ms; \
-            RSS: after firing 1 \(resident[0] >> 10) KiB, 100 \(resident[99] >> 10) KiB, \(firings) \(resident[firings - 1] >> 10) KiB \
-            (\(growth / (firings - 100)) bytes per firing since the 100th)
+            RSS: after firing 1 \(resident[0] >> 10) KiB, 100 \(resident[99] >> 10) KiB, \(count) \(resident[count - 1] >> 10) KiB \
+            (\(growth / (count - 100)) bytes per firing since the 100th)
             """)
         #expect(reads.dropFirst().allSatisfy { $0 == "index" }, "\(Set(reads.dropFirst()))")
         #expect(late.max()! <= early.max()!, "a late firing read more than any early one")
@@ -128,6 +132,6 @@ import Testing
         // Loose too: other suites run in this process meanwhile. Reading the whole history at
         // each firing, as before the index, grew it by over 20 MB here; what remains is about
         // 2.5 KB a firing that TOMLKit keeps of each parse of the campaign file (LebJe/TOMLKit#26).
-        #expect(growth < 12 << 20, "RSS grew \(growth >> 10) KiB over \(firings - 100) firings")
+        #expect(growth < 12 << 20, "RSS grew \(growth >> 10) KiB over \(count - 100) firings")
     }
 }

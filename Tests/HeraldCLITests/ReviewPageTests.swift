@@ -96,7 +96,7 @@ import Testing
     /// seconds): the page stays under 10 MB, listing every row while they fit.
     @Test(arguments: [("r", 100_000), ("minister.of.foreign.affairs.", 100_000)])
     func thePageStaysUnderTenMegabytesAtAHundredThousandLetters(_ prefix: String, _ total: Int) throws {
-        let prepared = try PreparedCampaign.load(campaignFile: PackagePaths.path("Campaigns/eu-china-dialogue-1999.toml"))
+        let prepared = try PreparedCampaign.load(campaignFile: PackagePaths.path("Campaigns/eu-china-dialogue-1999.toml"), date: Date(timeIntervalSince1970: 918_000_000))
         let real = try prepared.recipients
         let messages = try real.map { try prepared.compose($0, date: Date()) }
         let folder = NSTemporaryDirectory() + "herald-page-\(UUID().uuidString)"

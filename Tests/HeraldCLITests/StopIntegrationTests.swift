@@ -92,7 +92,8 @@ import Testing
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("later", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(3600)), recipients: 1, server: server)
         let daemon = try folder.start()
-        usleep(1_500_000)
+        // Idle: loaded, and asleep until the firing an hour away.
+        #expect(waitUntil(30) { daemon.stderrSoFar().contains("scheduled campaign=later") }, "\(daemon.stderrSoFar())")
         let signalled = Date()
         daemon.signal(SIGINT)
         let result = daemon.wait(timeout: 20)

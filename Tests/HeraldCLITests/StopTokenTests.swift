@@ -41,19 +41,6 @@ import Testing
         #expect(!token.pause(0))
     }
 
-    @Test func aReloadRequestEndsTheDaemonsWaitButNotAPause() async {
-        let token = StopToken()
-        let reload = ReloadRequest()
-        async let waited = Self.timed { token.wait(until: Date().addingTimeInterval(60), orUntil: { reload.isPending }) }
-        async let paused = Self.timed { token.pause(0.6) }
-        try? await Task.sleep(for: .milliseconds(200))
-        reload.request(waking: token)
-        #expect(await waited.seconds < 5, "the nudge ended the wait")
-        #expect(await paused.seconds >= 0.59, "a nudge does not cut a pause short")
-        #expect(reload.take() && !reload.take(), "a request is taken once")
-        #expect(!token.isStopRequested)
-    }
-
     @Test func aWaitWhoseConditionIsAlreadyTrueReturnsAtOnce() async {
         let token = StopToken()
         #expect(await Self.timed { token.wait(until: Date().addingTimeInterval(60), orUntil: { true }) }.seconds < 1)

@@ -24,7 +24,7 @@ import Testing
         [smtp]
         url = "smtp://127.0.0.1:9"
         """)
-        return (try PreparedCampaign.load(campaignFile: path), folder)
+        return (try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000)), folder)
     }
 
     static func run(_ prepared: PreparedCampaign, _ approved: ApprovedLetters?, occurrence: String? = nil,

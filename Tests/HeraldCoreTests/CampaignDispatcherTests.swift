@@ -225,7 +225,7 @@ import Testing
     @Test func duplicateAddressesAcrossListsGetOneLetter() throws {
         let prepared = try PreparedCampaign.prepare(
             campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-            lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")])
+            lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")], date: Date(timeIntervalSince1970: 918_000_000))
         #expect(try prepared.recipients.count == 1)
         #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (allow_duplicates = true in the campaign file sends one per row)"])
     }
@@ -235,7 +235,7 @@ import Testing
         campaign.allowDuplicates = true
         let prepared = try PreparedCampaign.prepare(
             campaign: campaign, template: TestData.template(TestData.simpleTemplate),
-            lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")])
+            lists: [TestData.list("email,name\nA@x.example,Ann\na@x.example,Ann's partner\nb@x.example,Bo\n")], date: Date(timeIntervalSince1970: 918_000_000))
         #expect(try prepared.recipients.map(\.key) == ["a@x.example", "a@x.example#2", "b@x.example"])
         #expect(prepared.warnings.isEmpty)
         let journal = MemoryJournal()

@@ -32,7 +32,7 @@ import Testing
 
     static func problems(_ path: String) -> [Diagnostic] {
         do {
-            _ = try PreparedCampaign.load(campaignFile: path)
+            _ = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
             Issue.record("accepted")
             return []
         } catch { return error.diagnostics }
@@ -43,7 +43,7 @@ import Testing
         let (folder, path) = Self.campaign(keyFile: "keys/dkim.pem", algorithm: algorithm)
         try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: true)
         try DKIMOracle.generateKey(DKIMOracle.KeyType(rawValue: type)!, at: folder.file("keys/dkim.pem"))
-        let prepared = try PreparedCampaign.load(campaignFile: path)
+        let prepared = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
         let signer = try #require(prepared.signer)
         #expect(signer.settings.privateKeyFile == folder.file("keys/dkim.pem"))
         #expect(signer.key.algorithm.rawValue == algorithm)
@@ -59,7 +59,7 @@ import Testing
         let (folder, path) = Self.campaign(keyFile: "dkim.pem")
         try DKIMOracle.generateKey(.rsa, format: .pkcs1, at: folder.file("dkim.pem"))
         #expect(try String(contentsOfFile: folder.file("dkim.pem"), encoding: .utf8).hasPrefix("-----BEGIN RSA PRIVATE KEY-----"))
-        let prepared = try PreparedCampaign.load(campaignFile: path)
+        let prepared = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
         let message = try prepared.compose(prepared.recipients[0], date: Date(timeIntervalSince1970: 1_764_400_000))
         #expect(try DKIMOracle.verify(bytes: message.data, key: folder.file("dkim.pem"), domain: "org.example", selector: "s1").ok)
     }
@@ -67,7 +67,7 @@ import Testing
     @Test func a1024BitKeySignsWithAWarning() throws {
         let (folder, path) = Self.campaign(keyFile: "dkim.pem")
         try DKIMOracle.generateKey(.rsa1024, at: folder.file("dkim.pem"))
-        let prepared = try PreparedCampaign.load(campaignFile: path)
+        let prepared = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
         #expect(prepared.warnings.map(\.field) == ["dkim.private_key_file"])
         #expect(prepared.warnings.first?.message.contains("1024-bit") == true)
     }
@@ -75,13 +75,13 @@ import Testing
     @Test func aDomainThatIsNotTheFromDomainIsAWarning() throws {
         let (folder, path) = Self.campaign(keyFile: "dkim.pem", domain: "elsewhere.example")
         try DKIMOracle.generateKey(.rsa, at: folder.file("dkim.pem"))
-        let prepared = try PreparedCampaign.load(campaignFile: path)
+        let prepared = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
         #expect(prepared.warnings.map(\.field) == ["dkim.domain"])
         #expect(prepared.warnings.first?.message.contains("DMARC") == true)
         for aligned in ["ORG.example", "mail.org.example"] {
             let (alignedFolder, alignedPath) = Self.campaign(keyFile: "dkim.pem", domain: aligned)
             try DKIMOracle.generateKey(.rsa, at: alignedFolder.file("dkim.pem"))
-            #expect(try PreparedCampaign.load(campaignFile: alignedPath).warnings.isEmpty, "\(aligned) speaks for org.example")
+            #expect(try PreparedCampaign.load(campaignFile: alignedPath, date: Date(timeIntervalSince1970: 918_000_000)).warnings.isEmpty, "\(aligned) speaks for org.example")
         }
     }
 

@@ -46,7 +46,7 @@ import Testing
         let path = folder.file("campaign.toml")
         _ = FileManager.default.createFile(atPath: path, contents: Data(Array("name = \"x\"\n# San".utf8) + [0xE9] + [0x0A]))
         do {
-            _ = try PreparedCampaign.load(campaignFile: path)
+            _ = try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000))
             Issue.record("loaded")
         } catch {
             #expect(error.kind == .badConfig)
@@ -71,7 +71,7 @@ import Testing
         let campaign = folder.write("c.toml", "name = \"c\"\ntemplate = \"letter.fifo\"\nrecipients = [\"l.csv\"]\nlog = \"l.jsonl\"\n[smtp]\nurl = \"smtp://127.0.0.1:2525\"\n")
         _ = folder.write("l.csv", "email\na@x.example\n")
         #expect {
-            _ = try PreparedCampaign.load(campaignFile: campaign)
+            _ = try PreparedCampaign.load(campaignFile: campaign, date: Date(timeIntervalSince1970: 918_000_000))
         } throws: { "\($0)".contains("\(fifo) is a FIFO (named pipe), not a regular file") }
     }
 }

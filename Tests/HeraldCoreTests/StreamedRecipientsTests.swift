@@ -84,7 +84,7 @@ import Testing
         url = "smtp://127.0.0.1:9"
         """)
         do {
-            _ = try PreparedCampaign.load(campaignFile: campaign)
+            _ = try PreparedCampaign.load(campaignFile: campaign, date: Date(timeIntervalSince1970: 918_000_000))
             Issue.record("a pipe was accepted")
         } catch {
             #expect(error.diagnostics.map(\.message) == ["\(fifo) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"])

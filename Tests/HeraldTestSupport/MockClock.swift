@@ -43,13 +43,20 @@ public final class MockClock: HeraldClock {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow: Bool = state.withLock { state in
+                // Cancellation is checked under the lock `onCancel` takes: a task cancelled before
+                // its sleeper is stored (the handler then found nothing to wake) is not left asleep.
+                let resumeNow: Bool? = state.withLock { state in
                     state.sleepsBegun += 1
+                    if Task.isCancelled { return nil }
                     if deadline <= state.now { return true }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
                     return false
                 }
-                if resumeNow { continuation.resume() }
+                switch resumeNow {
+                case nil: continuation.resume(throwing: CancellationError())
+                case true?: continuation.resume()
+                case false?: break
+                }
             }
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in

@@ -349,9 +349,6 @@ extension Herald {
         @Option(name: .customLong("log-format"), help: "text (default) or json: one line per event on stderr.")
         var logFormat: HeraldLogHandler.Format = .text
 
-        @Option(name: .customLong("time-scale"), help: .hidden)
-        var timeScale: Double = 1
-
         /// Runs until SIGTERM or SIGINT has stopped it (exit 0); see `runDaemon`.
         func run() async throws {
             var isDirectory: ObjCBool = false
@@ -359,8 +356,7 @@ extension Herald {
                 StandardStreams.error("\(campaigns): campaign folder not found")
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
-            guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
-            try await runDaemon(directory: campaigns, format: logFormat, timeScale: timeScale)
+            try await runDaemon(directory: campaigns, format: logFormat)
         }
     }
 

@@ -14,12 +14,15 @@ public struct HeraldLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     let format: Format
+    /// Stamps each line: the daemon's clock, so a test's lines carry its mock time.
+    let clock: any HeraldClock
     let write: @Sendable (String) -> Void
 
-    public init(format: Format, write: @escaping @Sendable (String) -> Void = { line in
+    public init(format: Format, clock: any HeraldClock, write: @escaping @Sendable (String) -> Void = { line in
         StandardStreams.error(line)
     }) {
         self.format = format
+        self.clock = clock
         self.write = write
     }
 
@@ -30,7 +33,7 @@ public struct HeraldLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let time = RFC5322Date.rfc3339(Date())
+        let time = RFC5322Date.rfc3339(clock.now())
         switch format {
         case .text:
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -40,6 +43,7 @@ public struct HeraldLogHandler: LogHandler {
             for (key, value) in merged where object[key] == nil { object[key] = "\(value)" }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // A dictionary of strings always encodes; the fallback only keeps the line one JSON object.
             write(String(decoding: (try? encoder.encode(object)) ?? Data("{}".utf8), as: UTF8.self))
         }
     }

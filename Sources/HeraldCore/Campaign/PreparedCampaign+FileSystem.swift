@@ -5,9 +5,10 @@ import Foundation
 extension PreparedCampaign {
     /// Loads and checks the campaign file, its template and its recipient lists.
     ///
+    /// - Parameter date: the date used for the trial composition: now on the caller's clock.
     /// - Throws: `ValidationFailure`; its `kind` gives the exit status (78 campaign file,
     ///   66 missing input, 65 bad data).
-    public static func load(campaignFile path: String, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+    public static func load(campaignFile path: String, date: Date) throws(ValidationFailure) -> PreparedCampaign {
         let text = try InputFile.readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"), kind: .badConfig)
         let campaign = try Campaign.parse(text, file: path)
         let locator = TOMLKeyLocator(text)

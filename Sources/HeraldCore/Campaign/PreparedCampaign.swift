@@ -79,7 +79,7 @@ public struct PreparedCampaign: Sendable {
 
     /// Checks parsed lists: the template against every list and every row, every letter's header lines composed once.
     public static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                               lists: [RecipientList], signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+                               lists: [RecipientList], signer: DKIMSigner? = nil, date: Date) throws(ValidationFailure) -> PreparedCampaign {
         try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) },
                     signer: signer, date: date)
     }
@@ -97,7 +97,7 @@ public struct PreparedCampaign: Sendable {
     /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
     static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                        sources: [Source], signer: DKIMSigner? = nil, date: Date = Date()) throws(ValidationFailure) -> PreparedCampaign {
+                        sources: [Source], signer: DKIMSigner? = nil, date: Date) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
         var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
                                         sources: sources)
