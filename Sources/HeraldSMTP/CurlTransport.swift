@@ -1,15 +1,17 @@
 import CCurl
 import Foundation
 import HeraldCore
+import NIOPosix
 import Synchronization
 
 /// A `MailTransport` over one libcurl easy handle: one SMTP connection, reused across
 /// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
 /// server closes it.
 ///
-/// Not thread-safe: use it on one thread. A run with `[limits] concurrency = N` creates N
-/// transports, each owned by one sender thread of the pipeline: N connections, each with its
-/// own handle. After `maxMessagesPerConnection` messages the connection is closed and the next
+/// Not thread-safe: use it from one thread or task at a time. A run with `[limits] concurrency = N`
+/// creates N transports, each owned by one connection task of the pipeline, which hands letters
+/// over through the async `deliver` (CurlTransport+Async.swift) on the transport's own thread:
+/// N connections, each with its own handle and thread. After `maxMessagesPerConnection` messages the connection is closed and the next
 /// message opens a new one, as MTAs that limit messages per session expect.
 public final class CurlTransport: MailTransport {
     private let handle: UnsafeMutableRawPointer
@@ -25,6 +27,10 @@ public final class CurlTransport: MailTransport {
     public private(set) var connectionsOpened = 0
     /// The hash of the bytes of the last accepted letter and its connection's TLS (see `MailTransport`).
     public private(set) var lastHandOver: HandOverProof?
+    /// The one thread the async `deliver` runs blocking transfers on (CurlTransport+Async.swift):
+    /// started at the first, shut down with the transport.
+    let deliveryThread = NIOThreadPool(numberOfThreads: 1)
+    var deliveryThreadStarted = false
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// libcurl's process-wide initialisation, done once before the first handle.
@@ -60,6 +66,7 @@ public final class CurlTransport: MailTransport {
     }
 
     deinit {
+        if deliveryThreadStarted { deliveryThread.shutdownGracefully { _ in } }
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }

@@ -37,7 +37,7 @@ extension Application {
             let report: BounceRun.Report
             do throws(BounceRun.Failure) {
                 let suppression = settings.suppress ? SuppressionFile(besideLog: log) : nil
-                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) }) { records in
+                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock.now()) }) { records in
                     // Permanent bounces of a row's own address only (a Cc's suppresses nothing).
                     let entries = records.compactMap(SuppressionList.Entry.init(permanentBounce:))
                     if let suppression, !entries.isEmpty {

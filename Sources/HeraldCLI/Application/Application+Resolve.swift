@@ -28,7 +28,7 @@ extension Application {
             if entry.isDone {
                 throw CommandFailure(.dataError, "\(log): \(address) is already recorded as \(entry.status.rawValue) (\(entry.time)); nothing to resolve")
             }
-            let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock()), campaign: name, recipient: key,
+            let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock.now()), campaign: name, recipient: key,
                                         messageID: entry.messageID, status: status, attempt: entry.attempts,
                                         note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.status.rawValue)")
             do {

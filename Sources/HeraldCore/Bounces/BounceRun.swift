@@ -50,7 +50,10 @@ public struct BounceRun {
     /// Runs the pass. `now` gives the records' time (RFC 3339); `afterSync` gets the new
     /// records once they are durable, before anything is moved (the suppression list is
     /// written there; a throw is a `.log` failure and nothing is moved).
-    public mutating func run(mailbox: BounceMailbox, journal: DeliveryJournal, now: () -> String,
+    ///
+    /// The log is reached through `journal`'s blocking append and sync (`BounceRun.Log`):
+    /// a pass is a short job on a thread of its own, not the send pipeline.
+    public mutating func run(mailbox: BounceMailbox, journal: some BounceRun.Log, now: () -> String,
                              afterSync: ([DeliveryRecord]) throws -> Void = { _ in }) throws(Failure) -> Report {
         var report = Report()
         let listing: MailboxListing
@@ -90,5 +93,14 @@ public struct BounceRun {
         do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
         report.moved = toMove.count
         return report
+    }
+}
+
+extension BounceRun {
+    /// What a bounce pass needs of the delivery log: a blocking append and sync (the file
+    /// journal's own methods), with the contract of `DeliveryJournal.record` and `sync`.
+    public protocol Log: AnyObject {
+        func record(_ record: DeliveryRecord) throws
+        func sync() throws
     }
 }
