@@ -19,7 +19,7 @@ extension CurlTransport {
         return await withCheckedContinuation { continuation in
             pool.submit { state in
                 guard case .active = state else {
-                    continuation.resume(returning: .unavailable("the connection's thread was shut down"))
+                    continuation.resume(returning: .unavailable(error: "not handed over: the connection's thread was shut down"))
                     return
                 }
                 continuation.resume(returning: handle.transport.deliver(message))

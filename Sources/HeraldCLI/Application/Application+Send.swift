@@ -4,7 +4,7 @@ import HeraldStorage
 
 extension Application {
     /// Options of `herald send` beyond the campaign file.
-    public struct SendOptions {
+    public struct SendOptions: Sendable {
         public var smtpURL: String?
         public var logPath: String?
         public var resendInDoubt = false

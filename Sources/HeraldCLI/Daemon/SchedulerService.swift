@@ -96,7 +96,7 @@ struct CampaignScheduler {
     let reloadRequest: ReloadRequest
     /// The parts each firing's application runs with, stopping on the daemon's token: the
     /// live ones (libcurl, the system clock); a test's give a scripted transport.
-    let makeParts: (StopToken) -> ApplicationParts
+    let makeParts: @Sendable (StopToken) -> ApplicationParts
     var entries: [Entry] = []
     var stamp: [String: Date] = [:]
     /// One-shot firings skipped for want of an approval, by campaign file: each is fired again
@@ -151,7 +151,7 @@ struct CampaignScheduler {
     }
 
     init(directory: String, clock: DaemonClock, logger: Logger, token: StopToken, reloadRequest: ReloadRequest,
-         makeParts: @escaping (StopToken) -> ApplicationParts = ApplicationParts.live(stoppingOn:)) {
+         makeParts: @escaping @Sendable (StopToken) -> ApplicationParts = { _ in .live }) {
         self.directory = directory
         self.clock = clock
         self.logger = logger
@@ -337,6 +337,29 @@ struct CampaignScheduler {
         logger.info("bounces read", metadata: meta.merging(["exit": "\(status.rawValue)", "next_in_seconds": "\(poller.seconds)"]) { $1 })
     }
 
+    /// Runs an async firing from the schedule loop's own thread and waits for it; a stop of the
+    /// daemon's token cancels it, which stops the send gracefully (the letters held finish).
+    ///
+    /// A bridge while the schedule loop blocks (a thread of its own): the firing runs as a
+    /// task, the loop waits on the token, woken when the task is done.
+    static func awaitDispatch<T: Sendable>(stoppingOn token: StopToken, _ firing: @escaping @Sendable () async -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = FiringValue<T>()
+        let task = Task {
+            let value = await firing()
+            result.value.withLock { $0 = value }
+            done.signal()
+            token.nudge()
+        }
+        token.wait(until: .distantFuture) { result.value.withLock { $0 != nil } }
+        if result.value.withLock({ $0 == nil }) {
+            task.cancel()
+            done.wait()
+        }
+        guard let value = result.value.withLock({ $0 }) else { preconditionFailure("a firing's task ended without its result") }
+        return value
+    }
+
     /// Runs the send pipeline for one firing.
     @discardableResult
     func fire(_ entry: Entry, occurrence: Date?, due: Date) -> FiringResult {
@@ -363,17 +386,26 @@ struct CampaignScheduler {
             logger.warning("firing skipped: not approved", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
             return .notApproved(record: Application.approvalPath(prepared.campaign.logPath))
         }
-        let result = application.dispatch(prepared, options: .init(), occurrence: key, approved: approved)
+        let (makeParts, token, firingMeta) = (self.makeParts, self.token, meta)
+        let (result, lastLogRead, refusedAtHandover) = Self.awaitDispatch(stoppingOn: token) {
+            // An application of the firing's own, made in its task (its parts are not shared).
+            var parts = makeParts(token)
+            parts.output = { logger.info("\($0)", metadata: firingMeta) }
+            parts.errors = { logger.warning("\($0)", metadata: firingMeta) }
+            let application = buildApplication(parts)
+            let status = await application.dispatch(prepared, options: .init(), occurrence: key, approved: approved)
+            return (status, application.lastLogRead, application.lastRunRefusedAtHandover)
+        }
         var outcome: Logger.Metadata = ["exit": "\(result.rawValue)"]
         // What reading the log cost: flat across firings while its index serves.
-        if let read = application.lastLogRead {
+        if let read = lastLogRead {
             outcome["log_bytes_read"] = "\(read.bytesRead)"
             outcome["log_read"] = "\(read.scanReason.map { "scan: " + $0 } ?? "index")"
         }
         logger.info("fired", metadata: meta.merging(outcome) { $1 })
         // Stopped at a letter that is not the approved one: the rest wait for a new approval,
         // exactly like a firing refused before anything was sent.
-        if application.lastRunRefusedAtHandover {
+        if refusedAtHandover {
             logger.warning("firing stopped: a letter was not the approved one; the rest wait for a new approval", metadata: meta)
             return .notApproved(record: Application.approvalPath(prepared.campaign.logPath))
         }
@@ -399,4 +431,9 @@ func runDaemon(directory: String, format: HeraldLogHandler.Format, timeScale: Do
                                                   gracefulShutdownSignals: [.sigterm, .sigint],
                                                   logger: quiet))
     try await group.run()
+}
+
+/// A firing's result, set by its task and read by the schedule loop (see `awaitDispatch`).
+private final class FiringValue<T: Sendable>: Sendable {
+    let value = Mutex<T?>(nil)
 }
