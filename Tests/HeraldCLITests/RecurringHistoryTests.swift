@@ -83,8 +83,8 @@ import Testing
             directory: folder.file("campaigns"), clock: DaemonClock(scale: 1), logger: logger, token: StopToken(),
             reloadRequest: ReloadRequest(),
             makeParts: { token in
-                ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": folder.path],
-                                 makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { token.isStopRequested })
+                ApplicationParts(output: { _ in }, errors: { _ in }, clock: SystemClock(), environment: ["XDG_RUNTIME_DIR": folder.path],
+                                 makeTransport: { _ throws(TransportSetupError) in transport })
             })
         let entry = try #require(scheduler.load(campaign))
         var firing = try #require(entry.queue.first)
