@@ -37,7 +37,8 @@ struct SendService: Service {
         let service = SendService(campaign: campaign, allowDuplicates: allowDuplicates, options: options, status: status)
         var logger = Logger(label: "herald.send") { _ in SwiftLogNoOpLogHandler() }
         logger.logLevel = .critical
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+        // The send ending (done, or stopped) ends the group.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
                                                       gracefulShutdownSignals: signals, logger: logger))
         do {
             try await group.run()
