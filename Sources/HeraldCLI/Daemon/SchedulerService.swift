@@ -351,7 +351,10 @@ struct CampaignScheduler {
             done.signal()
             token.nudge()
         }
-        token.wait(until: .distantFuture) { result.value.withLock { $0 != nil } }
+        // A finite deadline, again and again: NSCondition traps on `Date.distantFuture`.
+        while !token.isStopRequested, result.value.withLock({ $0 == nil }) {
+            token.wait(until: Date().addingTimeInterval(3_600)) { result.value.withLock { $0 != nil } }
+        }
         if result.value.withLock({ $0 == nil }) {
             task.cancel()
             done.wait()

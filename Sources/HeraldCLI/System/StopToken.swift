@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// The one request to stop gracefully: signals (through `GracefulStop` or a ServiceGroup's
-/// graceful shutdown) call `stop()`, the send pipeline and the daemon read and wait on it.
+/// The daemon's request to stop gracefully: its ServiceGroup's graceful shutdown calls
+/// `stop()`, the schedule loop waits on it (a firing's send is stopped by cancelling its
+/// task, see `CampaignScheduler.awaitDispatch`). `herald send` no longer uses it.
 ///
 /// Contract: `stop()` is one-way and idempotent, callable from any thread or task, and wakes
 /// every thread blocked in `wait(until:orUntil:)` at once, so a backoff pause or the daemon's
