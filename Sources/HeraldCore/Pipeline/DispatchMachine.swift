@@ -90,7 +90,7 @@ struct DispatchMachine {
         case compose(Purpose, [Recipient])
         /// Hand this letter to connection `connection`; answer `outcome` or `notApproved`.
         case handOver(Letter, connection: Int)
-        /// Answer `timerFired` at `deadline` (a backoff's end, a rate slot).
+        /// Answer `timerFired` once `deadline` has come, as the clock tells it (a backoff's end, a rate slot).
         case sleep(until: Date)
         /// The run is over.
         case finish(Report)

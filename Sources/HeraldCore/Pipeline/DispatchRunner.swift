@@ -97,7 +97,13 @@ struct DispatchRunner {
                 case .sleep(let deadline):
                     group.addTask {
                         // Cancelled only when the run is over (or stopping, which needs no timer): nothing to report then.
-                        do { try await clock.sleep(until: deadline) } catch { return }
+                        // Fired at or after the deadline as the clock tells it, never early: the
+                        // machine, seeing a deadline not yet come, would wait for another event.
+                        do {
+                            while clock.now() < deadline { try await clock.sleep(until: deadline) }
+                        } catch {
+                            return
+                        }
                         events.send(.timerFired)
                     }
                 case .finish(let report):
