@@ -16,12 +16,22 @@ public final class SkippingClock: HeraldClock {
     }
 
     private let state: Mutex<State>
+    /// How far each reading of the time moves it on (0: it stands still between sleeps).
+    private let tick: Double
 
-    public init(now: Date = Date(timeIntervalSince1970: 0)) {
+    /// - Parameter tick: seconds each `now()` moves the clock on, for a run whose pace is
+    ///   measured from its clock (claim sizing) without depending on the machine's speed.
+    public init(now: Date = Date(timeIntervalSince1970: 0), tick: Double = 0) {
         state = Mutex(State(now: now))
+        self.tick = tick
     }
 
-    public func now() -> Date { state.withLock { $0.now } }
+    public func now() -> Date {
+        state.withLock { state in
+            defer { if tick > 0 { state.now = state.now.addingTimeInterval(tick) } }
+            return state.now
+        }
+    }
 
     /// The seconds each sleep was asked to wait, in order (from the clock's time when it began).
     public var waits: [Double] { state.withLock { $0.waits } }
