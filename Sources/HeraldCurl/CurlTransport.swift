@@ -1,15 +1,17 @@
 import CCurl
 import Foundation
 import HeraldCore
+import NIOPosix
 import Synchronization
 
 /// A `MailTransport` over one libcurl easy handle: one SMTP connection, reused across
 /// messages (curl sends only MAIL/RCPT/DATA between them) and re-opened when a
 /// server closes it.
 ///
-/// Not thread-safe: use it on one thread. A run with `[limits] concurrency = N` creates N
-/// transports, each owned by one sender thread of the pipeline: N connections, each with its
-/// own handle. After `maxMessagesPerConnection` messages the connection is closed and the next
+/// Not thread-safe: use it from one thread or task at a time. A run with `[limits] concurrency = N`
+/// creates N transports, each owned by one connection task of the pipeline, which hands letters
+/// over through the async `deliver` (CurlTransport+Async.swift) on the transport's own thread:
+/// N connections, each with its own handle and thread. After `maxMessagesPerConnection` messages the connection is closed and the next
 /// message opens a new one, as MTAs that limit messages per session expect.
 public final class CurlTransport: MailTransport {
     /// The handle, its error buffer and the set-up shared with the probe and the IMAP mailbox.
@@ -26,6 +28,10 @@ public final class CurlTransport: MailTransport {
     public private(set) var connectionsOpened = 0
     /// The hash of the bytes of the last accepted letter and its connection's TLS (see `MailTransport`).
     public private(set) var lastHandOver: HandOverProof?
+    /// The one thread the async `deliver` runs blocking transfers on (CurlTransport+Async.swift):
+    /// started at the first, shut down with the transport.
+    let deliveryThread = NIOThreadPool(numberOfThreads: 1)
+    var deliveryThreadStarted = false
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// The TLS mode each server (scheme://host:port) was first used with in this process.
@@ -48,6 +54,10 @@ public final class CurlTransport: MailTransport {
         self.endpoint = endpoint
         self.session = Session(tracer: endpoint.trace.map(Tracer.init))
         do { try configure() } catch { throw .unavailable(error.description) }
+    }
+
+    deinit {
+        if deliveryThreadStarted { deliveryThread.shutdownGracefully { _ in } }
     }
 
     /// Options that stay the same for every message on this handle. One TLS setting per

@@ -17,7 +17,7 @@ import Glibc
 /// cache, written only by a journal whose read was made holding the campaign's lock: when
 /// it is missing, stale or damaged the log is scanned whole, as it always was, and the
 /// index written again; it never decides on its own that a letter was not sent.
-public final class FileJournal: DeliveryJournal {
+public final class FileJournal: DeliveryJournal, BounceRun.Log {
     /// A delivery log that cannot be trusted or written.
     public enum Failure: Error, CustomStringConvertible {
         case malformed(file: String, line: Int, reason: String)

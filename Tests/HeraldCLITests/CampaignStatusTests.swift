@@ -30,7 +30,7 @@ import Testing
         return try CampaignStatus(prepared: prepared, ledger: DeliveryLedger(records: records, campaign: "app-test"))
     }
 
-    @Test func eachRecipientInTheListsOrderWithItsState() throws {
+    @Test func eachRecipientInTheListsOrderWithItsState() async throws {
         let status = try Self.status()
         #expect(status.campaign == "app-test")
         #expect(status.rows.map(\.recipient) == ["a@x.example", "b@x.example", "c@x.example", "d@x.example", "e@x.example"])
@@ -40,7 +40,7 @@ import Testing
         #expect(status.count(.pending) == 1 && status.count(.deferred) == 1)
     }
 
-    @Test func theTable() throws {
+    @Test func theTable() async throws {
         let lines = try Self.status().table().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines == [
             "RECIPIENT    STATUS    ATTEMPTS  TIME                  LAST REPLY",
@@ -53,11 +53,11 @@ import Testing
         ])
     }
 
-    @Test func theSummaryLine() throws {
+    @Test func theSummaryLine() async throws {
         #expect(try Self.status().line() == "app-test: 5 recipients: 1 sent, 1 failed, 1 deferred, 1 in doubt, 1 pending")
     }
 
-    @Test func aBouncedAndADelayedLetterShowTheirReport() throws {
+    @Test func aBouncedAndADelayedLetterShowTheirReport() async throws {
         var bounced = Self.record("a@x.example", .bounced, time: "2026-11-29T11:00:00Z")
         bounced.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "a@x.example", diagnosticCode: "smtp; 550 5.1.1 unknown",
                                       remoteMTA: "mx.x.example", bounceMessageID: "<dsn@mx>", imapUIDValidity: 1, imapUID: 3)
@@ -73,7 +73,7 @@ import Testing
         #expect(status.json() == #"{"bounced":1,"campaign":"app-test","deferred":0,"delayed":1,"failed":0,"in_doubt":0,"pending":3,"sent":0,"suppressed":0,"total":5}"#)
     }
 
-    @Test func theJSONObjectIsAContractForScripts() throws {
+    @Test func theJSONObjectIsAContractForScripts() async throws {
         #expect(try Self.status().json() == #"{"bounced":0,"campaign":"app-test","deferred":1,"delayed":0,"failed":1,"in_doubt":1,"pending":1,"sent":1,"suppressed":0,"total":5}"#)
         let empty = try Self.status([])
         #expect(empty.json() == #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":0,"in_doubt":0,"pending":5,"sent":0,"suppressed":0,"total":5}"#)
@@ -83,7 +83,7 @@ import Testing
 
     /// A row `send` skips because its address is on the suppression list is `suppressed`, not
     /// `pending` (a script waiting for `pending == 0` ends); a sent or in-doubt row keeps its state.
-    @Test func aRowOnTheSuppressionListIsSuppressedNotPending() throws {
+    @Test func aRowOnTheSuppressionListIsSuppressedNotPending() async throws {
         let harness = ApplicationHarness(csv: Self.csv)
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: ApplicationHarness.now)
         let ledger = DeliveryLedger(records: Self.records, campaign: "app-test")
@@ -96,7 +96,7 @@ import Testing
     }
 
     /// A report about a Cc leaves the row `sent` and is shown beside it, as a refused Cc is.
-    @Test func aBouncedCcIsShownBesideItsRow() throws {
+    @Test func aBouncedCcIsShownBesideItsRow() async throws {
         var cc = Self.record("a@x.example", .bounced, time: "2026-11-29T11:00:00Z")
         cc.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "cc@x.example", diagnosticCode: "smtp; 550 5.1.1 unknown", remoteMTA: "mx.x.example")
         let status = try Self.status([Self.record("a@x.example", .sending), Self.record("a@x.example", .sent, reply: "250 ok"), cc])
@@ -106,7 +106,7 @@ import Testing
     }
 
     /// Outside text in a cell (a report's diagnostic) reaches the table with its escapes visible.
-    @Test func theTableShowsControlCharactersOfOutsideText() throws {
+    @Test func theTableShowsControlCharactersOfOutsideText() async throws {
         var bounced = Self.record("a@x.example", .bounced)
         bounced.bounce = BounceFields(dsnStatus: "5.1.1", dsnRecipient: "a@x.example", diagnosticCode: "smtp; 550 \u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}x")
         let table = try Self.status([Self.record("a@x.example", .sent), bounced]).table()
@@ -114,7 +114,7 @@ import Testing
         #expect(table.contains(#"smtp; 550 \u001B]0;owned\u0007\u001B[2J\u202Ex"#))
     }
 
-    @Test func aDeferredRecordWithoutAReplyShowsItsError() throws {
+    @Test func aDeferredRecordWithoutAReplyShowsItsError() async throws {
         let status = try Self.status([Self.record("a@x.example", .deferred, error: "Couldn't connect to server")])
         #expect(status.rows[0].detail == "Couldn't connect to server")
     }

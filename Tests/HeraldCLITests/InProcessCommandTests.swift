@@ -33,12 +33,12 @@ import Testing
         Set(try FileManager.default.contentsOfDirectory(atPath: herald.folder.path))
     }
 
-    @Test func aCampaignIsValidatedSentShownAndResolvedWithTheJournalInMemory() throws {
+    @Test func aCampaignIsValidatedSentShownAndResolvedWithTheJournalInMemory() async throws {
         let herald = Self.campaign()
         let validate = herald.validate()
         #expect(validate.status == 0 && validate.stdout.contains("ok: campaign inprocess, 3 recipients"), "\(validate)")
 
-        let send = herald.send()
+        let send = await herald.send()
         #expect(send.status == 0, "\(send)")
         #expect(send.stdout.contains("inprocess: 3 sent, 0 failed, 0 deferred, 0 in doubt, 0 already done"), "\(send)")
         let records = herald.journal().records
@@ -49,7 +49,7 @@ import Testing
         // The Message-ID key beside the log is the campaign's secret, not the journal's (MessageIDKeyFile).
         #expect(try Self.files(herald) == ["campaign.toml", "letter.mustache", "list.csv", "delivery.jsonl.key"], "no log, lock or index file")
 
-        let again = herald.send()
+        let again = await herald.send()
         #expect(again.status == 0 && again.stdout.contains("0 sent, 0 failed, 0 deferred, 0 in doubt, 3 already done"), "\(again)")
 
         let status = herald.status(json: true)
@@ -76,20 +76,22 @@ import Testing
         #expect(last.time == "2026-11-29T09:00:00Z", "the parts' clock stamps it")
     }
 
-    @Test func aJournalHeldByAnotherRunIs75ForSendAndResolve() throws {
+    @Test func aJournalHeldByAnotherRunIs75ForSendAndResolve() async throws {
         let herald = Self.campaign()
         herald.seed([#"{"attempt":1,"campaign":"inprocess","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sending","time":"2026-11-29T08:00:00Z"}"#])
         let held = try herald.journal().lock(campaign: "inprocess", campaignFile: nil, environment: [:])
-        let (send, resolve) = withExtendedLifetime(held) { (herald.send(), herald.resolve("b@x.example", as: .sent)) }
+        let send = await herald.send()
+        let resolve = herald.resolve("b@x.example", as: .sent)
+        withExtendedLifetime(held) {}
         #expect(send.status == 75 && send.stderr.contains("is being sent by pid"), "\(send)")
         #expect(resolve.status == 75, "\(resolve)")
         #expect(herald.journal().records.count == 1, "nothing written")
     }
 
-    @Test func aJournalOfAnotherCampaignIs65() {
+    @Test func aJournalOfAnotherCampaignIs65() async {
         let herald = Self.campaign()
         herald.seed([#"{"attempt":1,"campaign":"other","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sent","time":"2026-11-29T08:00:00Z"}"#])
-        for result in [herald.validate(), herald.send(), herald.status()] {
+        for result in [herald.validate(), await herald.send(), herald.status()] {
             #expect(result.status == 65 && result.stderr.contains("campaign other"), "\(result)")
         }
     }
@@ -102,7 +104,7 @@ import Testing
         #expect(herald.journal().records.isEmpty)
     }
 
-    @Test func aSuppressedAddressInTheListInMemoryGetsNoLetter() throws {
+    @Test func aSuppressedAddressInTheListInMemoryGetsNoLetter() async throws {
         let herald = Self.campaign(bounces: """
             [bounces]
             url = "imap://127.0.0.1:143/INBOX"
@@ -112,14 +114,14 @@ import Testing
             """)
         try herald.suppressionList().add([SuppressionList.Entry(address: "B@x.example", time: "2026-11-28T10:00:00Z", campaign: "earlier",
                                                                 dsnStatus: "5.1.1", diagnostic: "smtp; 550 5.1.1")])
-        let send = herald.send()
+        let send = await herald.send()
         #expect(send.status == 0 && send.stdout.contains("2 sent") && send.stdout.contains("1 suppressed"), "\(send)")
         #expect(send.stderr.contains("suppressed: b@x.example: a permanent bounce put it on \(herald.suppressionList().location)"), "\(send)")
         #expect(!herald.journal().records.contains { $0.recipient == "b@x.example" })
         let list = herald.suppressedList()
         #expect(list.status == 0 && list.stdout.contains("b@x.example"), "\(list)")
         #expect(herald.suppressedRemove("b@x.example").status == 0)
-        let second = herald.send()
+        let second = await herald.send()
         #expect(second.status == 0 && second.stdout.contains("1 sent"), "\(second)")
     }
 }

@@ -83,10 +83,9 @@ final class InProcessHerald {
         return ApplicationParts(
             output: { [unowned self] in output.append($0) },
             errors: { [unowned self] in errors.append($0) },
-            clock: { Self.now },
+            clock: MockClock(now: Self.now),
             environment: environment.merging(["XDG_RUNTIME_DIR": runtime]) { given, _ in given },
             makeTransport: { [unowned self] _ in ScriptedTransport(journal: journal()) },
-            shouldStop: { [unowned self] in stopRequested },
             openJournal: { [unowned self] in journal($0) },
             openSuppressionList: { [unowned self] path in
                 realSuppressionFile ? ApplicationParts.liveSuppressionList(besideLog: path) : suppressionList(path)
@@ -110,12 +109,17 @@ final class InProcessHerald {
 
     func validate() -> Result { run { $0.validate(campaign: campaign) } }
     func preview(out: String? = nil) -> Result { run { [campaign] in $0.preview(campaign: campaign, outDirectory: out) } }
-    func send(_ options: Application.SendOptions = .init()) -> Result { run { [campaign] in $0.send(campaign: campaign, options: options) } }
+    func send(_ options: Application.SendOptions = .init()) async -> Result {
+        output = []
+        errors = []
+        let status = await buildApplication(parts()).send(campaign: campaign, options: options)
+        return Result(status: status.rawValue, stdout: output.map { $0 + "\n" }.joined(), stderr: errors.map { $0 + "\n" }.joined())
+    }
     func status(json: Bool = false, log: String? = nil) -> Result { run { [campaign] in $0.status(campaign: campaign, logPath: log, json: json) } }
     func resolve(_ recipient: String, as outcome: DeliveryStatus, log: String? = nil) -> Result {
         run { [campaign] in $0.resolve(campaign: campaign, recipient: recipient, as: outcome, logPath: log) }
     }
-    func bounces(log: String? = nil) -> Result { run { [campaign] in $0.bounces(campaign: campaign, logPath: log) } }
+    func bounces(log: String? = nil) -> Result { run { [campaign, unowned self] in $0.bounces(campaign: campaign, logPath: log, shouldStop: { self.stopRequested }) } }
     func suppressedList(log: String? = nil) -> Result { run { [campaign] in $0.suppressedList(campaign: campaign, logPath: log) } }
     func suppressedRemove(_ address: String, log: String? = nil) -> Result {
         run { [campaign] in $0.suppressedRemove(campaign: campaign, address: address, logPath: log) }

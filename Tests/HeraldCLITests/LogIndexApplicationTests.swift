@@ -36,25 +36,25 @@ import Testing
     }
 
     /// Two occurrences and the campaign as a whole, each sent once: 9 letters.
-    static func sentThreeTimes() throws -> Harness {
+    static func sentThreeTimes() async throws -> Harness {
         let harness = Harness()
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: Harness.now)
         for occurrence in occurrences {
-            #expect(harness.application().dispatch(prepared, options: .init(), occurrence: occurrence) == .ok)
+            #expect(await harness.application().dispatch(prepared, options: .init(), occurrence: occurrence) == .ok)
         }
-        #expect(harness.send() == .ok)
+        #expect(await harness.send() == .ok)
         #expect(harness.transport.delivered.count == 9)
         return harness
     }
 
-    @Test func aRunReadsItsOccurrenceThroughTheIndexKeptBesideTheLog() throws {
-        let harness = try Self.sentThreeTimes()
+    @Test func aRunReadsItsOccurrenceThroughTheIndexKeptBesideTheLog() async throws {
+        let harness = try await Self.sentThreeTimes()
         let index = harness.log + ".index"
         var info = stat()
         #expect(stat(index, &info) == 0 && info.st_mode & 0o777 == 0o600)
         let application = harness.application()
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: Harness.now)
-        #expect(application.dispatch(prepared, options: .init(), occurrence: Self.occurrences[0]) == .ok)
+        #expect(await application.dispatch(prepared, options: .init(), occurrence: Self.occurrences[0]) == .ok)
         let read = try #require(application.lastLogRead)
         #expect(read.scanReason == nil)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: harness.log)[.size] as? Int)
@@ -63,28 +63,28 @@ import Testing
     }
 
     @Test(arguments: Damage.allCases)
-    func aDamagedIndexNeverSendsALetterTwice(damage: Damage) throws {
-        let harness = try Self.sentThreeTimes()
+    func aDamagedIndexNeverSendsALetterTwice(damage: Damage) async throws {
+        let harness = try await Self.sentThreeTimes()
         try damage.apply(to: harness.log + ".index")
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: Harness.now)
         for occurrence in Self.occurrences {
-            #expect(harness.application().dispatch(prepared, options: .init(), occurrence: occurrence) == .ok)
+            #expect(await harness.application().dispatch(prepared, options: .init(), occurrence: occurrence) == .ok)
         }
-        #expect(harness.send() == .ok)
+        #expect(await harness.send() == .ok)
         #expect(harness.transport.delivered.count == 9, "nothing is sent twice")
         #expect(harness.output.suffix(3).allSatisfy { $0.hasSuffix("0 sent, 0 failed, 0 deferred, 0 in doubt, 3 already done") },
                 "\(harness.output.suffix(3))")
         // The index was rebuilt by the first of those runs, which held the lock.
         let application = harness.application()
-        #expect(application.dispatch(prepared, options: .init(), occurrence: Self.occurrences[1]) == .ok)
+        #expect(await application.dispatch(prepared, options: .init(), occurrence: Self.occurrences[1]) == .ok)
         #expect(application.lastLogRead?.scanReason == nil)
     }
 
-    @Test func statusOfAnOccurrenceShowsThatOccurrence() throws {
+    @Test func statusOfAnOccurrenceShowsThatOccurrence() async throws {
         let harness = Harness()
         harness.script("b@x.example", .rejected(code: 550, reply: "550 no"))
         let prepared = try PreparedCampaign.load(campaignFile: harness.campaign, date: Harness.now)
-        #expect(harness.application().dispatch(prepared, options: .init(), occurrence: Self.occurrences[0]) == .someFailed)
+        #expect(await harness.application().dispatch(prepared, options: .init(), occurrence: Self.occurrences[0]) == .someFailed)
         harness.output = []
         let occurrence = try #require(RFC5322Date.parseRFC3339("2026-11-29T10:00:00+01:00"))
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false, occurrence: occurrence) == .ok)

@@ -83,8 +83,8 @@ import Testing
         let runtime = folder.path
         // Output, clock and stop hooks are the daemon's (`DaemonFiring.parts`).
         let firings = DaemonFiring(clock: clock, logger: logger, makeParts: {
-            ApplicationParts(output: { _ in }, errors: { _ in }, clock: { Date() }, environment: ["XDG_RUNTIME_DIR": runtime],
-                             makeTransport: { _ throws(TransportSetupError) in transport }, shouldStop: { false })
+            ApplicationParts(output: { _ in }, errors: { _ in }, clock: SystemClock(), environment: ["XDG_RUNTIME_DIR": runtime],
+                             makeTransport: { _ throws(TransportSetupError) in transport })
         })
         let scheduler = CampaignScheduler(directory: folder.file("campaigns"), firing: firings, reloads: ReloadSignal())
         let entry = try #require(scheduler.load(campaign))

@@ -6,13 +6,13 @@ import Testing
 /// A transport that reports a letter accepted without the server's reply: the `sent` record
 /// says no reply was captured, and carries no `smtp_code` or `smtp_reply` of its own making.
 @Suite struct AcceptedWithoutReplyTests {
-    @Test func theRecordSaysNoReplyWasCaptured() throws {
+    @Test func theRecordSaysNoReplyWasCaptured() async throws {
         let journal = MemoryJournal()
         let prepared = try TestData.prepared("email,name\na@x.example,Ann\nb@x.example,Bo\n")
         let transport = ScriptedTransport(journal: journal, replies: ["a@x.example": [.accepted(code: nil, reply: nil)]])
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: { Date(timeIntervalSince1970: 0) })
-        let report = try dispatcher.run()
+                                            transport: transport, journal: journal, clock: SkippingClock())
+        let report = try await dispatcher.run()
         #expect(report.sent == 2)
         #expect(journal.records.map(\.status) == [.sending, .sent, .sending, .sent])
         let bare = journal.records[1]

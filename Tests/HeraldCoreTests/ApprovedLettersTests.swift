@@ -28,35 +28,35 @@ import Testing
     }
 
     static func run(_ prepared: PreparedCampaign, _ approved: ApprovedLetters?, occurrence: String? = nil,
-                    onDeliver: @escaping (ComposedMessage) -> Void = { _ in }) throws -> (CampaignDispatcher.Report, ScriptedTransport, MemoryJournal) {
+                    onDeliver: @escaping @Sendable (ComposedMessage) async -> Void = { _ in }) async throws -> (CampaignDispatcher.Report, ScriptedTransport, MemoryJournal) {
         let journal = MemoryJournal()
         let transport = ScriptedTransport(journal: journal)
         transport.onDeliver = onDeliver
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: { Date(timeIntervalSince1970: 1_000_000) },
+                                            transport: transport, journal: journal, clock: SkippingClock(now: Date(timeIntervalSince1970: 1_000_000)),
                                             occurrence: occurrence)
         dispatcher.approved = approved
-        return (try dispatcher.run(), transport, journal)
+        return (try await dispatcher.run(), transport, journal)
     }
 
-    @Test func theApprovedLettersGoAsApproved() throws {
+    @Test func theApprovedLettersGoAsApproved() async throws {
         let (prepared, folder) = try Self.campaign()
         defer { withExtendedLifetime(folder) {} }
         let (summary, approved) = try ReviewManifest.bind(prepared, occurrence: nil)
         #expect(summary.manifestSHA256 == (try ReviewManifest.compute(prepared)).manifestSHA256)
         #expect(summary.attachments.map { ($0.path as NSString).lastPathComponent } == ["1.bin", "2.bin", "3.bin"])
         #expect(approved.count == 3)
-        let (report, transport, _) = try Self.run(prepared, approved)
+        let (report, transport, _) = try await Self.run(prepared, approved)
         #expect(report.sent == 3 && report.stop == nil)
         #expect(transport.delivered.count == 3)
     }
 
-    @Test func aFileReplacedAfterTheCheckStopsTheRunBeforeItsLetterIsHandedOver() throws {
+    @Test func aFileReplacedAfterTheCheckStopsTheRunBeforeItsLetterIsHandedOver() async throws {
         let (prepared, folder) = try Self.campaign()
         let (_, approved) = try ReviewManifest.bind(prepared, occurrence: nil)
         // While the first letter is with the server, the second letter's file gets other
         // bytes of the same length (the second letter is composed after the first is answered).
-        let (report, transport, journal) = try Self.run(prepared, approved) { message in
+        let (report, transport, journal) = try await Self.run(prepared, approved) { message in
             if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: Self.large)) }
         }
         #expect(transport.delivered.map { $0.envelopeRecipients[0].normalized } == ["a@x.example"], "the changed letter never reached the transport")
@@ -73,25 +73,25 @@ import Testing
                 "\(String(describing: journal.records.last?.error))")
     }
 
-    @Test func withoutAnApprovalNothingIsChecked() throws {
+    @Test func withoutAnApprovalNothingIsChecked() async throws {
         let (prepared, folder) = try Self.campaign()
-        let (report, transport, _) = try Self.run(prepared, nil) { message in
+        let (report, transport, _) = try await Self.run(prepared, nil) { message in
             if message.envelopeRecipients[0].normalized == "a@x.example" { folder.write("own/2.bin", String(repeating: "X", count: Self.large)) }
         }
         #expect(report.sent == 3 && report.stop == nil && transport.delivered.count == 3)
     }
 
-    @Test func aRecurringFiringIsBoundToTheLettersOfItsOccurrence() throws {
+    @Test func aRecurringFiringIsBoundToTheLettersOfItsOccurrence() async throws {
         let (prepared, folder) = try Self.campaign()
         defer { withExtendedLifetime(folder) {} }
         let occurrence = "2026-12-07T09:00:00Z"
         let (forOccurrence, bound) = try ReviewManifest.bind(prepared, occurrence: occurrence)
         #expect(forOccurrence.manifestSHA256 == (try ReviewManifest.compute(prepared)).manifestSHA256, "the manifest leaves the occurrence out")
-        let (report, _, _) = try Self.run(prepared, bound, occurrence: occurrence)
+        let (report, _, _) = try await Self.run(prepared, bound, occurrence: occurrence)
         #expect(report.sent == 3 && report.stop == nil)
         // Bound without the occurrence, the occurrence's letters (another Message-ID) are not the approved ones.
         let (_, unbound) = try ReviewManifest.bind(prepared, occurrence: nil)
-        let (refused, transport, journal) = try Self.run(prepared, unbound, occurrence: occurrence)
+        let (refused, transport, journal) = try await Self.run(prepared, unbound, occurrence: occurrence)
         #expect(transport.delivered.isEmpty)
         // No file changed: the deferred record does not blame one.
         #expect(journal.records.last?.error == "not handed to the server: it is not the letter approved (its bytes or envelope differ from the approved letter's)",
@@ -99,7 +99,7 @@ import Testing
         if case .notApproved? = refused.stop {} else { Issue.record("\(String(describing: refused.stop))") }
     }
 
-    @Test func theCampaignInputCoversLetterSettingsNotTheTransport() throws {
+    @Test func theCampaignInputCoversLetterSettingsNotTheTransport() async throws {
         let (prepared, folder) = try Self.campaign()
         defer { withExtendedLifetime(folder) {} }
         var campaign = prepared.campaign

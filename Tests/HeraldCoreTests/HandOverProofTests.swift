@@ -13,8 +13,8 @@ import Testing
 
         init(_ scripted: ScriptedTransport) { self.scripted = scripted }
 
-        func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
-            let outcome = scripted.deliver(message)
+        func deliver(_ message: ComposedMessage) async -> DeliveryOutcome {
+            let outcome = await scripted.deliver(message)
             if case .accepted = outcome {
                 lastHandOver = HandOverProof(messageSHA256: SHA256.hex(message.data), tlsVersion: "TLSv1.3", tlsCipher: "TLS_TEST")
             } else {
@@ -24,14 +24,14 @@ import Testing
         }
     }
 
-    @Test func theSentRecordCarriesTheTransportsProof() throws {
+    @Test func theSentRecordCarriesTheTransportsProof() async throws {
         let journal = MemoryJournal()
         let scripted = ScriptedTransport(journal: journal, replies: ["r2@x.example": [.rejected(code: 550, reply: "550 no")]])
         let prepared = try TestData.prepared("email,name\nr1@x.example,A\nr2@x.example,B\nr3@x.example,C\n")
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
                                             transports: [AttestingTransport(scripted)], journal: journal,
-                                            clock: { Date(timeIntervalSince1970: 0) }, pause: { _ in true }, random: { 0.5 })
-        let report = try dispatcher.run()
+                                            clock: SkippingClock(), random: { 0.5 })
+        let report = try await dispatcher.run()
         #expect(report.sent == 2 && report.failed == 1)
         let handed = Dictionary(uniqueKeysWithValues: scripted.delivered.map { ($0.messageID, $0.data) })
         for record in journal.records {

@@ -56,13 +56,13 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
-    func theHistoryOfTheOccurrencesAskedForInOrderAndEveryOccurrenceListed(kind: Kind) throws {
+    func theHistoryOfTheOccurrencesAskedForInOrderAndEveryOccurrenceListed(kind: Kind) async throws {
         let subject = Subject(kind)
         let journal = subject.journal
-        try journal.claim([Self.record("a@x.example", .sending), Self.record("b@x.example", .sending, occurrence: "2026-11-29T09:00:00Z")])
-        try journal.record(Self.record("a@x.example", .sent))
-        try journal.record(Self.record("b@x.example", .sent, occurrence: "2026-11-29T09:00:00Z"))
-        try journal.sync()
+        try await journal.claim([Self.record("a@x.example", .sending), Self.record("b@x.example", .sending, occurrence: "2026-11-29T09:00:00Z")])
+        try await journal.record(Self.record("a@x.example", .sent))
+        try await journal.record(Self.record("b@x.example", .sent, occurrence: "2026-11-29T09:00:00Z"))
+        try await journal.sync()
 
         do {
             let lease = try journal.lock(campaign: "c", campaignFile: subject.campaignFile, environment: subject.environment)
@@ -83,9 +83,9 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
-    func aRecordOfAnotherCampaignIsDamage(kind: Kind) throws {
+    func aRecordOfAnotherCampaignIsDamage(kind: Kind) async throws {
         let subject = Subject(kind)
-        try subject.journal.claim([Self.record("a@x.example", .sending, campaign: "other")])
+        try await subject.journal.claim([Self.record("a@x.example", .sending, campaign: "other")])
         do {
             _ = try subject.journal.readHistory(campaign: "c", campaignFile: subject.campaignFile, occurrences: [nil], holding: nil,
                                                 into: 0) { count, _ in count += 1 }

@@ -102,3 +102,4 @@ public final class MemoryJournal: DeliveryJournal, @unchecked Sendable {
         Set(records.map(\.occurrence)).union([nil])
     }
 }
+extension MemoryJournal: BounceRun.Log {}

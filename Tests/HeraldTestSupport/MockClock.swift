@@ -43,20 +43,17 @@ public final class MockClock: HeraldClock {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                // Cancellation is checked under the lock `onCancel` takes: a task cancelled before
-                // its sleeper is stored (the handler then found nothing to wake) is not left asleep.
-                let resumeNow: Bool? = state.withLock { state in
+                // Cancelled before the sleeper was registered: the cancellation handler already
+                // ran and found nothing to wake, so the sleep ends here (checked under the lock
+                // the handler takes).
+                let resume: Result<Void, CancellationError>? = state.withLock { state in
                     state.sleepsBegun += 1
-                    if Task.isCancelled { return nil }
-                    if deadline <= state.now { return true }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if deadline <= state.now { return .success(()) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return nil
                 }
-                switch resumeNow {
-                case nil: continuation.resume(throwing: CancellationError())
-                case true?: continuation.resume()
-                case false?: break
-                }
+                if let resume { continuation.resume(with: resume) }
             }
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in

@@ -10,8 +10,13 @@ public final class ScriptedTransport: MailTransport, @unchecked Sendable {
     private var handedOver: [ComposedMessage] = []
     private var durableChecks: [Bool] = []
     public let journal: MemoryJournal
-    /// Called with each message as it is handed over, before the reply (e.g. to hold a sender).
-    public var onDeliver: (ComposedMessage) -> Void = { _ in }
+    private var onDeliverHook: @Sendable (ComposedMessage) async -> Void = { _ in }
+    /// Called with each message as it is handed over, before the reply (e.g. to hold a
+    /// connection, or to stop the run); it may suspend, never block.
+    public var onDeliver: @Sendable (ComposedMessage) async -> Void {
+        get { lock.withLock { onDeliverHook } }
+        set { lock.withLock { onDeliverHook = newValue } }
+    }
 
     public init(journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:]) {
         self.journal = journal
@@ -28,13 +33,14 @@ public final class ScriptedTransport: MailTransport, @unchecked Sendable {
     /// For each message: whether its latest intent was durable, with no outcome after it, when it was handed over.
     public var intentWasDurable: [Bool] { lock.withLock { durableChecks } }
 
-    public func deliver(_ message: ComposedMessage) -> DeliveryOutcome {
+    public func deliver(_ message: ComposedMessage) async -> DeliveryOutcome {
         let key = message.envelopeRecipients[0].normalized
         let durable = journal.durable
         let last = durable.last(where: { $0.recipient == key && $0.messageID == message.messageID })
         let claimed = last?.status == .sending
-        onDeliver(message)
-        return lock.withLock {
+        let hook = lock.withLock { onDeliverHook }
+        await hook(message)
+        return lock.withLock { () -> DeliveryOutcome in
             handedOver.append(message)
             durableChecks.append(claimed)
             if var replies = script[key], !replies.isEmpty {

@@ -262,7 +262,7 @@ extension Application {
             do {
                 if let writeError { throw writeError }
                 try file.write(ReviewManifest.jsonClosing(count: summary.count, manifestSHA256: summary.manifestSHA256,
-                                                          attachments: summary.attachments, approvedAt: RFC5322Date.rfc3339(parts.clock())))
+                                                          attachments: summary.attachments, approvedAt: RFC5322Date.rfc3339(parts.clock.now())))
                 try file.flush()
                 guard fsync(descriptor) == 0, rename(temporary, record) == 0 else {
                     throw PreviewWriter.IOFailure(record, "cannot record the approval", errno: errno)
@@ -278,7 +278,7 @@ extension Application {
             if oneShotLedger != nil && pending == 0 && summary.count > 0 {
                 parts.output("nothing more will be sent: every one of the \(summary.count) letters is already done in \(campaign.logPath) (sent, failed, bounced or delayed), and a campaign sent as a whole is never sent again, by the daemon or by herald send")
             } else if campaign.requireApproval {
-                parts.output(Self.whatHappensNext(campaign, now: parts.clock()) + "; by hand: herald send \(path) --approve \(hash)")
+                parts.output(Self.whatHappensNext(campaign, now: parts.clock.now()) + "; by hand: herald send \(path) --approve \(hash)")
             }
             return .ok
         }

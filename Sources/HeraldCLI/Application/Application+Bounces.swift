@@ -12,7 +12,7 @@ extension Application {
     /// Exit 0 when the pass completed (messages left behind are reported, not failures);
     /// 77 for a refused IMAP login, 69 for a mailbox that cannot be reached or refuses a
     /// command, 75 when the folder's UIDVALIDITY changed mid-pass, 74 when the log cannot be written.
-    public func bounces(campaign path: String, logPath: String?) -> ExitStatus {
+    public func bounces(campaign path: String, logPath: String?, shouldStop: () -> Bool = { Task.isCancelled }) -> ExitStatus {
         run { () throws(CommandFailure) -> ExitStatus in
             let prepared = try load(path)
             let campaign = prepared.campaign
@@ -33,13 +33,16 @@ extension Application {
             do throws(BounceMailboxError) { mailbox = try parts.makeMailbox(endpoint) } catch { throw Self.failure(error) }
             var pass = BounceRun(settings: settings, attribution: attribution)
             let report: BounceRun.Report
+            // A bounce pass appends through the journal's blocking `BounceRun.Log` side.
+            guard let bounceLog = journal as? any BounceRun.Log else {
+                throw CommandFailure(.config, "\(journal.location): this journal cannot take bounce records")
+            }
             do throws(BounceRun.Failure) {
                 let suppression = settings.suppress ? parts.openSuppressionList(log) : nil
-                // Checked between messages: a stop (the daemon's shutdown, a cancelled task) ends the
+                // Checked between messages: a stop (the daemon's shutdown: its task cancelled) ends the
                 // pass after the message in hand, what was recorded still synced and moved.
-                let stop = { [parts] in parts.shouldStop() || Task.isCancelled }
-                report = try pass.run(mailbox: mailbox, journal: journal, now: { RFC5322Date.rfc3339(self.parts.clock()) },
-                                      shouldStop: stop) { records in
+                report = try pass.run(mailbox: mailbox, journal: bounceLog, now: { RFC5322Date.rfc3339(self.parts.clock.now()) },
+                                      shouldStop: shouldStop) { records in
                     // Permanent bounces of a row's own address only (a Cc's suppresses nothing).
                     let entries = records.compactMap(SuppressionList.Entry.init(permanentBounce:))
                     if let suppression, !entries.isEmpty {

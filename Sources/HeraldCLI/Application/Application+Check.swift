@@ -59,7 +59,7 @@ extension Application {
         do {
             try prepared.forEachRecipient { recipient in
                 do throws(ValidationFailure) {
-                    let message = try prepared.compose(recipient, date: parts.clock())
+                    let message = try prepared.compose(recipient, date: parts.clock.now())
                     measure.count += 1
                     measure.sizes.append(message.data.count)
                     if message.data.count > measure.largest {
@@ -92,7 +92,7 @@ extension Application {
             let expiry = tls.certificateNotAfter.map { RFC5322Date.rfc3339($0) } ?? "unknown"
             let verified = probe.certificateVerified ? "verified" : "NOT verified (tls = opportunistic)"
             parts.output("certificate: \(TerminalText.visible(tls.certificateSubject ?? "?")), issued by \(TerminalText.visible(tls.certificateIssuer ?? "?")), expires \(expiry), \(verified)")
-            if let notAfter = tls.certificateNotAfter, notAfter < parts.clock() {
+            if let notAfter = tls.certificateNotAfter, notAfter < parts.clock.now() {
                 parts.errors("warning: the server's certificate expired at \(expiry)")
             }
         } else if probe.failure == nil {

@@ -29,12 +29,17 @@ extension Application {
             if entry.isDone {
                 throw CommandFailure(.dataError, "\(log): \(address) is already recorded as \(entry.status.rawValue) (\(entry.time)); nothing to resolve")
             }
-            let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock()), campaign: name, recipient: key,
+            let record = DeliveryRecord(time: RFC5322Date.rfc3339(parts.clock.now()), campaign: name, recipient: key,
                                         messageID: entry.messageID, status: status, attempt: entry.attempts,
                                         note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.status.rawValue)")
+            // A resolve is one short append on its command's own thread: through the journal's
+            // blocking side (`BounceRun.Log`, which the file and memory journals give).
+            guard let log = journal as? any BounceRun.Log else {
+                throw CommandFailure(.config, "\(journal.location): this journal cannot take a resolve record")
+            }
             do {
-                try journal.record(record)
-                try journal.sync()
+                try log.record(record)
+                try log.sync()
             } catch {
                 throw CommandFailure(.ioError, "\(error)")
             }

@@ -19,7 +19,7 @@ extension Application {
             guard count >= 1 && count <= 10_000 else {
                 throw CommandFailure(.usage, "--count must be from 1 to 10000")
             }
-            var start = parts.clock()
+            var start = parts.clock.now()
             if let after {
                 guard let date = RFC5322Date.parseRFC3339(after) else {
                     throw CommandFailure(.usage, "--after: \"\(after)\" is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00")

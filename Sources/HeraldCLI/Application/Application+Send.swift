@@ -4,7 +4,7 @@ import HeraldStorage
 
 extension Application {
     /// Options of `herald send` beyond the campaign file.
-    public struct SendOptions {
+    public struct SendOptions: Sendable {
         public var smtpURL: String?
         public var logPath: String?
         public var resendInDoubt = false
@@ -45,8 +45,10 @@ extension Application {
     }
 
     /// `herald send`: deliver every letter not yet sent, logging each outcome.
-    public func send(campaign path: String, options: SendOptions) -> ExitStatus {
-        run { () throws(CommandFailure) -> ExitStatus in
+    ///
+    /// Cancelling the calling task stops the run gracefully (exit 75), see `CampaignDispatcher.run`.
+    public func send(campaign path: String, options: SendOptions) async -> ExitStatus {
+        await run { () async throws(CommandFailure) -> ExitStatus in
             var prepared = try load(path)
             try overrideServer(of: &prepared, with: options.smtpURL)
             if let log = options.logPath {
@@ -55,7 +57,7 @@ extension Application {
             }
             prepared = try keyed(prepared)
             let approved = try requireApproval(prepared, approve: options.approve, previewFolder: options.previewFolder, campaignPath: path)
-            return try sendPipeline(prepared, options: options, occurrence: nil, approved: approved)
+            return try await sendPipeline(prepared, options: options, occurrence: nil, approved: approved)
         }
     }
 
@@ -115,14 +117,15 @@ extension Application {
     /// - Parameter occurrence: the scheduled firing a recurring campaign is sent for, part
     ///   of the log's key; nil for a campaign sent as a whole.
     /// - Parameter approved: the approval in force (the daemon's recorded one), each letter checked against it as it is handed over.
-    func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?, approved: ApprovedLetters? = nil) -> ExitStatus {
-        run { () throws(CommandFailure) -> ExitStatus in try sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
+    /// Cancelling the calling task stops the firing gracefully (exit 75).
+    func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?, approved: ApprovedLetters? = nil) async -> ExitStatus {
+        await run { () async throws(CommandFailure) -> ExitStatus in try await sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
     }
 
     /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
     /// transport, dispatch, exit status.
     private func sendPipeline(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?,
-                              approved: ApprovedLetters?) throws(CommandFailure) -> ExitStatus {
+                              approved: ApprovedLetters?) async throws(CommandFailure) -> ExitStatus {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
@@ -150,9 +153,8 @@ extension Application {
         var endpoint = try SecretSource.endpoint(for: campaign, environment: parts.environment)
         endpoint.maxMessagesPerConnection = campaign.limits.maxMessagesPerConnection
         if options.verbose {
-            // The trace sink must be @Sendable; it is only called on this thread, by libcurl.
-            nonisolated(unsafe) let sink = parts.errors
-            endpoint.trace = { sink("smtp: " + TerminalText.visible($0)) }
+            // The trace sink must be @Sendable, and libcurl calls it on a connection's thread: stderr, one line at a time.
+            endpoint.trace = { StandardStreams.error("smtp: " + TerminalText.visible($0)) }
         }
         // One transport per connection, all made before the first letter: a setup problem stops
         // the run before anything is claimed.
@@ -163,7 +165,7 @@ extension Application {
             throw CommandFailure(error, campaign: campaign)
         }
         let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
-                                            journal: journal, clock: parts.clock, pause: parts.pause, occurrence: occurrence)
+                                            journal: journal, clock: parts.clock, occurrence: occurrence)
         dispatcher.approved = approved
         // The suppression list (`[bounces] suppress`): addresses with a permanent bounce get no
         // letter; read once, under the campaign's lock, before anything is claimed.
@@ -188,13 +190,14 @@ extension Application {
         let report: CampaignDispatcher.Report
         do {
             defer { if progress != nil { parts.progress?("") } }
-            report = try dispatcher.run(resendInDoubt: options.resendInDoubt, shouldStop: parts.shouldStop) { [parts] record in
+            // Called by the run's one writer (this task), one record at a time, in log order.
+            report = try await dispatcher.run(resendInDoubt: options.resendInDoubt) { [parts] record in
                 if let progress { return progress.count(record) }
                 guard !options.quiet, record.status != .sending else { return }
                 var detail = record.smtpReply ?? record.error ?? ""
                 for refusal in record.refused ?? [] { detail += "; refused \(refusal.recipient): \(refusal.reply)" }
                 detail = TerminalText.visible(detail)
-                // The status padded to 9 columns (not through NSString: this runs for every letter, under the run's lock).
+                // The status padded to 9 columns (not through NSString: this runs for every letter, on the run's writer).
                 let status = record.status.rawValue
                 parts.output(status + String(repeating: " ", count: max(0, 9 - status.count)) + "\(record.recipient)  \(detail)")
             }

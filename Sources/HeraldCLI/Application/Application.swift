@@ -30,6 +30,11 @@ public final class Application {
         do { return try command() } catch { return report(error) }
     }
 
+    /// `run` for a command that awaits (a send).
+    func run(_ command: () async throws(CommandFailure) -> ExitStatus) async -> ExitStatus {
+        do { return try await command() } catch { return report(error) }
+    }
+
     /// Prints a failure's lines and returns its status; used by `run`, and by `validate`,
     /// which reports every problem it finds before it decides.
     @discardableResult
@@ -44,7 +49,7 @@ public final class Application {
     ///   `--allow-duplicates` without `allow_duplicates = true` in the file.
     func load(_ campaignPath: String) throws(CommandFailure) -> PreparedCampaign {
         let prepared: PreparedCampaign
-        do throws(ValidationFailure) { prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock()) } catch {
+        do throws(ValidationFailure) { prepared = try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock.now()) } catch {
             let count = error.diagnostics.count
             var failure = CommandFailure(error)
             failure.messages.append("\(campaignPath): \(count) problem\(count == 1 ? "" : "s") found; nothing was sent")
@@ -66,7 +71,7 @@ public final class Application {
     func loadForLog(_ campaignPath: String) throws(CommandFailure) -> (campaign: Campaign, prepared: PreparedCampaign?) {
         let failure: ValidationFailure
         switch Result(catching: { () throws(ValidationFailure) -> PreparedCampaign in
-            try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock())
+            try PreparedCampaign.load(campaignFile: campaignPath, date: parts.clock.now())
         }) {
         case .success(let prepared):
             try checkAllowDuplicates(prepared.campaign, campaignPath)
@@ -237,7 +242,7 @@ public final class Application {
                 let progress = parts.progress.map { ProgressLine(total: prepared.recipientCount, verb: "writing", draw: $0) }
                 try prepared.forEachRecipient { recipient in
                     do {
-                        let message = try prepared.compose(recipient, date: parts.clock())
+                        let message = try prepared.compose(recipient, date: parts.clock.now())
                         written += 1
                         let number = String(written)
                         let name = String(repeating: "0", count: width - number.count) + number + "-\(PreviewWriter.safeName(recipient.key)).eml"

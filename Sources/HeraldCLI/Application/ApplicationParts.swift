@@ -14,18 +14,15 @@ public struct ApplicationParts {
     public var output: (String) -> Void
     /// Diagnostics and warnings: stderr in the real program.
     public var errors: (String) -> Void
-    public var clock: () -> Date
+    /// The time of records, `Date` headers and schedules, and the waits of a send (backoffs,
+    /// rate slots). Live: `SystemClock`; tests: `MockClock`.
+    public var clock: any HeraldClock
     /// The process environment, for `password_env`.
     public var environment: [String: String]
     /// Makes the transport for a send; called once per run, after the log is locked and the
     /// password read. Live: libcurl (`CurlTransport`); tests return a `ScriptedTransport`, or
     /// throw a `TransportSetupError` to see how a command reports it.
     public var makeTransport: (SMTPEndpoint) throws(TransportSetupError) -> MailTransport
-    /// Checked before each message; true asks the run to stop cleanly. Live: the run's `StopToken`.
-    public var shouldStop: () -> Bool
-    /// Waits the given seconds before a retry; false when a stop was requested meanwhile.
-    /// Live: a wait on the run's `StopToken`, which a stop ends at once.
-    public var pause: (Double) -> Bool
     /// Rewrites the one progress line on a terminal (an empty string clears it); nil when
     /// output is not a terminal, so that redirected output keeps one line per letter.
     public var progress: ((String) -> Void)?
@@ -47,9 +44,8 @@ public struct ApplicationParts {
     /// Parts from the given adapters; those not given are the live ones (`liveProbe`,
     /// `liveJournal`, `liveSuppressionList`, `liveMailbox`), defined here with the others,
     /// so this file is the one place an adapter is made.
-    public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: @escaping () -> Date,
+    public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: any HeraldClock,
                 environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
-                shouldStop: @escaping () -> Bool, pause: @escaping (Double) -> Bool = { _ in true },
                 progress: ((String) -> Void)? = nil,
                 probe: @escaping (SMTPEndpoint, _ trace: ((String) -> Void)?) -> SMTPProbe.Report = ApplicationParts.liveProbe,
                 openJournal: @escaping (String) -> any DeliveryJournal = ApplicationParts.liveJournal,
@@ -60,8 +56,6 @@ public struct ApplicationParts {
         self.clock = clock
         self.environment = environment
         self.makeTransport = makeTransport
-        self.shouldStop = shouldStop
-        self.pause = pause
         self.progress = progress
         self.probe = probe
         self.openJournal = openJournal
@@ -81,33 +75,27 @@ public struct ApplicationParts {
     }
 
     /// stdout, stderr (unwritable lines dropped), the system clock, the real environment and
-    /// libcurl, with a `StopToken` nobody stops: for commands that are never interrupted.
-    public static var live: ApplicationParts { live(stoppingOn: StopToken()) }
-
-    /// The live parts of a run that `token` can stop: `herald send` (its signals feed the
-    /// token) and each daemon firing (the daemon's graceful shutdown feeds it).
-    public static func live(stoppingOn token: StopToken) -> ApplicationParts {
+    /// libcurl. A send is stopped by cancelling its task (`herald send`'s ServiceGroup, the
+    /// daemon's shutdown), not through the parts.
+    public static var live: ApplicationParts {
         ApplicationParts(
             // A line that cannot be written (closed pipe, closed descriptor) is dropped: never a crash mid-send.
             output: { StandardStreams.output($0) },
             errors: { StandardStreams.error($0) },
-            clock: { Date() },
+            clock: SystemClock(),
             environment: ProcessInfo.processInfo.environment,
             makeTransport: { endpoint throws(TransportSetupError) in try CurlTransport(endpoint: endpoint) },
-            shouldStop: { token.isStopRequested },
-            // A condition wait on the token: a stop ends a long backoff at once, without polling.
-            pause: { token.pause($0) },
             // Carriage return and erase-line: the line is rewritten in place.
             progress: isatty(1) == 1 ? { StandardStreams.write("\r\u{1B}[2K" + $0, to: 1) } : nil
         )
     }
 }
 
-/// The composition root: wires the adapters into an `Application`. The commands call it with
-/// the live parts (`herald send` and each daemon firing with parts their stop token can
-/// stop); the in-process tests call it with captured output and errors, a fixed clock, a
-/// chosen environment and a `ScriptedTransport` (`ApplicationTests`, over real log files), or
-/// with every adapter in memory (`InProcessHerald`: journal, transport, mailbox, suppression list).
+/// The composition root: wires the adapters into an `Application`. The commands and each
+/// daemon firing call it with the live parts (a send stops when its task is cancelled); the
+/// in-process tests call it with captured output and errors, a mock clock, a chosen
+/// environment and a `ScriptedTransport` (`ApplicationTests`, over real log files), or with
+/// every adapter in memory (`InProcessHerald`: journal, transport, mailbox, suppression list).
 public func buildApplication(_ parts: ApplicationParts = .live) -> Application {
     Application(parts: parts)
 }

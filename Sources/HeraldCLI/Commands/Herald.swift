@@ -7,7 +7,8 @@ import NIOPosix
 /// The `herald` command: a list of subcommands, each a thin shell over `Application`.
 ///
 /// Async from the root (the executable's `@main` awaits `Herald.main()`), so `send` and
-/// `daemon` can await signals and the ServiceGroup. No command blocks a task of Swift's
+/// `daemon` can run under a ServiceGroup. `send` is async throughout (libcurl on its
+/// connections' own threads, see `CurlTransport+Async`). No command blocks a task of Swift's
 /// cooperative pool: the other commands' work (files, fsync, libcurl's IMAP and probe) runs on
 /// `NIOThreadPool.singleton`, the pool kept for blocking calls (`runBlocking`).
 public struct Herald: AsyncParsableCommand {
@@ -211,24 +212,18 @@ extension Herald {
               help: "Start a new delivery log on purpose although this campaign was last sent to another log that records letters (its letters are sent again).")
         var newLog = false
 
-        /// Sends on a thread of its own while SIGINT, SIGTERM and SIGHUP (unless ignored at
-        /// start) stop the run's token: the letter in flight finishes and is logged, exit 75.
+        /// Sends under a ServiceGroup (`SendService`): SIGINT, SIGTERM and SIGHUP (unless ignored at
+        /// start) cancel the run; the letters in flight finish and are logged, exit 75.
         func run() async throws {
-            let token = StopToken()
-            let status = await GracefulStop.stopping(token, on: GracefulStop.sendSignals()) {
-                await onOwnThread {
-                    var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
-                                                          allowChanged: allowChanged)
-                    options.verbose = verbose
-                    options.quiet = quiet
-                    options.approve = approve
-                    options.previewFolder = preview
-                    options.acceptBrokenChain = acceptBrokenChain
-                    options.newLog = newLog
-                    return arguments.application(.live(stoppingOn: token)).send(campaign: arguments.campaign, options: options)
-                }
-            }
-            try status.exit()
+            var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
+                                                  allowChanged: allowChanged)
+            options.verbose = verbose
+            options.quiet = quiet
+            options.approve = approve
+            options.previewFolder = preview
+            options.acceptBrokenChain = acceptBrokenChain
+            options.newLog = newLog
+            try await SendService.send(campaign: arguments.campaign, allowDuplicates: arguments.allowDuplicates, options: options).exit()
         }
     }
 

@@ -37,7 +37,7 @@ struct DaemonFiring: Sendable {
         var parts = makeParts()
         parts.output = { logger.info("\($0)", metadata: meta) }
         parts.errors = { logger.warning("\($0)", metadata: meta) }
-        parts.clock = { clock.now() }
+        parts.clock = clock
         return parts
     }
 
@@ -52,13 +52,14 @@ struct DaemonFiring: Sendable {
         let job = self
         return await turn.run { [meta] in
             job.logger.info("firing", metadata: meta)
-            return await runPipeline { token in job.fireNow(path, occurrence: occurrence, meta: meta, token: token) }
+            return await job.fireNow(path, occurrence: occurrence, meta: meta)
         }
     }
 
-    /// The firing itself, synchronous: load, check the approval, dispatch, log the outcome.
-    private func fireNow(_ path: String, occurrence: Date?, meta: Logger.Metadata, token: StopToken) -> Result {
-        let application = application(stoppingOn: token, meta: meta)
+    /// The firing itself: load, check the approval, dispatch, log the outcome. Cancellation of
+    /// the calling task (the daemon's shutdown) is the dispatch's stop.
+    private func fireNow(_ path: String, occurrence: Date?, meta: Logger.Metadata) async -> Result {
+        let application = buildApplication(parts(meta: meta))
         let prepared: PreparedCampaign
         do throws(CommandFailure) { prepared = try application.keyed(application.load(path)) } catch {
             let status = application.report(error)
@@ -73,7 +74,7 @@ struct DaemonFiring: Sendable {
             logger.warning("firing skipped: not approved", metadata: meta.merging(["exit": "\(status.rawValue)"]) { $1 })
             return .notApproved(record: Application.approvalPath(prepared.campaign.logPath))
         }
-        let result = application.dispatch(prepared, options: .init(), occurrence: key, approved: approved)
+        let result = await application.dispatch(prepared, options: .init(), occurrence: key, approved: approved)
         var outcome: Logger.Metadata = ["exit": "\(result.rawValue)"]
         // What reading the log cost: flat across firings while its index serves.
         if let read = application.lastLogRead {
@@ -97,7 +98,8 @@ struct DaemonFiring: Sendable {
         let meta: Logger.Metadata = ["campaign": "\(name)"]
         let job = self
         _ = await turn.run {
-            let status = await runPipeline { token in job.application(stoppingOn: token, meta: meta).bounces(campaign: path, logPath: nil) }
+            // On this task: the pass asks `Task.isCancelled` between messages (the daemon's shutdown).
+            let status = buildApplication(job.parts(meta: meta)).bounces(campaign: path, logPath: nil)
             job.logger.info("bounces read", metadata: meta.merging(["exit": "\(status.rawValue)", "next_in_seconds": "\(nextInSeconds)"]) { $1 })
         }
     }

@@ -5,10 +5,10 @@ import Darwin
 #endif
 import UnixSignals
 
-/// Turns the signals that ask Herald to stop into one `stop()` on a `StopToken`.
+/// Which signals ask Herald to stop, and making sure they can arrive.
 ///
-/// `herald send` listens here itself; the daemon lets its ServiceGroup turn SIGTERM/SIGINT
-/// into a graceful shutdown, whose handler calls the same `stop()`.
+/// `herald send` and the daemon run under a ServiceGroup that turns these signals into a
+/// graceful shutdown (for a send: the cancellation of its run, see `SendService`).
 enum GracefulStop {
     /// The signals that stop `herald send` after the letter in flight: SIGINT, SIGTERM and
     /// SIGHUP (the terminal that started it was closed).
@@ -18,20 +18,6 @@ enum GracefulStop {
     /// this before anything traps SIGHUP.
     static func sendSignals() -> [UnixSignal] {
         isIgnored(SIGHUP) ? [.sigint, .sigterm] : [.sigint, .sigterm, .sighup]
-    }
-
-    /// Runs `body` while any of `signals` calls `token.stop()`; the signals are trapped (and
-    /// unblocked) before `body` starts, so none arriving during it is missed or kills the process.
-    static func stopping<T: Sendable>(_ token: StopToken, on signals: [UnixSignal],
-                                      during body: () async -> T) async -> T {
-        unblock(signals.map(\.rawValue))
-        let arrivals = await UnixSignalsSequence(trapping: signals)
-        let listener = Task {
-            // A second signal changes nothing: `stop()` is idempotent and the letter in flight still finishes.
-            for await _ in arrivals { token.stop() }
-        }
-        defer { listener.cancel() }
-        return await body()
     }
 
     /// Unblocks `signals` in this thread, and so in every thread started after it.

@@ -54,7 +54,10 @@ public struct BounceRun {
     /// still synced and moved, in the usual order, and the rest is left for the next pass.
     /// `afterSync` gets the new records once they are durable, before anything is moved (the
     /// suppression list is written there; a throw is a `.log` failure and nothing is moved).
-    public mutating func run(mailbox: BounceMailbox, journal: DeliveryJournal, now: () -> String,
+    ///
+    /// The log is reached through `journal`'s blocking append and sync (`BounceRun.Log`):
+    /// a pass is a short job, not the send pipeline.
+    public mutating func run(mailbox: BounceMailbox, journal: some BounceRun.Log, now: () -> String,
                              shouldStop: () -> Bool = { false },
                              afterSync: ([DeliveryRecord]) throws -> Void = { _ in }) throws(Failure) -> Report {
         var report = Report()
@@ -99,5 +102,14 @@ public struct BounceRun {
         do { try mailbox.move(toMove, uidValidity: listing.uidValidity, to: settings.processedFolder) } catch { throw .mailbox(error) }
         report.moved = toMove.count
         return report
+    }
+}
+
+extension BounceRun {
+    /// What a bounce pass needs of the delivery log: a blocking append and sync (the file
+    /// journal's own methods), with the contract of `DeliveryJournal.record` and `sync`.
+    public protocol Log: AnyObject {
+        func record(_ record: DeliveryRecord) throws
+        func sync() throws
     }
 }

@@ -35,11 +35,11 @@ public struct PreparedCampaign: Sendable {
     /// The recipient lists, in campaign order.
     let sources: [Source]
     /// Rows left out as duplicates of an earlier row.
-    private var skipped: Set<RowID> = []
+    private(set) var skipped: Set<RowID> = []
     /// With `allow_duplicates`: 2 for the second row of an address, and so on.
-    private var ordinals: [RowID: Int] = [:]
+    private(set) var ordinals: [RowID: Int] = [:]
     /// A hash of each recipient's row as checked (`RecipientReader.rowHash`), in list order.
-    private var rowHashes: [Int] = []
+    private(set) var rowHashes: [Int] = []
 
     /// Where a list's rows come from.
     enum Source: Sendable {
@@ -243,27 +243,10 @@ public struct PreparedCampaign: Sendable {
     /// - Throws: `ListChanged` at the first row that differs from the one checked (or when a
     ///   list ends early or cannot be read); the rows before it were walked.
     public func forEachRecipient(_ body: (Recipient) -> Bool) throws(ListChanged) {
-        var index = 0
-        for (listIndex, source) in sources.enumerated() {
-            let reader: RecipientReader
-            do { reader = try source.open() } catch { throw ListChanged(file: source.file) }
-            while let row = reader.next() {
-                guard case .recipient(var recipient) = row else {
-                    if case .problem(let problem) = row { throw ListChanged(file: source.file, line: problem.line) }
-                    continue
-                }
-                let id = RowID(listIndex, recipient.line)
-                if skipped.contains(id) { continue }
-                guard index < rowHashes.count, rowHashes[index] == reader.rowHash else {
-                    throw ListChanged(file: source.file, line: recipient.line)
-                }
-                if let ordinal = ordinals[id] { recipient.duplicateOrdinal = ordinal }
-                index += 1
-                if !body(recipient) { return }
-            }
-            if reader.failed { throw ListChanged(file: source.file) }
+        var cursor = RecipientCursor(self)
+        while let recipient = try cursor.next() {
+            if !body(recipient) { return }
         }
-        if index != rowHashes.count { throw ListChanged(file: sources.last?.file ?? campaign.file) }
     }
 
     /// Every recipient, read into memory: for tests and small tools; the pipeline streams.

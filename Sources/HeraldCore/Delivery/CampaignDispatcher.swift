@@ -3,9 +3,9 @@ import Foundation
 /// Sends a prepared campaign: for each recipient not yet done, a durable intent, the
 /// message handed to a connection, the outcome logged.
 ///
-/// The dispatcher knows the transports and journal only through their protocols and
-/// takes the clock as a function, so every path is testable with fakes. The pipeline
-/// itself (a producer, sender threads, one writer) is `DispatchRun`.
+/// The dispatcher knows the transports, journal and clock only through their protocols, so
+/// every path is testable with fakes. The pipeline itself is `DispatchMachine` (every
+/// decision, pure) driven by `DispatchRunner` (one writer task, a task per connection).
 public final class CampaignDispatcher {
     /// Why a run ended before reaching every recipient.
     public enum Stop: Sendable, Equatable {
@@ -71,11 +71,12 @@ public final class CampaignDispatcher {
 
     private let prepared: PreparedCampaign
     private let ledger: DeliveryLedger
-    private let transports: [MailTransport]
-    private let journal: DeliveryJournal
-    private let clock: () -> Date
-    private let pause: (Double) -> Bool
-    private let random: () -> Double
+    /// The connections' transports, until a run takes them (each is then owned by its connection's task).
+    private let transports: TransportHandOff
+    private let connections: Int
+    private let journal: any DeliveryJournal
+    private let clock: any HeraldClock
+    private let random: @Sendable () -> Double
     private let occurrence: String?
     private let claimLimit: Int
     /// Addresses (lowercased, as `EmailAddress.normalized`) whose letters this run skips: the
@@ -86,58 +87,62 @@ public final class CampaignDispatcher {
     public var approved: ApprovedLetters?
 
     /// - Parameters:
-    ///   - transports: one per connection, each used by one sender thread of its own; their
-    ///     number is the run's concurrency (`[limits] concurrency`).
-    ///   - clock: the time written in records and `Date` headers, and read by the rate pacer.
-    ///   - pause: waits the given seconds (a retry's backoff, a rate slot); returns false when
-    ///     a stop was requested meanwhile (the run then ends cleanly).
+    ///   - transports: one per connection, each used by one task of its own; their number is
+    ///     the run's concurrency (`[limits] concurrency`).
+    ///   - clock: the time written in records and `Date` headers, read by the rate pacer and
+    ///     the claim sizing, and slept on for backoffs and rate slots.
     ///   - random: uniform in [0, 1), for backoff jitter.
     ///   - claimLimit: the most letters claimed with one sync of the log (see `ClaimBatch`).
-    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transports: [MailTransport],
-                journal: DeliveryJournal, clock: @escaping () -> Date,
-                pause: @escaping (Double) -> Bool = { _ in true },
-                random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transports: sending [any MailTransport],
+                journal: any DeliveryJournal, clock: any HeraldClock,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
                 claimLimit: Int = 64) {
         precondition(!transports.isEmpty, "a run needs at least one transport")
         self.occurrence = occurrence
         self.prepared = prepared
         self.ledger = ledger
-        self.transports = transports
+        self.connections = transports.count
+        self.transports = TransportHandOff(transports)
         self.journal = journal
         self.clock = clock
-        self.pause = pause
         self.random = random
         self.claimLimit = claimLimit
     }
 
     /// A run over one connection.
-    public convenience init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: MailTransport,
-                            journal: DeliveryJournal, clock: @escaping () -> Date,
-                            pause: @escaping (Double) -> Bool = { _ in true },
-                            random: @escaping () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+    public convenience init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: sending any MailTransport,
+                            journal: any DeliveryJournal, clock: any HeraldClock,
+                            random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
                             claimLimit: Int = 64) {
         self.init(prepared: prepared, ledger: ledger, transports: [transport], journal: journal, clock: clock,
-                  pause: pause, random: random, occurrence: occurrence, claimLimit: claimLimit)
+                  random: random, occurrence: occurrence, claimLimit: claimLimit)
     }
 
-    /// Runs the campaign once: the calling thread composes and claims letters in list order,
-    /// one sender thread per transport hands them to the server, and outcomes are logged as
-    /// they come (see `DispatchRun`). Returns when every sender has finished.
+    /// Runs the campaign once (a dispatcher runs once: the run takes its transports): letters
+    /// are composed and claimed in list order, one task per transport hands them to the
+    /// server, and outcomes are logged as they come (see `DispatchMachine`, `DispatchRunner`).
+    ///
+    /// A stop is the cancellation of the calling task: each connection finishes the letter it
+    /// holds, letters claimed but not handed over get a `deferred` record, and the report's
+    /// `stop` is `.interrupted`.
     ///
     /// - Parameters:
     ///   - resendInDoubt: resend recipients whose last record is an intent with no outcome
     ///     (same Message-ID); otherwise they are only reported.
-    ///   - shouldStop: polled before each letter is claimed and handed over; true ends the run cleanly.
-    ///   - onRecord: called with each record once it is written, on the thread that wrote it,
-    ///     one call at a time (for progress output).
+    ///   - onRecord: called with each record once it is written, by the run's one writer, one
+    ///     call at a time, in log order (for progress output).
     /// - Throws: `JournalFailure` when the log cannot be written: then nothing more is sent.
-    public func run(resendInDoubt: Bool = false, shouldStop: @escaping () -> Bool = { false },
-                    onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) throws -> Report {
-        let run = DispatchRun(prepared: prepared, ledger: ledger, journal: journal, clock: clock, pause: pause,
-                              random: random, occurrence: occurrence, shouldStop: shouldStop, onRecord: onRecord,
-                              batch: ClaimBatch(connections: transports.count, limit: claimLimit), suppressed: suppressed,
-                              approved: approved)
-        return try run.execute(transports: transports, resendInDoubt: resendInDoubt)
+    public func run(resendInDoubt: Bool = false,
+                    onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) async throws -> Report {
+        precondition(transports.count == connections, "a dispatcher runs once")
+        let configuration = DispatchMachine.Configuration(
+            campaign: prepared.campaign.name, fingerprint: prepared.fingerprint, occurrence: occurrence,
+            batch: ClaimBatch(connections: connections, limit: claimLimit), retry: prepared.campaign.retry,
+            limits: prepared.campaign.limits, ledger: ledger, resendInDoubt: resendInDoubt, suppressed: suppressed)
+        let runner = DispatchRunner(prepared: prepared, journal: journal, clock: clock, random: random, occurrence: occurrence,
+                                    approved: approved, onRecord: onRecord,
+                                    machine: DispatchMachine(configuration, connections: connections))
+        return try await runner.run(transports: transports)
     }
 
     /// The `error` of a `sent` record whose transport reported acceptance without the server's reply.

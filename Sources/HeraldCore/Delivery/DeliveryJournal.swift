@@ -16,18 +16,20 @@
 /// holding the campaign's lease may keep caches (the file journal's index); without it,
 /// reading changes nothing.
 ///
-/// The pipeline calls a journal from one thread at a time (its writer holds a lock), and
+/// The pipeline calls a journal from one task, its one writer, awaiting each call before the
+/// next; the calls are async so that a journal may do its work elsewhere (the file journal
+/// writes its local file directly: an append and an fsync, as the writer's own step). It
 /// asks for nothing else: a database-backed journal shared by several dispatchers needs
 /// only these operations, with `claim` refusing a letter another dispatcher holds.
 /// The real one is `FileJournal` (HeraldStorage), made by `ApplicationParts.openJournal`;
 /// tests use `MemoryJournal`.
 public protocol DeliveryJournal: AnyObject {
     /// Appends intent records and makes them, and every record before them, durable.
-    func claim(_ intents: [DeliveryRecord]) throws
+    func claim(_ intents: [DeliveryRecord]) async throws
     /// Appends one record; it becomes durable with the next `claim` or `sync`.
-    func record(_ record: DeliveryRecord) throws
+    func record(_ record: DeliveryRecord) async throws
     /// Makes every record appended so far durable.
-    func sync() throws
+    func sync() async throws
 
     /// Where the records are kept, as messages name it (the file journal: its path).
     var location: String { get }

@@ -4,12 +4,15 @@
 /// `message.envelopeFrom`, recipients `message.envelopeRecipients`, the row's own address
 /// first) and returns how it went, classified. It never throws and never retries: the
 /// pipeline decides retries and writes the log. Implementations keep one connection open
-/// across calls where the server allows, and are used from one thread at a time.
+/// across calls where the server allows, and are used by one task at a time (a run's
+/// connection task owns its transport). `deliver` must not block Swift's cooperative pool
+/// (a blocking client runs on threads of its own, as `CurlTransport` does) and is not cut
+/// short by cancellation: a stop lets the letter being handed over finish.
 /// The real one is `CurlTransport` (HeraldCurl); tests use `ScriptedTransport`.
 public protocol MailTransport: AnyObject {
-    func deliver(_ message: ComposedMessage) -> DeliveryOutcome
+    func deliver(_ message: ComposedMessage) async -> DeliveryOutcome
     /// After a `deliver` that returned `.accepted`: what the transport attests about that
-    /// hand-over (hash of the bytes, TLS); nil when it attests nothing. Read on the thread
+    /// hand-over (hash of the bytes, TLS); nil when it attests nothing. Read by the task
     /// that called `deliver`, before its next call.
     var lastHandOver: HandOverProof? { get }
 }
