@@ -112,8 +112,8 @@ public final class Application {
     ///   - occurrence: the occurrence (nil: the campaign sent as a whole).
     ///   - lock: the campaign's lock, when held: the journal then keeps the log's index.
     ///   - keeping: what the ledger keeps of each recipient: `.decisions` (the default: what
-    ///     `send`, `validate` and the checks decide on, a few bytes a letter) or `.everything`
-    ///     (a done letter's time, reply and reports too: `status`'s table, `resolve`).
+    ///     `send`, `validate` and the checks decide on, a few bytes a letter), `.table` (a done
+    ///     letter's time and reply too: `status`'s table) or `.everything` (`resolve`).
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
     func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?, holding lock: CampaignLock? = nil,
@@ -314,9 +314,9 @@ public final class Application {
             let (campaign, prepared) = try loadForLog(path)
             let log = logPath ?? campaign.logPath
             let key = occurrence.map(RFC5322Date.rfc3339)
-            // The table prints each letter's time and reply; the counts need the states only.
-            // Without the inputs the log's own keys are the rows, which a `.decisions` ledger lacks.
-            let keeping: DeliveryLedger.Keeping = json && prepared != nil ? .decisions : .everything
+            // The counts need the states only, the table each letter's time and reply too;
+            // without the inputs the log's own keys are the rows, which only `.everything` keeps.
+            let keeping: DeliveryLedger.Keeping = prepared == nil ? .everything : json ? .decisions : .table
             let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key, keeping: keeping)
             let suppressed = suppressedAddresses(of: campaign, log: log)
             let summary: CampaignStatus

@@ -4,8 +4,9 @@
 /// recipient keeps the few fields its readers need, not its records, so a ledger is as large
 /// as the list, however long the log (a recurring campaign's grows by a list per occurrence).
 ///
-/// Two sizes (`Keeping`). `.everything` keeps every field of every recipient (`herald status`'s
-/// table, `herald resolve`, tests). `.decisions` keeps what the pipeline and the checks decide
+/// Three sizes (`Keeping`). `.everything` keeps every field of every recipient (`herald resolve`,
+/// `herald status` from the log alone, tests); `.table` what `status`'s table prints (a done
+/// letter's time and reply besides its state, not always its Message-ID). `.decisions` keeps what the pipeline and the checks decide
 /// on: per recipient a 128-bit hash of its key and 4 bytes of state and attempts, plus the full
 /// entry only while the letter is not done (the Message-ID an in-doubt line prints, the row
 /// fingerprint `EditCheck` compares), so a no-op `send` of 1,000,000 letters holds tens of
@@ -18,6 +19,10 @@ public struct DeliveryLedger: Sendable, Equatable {
         case everything
         /// State and attempts of every entry; the other fields only of letters not done.
         case decisions
+        /// `.decisions`, and each done letter's time and reply (a done letter with refusals or
+        /// delivery reports keeps its whole entry): every field `status`'s table prints; a done
+        /// letter's `messageID` may be empty (the table prints it only for a letter in doubt).
+        case table
     }
 
     /// A recipient's current state: its last record's status, Message-ID, time and reply,
@@ -106,6 +111,14 @@ public struct DeliveryLedger: Sendable, Equatable {
     private var details: [RecipientHash: Entry] = [:]
     /// The recipients' keys (`.everything` only).
     private var names: [RecipientHash: String] = [:]
+    /// A done letter's time and reply (`.table` only, when it has no full entry).
+    private var shown: [RecipientHash: Shown] = [:]
+
+    /// What `status`'s table prints of a done letter besides its state.
+    struct Shown: Sendable, Equatable {
+        var time: String
+        var reply: String?
+    }
     /// The template fingerprint of the first intent that carries one: which letter this
     /// occurrence started sending with, and when.
     public private(set) var template: Fingerprint?
@@ -138,11 +151,20 @@ public struct DeliveryLedger: Sendable, Equatable {
         }
         guard let after else { return }
         states[key] = PackedState(after)
-        if keeping == .everything {
+        switch keeping {
+        case .everything:
             details[key] = after
             if before == nil { names[key] = record.recipient }
-        } else {
+        case .decisions:
             details[key] = after.isDone ? nil : after
+        case .table:
+            if after.isDone && after.refused == nil && after.bounce == nil && after.copyReports == nil {
+                details[key] = nil
+                shown[key] = Shown(time: after.time, reply: after.reply)
+            } else {
+                details[key] = after
+                shown[key] = nil
+            }
         }
     }
 
@@ -151,7 +173,9 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     private func entry(_ key: RecipientHash) -> Entry? {
         if let full = details[key] { return full }
-        return states[key].map { Entry(status: $0.status, attempts: $0.attempts) }
+        guard let state = states[key] else { return nil }
+        let seen = shown[key]
+        return Entry(status: state.status, attempts: state.attempts, time: seen?.time ?? "", reply: seen?.reply)
     }
 
     /// True when the log holds no record of this occurrence.
@@ -219,7 +243,8 @@ public struct DeliveryLedger: Sendable, Equatable {
     }
 
     public static func == (a: DeliveryLedger, b: DeliveryLedger) -> Bool {
-        a.keeping == b.keeping && a.states == b.states && a.details == b.details && a.names == b.names && a.template == b.template
+        a.keeping == b.keeping && a.states == b.states && a.details == b.details && a.names == b.names && a.shown == b.shown
+            && a.template == b.template
     }
 }
 
