@@ -116,13 +116,15 @@ public final class Application {
     ///     letter's time and reply too: `status`'s table) or `.everything` (`resolve`).
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
+    ///   - capacity: the recipients expected (the list's length), when known: the ledger makes
+    ///     room for them at once.
     func readLog(_ journal: FileJournal, campaign: Campaign, occurrence: String?, holding lock: CampaignLock? = nil,
-                 keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> DeliveryLedger {
+                 keeping: DeliveryLedger.Keeping = .decisions, capacity: Int = 0) throws(CommandFailure) -> DeliveryLedger {
         try refuseSpecialLog(journal.path)
         do {
             let (ledger, read) = try journal.read(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
                                                   holding: lock, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
-                                                                                      keeping: keeping)) {
+                                                                                      keeping: keeping, capacity: capacity)) {
                 $0.apply($1)
             }
             if let warning = read.warning { parts.errors("warning: \(warning)") }
@@ -151,8 +153,8 @@ public final class Application {
     ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
     ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
     ///   whatever `readLog` throws.
-    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?,
-                        keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> LockedLog {
+    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?, keeping: DeliveryLedger.Keeping = .decisions,
+                        capacity: Int = 0) throws(CommandFailure) -> LockedLog {
         try refuseSpecialLog(logPath)
         let campaignLock: CampaignFileLock
         do { campaignLock = try CampaignFileLock(campaignFile: campaign.file, campaign: campaign.name,
@@ -168,7 +170,7 @@ public final class Application {
             throw CommandFailure(.ioError, "\(error)")
         }
         let journal = FileJournal(path: logPath)
-        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock, keeping: keeping)
+        let ledger = try readLog(journal, campaign: campaign, occurrence: occurrence, holding: lock, keeping: keeping, capacity: capacity)
         return LockedLog(campaignLock: campaignLock, lock: lock, journal: journal, ledger: ledger)
     }
 
@@ -317,7 +319,8 @@ public final class Application {
             // The counts need the states only, the table each letter's time and reply too;
             // without the inputs the log's own keys are the rows, which only `.everything` keeps.
             let keeping: DeliveryLedger.Keeping = prepared == nil ? .everything : json ? .decisions : .table
-            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key, keeping: keeping)
+            let ledger = try readLog(FileJournal(path: log), campaign: campaign, occurrence: key, keeping: keeping,
+                                     capacity: prepared?.recipientCount ?? 0)
             let suppressed = suppressedAddresses(of: campaign, log: log)
             let summary: CampaignStatus
             var widths = TextTable.Widths(CampaignStatus.header)

@@ -105,6 +105,8 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     /// What this ledger keeps of each recipient.
     public let keeping: Keeping
+    /// The recipients to make room for when the first record comes.
+    private let capacity: Int
     /// Every recipient's state and attempts, by the hash of its key.
     private var states: [RecipientHash: PackedState] = [:]
     /// Full entries: every recipient's (`.everything`), or those of letters not done (`.decisions`).
@@ -125,8 +127,14 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     /// Folds the records of one campaign, and of one occurrence of it (nil: a campaign sent
     /// as a whole, by `herald send` or a one-shot schedule); records of others are skipped.
-    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything) {
+    /// - Parameter capacity: how many recipients to make room for at once (the list's length):
+    ///   a ledger that grows by doubling briefly holds its old table and its new one, about half
+    ///   as much again at its peak. The room is taken by the first record folded in, so an
+    ///   empty ledger passed as a fold's start (and copied) costs nothing.
+    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything,
+                capacity: Int = 0) {
         self.keeping = keeping
+        self.capacity = capacity
         for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
     }
 
@@ -150,6 +158,7 @@ public struct DeliveryLedger: Sendable, Equatable {
             after = entry
         }
         guard let after else { return }
+        if states.isEmpty && capacity > 0 { states.reserveCapacity(capacity) }
         states[key] = PackedState(after)
         switch keeping {
         case .everything:
@@ -243,7 +252,7 @@ public struct DeliveryLedger: Sendable, Equatable {
     }
 
     public static func == (a: DeliveryLedger, b: DeliveryLedger) -> Bool {
-        a.keeping == b.keeping && a.states == b.states && a.details == b.details && a.names == b.names && a.shown == b.shown
+        a.keeping == b.keeping && a.capacity == b.capacity && a.states == b.states && a.details == b.details && a.names == b.names && a.shown == b.shown
             && a.template == b.template
     }
 }
