@@ -203,7 +203,7 @@ bench: deps
 		dir=.build-bench/baseline-$$commit; \
 		[ -d "$$dir" ] || git worktree add --detach "$$dir" "$$commit" >/dev/null || exit $$?; \
 		echo "building the baseline $$(git rev-parse --short $$commit) in $$dir"; \
-		$(SWIFT) build -c release --package-path "$$dir" --scratch-path "$$dir/.build" || exit $$?; \
+		$(SWIFT) build -c release --product herald --package-path "$$dir" --scratch-path "$$dir/.build" || exit $$?; \
 		baseline="--baseline-herald $$dir/.build/release/herald --baseline-label $$(git rev-parse --short $$commit)"; \
 	fi; \
 	$(PYTHON) Benchmarks/bench.py --herald $(SCRATCH)/release/herald --bare-client .build-bench/bare_client \

@@ -171,6 +171,7 @@ class Tool:
     sends: bool  # smtp-sink must receive `letters` messages
     cwd: str | None = None
     prepare: object = None  # called before each run, untimed (a fresh log, an empty folder)
+    compared: bool = True  # False: letters/s against the senders means nothing (the ledger rows read a log)
     seconds: list = field(default_factory=list)
     rss_kib: list = field(default_factory=list)
     cpu_seconds: list = field(default_factory=list)
@@ -262,9 +263,9 @@ def ledger_tools(herald, campaign_dir, rows, prefix="herald"):
     """A send with nothing left to do and `status --json`, on a campaign whose c4 log is fully sent."""
     toml = os.path.join(campaign_dir, "campaign-c4.toml")
     return [Tool(f"{prefix} send (all done) {rows:,}", None, rows, [herald, "send", toml],
-                 done=f": 0 sent, 0 failed, 0 deferred, 0 in doubt, {rows} already done", sends=False),
+                 done=f": 0 sent, 0 failed, 0 deferred, 0 in doubt, {rows} already done", sends=False, compared=False),
             Tool(f"{prefix} status --json {rows:,}", None, rows, [herald, "status", toml, "--json"],
-                 done=f'"pending":0,"sent":{rows},', sends=False)]
+                 done=f'"pending":0,"sent":{rows},', sends=False, compared=False)]
 
 
 def herald_validate(herald, campaign_dir, rows, name="herald validate"):
@@ -430,8 +431,10 @@ def table(rows, bare, source1, mailmerge, mailmerge_dry):
     for tool in rows:
         counts = sorted(set(tool.connections))
         lines.append((tool.name, "-" if tool.concurrency is None else str(tool.concurrency), f"{tool.letters:,}",
-                      f"{tool.median:.2f}", f"{tool.rate:,.0f}", x(vs_bare(tool, bare)), x(ratio(tool, source1)),
-                      x(vs_mailmerge(tool, mailmerge, mailmerge_dry)), f"{statistics.median(tool.cpu_seconds):.2f}",
+                      f"{tool.median:.2f}", f"{tool.rate:,.0f}" if tool.compared else "-", x(vs_bare(tool, bare)),
+                      x(ratio(tool, source1) if tool.compared else None),
+                      x(vs_mailmerge(tool, mailmerge, mailmerge_dry) if tool.compared else None),
+                      f"{statistics.median(tool.cpu_seconds):.2f}",
                       f"{mib(max(tool.rss_kib)):.1f}",
                       "-" if not counts else str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"))
     widths = [max(len(row[i]) for row in [header] + lines) for i in range(len(header))]

@@ -134,7 +134,7 @@ extension Application {
         if !options.acceptBrokenChain, let lost = FileJournal.lostRecords(ofEmptyLog: campaign.logPath) {
             throw CommandFailure(.dataError, ["\(lost)", "\(campaign.name): nothing was sent: letters the log no longer records would go again"])
         }
-        let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence)
+        let locked = try lockAndReadLog(campaign.logPath, campaign: campaign, occurrence: occurrence, capacity: prepared.recipientCount)
         defer { withExtendedLifetime(locked) {} }
         let journal = locked.journal, ledger = locked.ledger
         try checkLogContinuity(campaign, holding: locked.lease, newLog: options.newLog)

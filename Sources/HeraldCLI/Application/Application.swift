@@ -117,17 +117,20 @@ public final class Application {
     ///   - occurrence: the occurrence (nil: the campaign sent as a whole).
     ///   - lease: the campaign's lease, when held: the journal then keeps its caches.
     ///   - keeping: what the ledger keeps of each recipient: `.decisions` (the default: what
-    ///     `send`, `validate` and the checks decide on, a few bytes a letter) or `.everything`
-    ///     (a done letter's time, reply and reports too: `status`'s table, `resolve`).
+    ///     `send`, `validate` and the checks decide on, a few bytes a letter), `.table` (a done
+    ///     letter's time and reply too: `status`'s table) or `.everything` (`resolve`).
     /// - Throws: 74 when it cannot be read, 65 when it is damaged or holds a record of another
     ///   campaign (one log belongs to one campaign).
+    ///   - capacity: the recipients expected (the list's length), when known: the ledger makes
+    ///     room for them at once.
     func readLog(_ journal: any DeliveryJournal, campaign: Campaign, occurrence: String?,
-                 holding lease: (any JournalLease)? = nil, keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> DeliveryLedger {
+                 holding lease: (any JournalLease)? = nil, keeping: DeliveryLedger.Keeping = .decisions,
+                 capacity: Int = 0) throws(CommandFailure) -> DeliveryLedger {
         try refuseSpecialLog(journal.location)
         do throws(JournalError) {
             let (ledger, read) = try journal.readHistory(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
                                                          holding: lease, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
-                                                                                              keeping: keeping)) {
+                                                                                              keeping: keeping, capacity: capacity)) {
                 $0.apply($1)
             }
             note(read)
@@ -159,13 +162,13 @@ public final class Application {
     ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
     ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
     ///   whatever `readLog` throws.
-    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?,
-                        keeping: DeliveryLedger.Keeping = .decisions) throws(CommandFailure) -> LockedLog {
+    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?, keeping: DeliveryLedger.Keeping = .decisions,
+                        capacity: Int = 0) throws(CommandFailure) -> LockedLog {
         try refuseSpecialLog(logPath)
         let journal = parts.openJournal(logPath)
         do throws(JournalError) {
             let opened = try journal.openLedger(campaign: campaign.name, campaignFile: campaign.file, occurrence: occurrence,
-                                                environment: parts.environment, keeping: keeping)
+                                                environment: parts.environment, keeping: keeping, capacity: capacity)
             note(opened.read)
             return LockedLog(lease: opened.lease, journal: journal, ledger: opened.ledger)
         } catch {
@@ -315,11 +318,12 @@ public final class Application {
             let (campaign, prepared) = try loadForLog(path)
             let log = logPath ?? campaign.logPath
             let key = occurrence.map(RFC5322Date.rfc3339)
-            // The table prints each letter's time and reply; the counts need the states only.
-            // Without the inputs the log's own keys are the rows, which a `.decisions` ledger lacks.
-            let keeping: DeliveryLedger.Keeping = json && prepared != nil ? .decisions : .everything
+            // The counts need the states only, the table each letter's time and reply too;
+            // without the inputs the log's own keys are the rows, which only `.everything` keeps.
+            let keeping: DeliveryLedger.Keeping = prepared == nil ? .everything : json ? .decisions : .table
             let journal = parts.openJournal(log)
-            let ledger = try readLog(journal, campaign: campaign, occurrence: key, keeping: keeping)
+            let ledger = try readLog(journal, campaign: campaign, occurrence: key, keeping: keeping,
+                                     capacity: prepared?.recipientCount ?? 0)
             let suppressed = suppressedAddresses(of: campaign, log: log)
             let summary: CampaignStatus
             var widths = TextTable.Widths(CampaignStatus.header)

@@ -71,12 +71,14 @@ extension DeliveryJournal {
     ///
     /// - Throws: what `lock` and `readHistory` throw; the lease is released on a throw.
     /// - Parameter keeping: what the ledger keeps of each recipient (`DeliveryLedger.Keeping`):
-    ///   `.decisions` by default, a few bytes a letter, whatever the history.
+    ///   `.decisions` by default, a few bytes a letter, whatever the history; `capacity`: the
+    ///   recipients expected (the list's length), room made for them at once.
     public func openLedger(campaign: String, campaignFile: String, occurrence: String?,
-                           environment: [String: String], keeping: DeliveryLedger.Keeping = .decisions) throws(JournalError) -> OccurrenceLedger {
+                           environment: [String: String], keeping: DeliveryLedger.Keeping = .decisions,
+                           capacity: Int = 0) throws(JournalError) -> OccurrenceLedger {
         let lease = try lock(campaign: campaign, campaignFile: campaignFile, environment: environment)
         let (ledger, read) = try readHistory(campaign: campaign, campaignFile: campaignFile, occurrences: [occurrence], holding: lease,
-                                             into: DeliveryLedger(campaign: campaign, occurrence: occurrence, keeping: keeping)) { $0.apply($1) }
+                                             into: DeliveryLedger(campaign: campaign, occurrence: occurrence, keeping: keeping, capacity: capacity)) { $0.apply($1) }
         return OccurrenceLedger(lease: lease, ledger: ledger, read: read)
     }
 }

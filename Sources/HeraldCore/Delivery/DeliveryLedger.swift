@@ -4,8 +4,9 @@
 /// recipient keeps the few fields its readers need, not its records, so a ledger is as large
 /// as the list, however long the log (a recurring campaign's grows by a list per occurrence).
 ///
-/// Two sizes (`Keeping`). `.everything` keeps every field of every recipient (`herald status`'s
-/// table, `herald resolve`, tests). `.decisions` keeps what the pipeline and the checks decide
+/// Three sizes (`Keeping`). `.everything` keeps every field of every recipient (`herald resolve`,
+/// `herald status` from the log alone, tests); `.table` what `status`'s table prints (a done
+/// letter's time and reply besides its state, not always its Message-ID). `.decisions` keeps what the pipeline and the checks decide
 /// on: per recipient a 128-bit hash of its key and 4 bytes of state and attempts, plus the full
 /// entry only while the letter is not done (the Message-ID an in-doubt line prints, the row
 /// fingerprint `EditCheck` compares), so a no-op `send` of 1,000,000 letters holds tens of
@@ -18,6 +19,10 @@ public struct DeliveryLedger: Sendable, Equatable {
         case everything
         /// State and attempts of every entry; the other fields only of letters not done.
         case decisions
+        /// `.decisions`, and each done letter's time and reply (a done letter with refusals or
+        /// delivery reports keeps its whole entry): every field `status`'s table prints; a done
+        /// letter's `messageID` may be empty (the table prints it only for a letter in doubt).
+        case table
     }
 
     /// A recipient's current state: its last record's status, Message-ID, time and reply,
@@ -100,20 +105,36 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     /// What this ledger keeps of each recipient.
     public let keeping: Keeping
+    /// The recipients to make room for when the first record comes.
+    private let capacity: Int
     /// Every recipient's state and attempts, by the hash of its key.
     private var states: [RecipientHash: PackedState] = [:]
     /// Full entries: every recipient's (`.everything`), or those of letters not done (`.decisions`).
     private var details: [RecipientHash: Entry] = [:]
     /// The recipients' keys (`.everything` only).
     private var names: [RecipientHash: String] = [:]
+    /// A done letter's time and reply (`.table` only, when it has no full entry).
+    private var shown: [RecipientHash: Shown] = [:]
+
+    /// What `status`'s table prints of a done letter besides its state.
+    struct Shown: Sendable, Equatable {
+        var time: String
+        var reply: String?
+    }
     /// The template fingerprint of the first intent that carries one: which letter this
     /// occurrence started sending with, and when.
     public private(set) var template: Fingerprint?
 
     /// Folds the records of one campaign, and of one occurrence of it (nil: a campaign sent
     /// as a whole, by `herald send` or a one-shot schedule); records of others are skipped.
-    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything) {
+    /// - Parameter capacity: how many recipients to make room for at once (the list's length):
+    ///   a ledger that grows by doubling briefly holds its old table and its new one, about half
+    ///   as much again at its peak. The room is taken by the first record folded in, so an
+    ///   empty ledger passed as a fold's start (and copied) costs nothing.
+    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything,
+                capacity: Int = 0) {
         self.keeping = keeping
+        self.capacity = capacity
         for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
     }
 
@@ -137,12 +158,22 @@ public struct DeliveryLedger: Sendable, Equatable {
             after = entry
         }
         guard let after else { return }
+        if states.isEmpty && capacity > 0 { states.reserveCapacity(capacity) }
         states[key] = PackedState(after)
-        if keeping == .everything {
+        switch keeping {
+        case .everything:
             details[key] = after
             if before == nil { names[key] = record.recipient }
-        } else {
+        case .decisions:
             details[key] = after.isDone ? nil : after
+        case .table:
+            if after.isDone && after.refused == nil && after.bounce == nil && after.copyReports == nil {
+                details[key] = nil
+                shown[key] = Shown(time: after.time, reply: after.reply)
+            } else {
+                details[key] = after
+                shown[key] = nil
+            }
         }
     }
 
@@ -151,7 +182,9 @@ public struct DeliveryLedger: Sendable, Equatable {
 
     private func entry(_ key: RecipientHash) -> Entry? {
         if let full = details[key] { return full }
-        return states[key].map { Entry(status: $0.status, attempts: $0.attempts) }
+        guard let state = states[key] else { return nil }
+        let seen = shown[key]
+        return Entry(status: state.status, attempts: state.attempts, time: seen?.time ?? "", reply: seen?.reply)
     }
 
     /// True when the log holds no record of this occurrence.
@@ -219,7 +252,8 @@ public struct DeliveryLedger: Sendable, Equatable {
     }
 
     public static func == (a: DeliveryLedger, b: DeliveryLedger) -> Bool {
-        a.keeping == b.keeping && a.states == b.states && a.details == b.details && a.names == b.names && a.template == b.template
+        a.keeping == b.keeping && a.capacity == b.capacity && a.states == b.states && a.details == b.details && a.names == b.names && a.shown == b.shown
+            && a.template == b.template
     }
 }
 
