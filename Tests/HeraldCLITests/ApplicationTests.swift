@@ -135,7 +135,7 @@ enum CampaignCommand: String, CaseIterable, Sendable {
 
 /// Each command's exit status for each kind of failure, decided by `Application` itself,
 /// without spawning a process or opening a connection.
-@Suite struct ApplicationTests {
+@Suite(.offCooperativePool) struct ApplicationTests {
     typealias Harness = ApplicationHarness
 
     // MARK: The campaign and its files (78, 66, 65, 64)

@@ -9,7 +9,7 @@ import Testing
 /// errors, a stop between messages — without Dovecot. The real IMAP adapter keeps its own
 /// integration tests against Dovecot (BouncesIntegrationTests, BounceForgeryIntegrationTests,
 /// CurlIMAPMailboxTests).
-@Suite struct BounceCommandTests {
+@Suite(.offCooperativePool) struct BounceCommandTests {
     typealias Corpus = BouncesIntegrationTests
     typealias Forgery = BounceForgeryIntegrationTests
 

@@ -1,10 +1,11 @@
 import Foundation
 import HeraldCore
+import HeraldTestSupport
 import Testing
 @testable import HeraldCLI
 
 /// `CampaignStatus`: each recipient's state from the log, as `herald status` prints it.
-@Suite struct CampaignStatusTests {
+@Suite(.offCooperativePool) struct CampaignStatusTests {
     static let csv = "email,name\na@x.example,Ann\nb@x.example,Bob\nc@x.example,Cy\nd@x.example,Di\ne@x.example,Ed\n"
 
     static func record(_ recipient: String, _ status: DeliveryStatus, attempt: Int = 1, time: String = "2026-11-29T09:00:00Z",

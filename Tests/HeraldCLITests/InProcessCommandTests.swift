@@ -7,7 +7,7 @@ import Testing
 /// The commands run in-process over the in-memory adapters (`InProcessHerald`): a whole
 /// campaign's life — validate, preview, send, status, resolve, suppressed — with the journal
 /// in memory, so no delivery log, lock or index file is written beside the campaign.
-@Suite struct InProcessCommandTests {
+@Suite(.offCooperativePool) struct InProcessCommandTests {
     static func campaign(top: String = "", bounces: String = "") -> InProcessHerald {
         InProcessHerald(campaignText: """
             name = "inprocess"

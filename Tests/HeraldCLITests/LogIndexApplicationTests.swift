@@ -7,7 +7,7 @@ import Testing
 
 /// The delivery log's index seen from the commands: a run of one occurrence reads it, and
 /// whatever happens to the index between runs, no letter is sent twice.
-@Suite struct LogIndexApplicationTests {
+@Suite(.offCooperativePool) struct LogIndexApplicationTests {
     typealias Harness = ApplicationHarness
     static let occurrences = ["2026-11-29T09:00:00Z", "2026-11-29T09:01:00Z"]
 

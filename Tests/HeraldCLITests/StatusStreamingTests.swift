@@ -1,22 +1,23 @@
 import Foundation
 import HeraldCore
+import HeraldTestSupport
 import Testing
 @testable import HeraldCLI
 
 /// `herald status` prints its table as it walks the lists (two walks: one to measure the
 /// columns, one to print, a chunk of rows at a time), and `--json` only counts: the output is
 /// the table `CampaignStatus.table()` renders from rows held whole, line for line.
-@Suite struct StatusStreamingTests {
+@Suite(.offCooperativePool) struct StatusStreamingTests {
     /// 2,500 recipients (past two chunks of 1,000 rows), names of every width, a few of them sent.
     static func harness() -> ApplicationHarness {
         let rows = (1...2_500).map { "r\($0)@x.example,\(String(repeating: "N", count: $0 % 37 + 1))" }
         return ApplicationHarness(csv: "email,name\n" + rows.joined(separator: "\n") + "\n")
     }
 
-    @Test func theStreamedTableIsTheTableHeldWhole() throws {
+    @Test func theStreamedTableIsTheTableHeldWhole() async throws {
         let harness = Self.harness()
         harness.script("r2@x.example", .rejected(code: 550, reply: "550 5.1.1 a longer reply than the others, to widen its column"))
-        #expect(harness.send() == .someFailed)
+        #expect(await harness.send() == .someFailed)
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false) == .ok)
 

@@ -5,7 +5,7 @@ import Testing
 
 /// A transport that reports a letter accepted without the server's reply: the `sent` record
 /// says no reply was captured, and carries no `smtp_code` or `smtp_reply` of its own making.
-@Suite struct AcceptedWithoutReplyTests {
+@Suite(.offCooperativePool) struct AcceptedWithoutReplyTests {
     @Test func theRecordSaysNoReplyWasCaptured() async throws {
         let journal = MemoryJournal()
         let prepared = try TestData.prepared("email,name\na@x.example,Ann\nb@x.example,Bo\n")

@@ -5,7 +5,7 @@ import Testing
 
 /// The approval bound to the bytes handed over: the send pipeline hashes each letter just
 /// before it hands it to the transport and stops at one that is not the approved letter.
-@Suite struct ApprovedLettersTests {
+@Suite(.offCooperativePool) struct ApprovedLettersTests {
     /// Bytes of the second letter's file: over 4 MiB once encoded, more than the attachment
     /// cache keeps, so it is read again when the letter is composed to be sent.
     static let large = 3_500_000

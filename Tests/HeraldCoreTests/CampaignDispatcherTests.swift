@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 @testable import HeraldCore
 
-@Suite struct CampaignDispatcherTests {
+@Suite(.offCooperativePool) struct CampaignDispatcherTests {
     static let csv = "email,name\na@x.example,Ann\nb@x.example,Bo\nc@x.example,Cy\n"
     static let noRetry = RetryPolicy(maxAttempts: 1, initialBackoff: 0, maxBackoff: 0)
 

@@ -6,7 +6,7 @@ import Testing
 
 /// The pipeline with several connections: exactly once, intents durable before hand-over,
 /// claims grouped, stops that leave nothing in doubt, and the rate ceiling.
-@Suite struct DispatchPipelineTests {
+@Suite(.offCooperativePool) struct DispatchPipelineTests {
     static func csv(_ count: Int) -> String {
         "email,name\n" + (1...count).map { "r\($0)@x.example,R\($0)" }.joined(separator: "\n") + "\n"
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// The pipeline copies what the transport attests about an accepted letter (the hash of the
 /// bytes it handed over, the TLS) into that letter's `sent` record, and nowhere else.
-@Suite struct HandOverProofTests {
+@Suite(.offCooperativePool) struct HandOverProofTests {
     /// One connection's transport that attests every accepted hand-over.
     final class AttestingTransport: MailTransport {
         let scripted: ScriptedTransport

@@ -8,7 +8,7 @@ import Testing
 /// alike, so a command that passes over one passes over the other: one lease at a time,
 /// released when dropped; the history of the occurrences asked for, in order; a record of
 /// another campaign refused as damage; every occurrence listed, with nil.
-@Suite struct DeliveryJournalContractTests {
+@Suite(.offCooperativePool) struct DeliveryJournalContractTests {
     enum Kind: String, CaseIterable, Sendable {
         case file, memory
     }

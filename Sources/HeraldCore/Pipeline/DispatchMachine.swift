@@ -132,8 +132,10 @@ struct DispatchMachine {
     let configuration: Configuration
     private(set) var report = Report()
     private(set) var connections: [Connection]
-    /// Claimed letters waiting for a connection, in order.
-    private(set) var queue: [Letter] = []
+    /// Claimed letters waiting for a connection, in order. A slot is emptied when a connection
+    /// takes its letter, so a letter handed over (with its attachments) is not held here until
+    /// the queue is next compacted: memory stays at the letters in flight plus one batch.
+    private(set) var queue: [Letter?] = []
     private var queueHead = 0
     /// Rows read and not skipped, waiting to be composed and claimed.
     private(set) var pendingRecipients: [Recipient] = []
@@ -168,7 +170,7 @@ struct DispatchMachine {
     }
 
     /// Letters claimed and waiting for a connection.
-    var queued: [Letter] { Array(queue[queueHead...]) }
+    var queued: [Letter] { queue[queueHead...].compactMap { $0 } }
 
     // MARK: Events
 
@@ -319,6 +321,7 @@ struct DispatchMachine {
         case .release:
             break
         case .releaseQueued:
+            queue[queueHead] = nil
             queueHead += 1
         case .sync:
             synced = true
@@ -468,7 +471,8 @@ struct DispatchMachine {
         }
         // Claimed letters to idle connections.
         for index in connections.indices where connections[index] == .idle && queueHead < queue.count {
-            var letter = queue[queueHead]
+            guard var letter = queue[queueHead] else { preconditionFailure("a queued slot emptied before its turn") }
+            queue[queueHead] = nil
             queueHead += 1
             if queueHead > 1024 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)
@@ -590,7 +594,7 @@ struct DispatchMachine {
         // Each connection finishes the letter it holds; a batch being composed is dropped when it comes.
         guard connections.allSatisfy({ $0 == .idle }) else { return nil }
         if failure == nil, queueHead < queue.count {
-            ask(.releaseQueued, .write(record(.deferred, queue[queueHead], now: now, error: Self.notHandedOver)))
+            ask(.releaseQueued, .write(record(.deferred, queue[queueHead]!, now: now, error: Self.notHandedOver)))
             return nil
         }
         return closing()
@@ -604,7 +608,7 @@ struct DispatchMachine {
         }
         finished = true
         if let failure {
-            let unsent = failureUnsent + queue[queueHead...].map { InDoubt(recipient: $0.recipient.key, messageID: $0.message.messageID) }
+            let unsent = failureUnsent + queue[queueHead...].compactMap { $0.map { InDoubt(recipient: $0.recipient.key, messageID: $0.message.messageID) } }
             return .fail(CampaignDispatcher.JournalFailure(underlying: failure, inDoubt: failureInDoubt, unsent: unsent))
         }
         return .finish(report)
