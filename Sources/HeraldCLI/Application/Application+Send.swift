@@ -48,7 +48,7 @@ extension Application {
     ///
     /// Cancelling the calling task stops the run gracefully (exit 75), see `CampaignDispatcher.run`.
     public func send(campaign path: String, options: SendOptions) async -> ExitStatus {
-        await run { () async throws(CommandFailure) -> ExitStatus in
+        await runAwaiting { () async throws(CommandFailure) -> ExitStatus in
             var prepared = try load(path)
             try overrideServer(of: &prepared, with: options.smtpURL)
             if let log = options.logPath {
@@ -119,7 +119,7 @@ extension Application {
     /// - Parameter approved: the approval in force (the daemon's recorded one), each letter checked against it as it is handed over.
     /// Cancelling the calling task stops the firing gracefully (exit 75).
     func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?, approved: ApprovedLetters? = nil) async -> ExitStatus {
-        await run { () async throws(CommandFailure) -> ExitStatus in try await sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
+        await runAwaiting { () async throws(CommandFailure) -> ExitStatus in try await sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
     }
 
     /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,

@@ -30,8 +30,8 @@ public final class Application {
         do { return try command() } catch { return report(error) }
     }
 
-    /// `run` for a command that awaits (a send).
-    func run(_ command: () async throws(CommandFailure) -> ExitStatus) async -> ExitStatus {
+    /// `run` for a command that awaits (a send); named apart so a trailing closure is never ambiguous.
+    func runAwaiting(_ command: () async throws(CommandFailure) -> ExitStatus) async -> ExitStatus {
         do { return try await command() } catch { return report(error) }
     }
 
