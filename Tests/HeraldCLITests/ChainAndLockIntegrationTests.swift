@@ -118,7 +118,7 @@ import Testing
     }
 
     /// The daemon in this process on a mock clock (`InProcessDaemon`), a firing a minute.
-    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsItIntegration() async throws {
+    @Test func theDaemonRefusesEachFiringOfABrokenLogUntilVerifyLogAcceptsIt() async throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         folder.add("weekly", schedule: "* * * * *", recipients: 2, server: server, extra: "catch_up_seconds = 0")

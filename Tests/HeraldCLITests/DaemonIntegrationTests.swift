@@ -6,7 +6,7 @@ import Testing
 /// (SIGHUP reloads, SIGTERM stops after the letter in flight) and its log format. Every wait is
 /// on a condition (a log line, the server's mail). Timing, catch-up, skipping and approvals are
 /// tested in-process on a mock clock (`DaemonServiceTests`).
-@Suite struct DaemonIntegrationTests {
+@Suite(.tags(.integration)) struct DaemonIntegrationTests {
     static let template = """
     From: Office <office@org.example>
     To: {{name}} <{{email}}>
@@ -59,7 +59,7 @@ import Testing
 
     /// The real binary on the system clock: the first letter of a one-shot campaign reaches the
     /// server within 1 s of its due time (the delay is printed), and SIGTERM then exits 0.
-    @Test func oneShotFiresOnTimeIntegration() throws {
+    @Test func oneShotFiresOnTime() throws {
         let server = try SMTPTestServer()
         let folder = CampaignFolder()
         let due = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3).rounded(.up))
