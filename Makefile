@@ -42,7 +42,7 @@ build: deps
 # and left to that one formatting pass (then `make lint LINT_DEFERRED=` holds the layout too).
 # Then Scripts/layers.py: HeraldCore's folders must not refer to each other in a cycle; and
 # Scripts/test_tags.py: integration tests are tagged `.integration`, not named so.
-LINT_DEFERRED ?= Indentation AddLines RemoveLine Spacing LineLength TrailingComma TrailingWhitespace OrderedImports
+LINT_DEFERRED ?=
 lint:
 	@findings=$$(mktemp); trap 'rm -f "$$findings"' EXIT; \
 	$(SWIFT) format lint --strict --parallel -r Sources Tests >"$$findings" 2>&1; status=$$?; \

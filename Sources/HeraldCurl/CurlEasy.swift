@@ -69,8 +69,10 @@ final class CurlEasy {
 
     /// Sets the options every Herald connection has: how long to wait for the connection and
     /// for each reply, the TLS it must have, and the login when there is one.
-    func configure(connectTimeout: Int, responseTimeout: Int, security: Security,
-                   username: String?, password: String?) throws(SetupError) {
+    func configure(
+        connectTimeout: Int, responseTimeout: Int, security: Security,
+        username: String?, password: String?
+    ) throws(SetupError) {
         try set(CURLOPT_CONNECTTIMEOUT, connectTimeout, "CONNECTTIMEOUT")
         try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, responseTimeout, "SERVER_RESPONSE_TIMEOUT")
         try set(CURLOPT_USE_SSL, Int(security.level.rawValue), "USE_SSL")

@@ -50,9 +50,10 @@ public final class CurlIMAPMailbox: BounceMailbox {
         // imaps:// is TLS from the start; imap:// must upgrade (STARTTLS), except to loopback.
         // The certificate is always verified.
         let level = endpoint.url.isLoopback && !endpoint.url.secure ? CURLUSESSL_TRY : CURLUSESSL_ALL
-        try easy.configure(connectTimeout: 30, responseTimeout: endpoint.responseTimeout,
-                           security: CurlEasy.Security(level: level, verify: true, caFile: endpoint.caFile),
-                           username: endpoint.username, password: endpoint.password)
+        try easy.configure(
+            connectTimeout: 30, responseTimeout: endpoint.responseTimeout,
+            security: CurlEasy.Security(level: level, verify: true, caFile: endpoint.caFile),
+            username: endpoint.username, password: endpoint.password)
         try easy.set(CURLOPT_WRITEFUNCTION, callback: collectCallback, "WRITEFUNCTION")
         try easy.set(CURLOPT_HEADERFUNCTION, callback: collectCallback, "HEADERFUNCTION")
     }
@@ -87,8 +88,10 @@ public final class CurlIMAPMailbox: BounceMailbox {
     }
 
     public func fetch(_ position: MailboxPosition) throws(BounceMailboxError) -> [UInt8] {
-        try perform(url: folderURL() + ";UIDVALIDITY=\(position.uidValidity);UID=\(position.uid)", command: nil,
-                    step: "UID FETCH \(position.uid) BODY[] (fetching the message)").body
+        try perform(
+            url: folderURL() + ";UIDVALIDITY=\(position.uidValidity);UID=\(position.uid)", command: nil,
+            step: "UID FETCH \(position.uid) BODY[] (fetching the message)"
+        ).body
     }
 
     public func markUnseen(_ position: MailboxPosition) throws(BounceMailboxError) {
@@ -100,7 +103,7 @@ public final class CurlIMAPMailbox: BounceMailbox {
         let quoted = "\"\(folder)\""
         do {
             _ = try perform(url: endpoint.url.root, command: "CREATE \(quoted)")
-        } catch where error.kind == .refused {
+        } catch  where error.kind == .refused {
             // Already there ([ALREADYEXISTS]); a folder that truly cannot be made fails the move below.
         }
         let set = uids.map(String.init).joined(separator: ",")
@@ -122,12 +125,16 @@ public final class CurlIMAPMailbox: BounceMailbox {
     /// One transfer: `command` as a custom request on `url` (nil: fetch what the URL names).
     /// With `uidValidity`, the folder's UIDVALIDITY seen at this select must be that one.
     /// `step` names the transfer in a failure (default: the command's first two words).
-    private func perform(url: String, command: String?, uidValidity: Int? = nil,
-                         step: String? = nil) throws(BounceMailboxError) -> (body: [UInt8], header: [UInt8]) {
+    private func perform(
+        url: String, command: String?, uidValidity: Int? = nil,
+        step: String? = nil
+    ) throws(BounceMailboxError) -> (body: [UInt8], header: [UInt8]) {
         let collected = IMAPCollected()
         easy.clearError()
         try set(CURLOPT_URL, url, "URL")
-        if let command { try set(CURLOPT_CUSTOMREQUEST, command, "CUSTOMREQUEST") } else {
+        if let command {
+            try set(CURLOPT_CUSTOMREQUEST, command, "CUSTOMREQUEST")
+        } else {
             try check(herald_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil), "CUSTOMREQUEST")
         }
         let sink = CollectTarget(collected: collected, header: false)
@@ -138,8 +145,9 @@ public final class CurlIMAPMailbox: BounceMailbox {
         try check(herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, headerRef.toOpaque()), "HEADERDATA")
         let result = curl_easy_perform(handle)
         if result != CURLE_OK {
-            throw failure(result, step: step ?? command.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? "UID FETCH",
-                          header: collected.header)
+            throw failure(
+                result, step: step ?? command.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? "UID FETCH",
+                header: collected.header)
         }
         if let uidValidity, let seen = Self.uidValidity(in: collected.header), seen != uidValidity {
             throw BounceMailboxError(.uidValidityChanged, "\(endpoint.url): UIDVALIDITY changed from \(uidValidity) to \(seen) during the run; run again")
@@ -163,16 +171,20 @@ public final class CurlIMAPMailbox: BounceMailbox {
         case CURLE_COULDNT_CONNECT:
             return BounceMailboxError(.unavailable, "\(endpoint.url): connecting to \(server) failed: \(text)")
         case CURLE_OPERATION_TIMEDOUT where header.isEmpty,
-             CURLE_GOT_NOTHING where header.isEmpty, CURLE_RECV_ERROR where header.isEmpty, CURLE_WEIRD_SERVER_REPLY where header.isEmpty:
+            CURLE_GOT_NOTHING where header.isEmpty, CURLE_RECV_ERROR where header.isEmpty, CURLE_WEIRD_SERVER_REPLY where header.isEmpty:
             return BounceMailboxError(.unavailable, "\(endpoint.url): connecting to \(server) failed (no IMAP greeting): \(text)")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
-             CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
             return BounceMailboxError(.unavailable, "\(endpoint.url): TLS with \(server) failed: \(text)")
         case CURLE_LOGIN_DENIED where detail.hasPrefix("Select failed"):
             // libcurl reports a refused SELECT as a denied login; it is the folder that is wrong.
-            return BounceMailboxError(.refused, "\(endpoint.url): SELECT \(endpoint.url.folder): the server refused the folder (\(answer ?? text)); check [bounces] url")
+            return BounceMailboxError(
+                .refused, "\(endpoint.url): SELECT \(endpoint.url.folder): the server refused the folder (\(answer ?? text)); check [bounces] url")
         case CURLE_LOGIN_DENIED:
-            return BounceMailboxError(.authentication, "\(endpoint.url): the IMAP server refused user \(endpoint.username)'s login (\(answer ?? text)); check [bounces] username and the password's source")
+            return BounceMailboxError(
+                .authentication,
+                "\(endpoint.url): the IMAP server refused user \(endpoint.username)'s login (\(answer ?? text)); check [bounces] username and the password's source"
+            )
         case CURLE_REMOTE_FILE_NOT_FOUND where detail.contains("UIDVALIDITY") || summary.contains("UIDVALIDITY"):
             return BounceMailboxError(.uidValidityChanged, "\(endpoint.url): UIDVALIDITY changed during the run; run again")
         case CURLE_QUOTE_ERROR, CURLE_REMOTE_FILE_NOT_FOUND, CURLE_REMOTE_ACCESS_DENIED:

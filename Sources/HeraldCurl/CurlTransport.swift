@@ -65,8 +65,9 @@ public final class CurlTransport: MailTransport {
     private func configure() throws(CurlEasy.SetupError) {
         try easy.set(CURLOPT_URL, endpoint.url.text, "URL")
         try easy.set(CURLOPT_UPLOAD, 1, "UPLOAD")
-        try easy.configure(connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
-                           security: endpoint.security, username: endpoint.username, password: endpoint.password)
+        try easy.configure(
+            connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
+            security: endpoint.security, username: endpoint.username, password: endpoint.password)
         // Go on past a refused Cc or Bcc; the pipeline decides per recipient (the row's own
         // address refused stops the message in the read callback).
         try easy.set(HERALD_CURLOPT_MAIL_RCPT_ALLOWFAILS, 1, "MAIL_RCPT_ALLOWFAILS")
@@ -130,8 +131,9 @@ public final class CurlTransport: MailTransport {
         let outcome = classify(result, transfer)
         if case .accepted = outcome {
             // Proof of dispatch: the bytes the read callback gave libcurl are exactly `message.data`.
-            lastHandOver = HandOverProof(messageSHA256: SHA256.hex(message.data), tlsVersion: transfer.tls?.version,
-                                         tlsCipher: transfer.tls?.cipher)
+            lastHandOver = HandOverProof(
+                messageSHA256: SHA256.hex(message.data), tlsVersion: transfer.tls?.version,
+                tlsCipher: transfer.tls?.cipher)
         }
         return outcome
     }
@@ -193,7 +195,7 @@ public final class CurlTransport: MailTransport {
         case CURLE_USE_SSL_FAILED:
             return .tlsFailed(error: "the server did not offer STARTTLS, and the campaign requires TLS (\(error))")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
-             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
+            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
             return .tlsFailed(error: error)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST:
             return .unavailable(error: error)
@@ -202,8 +204,9 @@ public final class CurlTransport: MailTransport {
         }
         if let data = dialogue.dataReply, data.code == 354 {
             if let final = dialogue.endOfDataReply, final.code >= 400 {
-                return final.code >= 500 ? .rejected(code: final.code, reply: final.text)
-                                         : .deferred(code: final.code, reply: final.text, error: nil)
+                return final.code >= 500
+                    ? .rejected(code: final.code, reply: final.text)
+                    : .deferred(code: final.code, reply: final.text, error: nil)
             }
             if transfer.offset < transfer.data.count {
                 // The connection broke before the whole body was handed over: without the

@@ -33,7 +33,8 @@ struct SMTPDialogue {
             guard words.count >= 2 else { return nil }
             let parts = words[1].split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, let first = parts[0].first, "245".contains(first), parts[0].count == 1,
-                  parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) else { return nil }
+                parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) })
+            else { return nil }
             return String(words[1])
         }
 
@@ -51,7 +52,8 @@ struct SMTPDialogue {
             var rest = text.split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
             if let status = enhancedStatus, rest.hasPrefix(status) { rest = String(rest.dropFirst(status.count).drop { $0 == " " }) }
             guard rest.hasPrefix("<"), let close = rest.firstIndex(of: ">"),
-                  rest[rest.index(after: close)...].hasPrefix(":") else { return false }
+                rest[rest.index(after: close)...].hasPrefix(":")
+            else { return false }
             let object = rest[rest.index(after: rest.startIndex)..<close].lowercased()
             return object != recipient.lowercased()
         }
@@ -70,22 +72,30 @@ struct SMTPDialogue {
     /// A command line libcurl sent (`CURLINFO_HEADER_OUT`).
     mutating func sent(_ line: String) {
         let upper = line.prefix(12).uppercased()
-        if upper.hasPrefix("EHLO") { pending = .ehlo }
-        else if upper.hasPrefix("HELO") { pending = .helo }
-        else if upper.hasPrefix("STARTTLS") { pending = .startTLS }
-        else if upper.hasPrefix("AUTH") { pending = .auth }
-        else if upper.hasPrefix("MAIL FROM:") { pending = .mail }
-        else if upper.hasPrefix("RCPT TO:") {
+        if upper.hasPrefix("EHLO") {
+            pending = .ehlo
+        } else if upper.hasPrefix("HELO") {
+            pending = .helo
+        } else if upper.hasPrefix("STARTTLS") {
+            pending = .startTLS
+        } else if upper.hasPrefix("AUTH") {
+            pending = .auth
+        } else if upper.hasPrefix("MAIL FROM:") {
+            pending = .mail
+        } else if upper.hasPrefix("RCPT TO:") {
             var address = line.dropFirst(8).drop { $0 == " " }
             while let last = address.last, last == "\r" || last == "\n" || last == " " { address = address.dropLast() }
             if address.hasPrefix("<"), let close = address.firstIndex(of: ">") {
                 address = address[address.index(after: address.startIndex)..<close]
             }
             pending = .rcpt(String(address))
-        }
-        else if upper.hasPrefix("DATA") { pending = .data }
-        else if upper.hasPrefix("QUIT") { pending = .quit }
-        else { pending = .other }  // answers to AUTH challenges land here, unrecorded
+        } else if upper.hasPrefix("DATA") {
+            pending = .data
+        } else if upper.hasPrefix("QUIT") {
+            pending = .quit
+        } else {
+            pending = .other
+        }  // answers to AUTH challenges land here, unrecorded
     }
 
     /// One reply line from the server; returns the completed reply on its last line.
@@ -101,8 +111,7 @@ struct SMTPDialogue {
         let reply = Reply(code: line.code, text: joined.isEmpty ? "\(line.code)" : "\(line.code) \(joined)")
         let answered = pending
         replies.append((answered, reply))
-        if answered == .data && reply.code == 354 { pending = .endOfData }
-        else if answered == .greeting || answered == .endOfData { pending = .other }
+        if answered == .data && reply.code == 354 { pending = .endOfData } else if answered == .greeting || answered == .endOfData { pending = .other }
         return (answered, reply, all)
     }
 

@@ -24,8 +24,10 @@ public struct SMTPEndpoint: Sendable, CustomStringConvertible {
     /// Receives the redacted SMTP protocol trace (`herald send --verbose`); nil for none.
     public var trace: (@Sendable (String) -> Void)?
 
-    public init(url: SMTPURL, tls: TLSMode, username: String? = nil, password: String? = nil,
-                connectTimeout: Int = 30, responseTimeout: Int = 600, caFile: String? = nil) {
+    public init(
+        url: SMTPURL, tls: TLSMode, username: String? = nil, password: String? = nil,
+        connectTimeout: Int = 30, responseTimeout: Int = 600, caFile: String? = nil
+    ) {
         self.url = url
         self.tls = tls
         self.username = username

@@ -53,7 +53,8 @@ public struct SMTPProbe {
                 guard words.first?.uppercased() == "SIZE" else { continue }
                 found = true
                 guard words.count > 1, words[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                      let limit = Int(words[1]), limit > 0 else { continue }
+                    let limit = Int(words[1]), limit > 0
+                else { continue }
                 smallest = min(smallest ?? limit, limit)
             }
             return found ? smallest ?? 0 : nil
@@ -103,8 +104,9 @@ public struct SMTPProbe {
             // The transport's set-up (CurlEasy), with the connection phase only: no MAIL FROM.
             try easy.set(CURLOPT_URL, endpoint.url.text, "URL")
             try easy.set(CURLOPT_CONNECT_ONLY, 1, "CONNECT_ONLY")
-            try easy.configure(connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
-                               security: security, username: endpoint.username, password: endpoint.password)
+            try easy.configure(
+                connectTimeout: endpoint.connectTimeout, responseTimeout: endpoint.responseTimeout,
+                security: security, username: endpoint.username, password: endpoint.password)
             try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "HEADERFUNCTION")
             try easy.set(CURLOPT_HEADERDATA, pointer: context.toOpaque(), "HEADERDATA")
             try easy.trace(debugCallback, context: session)
@@ -146,7 +148,7 @@ public struct SMTPProbe {
         case CURLE_USE_SSL_FAILED:
             return .tls("the server did not offer STARTTLS, and the campaign requires TLS (\(error))")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
-             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
+            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR:
             return .tls(error)
         default:
             if let last, last.command == .greeting, last.reply.code >= 400 {

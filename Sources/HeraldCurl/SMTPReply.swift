@@ -14,7 +14,8 @@ struct SMTPReply: Equatable {
         let text = String(scalars)
         let bytes = Array(text.utf8)
         guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let code = Int(String(decoding: bytes[0...2], as: UTF8.self)) else { return nil }
+            let code = Int(String(decoding: bytes[0...2], as: UTF8.self))
+        else { return nil }
         self.code = code
         self.isFinal = bytes.count == 3 || bytes[3] != UInt8(ascii: "-")
         self.text = text

@@ -19,8 +19,10 @@ public struct TLSConnectionInfo: Sendable, Equatable {
     /// The end of the certificate's validity (notAfter).
     public var certificateNotAfter: Date?
 
-    public init(version: String, cipher: String, certificateSubject: String? = nil, certificateIssuer: String? = nil,
-                certificateNotAfter: Date? = nil) {
+    public init(
+        version: String, cipher: String, certificateSubject: String? = nil, certificateIssuer: String? = nil,
+        certificateNotAfter: Date? = nil
+    ) {
         self.version = version
         self.cipher = cipher
         self.certificateSubject = certificateSubject
@@ -34,7 +36,8 @@ public struct TLSConnectionInfo: Sendable, Equatable {
     static func current(of handle: UnsafeMutableRawPointer, certificate: Bool) -> TLSConnectionInfo? {
         var session: UnsafeMutablePointer<curl_tlssessioninfo>?
         guard herald_curl_getinfo_tls_session(handle, &session) == CURLE_OK, let session,
-              session.pointee.backend == CURLSSLBACKEND_OPENSSL, let internals = session.pointee.internals else { return nil }
+            session.pointee.backend == CURLSSLBACKEND_OPENSSL, let internals = session.pointee.internals
+        else { return nil }
         let ssl = OpaquePointer(internals)
         guard SSL_is_init_finished(ssl) == 1, let version = SSL_get_version(ssl) else { return nil }
         let cipher = SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "?"

@@ -1,7 +1,8 @@
 import Foundation
 import HeraldCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on a campaign itself, whatever delivery log it is sent to: so that
@@ -34,9 +35,11 @@ public final class CampaignFileLock {
         public var nameLock: String?
         public var description: String {
             if let nameLock {
-                return "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign's name, \(nameLock), is held: two campaign files named \(campaign) cannot send at the same time as the same user, whatever their folders or logs)"
+                return
+                    "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign's name, \(nameLock), is held: two campaign files named \(campaign) cannot send at the same time as the same user, whatever their folders or logs)"
             }
-            return "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
+            return
+                "campaign \(campaign) is being sent by pid \(pid) (the lock on the campaign \(campaignFile) holds whatever log each run is given: one campaign has one sender at a time)"
         }
     }
 
@@ -93,8 +96,9 @@ public final class CampaignFileLock {
             throw error
         }
         if !CampaignLock.tryLock(nameFD) {
-            let busy = Busy(campaign: campaign, campaignFile: campaignFile, pid: CampaignLock.holder(of: nameFD, pidFile: namePath),
-                            nameLock: namePath)
+            let busy = Busy(
+                campaign: campaign, campaignFile: campaignFile, pid: CampaignLock.holder(of: nameFD, pidFile: namePath),
+                nameLock: namePath)
             close(nameFD)
             if keyFD >= 0 { close(keyFD) }
             close(fd)
@@ -115,7 +119,8 @@ public final class CampaignFileLock {
     /// given with this one before anything is sent.
     public func rememberedLog() -> String? {
         guard let lastLogPath, let data = FileManager.default.contents(atPath: lastLogPath),
-              let text = String(data: data, encoding: .utf8) else { return nil }
+            let text = String(data: data, encoding: .utf8)
+        else { return nil }
         let path = text.hasSuffix("\n") ? String(text.dropLast()) : text
         return path.hasPrefix("/") ? path : nil
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on a campaign's delivery log, held for the whole send, so that cron
@@ -148,7 +149,8 @@ public final class CampaignLock {
         var info = stat()
         // Ignorable: without /proc/locks (not Linux, no procfs) the holder is not known, which nil says.
         guard fstat(fd, &info) == 0,
-              let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+            let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8)
+        else { return nil }
         // glibc's encoding of dev_t (gnu_dev_major, gnu_dev_minor).
         let device = UInt64(truncatingIfNeeded: info.st_dev)
         let major = (device >> 8) & 0xfff | (device >> 32) & 0xffff_f000

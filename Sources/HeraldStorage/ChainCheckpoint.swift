@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How far the delivery log's hash chain was verified (`LOG.chain`, 0600, beside the log's
@@ -51,8 +52,10 @@ struct ChainCheckpoint: Equatable {
 
     /// The line, newline included.
     var line: [UInt8] {
-        let fields = [String(log.device), String(log.inode), String(length), String(lines), String(head?.line ?? 0),
-                      String(chainedFrom ?? 0), String(changed), String(accepted ?? 0), head?.hash ?? "-"]
+        let fields = [
+            String(log.device), String(log.inode), String(length), String(lines), String(head?.line ?? 0),
+            String(chainedFrom ?? 0), String(changed), String(accepted ?? 0), head?.hash ?? "-",
+        ]
         let bytes = Array((Self.magic + fields.joined(separator: " ") + " ").utf8)
         return bytes + Array(IndexChecksum.hex(IndexChecksum.of(bytes)).utf8) + [UInt8(ascii: "\n")]
     }
@@ -62,11 +65,13 @@ struct ChainCheckpoint: Equatable {
         guard bytes.count > 17, bytes.last == UInt8(ascii: "\n"), bytes.starts(with: magic.utf8) else { return nil }
         let body = bytes.dropLast(17)
         guard let sum = IndexChecksum.parseHex(Substring(decoding: bytes.dropLast().suffix(16), as: UTF8.self)),
-              IndexChecksum.of(body) == sum else { return nil }
+            IndexChecksum.of(body) == sum
+        else { return nil }
         let fields = body.dropFirst(magic.utf8.count).split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 9, let device = UInt64(fields[0]), let inode = UInt64(fields[1]), let length = Int(fields[2]),
-              let lines = Int(fields[3]), let headLine = Int(fields[4]), let chainedFrom = Int(fields[5]), let changed = Int64(fields[6]),
-              let accepted = Int(fields[7]), length >= 0, lines >= 0, headLine >= 0, chainedFrom >= 0, accepted >= 0 else { return nil }
+            let lines = Int(fields[3]), let headLine = Int(fields[4]), let chainedFrom = Int(fields[5]), let changed = Int64(fields[6]),
+            let accepted = Int(fields[7]), length >= 0, lines >= 0, headLine >= 0, chainedFrom >= 0, accepted >= 0
+        else { return nil }
         let hash = fields[8]
         let head: (hash: String, line: Int)?
         if hash == "-" {
@@ -74,12 +79,14 @@ struct ChainCheckpoint: Equatable {
             head = nil
         } else {
             guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
-                  headLine > 0 else { return nil }
+                headLine > 0
+            else { return nil }
             head = (hash, headLine)
         }
-        let checkpoint = ChainCheckpoint(log: FileID(device: device, inode: inode), length: length, lines: lines, head: head,
-                                         chainedFrom: chainedFrom == 0 ? nil : chainedFrom, changed: changed,
-                                         accepted: accepted == 0 ? nil : accepted)
+        let checkpoint = ChainCheckpoint(
+            log: FileID(device: device, inode: inode), length: length, lines: lines, head: head,
+            chainedFrom: chainedFrom == 0 ? nil : chainedFrom, changed: changed,
+            accepted: accepted == 0 ? nil : accepted)
         return checkpoint.line == bytes ? checkpoint : nil
     }
 

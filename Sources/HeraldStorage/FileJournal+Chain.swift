@@ -89,16 +89,19 @@ extension FileJournal {
     ///     checkpoint moved; any other change leaves the checkpoint for the next run's full check.
     /// - Returns: nil when there is no log and nothing recorded one.
     /// - Throws: `.io` when the log cannot be read.
-    public func checkChain(holding lock: CampaignLock?, acceptingBreaks: Bool,
-                           ownAppends: OwnAppends? = nil, endOfRun: Bool = false) throws(Failure) -> ChainCheck? {
+    public func checkChain(
+        holding lock: CampaignLock?, acceptingBreaks: Bool,
+        ownAppends: OwnAppends? = nil, endOfRun: Bool = false
+    ) throws(Failure) -> ChainCheck? {
         let checkpointPath = Self.besideLog(path, suffix: ".chain")
         let previous = ChainCheckpoint.read(path: checkpointPath)
         guard let log = PositionalFile(path: path) else {
             if errno == ENOENT || errno == ENOTDIR {
                 guard !endOfRun, !acceptingBreaks, let lost = Self.recordedLength(of: path, checkpoint: previous) else { return nil }
                 var check = ChainCheck()
-                check.lost = LostRecords(kind: .missing, log: path, length: 0, checkedLength: lost.length, checkedLines: lost.lines,
-                                         recordedIn: lost.file)
+                check.lost = LostRecords(
+                    kind: .missing, log: path, length: 0, checkedLength: lost.length, checkedLines: lost.lines,
+                    recordedIn: lost.file)
                 return check
             }
             throw .io(file: path, reason: "cannot be read: \(String(cString: strerror(errno)))")
@@ -139,8 +142,9 @@ extension FileJournal {
                 if acceptedBefore { check.acceptedEarlier = broken.line } else { check.breaks.append(broken) }
                 guard acceptingBreaks || acceptedBefore else { break }
                 // Accepted: the breaking line is what the next record must chain to.
-                verifier = LogChain.Verifier(resumingAfter: (LogChain.hash(line: line.bytes), number),
-                                             chainedFrom: verifier.chainedFromLine ?? number)
+                verifier = LogChain.Verifier(
+                    resumingAfter: (LogChain.hash(line: line.bytes), number),
+                    chainedFrom: verifier.chainedFromLine ?? number)
                 if acceptedBefore { good.accepted = broken.line }
             }
             if line.terminated {
@@ -155,8 +159,9 @@ extension FileJournal {
         }
         check.bytesRead = log.bytesRead
         if let recorded, !reachedRecorded, check.breaks.isEmpty || acceptingBreaks {
-            check.lost = LostRecords(kind: size < recorded.length ? .shorter : .replaced, log: path, length: size,
-                                     checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: checkpointPath)
+            check.lost = LostRecords(
+                kind: size < recorded.length ? .shorter : .replaced, log: path, length: size,
+                checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: checkpointPath)
         }
         if lock?.locks(file) == true && (check.isIntact || acceptingBreaks) {
             good.accepted = good.accepted ?? check.breaks.first?.line
@@ -168,18 +173,22 @@ extension FileJournal {
     /// Whether a checkpoint still describes this log: the same file, unchanged since (its
     /// status-change time), or changed only by `ownAppends` starting where the checkpoint
     /// ends; and the line ending where it ends still the record whose hash it kept.
-    private func resumes(from checkpoint: ChainCheckpoint, file: FileID, size: Int, changed: Int64,
-                         ownAppends: OwnAppends?) throws(Failure) -> Bool {
+    private func resumes(
+        from checkpoint: ChainCheckpoint, file: FileID, size: Int, changed: Int64,
+        ownAppends: OwnAppends?
+    ) throws(Failure) -> Bool {
         guard checkpoint.log == file, checkpoint.length <= size, checkpoint.lines <= checkpoint.length else { return false }
         let unchanged = checkpoint.changed == changed
-        let onlyOwnGrowth = ownAppends.map {
-            !$0.interrupted && $0.before == OwnAppends.State(changed: checkpoint.changed, length: checkpoint.length)
-                && $0.after == OwnAppends.State(changed: changed, length: size)
-        } ?? false
+        let onlyOwnGrowth =
+            ownAppends.map {
+                !$0.interrupted && $0.before == OwnAppends.State(changed: checkpoint.changed, length: checkpoint.length)
+                    && $0.after == OwnAppends.State(changed: changed, length: size)
+            } ?? false
         guard unchanged || onlyOwnGrowth else { return false }
         guard checkpoint.length > 0 else { return true }
         guard let log = PositionalFile(path: path), case .success(let last) = log.read(at: checkpoint.length - 1, count: 1),
-              last == [UInt8(ascii: "\n")] else { return false }
+            last == [UInt8(ascii: "\n")]
+        else { return false }
         return try chainHash(ofLogUpTo: checkpoint.length) == (checkpoint.head?.hash ?? LogChain.genesis)
     }
 
@@ -191,8 +200,9 @@ extension FileJournal {
         }
         let indexPath = besideLog(path, suffix: ".index")
         guard let index = PositionalFile(path: indexPath), case .success(let bytes) = index.read(at: 0, count: 4096),
-              let end = bytes.firstIndex(of: UInt8(ascii: "\n")),
-              let header = IndexHeader.parse(bytes[...end]), header.logLength > 0 else { return nil }
+            let end = bytes.firstIndex(of: UInt8(ascii: "\n")),
+            let header = IndexHeader.parse(bytes[...end]), header.logLength > 0
+        else { return nil }
         return (header.logLength, 0, indexPath)
     }
 
@@ -208,7 +218,8 @@ extension FileJournal {
         let length = Int(info.st_size)
         if length == 0 { return true }
         guard length <= 65_536, (info.st_mode & S_IFMT) == S_IFREG, let file = PositionalFile(path: path),
-              case .success(let bytes) = file.read(at: 0, count: length) else { return false }
+            case .success(let bytes) = file.read(at: 0, count: length)
+        else { return false }
         return bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
     }
 
@@ -221,7 +232,8 @@ extension FileJournal {
         guard holdsNoRecord(path), let recorded = recordedLength(of: path, checkpoint: ChainCheckpoint.read(path: besideLog(path, suffix: ".chain"))) else {
             return nil
         }
-        return LostRecords(kind: stat(path, &info) == 0 ? .shorter : .missing, log: path, length: length,
-                           checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: recorded.file)
+        return LostRecords(
+            kind: stat(path, &info) == 0 ? .shorter : .missing, log: path, length: length,
+            checkedLength: recorded.length, checkedLines: recorded.lines, recordedIn: recorded.file)
     }
 }

@@ -24,7 +24,9 @@ extension FileJournal {
     public func lock(campaign: String, campaignFile: String?, environment: [String: String]) throws(JournalError) -> any JournalLease {
         var campaignLock: CampaignFileLock?
         if let campaignFile {
-            do { campaignLock = try CampaignFileLock(campaignFile: campaignFile, campaign: campaign, environment: environment) } catch let busy as CampaignFileLock.Busy {
+            do { campaignLock = try CampaignFileLock(campaignFile: campaignFile, campaign: campaign, environment: environment) } catch let busy
+                as CampaignFileLock.Busy
+            {
                 throw .busy("\(busy)")
             } catch {
                 throw .unavailable("\(error)")
@@ -49,13 +51,20 @@ extension FileJournal {
     }
 
     /// `read` through the seam: the lease's log lock keeps the index (see `read`).
-    public func readHistory<State>(campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
-                                   into initial: State, _ fold: (inout State, DeliveryRecord) -> Void) throws(JournalError) -> (State, JournalRead) {
+    public func readHistory<State>(
+        campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
+        into initial: State, _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(JournalError) -> (State, JournalRead) {
         do throws(Failure) {
-            let (state, read) = try read(campaign: campaign, campaignFile: campaignFile, occurrences: occurrences,
-                                         holding: (lease as? Lease)?.logLock, into: initial, fold)
-            return (state, JournalRead(warning: read.warning, latestOccurrence: read.latestOccurrence, bytesRead: read.bytesRead,
-                                       scanReason: read.scanReason))
+            let (state, read) = try read(
+                campaign: campaign, campaignFile: campaignFile, occurrences: occurrences,
+                holding: (lease as? Lease)?.logLock, into: initial, fold)
+            return (
+                state,
+                JournalRead(
+                    warning: read.warning, latestOccurrence: read.latestOccurrence, bytesRead: read.bytesRead,
+                    scanReason: read.scanReason)
+            )
         } catch {
             throw Self.journalError(error)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import HeraldCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The delivery log on disk: JSON Lines, appended with one `write` per call; a claim is
@@ -119,8 +120,10 @@ public final class FileJournal: DeliveryJournal, BounceRun.Log {
     ///   - initial: the fold's start, a value (it is started again after a fallback).
     /// - Throws: `.io` when the log cannot be read, `.malformed` for a damaged line, `.foreign`
     ///   for a record of another campaign (`DeliveryLedger.OwnershipCheck`).
-    public func read<State>(campaign: String, campaignFile: String, occurrences: Set<String?>, holding lock: CampaignLock?,
-                            into initial: State, _ fold: (inout State, DeliveryRecord) -> Void) throws(Failure) -> (State, LogRead) {
+    public func read<State>(
+        campaign: String, campaignFile: String, occurrences: Set<String?>, holding lock: CampaignLock?,
+        into initial: State, _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(Failure) -> (State, LogRead) {
         indexWriter = nil
         guard let (log, size) = try openForReading(), let file = loadedFile else {
             return (initial, LogRead(warning: nil, latestOccurrence: nil, bytesRead: 0, scanReason: nil))
@@ -129,30 +132,39 @@ public final class FileJournal: DeliveryJournal, BounceRun.Log {
         let keepsIndex = lock?.locks(file) == true && IndexHeader.canWrite(campaign: campaign)
         var indexBytes = 0
         let reason: String
-        switch IndexLookup.read(path: indexPath, log: file, logLength: size, campaign: campaign, occurrences: occurrences,
-                                bytesRead: &indexBytes) {
+        switch IndexLookup.read(
+            path: indexPath, log: file, logLength: size, campaign: campaign, occurrences: occurrences,
+            bytesRead: &indexBytes)
+        {
         case .success(let lookup):
             switch try foldRuns(lookup, in: log, size: size, campaign: campaign, into: initial, fold) {
             case .success(let state):
                 if keepsIndex { indexWriter = IndexWriter(path: indexPath, continuing: lookup) }
-                return (state, LogRead(warning: nil, latestOccurrence: lookup.last?.latest, bytesRead: log.bytesRead + indexBytes,
-                                       scanReason: nil))
+                return (
+                    state,
+                    LogRead(
+                        warning: nil, latestOccurrence: lookup.last?.latest, bytesRead: log.bytesRead + indexBytes,
+                        scanReason: nil)
+                )
             case .failure(let untrusted):
                 reason = untrusted.description
             }
         case .failure(let untrusted):
             reason = untrusted.description
         }
-        return try scanWhole(log, size: size, campaign: campaign, campaignFile: campaignFile, occurrences: occurrences,
-                             keepingIndexAt: keepsIndex ? indexPath : nil, reason: reason, bytesRead: indexBytes, into: initial, fold)
+        return try scanWhole(
+            log, size: size, campaign: campaign, campaignFile: campaignFile, occurrences: occurrences,
+            keepingIndexAt: keepsIndex ? indexPath : nil, reason: reason, bytesRead: indexBytes, into: initial, fold)
     }
 
     /// The scan behind `read`: every line of the log, checked as it always was, the
     /// occurrences asked for folded, and, when `indexPath` is given (the lock is held), the
     /// index written anew from what the scan found.
-    private func scanWhole<State>(_ log: PositionalFile, size: Int, campaign: String, campaignFile: String, occurrences: Set<String?>,
-                                  keepingIndexAt indexPath: String?, reason: String, bytesRead indexBytes: Int, into initial: State,
-                                  _ fold: (inout State, DeliveryRecord) -> Void) throws(Failure) -> (State, LogRead) {
+    private func scanWhole<State>(
+        _ log: PositionalFile, size: Int, campaign: String, campaignFile: String, occurrences: Set<String?>,
+        keepingIndexAt indexPath: String?, reason: String, bytesRead indexBytes: Int, into initial: State,
+        _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(Failure) -> (State, LogRead) {
         var state = initial
         var ownership = DeliveryLedger.OwnershipCheck(log: path, campaign: campaign, campaignFile: campaignFile)
         var latest: String?
@@ -216,8 +228,10 @@ public final class FileJournal: DeliveryJournal, BounceRun.Log {
     /// Reads every line of the log's first `size` bytes and hands each record to `visit`
     /// with its line number and offset. Notes the state of the log's end in `tail`.
     /// - Returns: the warning for a torn last line.
-    private func scan(_ log: PositionalFile, size: Int,
-                      _ visit: (_ line: Int, _ offset: Int, DeliveryRecord) -> Void) throws(Failure) -> String? {
+    private func scan(
+        _ log: PositionalFile, size: Int,
+        _ visit: (_ line: Int, _ offset: Int, DeliveryRecord) -> Void
+    ) throws(Failure) -> String? {
         var lines = LineReader(log, from: 0, to: size)
         var number = 0
         while let line = try next(&lines) {
@@ -245,13 +259,16 @@ public final class FileJournal: DeliveryJournal, BounceRun.Log {
 
     /// Folds the runs the index found, checking each as it is read (see `read`).
     /// - Returns: the fold, or why the index cannot be trusted for this log.
-    private func foldRuns<State>(_ lookup: IndexLookup, in log: PositionalFile, size: Int, campaign: String, into initial: State,
-                             _ fold: (inout State, DeliveryRecord) -> Void) throws(Failure) -> Result<State, IndexLookup.Untrusted> {
+    private func foldRuns<State>(
+        _ lookup: IndexLookup, in log: PositionalFile, size: Int, campaign: String, into initial: State,
+        _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(Failure) -> Result<State, IndexLookup.Untrusted> {
         func untrusted(_ reason: String) -> Result<State, IndexLookup.Untrusted> { .failure(.init(description: reason)) }
         if size > 0 && lookup.runs.first?.range.lowerBound != 0 {
             var lines = LineReader(log, from: 0, to: size, chunk: 1024)
             guard let first = try next(&lines), first.terminated,
-                  DeliveryRecord.parse(line: String(decoding: first.bytes, as: UTF8.self))?.campaign == campaign else {
+                DeliveryRecord.parse(line: String(decoding: first.bytes, as: UTF8.self))?.campaign == campaign
+            else {
                 return untrusted("the log's first line is not a record of campaign \(campaign)")
             }
         }
@@ -397,7 +414,8 @@ public final class FileJournal: DeliveryJournal, BounceRun.Log {
         descriptor = fd
     }
 
-    private static let replaced = "was moved or replaced while this run was using it; stopped so that no letter goes out unrecorded. "
+    private static let replaced =
+        "was moved or replaced while this run was using it; stopped so that no letter goes out unrecorded. "
         + "The records so far went to the file that was there: if it was moved, move it back; if it was replaced, "
         + "check that the new file holds all of them before sending again"
 

@@ -67,9 +67,10 @@ struct IndexEntry: Equatable, Sendable {
     static func parse(_ bytes: ArraySlice<UInt8>) -> IndexEntry? {
         let fields = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard fields.count == 4,
-              let offset = decimal(fields[0]),
-              let latest = token(fields[1]), let occurrence = token(fields[2]),
-              let chain = IndexChecksum.parseHex(Substring(decoding: fields[3], as: UTF8.self)) else { return nil }
+            let offset = decimal(fields[0]),
+            let latest = token(fields[1]), let occurrence = token(fields[2]),
+            let chain = IndexChecksum.parseHex(Substring(decoding: fields[3], as: UTF8.self))
+        else { return nil }
         return IndexEntry(offset: offset, occurrence: occurrence, latest: latest, chain: chain)
     }
 
@@ -88,7 +89,7 @@ struct IndexEntry: Equatable, Sendable {
     private static func isWordByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "_"):
+            UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "_"):
             return true
         default:
             return false
@@ -105,7 +106,8 @@ struct IndexEntry: Equatable, Sendable {
     /// A non-negative decimal without leading zeros (as written); nil for anything else.
     static func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ (0x30...0x39).contains($0) }),
-              bytes.first != UInt8(ascii: "0") || bytes.count == 1 else { return nil }
+            bytes.first != UInt8(ascii: "0") || bytes.count == 1
+        else { return nil }
         return bytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 }

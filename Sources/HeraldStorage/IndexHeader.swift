@@ -19,15 +19,16 @@ struct IndexHeader: Equatable, Sendable {
     /// Whether a campaign name can go in the header: one word of letters, digits, `.`,
     /// `_` and `-`, as every valid campaign name is.
     static func canWrite(campaign: String) -> Bool {
-        !campaign.isEmpty && campaign.utf8.count <= 64 && campaign.utf8.allSatisfy {
-            switch $0 {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
+        !campaign.isEmpty && campaign.utf8.count <= 64
+            && campaign.utf8.allSatisfy {
+                switch $0 {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    return true
+                default:
+                    return false
+                }
             }
-        }
     }
 
     /// The header's length for `campaign`, newline included: the same for every header of
@@ -42,7 +43,8 @@ struct IndexHeader: Equatable, Sendable {
             let digits = String(value)
             return String(repeating: "0", count: 20 - digits.count) + digits
         }
-        let fields = Self.magic + padded(log.device) + " " + padded(log.inode) + " " + padded(UInt64(logLength)) + " "
+        let fields =
+            Self.magic + padded(log.device) + " " + padded(log.inode) + " " + padded(UInt64(logLength)) + " "
             + padded(UInt64(indexLength)) + " " + campaign + " "
         let bytes = Array(fields.utf8)
         return bytes + Array(IndexChecksum.hex(IndexChecksum.of(bytes)).utf8) + [UInt8(ascii: "\n")]
@@ -53,11 +55,12 @@ struct IndexHeader: Equatable, Sendable {
         guard bytes.last == UInt8(ascii: "\n"), bytes.starts(with: magic.utf8) else { return nil }
         let fields = bytes.dropLast().dropFirst(magic.utf8.count).split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard fields.count == 6, fields[0..<4].allSatisfy({ $0.count == 20 && $0.allSatisfy { (0x30...0x39).contains($0) } }),
-              let device = UInt64(String(decoding: fields[0], as: UTF8.self)),
-              let inode = UInt64(String(decoding: fields[1], as: UTF8.self)),
-              let logLength = Int(String(decoding: fields[2], as: UTF8.self)),
-              let indexLength = Int(String(decoding: fields[3], as: UTF8.self)),
-              let checksum = IndexChecksum.parseHex(Substring(decoding: fields[5], as: UTF8.self)) else { return nil }
+            let device = UInt64(String(decoding: fields[0], as: UTF8.self)),
+            let inode = UInt64(String(decoding: fields[1], as: UTF8.self)),
+            let logLength = Int(String(decoding: fields[2], as: UTF8.self)),
+            let indexLength = Int(String(decoding: fields[3], as: UTF8.self)),
+            let checksum = IndexChecksum.parseHex(Substring(decoding: fields[5], as: UTF8.self))
+        else { return nil }
         let campaign = String(decoding: fields[4], as: UTF8.self)
         guard canWrite(campaign: campaign) else { return nil }
         let header = IndexHeader(log: FileID(device: device, inode: inode), logLength: logLength, indexLength: indexLength, campaign: campaign)

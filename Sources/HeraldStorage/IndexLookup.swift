@@ -27,8 +27,10 @@ struct IndexLookup {
 
     /// Reads the index at `path` for the log `log`, `logLength` bytes long, of `campaign`.
     /// - Parameter bytesRead: increased by the bytes read from the index.
-    static func read(path: String, log: FileID, logLength: Int, campaign: String, occurrences: Set<String?>,
-                     bytesRead: inout Int) -> Result<IndexLookup, Untrusted> {
+    static func read(
+        path: String, log: FileID, logLength: Int, campaign: String, occurrences: Set<String?>,
+        bytesRead: inout Int
+    ) -> Result<IndexLookup, Untrusted> {
         guard let file = PositionalFile(path: path) else { return .failure(Untrusted(description: "there is no index yet")) }
         defer { bytesRead += file.bytesRead }
         guard let size = file.status().map({ Int($0.st_size) }) else { return .failure(Untrusted(description: "the index cannot be read")) }
@@ -69,8 +71,10 @@ struct IndexLookup {
 
     /// The entries from the end back to the stopping point (see the type), in file order,
     /// each checked against the one before it.
-    private static func readBack(_ file: PositionalFile, from start: Int, to end: Int,
-                                 occurrences: Set<String?>) throws(Untrusted) -> [IndexEntry] {
+    private static func readBack(
+        _ file: PositionalFile, from start: Int, to end: Int,
+        occurrences: Set<String?>
+    ) throws(Untrusted) -> [IndexEntry] {
         let damaged = Untrusted(description: "the index's entries are damaged")
         // Nil sorts first, so a reader of the nil occurrence reads every entry.
         let earliest: String?? = occurrences.contains(nil) ? .none : .some(occurrences.compactMap { $0 }.min())

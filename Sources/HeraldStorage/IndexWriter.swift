@@ -1,6 +1,7 @@
 import HeraldCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Keeps the delivery log's index (`LOG.index`) in step with the log while a run that

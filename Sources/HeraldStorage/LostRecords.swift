@@ -21,7 +21,9 @@ public struct LostRecords: Sendable, Error, CustomStringConvertible {
         switch kind {
         case .missing: what = "the log is missing, but it was \(then): its records were removed"
         case .shorter: what = "the log is shorter than when it was last checked (\(length) bytes now, \(then)): records were removed"
-        case .replaced: what = "the log's first \(checkedLength) bytes are not the \(checkedLines) lines last checked (\(recordedIn)): records were removed, edited or re-chained"
+        case .replaced:
+            what =
+                "the log's first \(checkedLength) bytes are not the \(checkedLines) lines last checked (\(recordedIn)): records were removed, edited or re-chained"
         }
         return "\(log): \(what); restore it, or run herald verify-log \(log) --accept-broken-chain (or delete \(recordedIn)) to start again"
     }

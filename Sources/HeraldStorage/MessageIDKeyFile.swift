@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HeraldCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The campaign's Message-ID key on disk: `LOG.key` beside the delivery log (its resolved
 /// path, as `LOG.lock`), mode 0600, 64 hex digits.
@@ -96,18 +97,26 @@ public struct MessageIDKeyFile: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw Failure(kind: .damaged, description: "\(path): is not a regular file (\(Self.kind(info.st_mode))); it must hold the campaign's Message-ID key: remove it, and restore the key from a backup if the log records letters")
+            throw Failure(
+                kind: .damaged,
+                description:
+                    "\(path): is not a regular file (\(Self.kind(info.st_mode))); it must hold the campaign's Message-ID key: remove it, and restore the key from a backup if the log records letters"
+            )
         }
         if info.st_mode & 0o077 != 0 {
-            throw Failure(kind: .exposed, description: "\(path): others may read the campaign's Message-ID key (mode \(String(info.st_mode & 0o777, radix: 8))); "
-                + "run chmod 600 \(path): anyone holding it can forge bounces of its letters")
+            throw Failure(
+                kind: .exposed,
+                description: "\(path): others may read the campaign's Message-ID key (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                    + "run chmod 600 \(path): anyone holding it can forge bounces of its letters")
         }
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard count >= 0 else { throw Failure(kind: .io, description: "\(path): cannot be read: \(String(cString: strerror(errno)))") }
         guard let key = MessageIDKey(fileText: String(decoding: buffer.prefix(count), as: UTF8.self)) else {
-            throw Failure(kind: .damaged, description: "\(path): is not a Message-ID key (64 hex digits); restore it from a backup. "
-                + "Removing it makes new Message-IDs for every letter not yet sent (a letter in doubt would be resent under another one)")
+            throw Failure(
+                kind: .damaged,
+                description: "\(path): is not a Message-ID key (64 hex digits); restore it from a backup. "
+                    + "Removing it makes new Message-IDs for every letter not yet sent (a letter in doubt would be resent under another one)")
         }
         return key
     }

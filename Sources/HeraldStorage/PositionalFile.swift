@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open file read at offsets (`pread`), counting every byte read: the delivery log and

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// This user's private folder for locks that must be met whatever folder a campaign is in (the
@@ -18,7 +19,8 @@ public enum RuntimeFolder {
         var info = stat()
         let folder: String
         if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/"), stat(runtime, &info) == 0,
-           info.st_mode & S_IFMT == S_IFDIR {
+            info.st_mode & S_IFMT == S_IFDIR
+        {
             folder = (runtime.hasSuffix("/") ? runtime : runtime + "/") + "herald"
         } else {
             folder = "/tmp/herald-\(geteuid())"
@@ -36,10 +38,15 @@ public enum RuntimeFolder {
             throw .io(file: folder, reason: "the folder for campaign locks is not a folder (a symlink?); remove it, Herald creates it again")
         }
         guard info.st_uid == geteuid() else {
-            throw .io(file: folder, reason: "the folder for campaign locks belongs to uid \(info.st_uid), not this user (\(geteuid())); remove it, or set XDG_RUNTIME_DIR to a private folder of yours")
+            throw .io(
+                file: folder,
+                reason:
+                    "the folder for campaign locks belongs to uid \(info.st_uid), not this user (\(geteuid())); remove it, or set XDG_RUNTIME_DIR to a private folder of yours"
+            )
         }
         if info.st_mode & 0o077 != 0 && chmod(folder, 0o700) != 0 {
-            throw .io(file: folder, reason: "the folder for campaign locks is open to other users and cannot be made private: \(String(cString: strerror(errno)))")
+            throw .io(
+                file: folder, reason: "the folder for campaign locks is open to other users and cannot be made private: \(String(cString: strerror(errno)))")
         }
         return folder
     }

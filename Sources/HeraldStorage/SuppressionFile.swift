@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HeraldCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The suppression list on disk: `suppressed.txt` in the delivery log's folder (the log's
 /// resolved path), mode 0600 (it holds addresses), shared by the campaigns logging there.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes every byte to `descriptor`, retrying after EINTR and short writes: Herald's one
@@ -13,9 +13,9 @@ public func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> In
     var offset = 0
     while offset < bytes.count {
         #if canImport(Glibc)
-        let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
         #else
-        let written = Darwin.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Darwin.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
         #endif
         if written > 0 { offset += written; continue }
         if written < 0 && errno == EINTR { continue }

@@ -5,6 +5,7 @@ import HeraldStorage
 import HeraldTestSupport
 import Synchronization
 import Testing
+
 @testable import HeraldCLI
 
 /// One `Application` run in this process through `buildApplication(_:)`: output and errors
@@ -35,21 +36,23 @@ final class ApplicationHarness {
     init(top: String = "", smtp: String = "", template: String = ApplicationHarness.template, csv: String = ApplicationHarness.csv) {
         folder.write("letter.mustache", template)
         folder.write("list.csv", csv)
-        campaign = folder.write("campaign.toml", """
-        name = "app-test"
-        template = "letter.mustache"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        \(top)
-        [retry]
-        max_attempts = 2
-        initial_backoff_seconds = 0
-        max_backoff_seconds = 0
+        campaign = folder.write(
+            "campaign.toml",
+            """
+            name = "app-test"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            \(top)
+            [retry]
+            max_attempts = 2
+            initial_backoff_seconds = 0
+            max_backoff_seconds = 0
 
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        \(smtp)
-        """)
+            [smtp]
+            url = "smtp://127.0.0.1:2525"
+            \(smtp)
+            """)
     }
 
     /// Whether stdout is a terminal (the progress line is drawn into `progressLines`).
@@ -166,8 +169,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
             // They read the log without the letters' inputs (issue 18): the problem is a warning,
             // and resolve then finds no record for the address in the (empty) log.
             #expect(await command.run(harness) == (command == .status ? .ok : .dataError))
-            #expect(harness.errors.first?.hasPrefix("warning: ") == true && harness.errors.first?.contains("template: template file") == true,
-                    "\(harness.errors)")
+            #expect(
+                harness.errors.first?.hasPrefix("warning: ") == true && harness.errors.first?.contains("template: template file") == true,
+                "\(harness.errors)")
             return
         }
         #expect(await command.run(harness) == .noInput)
@@ -207,8 +211,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     @Test(arguments: CampaignCommand.readingTheLog)
     func aLogOfAnotherCampaignIs65(command: CampaignCommand) async {
         let harness = Harness()
-        let foreign = DeliveryRecord(time: "2026-11-28T09:00:00Z", campaign: "old-name", recipient: "a@x.example",
-                                     messageID: "<m@x>", status: .sent, attempt: 1)
+        let foreign = DeliveryRecord(
+            time: "2026-11-28T09:00:00Z", campaign: "old-name", recipient: "a@x.example",
+            messageID: "<m@x>", status: .sent, attempt: 1)
         harness.folder.write("delivery.jsonl", foreign.jsonLine() + "\n")
         #expect(await command.run(harness) == .dataError)
         #expect(harness.errors.contains { $0.hasPrefix("\(harness.log):1: this log belongs to campaign \"old-name\"") }, "\(harness.errors)")
@@ -297,7 +302,11 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         let harness = Harness()
         harness.script("a@x.example", .senderRefused(code: 553, reply: "553 5.7.1 sender rejected"))
         #expect(await harness.send() == .unavailable)
-        #expect(harness.errors.count == 1 && harness.errors[0].hasPrefix("smtp://127.0.0.1:2525: the server refused the sender: 553 5.7.1 sender rejected; no recipient was marked failed"))
+        #expect(
+            harness.errors.count == 1
+                && harness.errors[0].hasPrefix(
+                    "smtp://127.0.0.1:2525: the server refused the sender: 553 5.7.1 sender rejected; no recipient was marked failed")
+        )
         #expect(harness.transport.delivered.count == 1)
     }
 
@@ -326,8 +335,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
 
     @Test func aDeferredLetterIs75() async {
         let harness = Harness()
-        harness.script("c@x.example", .deferred(code: 451, reply: "451 4.3.0 try later", error: nil),
-                       .deferred(code: 451, reply: "451 4.3.0 try later", error: nil))
+        harness.script(
+            "c@x.example", .deferred(code: 451, reply: "451 4.3.0 try later", error: nil),
+            .deferred(code: 451, reply: "451 4.3.0 try later", error: nil))
         #expect(await harness.send() == .tempFail)
         #expect(harness.output.last == "app-test: 2 sent, 0 failed, 1 deferred, 0 in doubt, 0 already done")
         #expect(harness.errors.isEmpty)
@@ -357,8 +367,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         let stop = StopSwitch()
         stop.pull()
         let task = Task {
-            let parts = ApplicationParts(output: { _ in }, errors: { errors.append($0) }, clock: SkippingClock(now: Harness.now),
-                                         environment: environment, makeTransport: { _ throws(TransportSetupError) in transport })
+            let parts = ApplicationParts(
+                output: { _ in }, errors: { errors.append($0) }, clock: SkippingClock(now: Harness.now),
+                environment: environment, makeTransport: { _ throws(TransportSetupError) in transport })
             return await buildApplication(parts).send(campaign: campaign, options: .init())
         }
         stop.attach(task)
@@ -385,7 +396,10 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         let harness = Harness()
         harness.setupError = .conflictingTLS(server: "smtp://127.0.0.1:2525", first: .none, now: .opportunistic)
         #expect(await harness.send() == .config)
-        #expect(harness.errors == ["\(harness.campaign): smtp.tls: smtp://127.0.0.1:2525 is already used with tls \"none\" in this process; refusing tls \"opportunistic\" to the same server (one TLS setting per server and process)"])
+        #expect(
+            harness.errors == [
+                "\(harness.campaign): smtp.tls: smtp://127.0.0.1:2525 is already used with tls \"none\" in this process; refusing tls \"opportunistic\" to the same server (one TLS setting per server and process)"
+            ])
     }
 
     @Test func theDaemonsDispatchMapsFailuresTheSameWay() async throws {
@@ -441,7 +455,8 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         harness.folder.write("list.csv", ApplicationHarness.csv.replacingOccurrences(of: "Bob", with: "Robert"))
         harness.errors = []
         #expect(await harness.send(.init(allowChanged: true)) == .ok)
-        #expect(harness.errors == ["warning: \(harness.folder.file("list.csv")):3: row: b@x.example's row changed since its first attempt at 2026-11-29T09:00:00Z"])
+        #expect(
+            harness.errors == ["warning: \(harness.folder.file("list.csv")):3: row: b@x.example's row changed since its first attempt at 2026-11-29T09:00:00Z"])
     }
 
     // MARK: validate
@@ -467,7 +482,10 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     func anUnsetPasswordVariableIs78AndASetOneIsUsed(command: CampaignCommand) async {
         let harness = Harness(smtp: "username = \"u\"\npassword_env = \"HERALD_APP_TEST_PASSWORD\"")
         #expect(await command.run(harness) == .config)
-        #expect(harness.errors == ["\(harness.campaign): smtp.password_env: the environment variable HERALD_APP_TEST_PASSWORD is not set; export it before running herald"])
+        #expect(
+            harness.errors == [
+                "\(harness.campaign): smtp.password_env: the environment variable HERALD_APP_TEST_PASSWORD is not set; export it before running herald"
+            ])
 
         let password = "pw-\(UUID().uuidString)"
         harness.environment["HERALD_APP_TEST_PASSWORD"] = password
@@ -489,7 +507,9 @@ enum CampaignCommand: String, CaseIterable, Sendable {
     @Test func previewWritesEveryLetterAndRefusesAFolderOfOtherFiles() async {
         let harness = Harness()
         #expect(await CampaignCommand.preview.run(harness) == .ok)
-        #expect(harness.output.dropLast().last == "3 messages written to \(harness.folder.file("preview"))/ (nothing was sent); review them in \(harness.folder.file("preview"))/index.html")
+        #expect(
+            harness.output.dropLast().last
+                == "3 messages written to \(harness.folder.file("preview"))/ (nothing was sent); review them in \(harness.folder.file("preview"))/index.html")
         #expect(harness.output.last?.hasPrefix("manifest hash: ") == true, "the manifest hash is printed last")
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("preview/index.html")))
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("preview/manifest.json")))
@@ -508,7 +528,10 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         #expect(await harness.send() == .someFailed)
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: true) == .ok)
-        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#])
+        #expect(
+            harness.output == [
+                #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#
+            ])
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false) == .ok)
         #expect(harness.output.last == "app-test: 3 recipients: 2 sent, 1 failed, 0 deferred, 0 in doubt, 0 pending")

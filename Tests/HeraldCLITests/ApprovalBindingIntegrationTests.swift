@@ -9,15 +9,15 @@ import Testing
 /// `herald` processes against a real SMTP server (aiosmtpd).
 @Suite(.tags(.integration)) struct ApprovalBindingIntegrationTests {
     static let template = """
-    From: "Office of the Secretary General" <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: The annex for {{name}}
-    Attachment: annex.bin
+        From: "Office of the Secretary General" <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: The annex for {{name}}
+        Attachment: annex.bin
 
-    Dear {{name}},
+        Dear {{name}},
 
-    The annex is attached.
-    """
+        The annex is attached.
+        """
 
     static let rows = "email,name\na@x.example,Ann\nb@x.example,Bea\nc@x.example,Cai\n"
 
@@ -45,7 +45,8 @@ import Testing
         #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         var after = stat()
         #expect(stat(path, &after) == 0)
-        #expect(after.st_size == before.st_size && after.st_mtim.tv_sec == before.st_mtim.tv_sec
+        #expect(
+            after.st_size == before.st_size && after.st_mtim.tv_sec == before.st_mtim.tv_sec
                 && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
     }
 
@@ -55,8 +56,12 @@ import Testing
         let release = campaign.folder.file("release")
         let server = try SMTPTestServer(faults: ["--data-hold", release])
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
-        let send = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url, "--approve", hash,
-                                                              "--preview", campaign.folder.file("review")])
+        let send = try Subprocess.start(
+            PackagePaths.herald,
+            [
+                "send", campaign.path, "--smtp-url", server.url, "--approve", hash,
+                "--preview", campaign.folder.file("review"),
+            ])
         // The first letter is at the server, its reply held: the next is not composed yet.
         #expect(waitUntil(60) { server.messages().count == 1 })
         try Self.swapKeepingSizeAndTime(annex)
@@ -85,7 +90,8 @@ import Testing
     @Test func aRefusalNamesTheChangedAttachmentFile() throws {
         let (campaign, annex) = try Self.campaign(size: 2_000)
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
         #expect((manifest["attachments"] as? [[String: Any]])?.map { $0["path"] as? String } == [annex])
         let oracle = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/check_manifest.py"), campaign.folder.file("review")])
         #expect(oracle.stdout.contains("\"ok\": true"), "\(oracle)")
@@ -108,11 +114,13 @@ import Testing
 
     @Test func everyAttachedFileIsInTheManifestAndThePageSaysHowManyItLeavesOut() throws {
         let rows = (1...205).map { "r\($0)@x.example,\($0)" }.joined(separator: "\n")
-        let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.txt\n\nHi\n",
-                                    csv: "email,n\n" + rows + "\n")
+        let campaign = TestCampaign(
+            template: "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.txt\n\nHi\n",
+            csv: "email,n\n" + rows + "\n")
         for n in 1...205 { campaign.folder.write("own/\(n).txt", "annex \(n)\n") }
         _ = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("review/manifest.json")))) as? [String: Any])
         #expect((manifest["attachments"] as? [[String: Any]])?.count == 205)
         let page = try String(contentsOfFile: campaign.folder.file("review/index.html"), encoding: .utf8)
         #expect(page.contains("<tr><td>attachment<td>\(campaign.folder.file("own/200.txt"))"))
@@ -121,8 +129,9 @@ import Testing
     }
 
     @Test func aRefusalNamesTheChangedLanguageTemplate() throws {
-        let campaign = TestCampaign(template: "From: o@org.example\nTo: <{{email}}>\nSubject: Letter\n\nDear reader.\n",
-                                    csv: "email,language\na@x.example,fr\nb@x.example,\n", extra: "[templates]\nfr = \"lettre.txt\"\n")
+        let campaign = TestCampaign(
+            template: "From: o@org.example\nTo: <{{email}}>\nSubject: Letter\n\nDear reader.\n",
+            csv: "email,language\na@x.example,fr\nb@x.example,\n", extra: "[templates]\nfr = \"lettre.txt\"\n")
         let french = campaign.folder.write("lettre.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: Lettre\n\nCher lecteur.\n")
         let hash = try ApprovalIntegrationTests.preview(campaign, into: campaign.folder.file("review"))
         try ApprovalIntegrationTests.edit(french, "Cher lecteur.", "Chère lectrice.")
@@ -192,8 +201,9 @@ import Testing
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
         let due = DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(-30))
-        let path = folder.add("late", schedule: due, recipients: 2, server: server,
-                              extra: "catch_up_seconds = 3600\nrequire_approval = true")
+        let path = folder.add(
+            "late", schedule: due, recipients: 2, server: server,
+            extra: "catch_up_seconds = 3600\nrequire_approval = true")
         let preview = try Subprocess.herald(["preview", path, "--out", folder.root.file("review")])
         #expect(preview.status == 0, "\(preview)")
         let hash = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }).dropFirst("manifest hash: ".count)

@@ -38,7 +38,10 @@ import Testing
         let approve = try Subprocess.herald(["approve", campaign.path, second])
         #expect(approve.status == 0, "\(approve)")
         #expect(approve.stdout.contains("a running daemon that skipped that firing for want of an approval sends it within a few seconds"), "\(approve)")
-        #expect(approve.stderr.contains("1 letter was already sent under the earlier approval (manifest hash \(first)) and differs from the letters approved now: a@x.example"), "\(approve)")
+        #expect(
+            approve.stderr.contains(
+                "1 letter was already sent under the earlier approval (manifest hash \(first)) and differs from the letters approved now: a@x.example"),
+            "\(approve)")
         #expect(waitUntil(30) { server.messages().count == 3 }, "the re-approved one-shot was not resumed: \(daemon.stderrSoFar())")
         daemon.signal(SIGTERM)
         let result = daemon.wait(timeout: 30)
@@ -52,16 +55,21 @@ import Testing
 
     @Test func aRefusalNamesTheChangedAttachmentWhateverTheWorkingFolder() throws {
         let root = TemporaryDirectory("herald-cwd")
-        root.write("camp/letter.txt", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\nAttachment: {{name}}.txt\n\nDear {{name}},\n")
+        root.write(
+            "camp/letter.txt", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Hello\nAttachment: {{name}}.txt\n\nDear {{name}},\n")
         root.write("camp/list.csv", "email,name\na@x.example,A\nb@x.example,B\n")
         root.write("camp/A.txt", "a\n")
         let changed = root.write("camp/B.txt", "b\n")
-        root.write("camp/c.toml", "name = \"r2\"\ntemplate = \"letter.txt\"\nrecipients = [\"list.csv\"]\nlog = \"r2.log.jsonl\"\nrequire_approval = true\n[smtp]\nurl = \"smtp://127.0.0.1:9\"\n")
+        root.write(
+            "camp/c.toml",
+            "name = \"r2\"\ntemplate = \"letter.txt\"\nrecipients = [\"list.csv\"]\nlog = \"r2.log.jsonl\"\nrequire_approval = true\n[smtp]\nurl = \"smtp://127.0.0.1:9\"\n"
+        )
         // Reviewed from the parent folder, approved there too.
         let preview = try Subprocess.herald(["preview", "camp/c.toml", "--out", "review"], directory: root.path)
         let hash = try Self.hash(of: preview)
         #expect(try Subprocess.herald(["approve", "camp/c.toml", hash], directory: root.path).status == 0)
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root.file("review/manifest.json")))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root.file("review/manifest.json")))) as? [String: Any])
         let real = try #require(realpath(root.file("camp"), nil).map { String(cString: $0) })
         #expect((manifest["attachments"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == ["\(real)/A.txt", "\(real)/B.txt"])
         try "b, edited\n".write(toFile: changed, atomically: false, encoding: .utf8)
@@ -87,7 +95,10 @@ import Testing
         let refused = try campaign.send(nil)
         #expect(refused.status == 64, "\(refused)")
         let old = try #require(realpath(campaign.log, nil).map { String(cString: $0) })
-        #expect(refused.stderr.contains("the delivery log \(campaign.folder.file("elsewhere.jsonl")) records nothing, but this campaign was last sent to \(old), which records letters"), "\(refused)")
+        #expect(
+            refused.stderr.contains(
+                "the delivery log \(campaign.folder.file("elsewhere.jsonl")) records nothing, but this campaign was last sent to \(old), which records letters"),
+            "\(refused)")
         #expect(refused.stderr.contains("--new-log"), "\(refused)")
         #expect(server.messages().count == 15, "nothing was sent again")
         // Put back, it resumes (nothing left); a new log on purpose needs the flag.
@@ -134,8 +145,9 @@ import Testing
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let earlier = calendar.dateComponents([.hour, .minute], from: Date().addingTimeInterval(-120))
-        let path = folder.add("daily", schedule: "\(earlier.minute!) \(earlier.hour!) * * *", recipients: 2, server: server,
-                              extra: "catch_up_seconds = 3600\nrequire_approval = true")
+        let path = folder.add(
+            "daily", schedule: "\(earlier.minute!) \(earlier.hour!) * * *", recipients: 2, server: server,
+            extra: "catch_up_seconds = 3600\nrequire_approval = true")
         let preview = try Subprocess.herald(["preview", path, "--out", folder.root.file("review")])
         let hash = try Self.hash(of: preview)
         let approve = try Subprocess.herald(["approve", path, hash])

@@ -10,8 +10,9 @@ import Testing
     /// A campaign with its own copy of the real letter and list, so a test can edit them.
     static func campaign(url: String = "smtp://127.0.0.1:9", extra: String = "") -> TestCampaign {
         let template = (try? String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)) ?? ""
-        return TestCampaign(url: url, template: template, csv: realRecipientRows().joined(separator: "\n") + "\n",
-                            extra: "require_approval = true\ncatch_up_seconds = 3600\n" + extra)
+        return TestCampaign(
+            url: url, template: template, csv: realRecipientRows().joined(separator: "\n") + "\n",
+            extra: "require_approval = true\ncatch_up_seconds = 3600\n" + extra)
     }
 
     /// Previews into `folder` and returns the manifest hash it printed.
@@ -56,7 +57,8 @@ import Testing
             #expect(report["ok"] as? Bool == true, "\(report)")
             #expect(report["manifest_sha256"] as? String == first)
         }
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("p1/manifest.json")))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: campaign.folder.file("p1/manifest.json")))) as? [String: Any])
         #expect(manifest["manifest_sha256"] as? String == first)
         #expect((manifest["letters"] as? [[String: Any]])?.count == 15)
         #expect((manifest["inputs"] as? [[String: Any]])?.map { $0["role"] as? String ?? "" } == ["campaign", "template", "recipients"])
@@ -84,8 +86,10 @@ import Testing
             expected = ["the template \(campaign.folder.file("letter.mustache")) changed since the review", "15 letters changed"]
         case .csvCell:
             try Self.edit(campaign.folder.file("list.csv"), "Védrine", "Védrina")
-            expected = ["the recipient list \(campaign.folder.file("list.csv")) changed since the review",
-                        "1 letter changed: ministre@diplomatie.france.example"]
+            expected = [
+                "the recipient list \(campaign.folder.file("list.csv")) changed since the review",
+                "1 letter changed: ministre@diplomatie.france.example",
+            ]
         case .campaignFile:
             // A setting that changes how often the letters go (a transport setting does not:
             // ApprovalBindingIntegrationTests).

@@ -10,7 +10,9 @@ import Testing
         let folder = TemporaryDirectory("herald-hostile")
         _ = folder.write("t.mustache", "From: S <s@example.org>\nTo: {{email}}\nSubject: x\n" + (attachment.map { "Attachment: \($0)\n" } ?? "") + "\nbody\n")
         _ = folder.write("r.csv", csv)
-        _ = folder.write("c.toml", "name = \"hostile\"\ntemplate = \"t.mustache\"\nrecipients = [\"r.csv\"]\nlog = \"log.jsonl\"\n\(extra)[smtp]\nurl = \"smtp://127.0.0.1:9\"\n")
+        _ = folder.write(
+            "c.toml",
+            "name = \"hostile\"\ntemplate = \"t.mustache\"\nrecipients = [\"r.csv\"]\nlog = \"log.jsonl\"\n\(extra)[smtp]\nurl = \"smtp://127.0.0.1:9\"\n")
         return folder
     }
 
@@ -42,9 +44,13 @@ import Testing
     /// list itself) is refused on its row at validate, preview and send; nothing is sent or printed.
     @Test func aFieldCannotAttachThePasswordFileOrTheList() throws {
         let server = try SMTPTestServer()
-        let folder = Self.campaign(attachment: "{{file}}", csv: "email,file\nb@example.org,smtp-password\nc@example.org,r.csv\nd@example.org,notes.pdf\n",
-                                   extra: "")
-        _ = folder.write("c.toml", "name = \"hostile\"\ntemplate = \"t.mustache\"\nrecipients = [\"r.csv\"]\nlog = \"log.jsonl\"\n[smtp]\nurl = \"smtp://127.0.0.1:9\"\nusername = \"u\"\npassword_file = \"smtp-password\"\n")
+        let folder = Self.campaign(
+            attachment: "{{file}}", csv: "email,file\nb@example.org,smtp-password\nc@example.org,r.csv\nd@example.org,notes.pdf\n",
+            extra: "")
+        _ = folder.write(
+            "c.toml",
+            "name = \"hostile\"\ntemplate = \"t.mustache\"\nrecipients = [\"r.csv\"]\nlog = \"log.jsonl\"\n[smtp]\nurl = \"smtp://127.0.0.1:9\"\nusername = \"u\"\npassword_file = \"smtp-password\"\n"
+        )
         AttachmentHostileInputFiles.make(folder.file("smtp-password"), "hunter2\n")
         #expect(link(folder.file("smtp-password"), folder.file("notes.pdf")) == 0)
         let real = Self.realPath(folder.path)
@@ -77,7 +83,8 @@ import Testing
         #expect(symlink(secret, bare.file("leak.txt")) == 0)
         let result = try Subprocess.herald(["validate", "c.toml"], directory: bare.path)
         #expect(result.status == 65, "\(result)")
-        #expect(result.stderr.contains("r.csv:2: Attachment: leak.txt leads outside \(Self.realPath(bare.path)) (to \(Self.realPath(secret)))"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("r.csv:2: Attachment: leak.txt leads outside \(Self.realPath(bare.path)) (to \(Self.realPath(secret)))"), "\(result.stderr)")
     }
 
     /// The peak resident memory, in KiB, of `herald send` of `letters` letters, each with its own
@@ -114,7 +121,9 @@ import Testing
     @Test func aLogThatIsNotARegularFileIsRefusedWithoutHanging() throws {
         let folder = Self.campaign(attachment: nil, csv: "email\nb@example.org\n")
         #expect(mkfifo(folder.file("log.jsonl"), 0o600) == 0)
-        for command in [["verify-log", "log.jsonl"], ["validate", "c.toml"], ["status", "c.toml"], ["send", "c.toml"], ["preview", "c.toml", "--out", "pv"]] {
+        for command in [
+            ["verify-log", "log.jsonl"], ["validate", "c.toml"], ["status", "c.toml"], ["send", "c.toml"], ["preview", "c.toml", "--out", "pv"],
+        ] {
             let result = try Subprocess.herald(command, directory: folder.path, timeout: 20)
             if command[0] == "preview" {
                 #expect(result.status == 0, "preview does not read the log: \(result)")

@@ -24,7 +24,10 @@ import Testing
         for command in [["validate", campaign.path], ["preview", campaign.path, "--out", campaign.folder.file("preview")]] {
             let result = try Subprocess.herald(command)
             #expect(result.status == 65, "\(result)")
-            #expect(result.stderr.contains("list.csv:3: Attachment: \(campaign.folder.file("letters/Belgium.pdf")) leads outside \(campaign.folder.file("letters"))"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "list.csv:3: Attachment: \(campaign.folder.file("letters/Belgium.pdf")) leads outside \(campaign.folder.file("letters"))"),
+                "\(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: campaign.folder.file("preview")), "no letter is written")
         let send = try campaign.send(server)
@@ -37,17 +40,24 @@ import Testing
         let server = try SMTPTestServer()
         let campaign = RichLetterIntegrationTests.campaign(csv: Self.csv, files: ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8)])
         Self.sparse(campaign.folder.file("letters/Belgium.pdf"), size: 8 << 20)
-        for command in [["validate", campaign.path], ["preview", campaign.path, "--out", campaign.folder.file("preview")], ["send", campaign.path, "--smtp-url", server.url]] {
+        for command in [
+            ["validate", campaign.path], ["preview", campaign.path, "--out", campaign.folder.file("preview")],
+            ["send", campaign.path, "--smtp-url", server.url],
+        ] {
             let result = try Subprocess.herald(command)
             #expect(result.status == 65, "\(result)")
-            #expect(result.stderr.contains("list.csv:3: Attachment: the attachments come to 11479150 bytes as sent (base64, 37% more than the files): \(campaign.folder.file("letters/Belgium.pdf")) (8.0 MiB, 10.9 MiB as sent); a letter may carry at most 10485760 bytes"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "list.csv:3: Attachment: the attachments come to 11479150 bytes as sent (base64, 37% more than the files): \(campaign.folder.file("letters/Belgium.pdf")) (8.0 MiB, 10.9 MiB as sent); a letter may carry at most 10485760 bytes"
+                ), "\(result.stderr)")
         }
         #expect(server.connections() == 0 && server.messages().isEmpty)
         #expect(campaign.folder.read("delivery.jsonl") == nil)
 
         // The campaign's own limit lets it through.
-        let raised = RichLetterIntegrationTests.campaign(csv: Self.csv, files: ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8)],
-                                                         extra: "[attachments]\nmax_bytes_per_letter = 12000000")
+        let raised = RichLetterIntegrationTests.campaign(
+            csv: Self.csv, files: ["letters/Austria.pdf": Array("%PDF-1.4 Austria".utf8)],
+            extra: "[attachments]\nmax_bytes_per_letter = 12000000")
         Self.sparse(raised.folder.file("letters/Belgium.pdf"), size: 8 << 20)
         let validate = try Subprocess.herald(["validate", raised.path])
         #expect(validate.status == 0, "\(validate)")
@@ -87,7 +97,9 @@ import Testing
         let loose = RichLetterIntegrationTests.campaign(csv: Self.csv, files: files)
         let warned = try Subprocess.herald(["check", loose.path, "--smtp-url", server.url])
         #expect(warned.status == 0, "\(warned)")
-        #expect(warned.stderr.contains("warning: [attachments] max_bytes_per_letter is 10485760 bytes, not below the server's SIZE of 5000000 bytes"), "\(warned.stderr)")
+        #expect(
+            warned.stderr.contains("warning: [attachments] max_bytes_per_letter is 10485760 bytes, not below the server's SIZE of 5000000 bytes"),
+            "\(warned.stderr)")
         let tight = RichLetterIntegrationTests.campaign(csv: Self.csv, files: files, extra: "[attachments]\nmax_bytes_per_letter = 4000000")
         let quiet = try Subprocess.herald(["check", tight.path, "--smtp-url", server.url])
         #expect(quiet.status == 0, "\(quiet)")

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// `herald bounces` run in this process over a mailbox in memory (`InProcessHerald`): the
@@ -16,48 +17,56 @@ import Testing
     /// The corpus campaign of BouncesIntegrationTests, its log saying every letter was sent.
     static func corpusCampaign(verp: Bool = false, suppress: Bool = false) -> InProcessHerald {
         let csv = "email,name\n" + Corpus.letters.map { "\($0.0),\($0.0.prefix { $0 != "@" })" }.joined(separator: "\n") + "\n"
-        let herald = InProcessHerald(label: "herald-bounce-command", campaignText: """
-            name = "eu-china-dialogue"
-            template = "letter.mustache"
-            recipients = ["list.csv"]
-            log = "delivery.jsonl"
-            [smtp]
-            url = "smtp://127.0.0.1:9"
-            [bounces]
-            url = "imap://127.0.0.1:143/INBOX"
-            username = "bounces"
-            password_env = "HERALD_TEST_IMAP_PASSWORD"
-            verp = \(verp)
-            suppress = \(suppress)
-            """, files: [
+        let herald = InProcessHerald(
+            label: "herald-bounce-command",
+            campaignText: """
+                name = "eu-china-dialogue"
+                template = "letter.mustache"
+                recipients = ["list.csv"]
+                log = "delivery.jsonl"
+                [smtp]
+                url = "smtp://127.0.0.1:9"
+                [bounces]
+                url = "imap://127.0.0.1:143/INBOX"
+                username = "bounces"
+                password_env = "HERALD_TEST_IMAP_PASSWORD"
+                verp = \(verp)
+                suppress = \(suppress)
+                """,
+            files: [
                 "letter.mustache": "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n",
                 "list.csv": csv,
             ])
         herald.environment["HERALD_TEST_IMAP_PASSWORD"] = "secret"
-        herald.seed(Corpus.letters.flatMap { recipient, token in
-            ["sending", "sent"].map {
-                #"{"attempt":1,"campaign":"eu-china-dialogue","message_id":"<\#(token).herald@amnesty.example>","recipient":"\#(recipient)","status":"\#($0)","time":"2026-11-29T09:00:00Z"}"#
-            }
-        })
+        herald.seed(
+            Corpus.letters.flatMap { recipient, token in
+                ["sending", "sent"].map {
+                    #"{"attempt":1,"campaign":"eu-china-dialogue","message_id":"<\#(token).herald@amnesty.example>","recipient":"\#(recipient)","status":"\#($0)","time":"2026-11-29T09:00:00Z"}"#
+                }
+            })
         return herald
     }
 
     /// The forgery campaign of BounceForgeryIntegrationTests (every letter Cc'd to the archive), `suppress = true`.
     static func forgeryCampaign(log lines: [String]? = nil) -> InProcessHerald {
-        let herald = InProcessHerald(label: "herald-bounce-forgery", campaignText: """
-            name = "eu-china-dialogue"
-            template = "letter.mustache"
-            recipients = ["list.csv"]
-            log = "delivery.jsonl"
-            [smtp]
-            url = "smtp://127.0.0.1:9"
-            [bounces]
-            url = "imap://127.0.0.1:143/INBOX"
-            username = "bounces"
-            password_env = "HERALD_TEST_IMAP_PASSWORD"
-            suppress = true
-            """, files: [
-                "letter.mustache": "From: Press <press@amnesty.example>\nTo: {{email}}\nCc: Archive <\(Forgery.cc)>\nSubject: Open letter\n\nDear reader,\nthe letter.\n",
+        let herald = InProcessHerald(
+            label: "herald-bounce-forgery",
+            campaignText: """
+                name = "eu-china-dialogue"
+                template = "letter.mustache"
+                recipients = ["list.csv"]
+                log = "delivery.jsonl"
+                [smtp]
+                url = "smtp://127.0.0.1:9"
+                [bounces]
+                url = "imap://127.0.0.1:143/INBOX"
+                username = "bounces"
+                password_env = "HERALD_TEST_IMAP_PASSWORD"
+                suppress = true
+                """,
+            files: [
+                "letter.mustache":
+                    "From: Press <press@amnesty.example>\nTo: {{email}}\nCc: Archive <\(Forgery.cc)>\nSubject: Open letter\n\nDear reader,\nthe letter.\n",
                 "list.csv": "email\n" + Forgery.letters.map(\.0).joined(separator: "\n") + "\n",
             ])
         herald.environment["HERALD_TEST_IMAP_PASSWORD"] = "secret"
@@ -68,7 +77,8 @@ import Testing
     /// A log line of the forgery campaign's letter `index`.
     static func line(_ index: Int, _ status: String, _ extra: String = "") -> String {
         let (recipient, token) = Forgery.letters[index]
-        return #"{"attempt":1,"campaign":"eu-china-dialogue","envelope":["\#(recipient)","\#(Forgery.cc)"],"message_id":"\#(Forgery.messageID(token))","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"\#(extra)}"#
+        return
+            #"{"attempt":1,"campaign":"eu-china-dialogue","envelope":["\#(recipient)","\#(Forgery.cc)"],"message_id":"\#(Forgery.messageID(token))","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"\#(extra)}"#
     }
 
     /// A report returning the headers of letter `token`, one group per (address, status).
@@ -77,37 +87,38 @@ import Testing
             "Final-Recipient: rfc822; \(address)\nAction: \(status.hasPrefix("5") ? "failed" : "delayed")\nStatus: \(status)\n"
                 + "Diagnostic-Code: smtp; \(status.hasPrefix("5") ? "550" : "451") \(status) from the server"
         }.joined(separator: "\n\n")
-        return Array("""
-        Return-Path: <>
-        From: Mail Delivery System <MAILER-DAEMON@mx.example>
-        To: press@amnesty.example
-        Subject: Delivery Status Notification
-        Message-ID: <\(id)@mx.example>
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+        return Array(
+            """
+            Return-Path: <>
+            From: Mail Delivery System <MAILER-DAEMON@mx.example>
+            To: press@amnesty.example
+            Subject: Delivery Status Notification
+            Message-ID: <\(id)@mx.example>
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"
 
-        --B
-        Content-Type: text/plain
+            --B
+            Content-Type: text/plain
 
-        Your message could not be delivered to all its recipients.
+            Your message could not be delivered to all its recipients.
 
-        --B
-        Content-Type: message/delivery-status
+            --B
+            Content-Type: message/delivery-status
 
-        Reporting-MTA: dns; mx.example
+            Reporting-MTA: dns; mx.example
 
-        \(perRecipient)
+            \(perRecipient)
 
-        --B
-        Content-Type: text/rfc822-headers
+            --B
+            Content-Type: text/rfc822-headers
 
-        From: Press <press@amnesty.example>
-        Message-ID: \(Forgery.messageID(token))
-        Subject: Open letter
+            From: Press <press@amnesty.example>
+            Message-ID: \(Forgery.messageID(token))
+            Subject: Open letter
 
-        --B--
+            --B--
 
-        """.utf8)
+            """.utf8)
     }
 
     static func deliverCorpus(to mailbox: MemoryMailbox) throws {
@@ -129,14 +140,18 @@ import Testing
         let reports = Self.reports(herald)
         #expect(Set(reports.map { "\($0.recipient) \($0.status.rawValue)" }) == Set(Corpus.recorded.values.map { "\($0.0) \($0.1)" }), "\(first)")
         #expect(reports.count == Corpus.recorded.count)
-        #expect(reports.allSatisfy { $0.imapUIDValidity == herald.mailbox.uidValidity && $0.imapUID != nil && $0.bounceMessageID != nil && $0.dsnStatus != nil })
+        #expect(
+            reports.allSatisfy { $0.imapUIDValidity == herald.mailbox.uidValidity && $0.imapUID != nil && $0.bounceMessageID != nil && $0.dsnStatus != nil })
         // Durable before anything moved: the move is the last call, after the records were synced.
         #expect(herald.journal().durable.count == herald.journal().records.count)
         #expect(herald.mailbox.log.last?.hasPrefix("move ") == true && herald.mailbox.log.last?.hasSuffix(" to Processed") == true, "\(herald.mailbox.log)")
         #expect(herald.mailbox.messages().count == 4 && herald.mailbox.messages().allSatisfy { !$0.seen }, "left messages are unseen again")
         #expect(herald.mailbox.messages(in: "Processed").count == Corpus.recorded.count)
-        #expect(first.stdout.contains("auto-reply") && first.stdout.contains("VERP is off") && first.stdout.contains("not a delivery report"), "\(first.stdout)")
-        #expect(first.stdout.contains("12 messages in INBOX: 8 recorded (6 bounced, 2 delayed), 0 already recorded, 4 left in place; 8 moved to Processed"), "\(first.stdout)")
+        #expect(
+            first.stdout.contains("auto-reply") && first.stdout.contains("VERP is off") && first.stdout.contains("not a delivery report"), "\(first.stdout)")
+        #expect(
+            first.stdout.contains("12 messages in INBOX: 8 recorded (6 bounced, 2 delayed), 0 already recorded, 4 left in place; 8 moved to Processed"),
+            "\(first.stdout)")
         #expect(!herald.journal().isLeased, "the lease is released at the end")
 
         let second = herald.bounces()
@@ -183,9 +198,13 @@ import Testing
         let result = herald.bounces()
         #expect(result.status == 0, "\(result)")
         #expect(rawTerminalControls(result.stdout + result.stderr).isEmpty, "\(result)")
-        #expect(result.stdout.contains("unattributed: it names the letter \(Forgery.messageID(letters[0].1)) to \(letters[0].0) but reports on \(letters[1].0)"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("unattributed: it names the letter \(Forgery.messageID(letters[0].1)) to \(letters[0].0) but reports on \(letters[1].0)"),
+            "\(result.stdout)")
         #expect(result.stdout.contains(#"Undelivered \u001B[2J\u202EMail"#), "\(result.stdout)")
-        #expect(result.stdout.contains("3 messages in INBOX: 2 recorded (2 bounced, 0 delayed), 0 already recorded, 1 left in place (1 unattributed"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("3 messages in INBOX: 2 recorded (2 bounced, 0 delayed), 0 already recorded, 1 left in place (1 unattributed"),
+            "\(result.stdout)")
         #expect(herald.mailbox.messages().count == 1 && herald.mailbox.messages().allSatisfy { !$0.seen })
         #expect(herald.mailbox.messages(in: "Processed").count == 2)
         let reports = Self.reports(herald)
@@ -214,9 +233,11 @@ import Testing
     }
 
     @Test func reportsAboutLettersThatNeverWentOutAreLeftAndATwoGroupReportRecordsBoth() throws {
-        let herald = Self.forgeryCampaign(log: [Self.line(0, "sending"), Self.line(0, "sent"), Self.line(1, "sending"),
-                                                Self.line(1, "deferred", #","smtp_code":451"#), Self.line(2, "sending"),
-                                                Self.line(2, "failed", #","smtp_code":550"#)])
+        let herald = Self.forgeryCampaign(log: [
+            Self.line(0, "sending"), Self.line(0, "sent"), Self.line(1, "sending"),
+            Self.line(1, "deferred", #","smtp_code":451"#), Self.line(2, "sending"),
+            Self.line(2, "failed", #","smtp_code":550"#),
+        ])
         let letters = Forgery.letters, cc = Forgery.cc
         herald.mailbox.deliver(Self.report([(letters[1].0, "5.1.1")], letter: letters[1].1, id: "forged-deferred"))
         herald.mailbox.deliver(Self.report([(letters[2].0, "5.1.1")], letter: letters[2].1, id: "forged-failed"))

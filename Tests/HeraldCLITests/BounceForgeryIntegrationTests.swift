@@ -25,25 +25,32 @@ import Testing
         let path: String
 
         init(url: String) {
-            folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nCc: Archive <\(BounceForgeryIntegrationTests.cc)>\nSubject: Open letter\n\nDear reader,\nthe letter.\n")
+            folder.write(
+                "letter.mustache",
+                "From: Press <press@amnesty.example>\nTo: {{email}}\nCc: Archive <\(BounceForgeryIntegrationTests.cc)>\nSubject: Open letter\n\nDear reader,\nthe letter.\n"
+            )
             folder.write("list.csv", "email\n" + BounceForgeryIntegrationTests.letters.map(\.0).joined(separator: "\n") + "\n")
-            path = folder.write("campaign.toml", """
-            name = "eu-china-dialogue"
-            template = "letter.mustache"
-            recipients = ["list.csv"]
-            log = "delivery.jsonl"
-            [smtp]
-            url = "smtp://127.0.0.1:9"
-            [bounces]
-            url = "\(url)"
-            username = "bounces"
-            password_env = "HERALD_TEST_IMAP_PASSWORD"
-            suppress = true
-            """)
+            path = folder.write(
+                "campaign.toml",
+                """
+                name = "eu-china-dialogue"
+                template = "letter.mustache"
+                recipients = ["list.csv"]
+                log = "delivery.jsonl"
+                [smtp]
+                url = "smtp://127.0.0.1:9"
+                [bounces]
+                url = "\(url)"
+                username = "bounces"
+                password_env = "HERALD_TEST_IMAP_PASSWORD"
+                suppress = true
+                """)
             var lines: [String] = []
             for (recipient, token) in BounceForgeryIntegrationTests.letters {
                 for status in ["sending", "sent"] {
-                    lines.append(#"{"attempt":1,"campaign":"eu-china-dialogue","envelope":["\#(recipient)","\#(BounceForgeryIntegrationTests.cc)"],"message_id":"\#(BounceForgeryIntegrationTests.messageID(token))","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"}"#)
+                    lines.append(
+                        #"{"attempt":1,"campaign":"eu-china-dialogue","envelope":["\#(recipient)","\#(BounceForgeryIntegrationTests.cc)"],"message_id":"\#(BounceForgeryIntegrationTests.messageID(token))","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"}"#
+                    )
                 }
             }
             folder.write("delivery.jsonl", lines.joined(separator: "\n") + "\n")
@@ -57,44 +64,47 @@ import Testing
     }
 
     /// An RFC 3464 report about `finalRecipient`, returning the headers of the letter `token`.
-    static func report(about finalRecipient: String, letter token: String, subject: String = "Undelivered Mail Returned to Sender",
-                       diagnostic: String = "smtp; 550 5.1.1 user unknown", id: String) -> [UInt8] {
-        Array("""
-        Return-Path: <>
-        From: Mail Delivery System <MAILER-DAEMON@mx.example>
-        To: press@amnesty.example
-        Subject: \(subject)
-        Message-ID: <\(id)@mx.example>
-        Date: Sun, 29 Nov 2026 10:15:11 +0100
-        Auto-Submitted: auto-replied
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+    static func report(
+        about finalRecipient: String, letter token: String, subject: String = "Undelivered Mail Returned to Sender",
+        diagnostic: String = "smtp; 550 5.1.1 user unknown", id: String
+    ) -> [UInt8] {
+        Array(
+            """
+            Return-Path: <>
+            From: Mail Delivery System <MAILER-DAEMON@mx.example>
+            To: press@amnesty.example
+            Subject: \(subject)
+            Message-ID: <\(id)@mx.example>
+            Date: Sun, 29 Nov 2026 10:15:11 +0100
+            Auto-Submitted: auto-replied
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"
 
-        --B
-        Content-Type: text/plain
+            --B
+            Content-Type: text/plain
 
-        Your message could not be delivered.
+            Your message could not be delivered.
 
-        --B
-        Content-Type: message/delivery-status
+            --B
+            Content-Type: message/delivery-status
 
-        Reporting-MTA: dns; mx.example
+            Reporting-MTA: dns; mx.example
 
-        Final-Recipient: rfc822; \(finalRecipient)
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: \(diagnostic)
+            Final-Recipient: rfc822; \(finalRecipient)
+            Action: failed
+            Status: 5.1.1
+            Diagnostic-Code: \(diagnostic)
 
-        --B
-        Content-Type: text/rfc822-headers
+            --B
+            Content-Type: text/rfc822-headers
 
-        From: Press <press@amnesty.example>
-        Message-ID: \(messageID(token))
-        Subject: Open letter
+            From: Press <press@amnesty.example>
+            Message-ID: \(messageID(token))
+            Subject: Open letter
 
-        --B--
+            --B--
 
-        """.utf8)
+            """.utf8)
     }
 
     /// A server that cannot be reached: the message names the connection, not `UID SEARCH`.

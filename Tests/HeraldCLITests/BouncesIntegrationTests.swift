@@ -43,28 +43,33 @@ import Testing
 
         init(url: String, verp: Bool = false, pollSeconds: Int = 300, caFile: String? = nil, suppress: Bool = false) {
             let csv = "email,name\n" + BouncesIntegrationTests.letters.map { "\($0.0),\($0.0.prefix { $0 != "@" })" }.joined(separator: "\n") + "\n"
-            folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
+            folder.write(
+                "letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
             folder.write("list.csv", csv)
-            path = folder.write("campaign.toml", """
-            name = "eu-china-dialogue"
-            template = "letter.mustache"
-            recipients = ["list.csv"]
-            log = "delivery.jsonl"
-            [smtp]
-            url = "smtp://127.0.0.1:9"
-            [bounces]
-            url = "\(url)"
-            username = "bounces"
-            password_env = "HERALD_TEST_IMAP_PASSWORD"
-            verp = \(verp)
-            poll_seconds = \(pollSeconds)
-            suppress = \(suppress)
-            \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
-            """)
+            path = folder.write(
+                "campaign.toml",
+                """
+                name = "eu-china-dialogue"
+                template = "letter.mustache"
+                recipients = ["list.csv"]
+                log = "delivery.jsonl"
+                [smtp]
+                url = "smtp://127.0.0.1:9"
+                [bounces]
+                url = "\(url)"
+                username = "bounces"
+                password_env = "HERALD_TEST_IMAP_PASSWORD"
+                verp = \(verp)
+                poll_seconds = \(pollSeconds)
+                suppress = \(suppress)
+                \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
+                """)
             var lines: [String] = []
             for (recipient, token) in BouncesIntegrationTests.letters {
                 for status in ["sending", "sent"] {
-                    lines.append(#"{"attempt":1,"campaign":"eu-china-dialogue","message_id":"<\#(token).herald@amnesty.example>","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"}"#)
+                    lines.append(
+                        #"{"attempt":1,"campaign":"eu-china-dialogue","message_id":"<\#(token).herald@amnesty.example>","recipient":"\#(recipient)","status":"\#(status)","time":"2026-11-29T09:00:00Z"}"#
+                    )
                 }
             }
             folder.write("delivery.jsonl", lines.joined(separator: "\n") + "\n")
@@ -183,9 +188,10 @@ import Testing
         let server = try DovecotServer()
         try server.deliver(Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/postfix-hard.eml"))))
         let campaign = BounceCampaign(url: server.url, pollSeconds: 10)
-        let daemon = InProcessDaemon(campaigns: campaign.folder.path, clock: MockClock(now: Date()),
-                                     runtime: Subprocess.runtimeFolder(arguments: [campaign.folder.path], directory: nil),
-                                     environment: ["HERALD_TEST_IMAP_PASSWORD": server.password])
+        let daemon = InProcessDaemon(
+            campaigns: campaign.folder.path, clock: MockClock(now: Date()),
+            runtime: Subprocess.runtimeFolder(arguments: [campaign.folder.path], directory: nil),
+            environment: ["HERALD_TEST_IMAP_PASSWORD": server.password])
         try await daemon.running { _ in
             #expect(await daemon.settle())
             #expect(campaign.reports().count == 1, "the first poll at start: \(daemon.text)")
@@ -244,19 +250,21 @@ import Testing
         let folder = TemporaryDirectory("herald-suppressed-send")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{name}} <{{email}}>\nSubject: Open letter\n\nDear {{name}},\nthe letter.\n")
         folder.write("list.csv", "email,name\nann@one.example,Ann\nBen@Two.example,Ben\ncleo@three.example,Cleo\n")
-        let path = folder.write("campaign.toml", """
-        name = "later-campaign"
-        template = "letter.mustache"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        [smtp]
-        url = "\(server.url)"
-        [bounces]
-        url = "imap://127.0.0.1:9/INBOX"
-        username = "bounces"
-        password_env = "HERALD_TEST_IMAP_PASSWORD"
-        suppress = true
-        """)
+        let path = folder.write(
+            "campaign.toml",
+            """
+            name = "later-campaign"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [smtp]
+            url = "\(server.url)"
+            [bounces]
+            url = "imap://127.0.0.1:9/INBOX"
+            username = "bounces"
+            password_env = "HERALD_TEST_IMAP_PASSWORD"
+            suppress = true
+            """)
         // As `herald bounces` of an earlier campaign in the same folder writes it (address lowercased).
         folder.write("suppressed.txt", "# Herald suppression list\nben@two.example\t2026-11-28T10:00:00Z\tearlier\t5.1.1\tsmtp; 550 5.1.1 no such user\n")
 

@@ -12,15 +12,17 @@ struct TestCampaign {
         self.folder = folder
         let templatePath = template.map { folder.write("letter.mustache", $0) } ?? PackagePaths.path("Templates/eu-china-dialogue-1999.mustache")
         let csvPath = csv.map { folder.write("list.csv", $0) } ?? PackagePaths.path("Recipients/eu-member-states-1999.csv")
-        path = folder.write("campaign.toml", """
-        name = "cli-test"
-        template = "\(templatePath)"
-        recipients = ["\(csvPath)"]
-        log = "delivery.jsonl"
-        \(extra)
-        [smtp]
-        url = "\(url)"
-        """)
+        path = folder.write(
+            "campaign.toml",
+            """
+            name = "cli-test"
+            template = "\(templatePath)"
+            recipients = ["\(csvPath)"]
+            log = "delivery.jsonl"
+            \(extra)
+            [smtp]
+            url = "\(url)"
+            """)
     }
 
     func records() -> [[String: Any]] {

@@ -57,8 +57,14 @@ import Testing
         #expect(stat(campaign.log, &before) == 0)
         Self.blank(campaign.log, try Self.recordsOfSentLetter(campaign.log, 3))
         switch cover {
-        case .newlineAppended: try FileHandle(forWritingAtPath: campaign.log).map { $0.seekToEndOfFile(); $0.write(Data("\n".utf8)); $0.closeFile() }
-        case .spacesAppended: try FileHandle(forWritingAtPath: campaign.log).map { $0.seekToEndOfFile(); $0.write(Data("   \n".utf8)); $0.closeFile() }
+        case .newlineAppended:
+            try FileHandle(forWritingAtPath: campaign.log).map {
+                $0.seekToEndOfFile(); $0.write(Data("\n".utf8)); $0.closeFile()
+            }
+        case .spacesAppended:
+            try FileHandle(forWritingAtPath: campaign.log).map {
+                $0.seekToEndOfFile(); $0.write(Data("   \n".utf8)); $0.closeFile()
+            }
         case .touchBack:
             var times = [before.st_atim, before.st_mtim]
             #expect(utimensat(AT_FDCWD, campaign.log, &times, 0) == 0)
@@ -164,7 +170,8 @@ import Testing
         // The link's campaign has its own log (other/delivery.jsonl, new): without the name's lock, all 30 again.
         let second = try Subprocess.herald(["send", linked, "--smtp-url", server.url])
         #expect(second.status == 75, "\(second)")
-        #expect(second.stderr.contains("campaign cli-test is being sent by pid \(sender.pid)")
+        #expect(
+            second.stderr.contains("campaign cli-test is being sent by pid \(sender.pid)")
                 && second.stderr.contains("two campaign files named cli-test cannot send at the same time"), "\(second.stderr)")
         #expect(sender.wait().status == 0)
         #expect(Self.counts(server).count == 30 && Self.counts(server).values.allSatisfy { $0 == 1 }, "\(Self.counts(server).filter { $0.value > 1 })")

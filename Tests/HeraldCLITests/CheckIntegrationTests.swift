@@ -41,7 +41,8 @@ import Testing
         let result = try Self.check(campaign, ["--verbose"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("TLS: TLSv1."), "\(result.stdout)")
-        #expect(result.stdout.contains("certificate: /O=Herald tests/CN=localhost, issued by /O=Herald tests/CN=Herald Test CA, expires 20"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("certificate: /O=Herald tests/CN=localhost, issued by /O=Herald tests/CN=Herald Test CA, expires 20"), "\(result.stdout)")
         #expect(result.stdout.contains(", verified"), "\(result.stdout)")
         #expect(result.stdout.contains("AUTH: accepted for press (235"), "\(result.stdout)")
         #expect(result.stderr.contains("smtp: > STARTTLS"), "the --verbose trace: \(result.stderr)")

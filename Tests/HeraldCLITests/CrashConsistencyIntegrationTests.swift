@@ -51,7 +51,8 @@ import Testing
 
         init(domain: String, concurrency: Int) throws {
             var isFolder: ObjCBool = false
-            let memory = FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isFolder) && isFolder.boolValue
+            let memory =
+                FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isFolder) && isFolder.boolValue
                 && access("/dev/shm", W_OK) == 0
             let base = memory ? "/dev/shm" : NSTemporaryDirectory()
             folder = (base as NSString).appendingPathComponent("herald-crash-\(UUID().uuidString.prefix(8))")
@@ -60,15 +61,15 @@ import Testing
             try template.write(toFile: folder + "/letter.mustache", atomically: false, encoding: .utf8)
             try ("email,name,number\n" + rows.joined()).write(toFile: folder + "/list.csv", atomically: false, encoding: .utf8)
             try """
-                name = "crash-test"
-                template = "letter.mustache"
-                recipients = ["list.csv"]
-                log = "delivery.jsonl"
-                [limits]
-                concurrency = \(concurrency)
-                [smtp]
-                url = "smtp://127.0.0.1:9"
-                """.write(toFile: path, atomically: false, encoding: .utf8)
+            name = "crash-test"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [limits]
+            concurrency = \(concurrency)
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """.write(toFile: path, atomically: false, encoding: .utf8)
         }
 
         deinit { try? FileManager.default.removeItem(atPath: folder) }
@@ -104,9 +105,10 @@ import Testing
                 process.waitUntilExit()
             }
             let killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
-            return Run(status: process.terminationStatus, killed: killed,
-                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+            return Run(
+                status: process.terminationStatus, killed: killed,
+                stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
         }
     }
 
@@ -167,9 +169,11 @@ import Testing
         do {
             let campaign = try Campaign(domain: domain, concurrency: concurrency)
             let countFile = campaign.folder + "/crash-count"
-            let crash = try campaign.herald("send", ["--smtp-url", server.url],
-                                            environment: shim.environment(watching: campaign.log, at: at, mode: mode,
-                                                                          countFile: countFile))
+            let crash = try campaign.herald(
+                "send", ["--smtp-url", server.url],
+                environment: shim.environment(
+                    watching: campaign.log, at: at, mode: mode,
+                    countFile: countFile))
             trial.crash = crash
             if !crash.killed { trial.crashCount = CrashPoint.count(in: countFile) }
             let rerun = try campaign.herald("send", ["--smtp-url", server.url])
@@ -190,23 +194,27 @@ import Testing
             if let count = trial.crashCount, count.total < trial.at, crash.status == 0 {
                 // K was beyond this run's calls (its batches came out differently).
             } else {
-                trial.failures.append("the crashed run was not killed and did not end cleanly before call \(trial.at) "
-                                      + "(calls: \(trial.crashCount.map { "\($0.total)" } ?? "unknown")): \(crash)")
+                trial.failures.append(
+                    "the crashed run was not killed and did not end cleanly before call \(trial.at) "
+                        + "(calls: \(trial.crashCount.map { "\($0.total)" } ?? "unknown")): \(crash)")
             }
         }
         let expected: Int32 = trial.doubts.isEmpty ? 0 : 75
         if rerun.status != expected || rerun.killed {
-            trial.failures.append("the rerun ended \(rerun.killed ? "killed" : "with \(rerun.status)"), expected \(expected) "
-                                  + "with \(trial.doubts.count) in doubt: \(rerun)")
+            trial.failures.append(
+                "the rerun ended \(rerun.killed ? "killed" : "with \(rerun.status)"), expected \(expected) "
+                    + "with \(trial.doubts.count) in doubt: \(rerun)")
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(statusRun.stdout.utf8))) as? [String: Any] ?? [:]
         let status = object.compactMapValues { $0 as? Int }
-        let agrees = status["total"] == letters && status["in_doubt"] == trial.doubts.count
+        let agrees =
+            status["total"] == letters && status["in_doubt"] == trial.doubts.count
             && status["sent"] == letters - trial.doubts.count && status["pending"] == 0
             && status["failed"] == 0 && status["deferred"] == 0
         if statusRun.status != 0 || !agrees {
-            trial.failures.append("herald status after the rerun does not agree (expected \(letters - trial.doubts.count) sent, "
-                                  + "\(trial.doubts.count) in doubt): \(statusRun)")
+            trial.failures.append(
+                "herald status after the rerun does not agree (expected \(letters - trial.doubts.count) sent, "
+                    + "\(trial.doubts.count) in doubt): \(statusRun)")
         }
         for number in 1...letters {
             let recipient = "r\(number)@\(trial.domain)"
@@ -217,8 +225,9 @@ import Testing
                     trial.failures.append("\(recipient) is reported in doubt as \(doubt), but the server holds \(id)")
                 }
             } else if ids.count != 1 {
-                trial.failures.append("\(recipient) was received \(ids.count) times and is not reported in doubt"
-                                      + (ids.isEmpty ? " (lost)" : " (duplicated)"))
+                trial.failures.append(
+                    "\(recipient) was received \(ids.count) times and is not reported in doubt"
+                        + (ids.isEmpty ? " (lost)" : " (duplicated)"))
             }
         }
         let strangers = trial.doubts.keys.filter { !$0.hasSuffix("@\(trial.domain)") }
@@ -235,8 +244,9 @@ import Testing
         let dryDomain = "dry.c\(concurrency).crash.example"
         let dry = try Campaign(domain: dryDomain, concurrency: concurrency)
         let countFile = dry.folder + "/crash-count"
-        let counted = try dry.herald("send", ["--smtp-url", server.url],
-                                     environment: shim.environment(watching: dry.log, at: nil, countFile: countFile))
+        let counted = try dry.herald(
+            "send", ["--smtp-url", server.url],
+            environment: shim.environment(watching: dry.log, at: nil, countFile: countFile))
         #expect(counted.status == 0 && !counted.killed, "\(counted)")
         let count = try #require(CrashPoint.count(in: countFile), "the shim wrote no count: was it preloaded?")
         try #require(count.total > 0, "the shim saw no call on the log \(dry.log)")
@@ -266,7 +276,8 @@ import Testing
             Self.check(&trials[index], received: received)
         }
         for trial in trials where !trial.failures.isEmpty {
-            Issue.record("""
+            Issue.record(
+                """
                 concurrency \(concurrency), crash \(mode) at call \(trial.at) of \(count.total) \
                 (\(count.kind(trial.at)) in the counting run):
                 \(trial.failures.joined(separator: "\n"))
@@ -275,7 +286,8 @@ import Testing
         let doubted = trials.flatMap { $0.doubts.keys }
         let doubtedReceived = doubted.filter { received[$0]?.isEmpty == false }
         let tornWarnings = trials.filter { $0.rerun?.stderr.contains("incomplete last line") == true }.count
-        print("""
+        print(
+            """
             crash consistency: concurrency \(concurrency), \(mode): \(count.total) kill points (\(count.kinds)), \
             \(points.count) tried, \(trials.filter { $0.crash?.killed == true }.count) killed; \
             \(trials.filter { !$0.doubts.isEmpty }.count) crashes left \(doubted.count) letters in doubt \

@@ -51,8 +51,9 @@ import Testing
         #expect(reports.count == 15)
         #expect(reports.allSatisfy { $0.ok }, "\(reports.filter { !$0.ok }.map { "\($0.file): \($0.error)" })")
         #expect(reports.allSatisfy { $0.tags["a"] == algorithm && $0.tags["d"] == "amnesty.example" && $0.tags["s"] == "herald2026" })
-        #expect(reports.allSatisfy { $0.signed_headers.map { $0.lowercased() }.starts(with: ["from", "reply-to", "to", "subject", "date", "message-id"]) },
-                "\(reports.first?.signed_headers ?? [])")
+        #expect(
+            reports.allSatisfy { $0.signed_headers.map { $0.lowercased() }.starts(with: ["from", "reply-to", "to", "subject", "date", "message-id"]) },
+            "\(reports.first?.signed_headers ?? [])")
         let strict = try EmailOracle.check(received.map(\.file))
         #expect(strict.allSatisfy { $0.ok }, "\(strict.filter { !$0.ok }.map(\.problems))")
 
@@ -100,7 +101,10 @@ import Testing
         let campaign = TestCampaign(extra: Self.dkimTable(key: key, algorithm: "rsa-sha256"))
         let result = try Subprocess.herald(["validate", campaign.path])
         #expect(result.status == 78, "\(result)")
-        #expect(result.stderr.contains(":8: dkim.private_key_file: \(key): holds an Ed25519 key, but algorithm \"rsa-sha256\" signs with an RSA key; set algorithm = \"ed25519-sha256\""),
-                "\(result)")
+        #expect(
+            result.stderr.contains(
+                ":8: dkim.private_key_file: \(key): holds an Ed25519 key, but algorithm \"rsa-sha256\" signs with an RSA key; set algorithm = \"ed25519-sha256\""
+            ),
+            "\(result)")
     }
 }

@@ -8,12 +8,12 @@ import Testing
 /// tested in-process on a mock clock (`DaemonServiceTests`).
 @Suite(.tags(.integration)) struct DaemonIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Scheduled letter
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Scheduled letter
 
-    Dear {{name}}.
-    """
+        Dear {{name}}.
+        """
 
     /// A folder of campaigns, each with its own list and log, all pointing at `server`.
     final class CampaignFolder: @unchecked Sendable {
@@ -29,16 +29,18 @@ import Testing
         func add(_ name: String, schedule: String, recipients: Int, server: SMTPTestServer, extra: String = "") -> String {
             let rows = (1...recipients).map { "\(name)-\($0)@daemon.example,Reader \($0)" }
             let list = root.write("\(name).csv", "email,name\n" + rows.joined(separator: "\n") + "\n")
-            return root.write("campaigns/\(name).toml", """
-            name = "\(name)"
-            template = "\(root.file("letter.mustache"))"
-            recipients = ["\(list)"]
-            log = "\(root.file("\(name).jsonl"))"
-            schedule = "\(schedule)"
-            \(extra)
-            [smtp]
-            url = "\(server.url)"
-            """)
+            return root.write(
+                "campaigns/\(name).toml",
+                """
+                name = "\(name)"
+                template = "\(root.file("letter.mustache"))"
+                recipients = ["\(list)"]
+                log = "\(root.file("\(name).jsonl"))"
+                schedule = "\(schedule)"
+                \(extra)
+                [smtp]
+                url = "\(server.url)"
+                """)
         }
 
         func log(_ name: String) -> [[String: Any]] {
@@ -108,7 +110,9 @@ import Testing
         let result = daemon.wait(timeout: 30)
         #expect(result.status == 0, "\(result)")
         let lines = result.stderr.split(separator: "\n")
-        #expect(!lines.isEmpty && lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "--log-format json: one JSON object per line")
+        #expect(
+            !lines.isEmpty && lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil },
+            "--log-format json: one JSON object per line")
         let status = try Subprocess.herald(["status", path, "--json"])
         #expect(status.stdout.contains("\"in_doubt\":0"), "\(status)")
         #expect(server.messages().count < 300)

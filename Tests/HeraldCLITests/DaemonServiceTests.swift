@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// The daemon's services in this process on a mock clock (`InProcessDaemon`), against a real
@@ -11,10 +12,13 @@ import Testing
     /// 1999-02-01T00:00:00Z: a minute boundary, far from the wall clock.
     static let start = Date(timeIntervalSince1970: 917_827_200)
 
-    static func daemon(_ folder: DaemonIntegrationTests.CampaignFolder, at now: Date = start,
-                       environment: [String: String] = [:]) -> InProcessDaemon {
-        InProcessDaemon(campaigns: folder.campaigns, clock: MockClock(now: now),
-                        runtime: Subprocess.runtimeFolder(arguments: [folder.root.path], directory: nil), environment: environment)
+    static func daemon(
+        _ folder: DaemonIntegrationTests.CampaignFolder, at now: Date = start,
+        environment: [String: String] = [:]
+    ) -> InProcessDaemon {
+        InProcessDaemon(
+            campaigns: folder.campaigns, clock: MockClock(now: now),
+            runtime: Subprocess.runtimeFolder(arguments: [folder.root.path], directory: nil), environment: environment)
     }
 
     static func rfc3339(_ date: Date) -> String { RFC5322Date.rfc3339(date) }
@@ -87,8 +91,9 @@ import Testing
         let later = Self.daemon(folder, at: Self.start.addingTimeInterval(605))
         try await later.running { _ in #expect(await later.settle()) }
         #expect(later.text.contains("catching up a missed occurrence campaign=minutely occurrence=\(minute(10))"), "\(later.text)")
-        #expect(later.text.contains("skipped occurrences older than catch_up_seconds campaign=minutely catch_up_seconds=20 count=7 first=\(minute(3))"),
-                "\(later.text)")
+        #expect(
+            later.text.contains("skipped occurrences older than catch_up_seconds campaign=minutely catch_up_seconds=20 count=7 first=\(minute(3))"),
+            "\(later.text)")
         let sent = Self.sent(folder, "minutely")
         #expect(Set(sent.compactMap { $0["occurrence"] as? String }) == [minute(1), minute(2), minute(10)])
         #expect(sent.count == 6 && server.messages().count == 6)
@@ -134,7 +139,9 @@ import Testing
             #expect(await daemon.advance(by: 1))
             #expect(await daemon.advance(by: 29))
         }
-        let unreadable = daemon.lines.filter { $0.contains("error the campaign folder cannot be read; no campaign is loaded until it can be campaigns=\(folder.campaigns)") }
+        let unreadable = daemon.lines.filter {
+            $0.contains("error the campaign folder cannot be read; no campaign is loaded until it can be campaigns=\(folder.campaigns)")
+        }
         #expect(unreadable.count == 2, "once by each service, not at every check: \(daemon.text)")
         #expect(daemon.text.contains("loaded campaigns files=0 reason=campaign folder changed scheduled=0"), "\(daemon.text)")
         #expect(server.messages().isEmpty)
@@ -145,8 +152,9 @@ import Testing
         let folder = DaemonIntegrationTests.CampaignFolder()
         // Approvals are stamped on the wall clock by `herald approve`: the mock starts there.
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let path = folder.add("late", schedule: Self.rfc3339(now.addingTimeInterval(-30)), recipients: 2, server: server,
-                              extra: "catch_up_seconds = 3600\nrequire_approval = true")
+        let path = folder.add(
+            "late", schedule: Self.rfc3339(now.addingTimeInterval(-30)), recipients: 2, server: server,
+            extra: "catch_up_seconds = 3600\nrequire_approval = true")
         let preview = try Subprocess.herald(["preview", path, "--out", folder.root.file("review")])
         let hash = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }).dropFirst("manifest hash: ".count)
         let daemon = Self.daemon(folder, at: now)
@@ -168,8 +176,9 @@ import Testing
     @Test func aRecurringCampaignFiresOnlyOnceAnApprovalMatchingTheInputsIsRecorded() async throws {
         let server = try SMTPTestServer()
         let folder = DaemonIntegrationTests.CampaignFolder()
-        let path = folder.add("approved", schedule: "* * * * *", recipients: 2, server: server,
-                              extra: "catch_up_seconds = 0\nrequire_approval = true")
+        let path = folder.add(
+            "approved", schedule: "* * * * *", recipients: 2, server: server,
+            extra: "catch_up_seconds = 0\nrequire_approval = true")
         let preview = try Subprocess.herald(["preview", path, "--out", folder.root.file("review")])
         let hash = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }).dropFirst("manifest hash: ".count)
         // On the wall clock's minute: the approval (stamped on the wall clock) comes before the next occurrence.

@@ -17,10 +17,13 @@ import Testing
     @Test func aHostileNameNeverAddsARecipient() throws {
         let server = try SMTPTestServer()
         let names = ["Eve <eve@attacker.example>, Bob", "Bob\" <eve@attacker.example>, \"x", "{{>x}}"]
-        let csv = "email,name\n" + names.enumerated().map { "r\($0.offset)@ministry.example,\"\($0.element.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        let csv =
+            "email,name\n"
+            + names.enumerated().map { "r\($0.offset)@ministry.example,\"\($0.element.replacingOccurrences(of: "\"", with: "\"\""))\"" }
             .joined(separator: "\n") + "\n"
         for to in ["{{name}} <{{email}}>", "\"{{name}}\" <{{email}}>"] {
-            let campaign = TestCampaign(url: server.url, template: "From: Sender <sender@org.example>\nTo: \(to)\nSubject: Hello {{name}}\n\nDear {{name}}\n", csv: csv)
+            let campaign = TestCampaign(
+                url: server.url, template: "From: Sender <sender@org.example>\nTo: \(to)\nSubject: Hello {{name}}\n\nDear {{name}}\n", csv: csv)
             let validate = try Subprocess.herald(["validate", campaign.path])
             #expect(validate.status == 0, "\(validate)")
             let sent = try campaign.send(nil)
@@ -88,7 +91,8 @@ import Testing
         let campaign = TestCampaign(url: server.url)
         let first = try campaign.send(nil)
         #expect(first.status == 69, "\(first)")
-        #expect(first.stderr.contains("the server refused the sender: 550 5.7.1 <secretary.general@amnesty.example>: Sender address rejected"), "\(first.stderr)")
+        #expect(
+            first.stderr.contains("the server refused the sender: 550 5.7.1 <secretary.general@amnesty.example>: Sender address rejected"), "\(first.stderr)")
         #expect(server.messages().isEmpty)
         let records = campaign.records()
         #expect(!records.contains { $0["status"] as? String == "failed" }, "nobody is failed for the sender's fault")

@@ -6,12 +6,12 @@ import Testing
 /// asserts on what the server received, not only on what Herald says.
 @Suite(.tags(.integration)) struct FaultIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter {{number}}
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter {{number}}
 
-    Dear {{name}}, this is letter {{number}}.
-    """
+        Dear {{name}}, this is letter {{number}}.
+        """
 
     /// A campaign of `count` recipients with a plain template.
     static func bulkCampaign(_ count: Int, extra: String = "") -> TestCampaign {
@@ -75,8 +75,9 @@ import Testing
 
     @Test func slowServerPastTheReplyTimeoutLeavesTheLetterInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "3"])
-        let campaign = TestCampaign(template: Self.template, csv: "email,name,number\nslow@x.example,Slow,1\n",
-                                    extra: "[retry]\nmax_attempts = 3\ninitial_backoff_seconds = 0.1\n")
+        let campaign = TestCampaign(
+            template: Self.template, csv: "email,name,number\nslow@x.example,Slow,1\n",
+            extra: "[retry]\nmax_attempts = 3\ninitial_backoff_seconds = 0.1\n")
         var text = try String(contentsOfFile: campaign.path, encoding: .utf8)
         text += "\nreply_timeout_seconds = 1\n"
         try text.write(toFile: campaign.path, atomically: true, encoding: .utf8)

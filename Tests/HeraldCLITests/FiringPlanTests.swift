@@ -1,7 +1,8 @@
 import Foundation
 import HeraldCore
-@testable import HeraldCLI
 import Testing
+
+@testable import HeraldCLI
 
 /// The daemon's firing plan as a pure function of schedule, log history, recipients and
 /// `now`: no clock, no file, no process.
@@ -19,11 +20,14 @@ import Testing
     }
 
     /// One record per recipient with `status`, for `occurrence` (nil: a one-shot campaign).
-    static func records(_ status: DeliveryStatus, occurrence: String?, recipients: [String] = recipients,
-                        campaign: String = campaign) -> [DeliveryRecord] {
+    static func records(
+        _ status: DeliveryStatus, occurrence: String?, recipients: [String] = recipients,
+        campaign: String = campaign
+    ) -> [DeliveryRecord] {
         recipients.map {
-            DeliveryRecord(time: occurrence ?? "2026-11-01T00:00:00Z", campaign: campaign, recipient: $0,
-                           messageID: "<\($0)>", status: status, attempt: 1, occurrence: occurrence)
+            DeliveryRecord(
+                time: occurrence ?? "2026-11-01T00:00:00Z", campaign: campaign, recipient: $0,
+                messageID: "<\($0)>", status: status, attempt: 1, occurrence: occurrence)
         }
     }
 
@@ -61,7 +65,8 @@ import Testing
 
     @Test func oneShotAlreadyCompleteIsNeverSentAgain() throws {
         // Sent and failed both count as done, and the instant being still to come changes nothing.
-        let records = Self.records(.sent, occurrence: nil, recipients: [Self.recipients[0]])
+        let records =
+            Self.records(.sent, occurrence: nil, recipients: [Self.recipients[0]])
             + Self.records(.failed, occurrence: nil, recipients: [Self.recipients[1]])
         for now in ["2026-11-29T09:00:00Z", "2026-12-02T09:00:00Z"] {
             let plan = Self.plan(try Self.schedule("2026-12-01T09:00:00Z"), records: records, now: now, catchUp: 3600)
@@ -72,7 +77,8 @@ import Testing
 
     @Test func oneShotWithARecipientDeferredOrInDoubtIsNotComplete() throws {
         for pending in [DeliveryStatus.deferred, .sending] {
-            let records = Self.records(.sent, occurrence: nil, recipients: [Self.recipients[0]])
+            let records =
+                Self.records(.sent, occurrence: nil, recipients: [Self.recipients[0]])
                 + Self.records(pending, occurrence: nil, recipients: [Self.recipients[1]])
             let plan = Self.plan(try Self.schedule("2026-11-29T08:30:00Z"), records: records, now: "2026-11-29T09:00:00Z", catchUp: 3600)
             #expect(plan.queue == [.init(due: Self.at("2026-11-29T09:00:00Z"), occurrence: nil)], "\(pending)")
@@ -110,12 +116,13 @@ import Testing
         let plan = Self.plan(try Self.schedule("*/10 * * * *"), records: records, now: "2026-11-29T12:35:00Z", catchUp: 1800)
         let latest = Self.at("2026-11-29T12:30:00Z"), next = Self.at("2026-11-29T12:40:00Z")
         #expect(plan.queue == [.init(due: Self.at("2026-11-29T12:35:00Z"), occurrence: latest), .init(due: next, occurrence: next)])
-        #expect(plan.notes == [
-            .catchingUpOccurrence(latest),
-            .skippedOccurrence(Self.at("2026-11-29T12:10:00Z")),
-            .skippedOccurrence(Self.at("2026-11-29T12:20:00Z")),
-            .skippedOlderOccurrences(count: 6, first: Self.at("2026-11-29T11:10:00Z")),
-        ])
+        #expect(
+            plan.notes == [
+                .catchingUpOccurrence(latest),
+                .skippedOccurrence(Self.at("2026-11-29T12:10:00Z")),
+                .skippedOccurrence(Self.at("2026-11-29T12:20:00Z")),
+                .skippedOlderOccurrences(count: 6, first: Self.at("2026-11-29T11:10:00Z")),
+            ])
     }
 
     @Test func cronOccurrenceOlderThanCatchUpSecondsIsReportedNotSent() throws {
@@ -142,23 +149,29 @@ import Testing
     // MARK: What the daemon reads
 
     @Test func thePlanReadsOnlyTheOccurrencesItLooksAt() throws {
-        #expect(FiringPlan.occurrencesToRead(schedule: try Self.schedule("2026-12-01T09:00:00Z"), now: Self.at("2026-11-29T09:00:00Z"),
-                                             catchUpSeconds: 3600) == [nil])
-        #expect(FiringPlan.occurrencesToRead(schedule: try Self.schedule("*/10 * * * *"), now: Self.at("2026-11-29T12:35:00Z"),
-                                             catchUpSeconds: 1800) == ["2026-11-29T12:10:00Z", "2026-11-29T12:20:00Z", "2026-11-29T12:30:00Z"])
+        #expect(
+            FiringPlan.occurrencesToRead(
+                schedule: try Self.schedule("2026-12-01T09:00:00Z"), now: Self.at("2026-11-29T09:00:00Z"),
+                catchUpSeconds: 3600) == [nil])
+        #expect(
+            FiringPlan.occurrencesToRead(
+                schedule: try Self.schedule("*/10 * * * *"), now: Self.at("2026-11-29T12:35:00Z"),
+                catchUpSeconds: 1800) == ["2026-11-29T12:10:00Z", "2026-11-29T12:20:00Z", "2026-11-29T12:30:00Z"])
     }
 
     @Test func aHistoryOfTheWindowAndTheLatestOccurrencePlansAsTheWholeLogDoes() throws {
         // As the daemon reads: the window's records only, and the latest occurrence from the index.
-        let records = Self.records(.sent, occurrence: "2026-11-29T11:00:00Z") + Self.records(.sent, occurrence: "2026-11-29T12:20:00Z")
+        let records =
+            Self.records(.sent, occurrence: "2026-11-29T11:00:00Z") + Self.records(.sent, occurrence: "2026-11-29T12:20:00Z")
             + Self.records(.deferred, occurrence: "2026-11-29T12:30:00Z")
         let schedule = try Self.schedule("*/10 * * * *")
         let wanted = FiringPlan.occurrencesToRead(schedule: schedule, now: Self.at("2026-11-29T12:35:00Z"), catchUpSeconds: 1800)
         var history = FiringHistory(campaign: Self.campaign)
         for record in records where wanted.contains(record.occurrence) { history.apply(record) }
         history.note(occurrence: records.compactMap(\.occurrence).max())
-        let partial = FiringPlan(schedule: schedule, recipients: Self.recipients, history: history, now: Self.at("2026-11-29T12:35:00Z"),
-                                 catchUpSeconds: 1800)
+        let partial = FiringPlan(
+            schedule: schedule, recipients: Self.recipients, history: history, now: Self.at("2026-11-29T12:35:00Z"),
+            catchUpSeconds: 1800)
         #expect(partial == Self.plan(schedule, records: records, now: "2026-11-29T12:35:00Z", catchUp: 1800))
         #expect(partial.notes.first == .catchingUpOccurrence(Self.at("2026-11-29T12:30:00Z")))
     }
@@ -168,14 +181,16 @@ import Testing
     @Test func theFiringAfterAnOccurrenceIsTheNextOne() throws {
         let schedule = try Self.schedule("0 9 * * *")
         let next = Self.at("2026-11-30T09:00:00Z")
-        #expect(FiringPlan.firing(after: Self.at("2026-11-29T09:00:00Z"), schedule: schedule, now: Self.at("2026-11-29T09:00:05Z"))
+        #expect(
+            FiringPlan.firing(after: Self.at("2026-11-29T09:00:00Z"), schedule: schedule, now: Self.at("2026-11-29T09:00:05Z"))
                 == .init(due: next, occurrence: next))
     }
 
     @Test func aFiringThatRanLongSkipsTheOccurrencesItOverlapped() throws {
         let schedule = try Self.schedule("*/10 * * * *")
         let next = Self.at("2026-11-29T12:40:00Z")
-        #expect(FiringPlan.firing(after: Self.at("2026-11-29T12:00:00Z"), schedule: schedule, now: Self.at("2026-11-29T12:35:00Z"))
+        #expect(
+            FiringPlan.firing(after: Self.at("2026-11-29T12:00:00Z"), schedule: schedule, now: Self.at("2026-11-29T12:35:00Z"))
                 == .init(due: next, occurrence: next))
     }
 

@@ -7,25 +7,27 @@ import Testing
 /// image only when the campaign file's `[html] remote_images = true` says so.
 @Suite(.tags(.integration)) struct HTMLLetterIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter
-    Content-Type: text/markdown
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter
+        Content-Type: text/markdown
 
-    Dear {{name}},
+        Dear {{name}},
 
-    ![](https://tracker.example/p.gif?id={{email}})
+        ![](https://tracker.example/p.gif?id={{email}})
 
-    Yours,
-    Office
-    """
+        Yours,
+        Office
+        """
 
     @Test func aTrackingPixelIsRefusedAtItsLineAndNothingIsSent() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n")
         let result = try campaign.send(server)
         #expect(result.status == 65, "\(result)")
-        #expect(result.stderr.contains("letter.mustache:8: src: this Markdown letter's HTML has <img src=…>, which loads an image from elsewhere"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("letter.mustache:8: src: this Markdown letter's HTML has <img src=…>, which loads an image from elsewhere"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("remote_images = true"), "says how to allow it")
         #expect(server.connections() == 0 && server.messages().isEmpty)
         let validate = try Subprocess.herald(["validate", campaign.path])
@@ -33,10 +35,13 @@ import Testing
     }
 
     /// The issue's bypasses of the old link check: `herald validate` refuses each at its line (exit 65).
-    @Test(arguments: ["[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>",
-                      "Please reply to <{{url}}>.", "<!-- note for {{url}}>\n<a href=\"https://org.example/\">old</a>\n-->"])
+    @Test(arguments: [
+        "[x]( {{url}})", "[x](&#32;{{url}})", "<a href=\" {{url}}\">x</a>", "<a onclick=\"console.log('{{url}}')\">x</a>",
+        "Please reply to <{{url}}>.", "<!-- note for {{url}}>\n<a href=\"https://org.example/\">old</a>\n-->",
+    ])
     func aFieldThatCouldRunIsRefusedByValidate(line: String) throws {
-        let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n\n\(line)\n"
+        let template =
+            "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n\n\(line)\n"
         let campaign = TestCampaign(template: template, csv: "email,name,url\na@x.example,Ann,javascript:alert(1)\n")
         let result = try Subprocess.herald(["validate", campaign.path])
         #expect(result.status == 65, "\(result)")
@@ -47,8 +52,9 @@ import Testing
     @Test func eachLettersHTMLPartCarriesItsTemplatesLanguage() throws {
         let server = try SMTPTestServer()
         let english = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Letter\nContent-Type: text/markdown\n\nDear {{name}},\n"
-        let campaign = TestCampaign(template: english, csv: "email,name,language\na@x.example,Ann,\nb@x.example,Bernd,de\n",
-                                    extra: "[templates]\nde = \"letter.de.md\"\n[html]\nlanguage = \"en\"")
+        let campaign = TestCampaign(
+            template: english, csv: "email,name,language\na@x.example,Ann,\nb@x.example,Bernd,de\n",
+            extra: "[templates]\nde = \"letter.de.md\"\n[html]\nlanguage = \"en\"")
         _ = campaign.folder.write("letter.de.md", "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Brief\n\nSehr geehrter {{name}},\n")
         let result = try campaign.send(server)
         #expect(result.status == 0, "\(result)")
@@ -59,8 +65,9 @@ import Testing
 
     @Test func aCampaignThatAllowsRemoteImagesSendsThemWithItsLanguage() throws {
         let server = try SMTPTestServer()
-        let campaign = TestCampaign(template: Self.template, csv: "email,name\na@x.example,Ann\n",
-                                    extra: "[html]\nremote_images = true\nlanguage = \"de\"")
+        let campaign = TestCampaign(
+            template: Self.template, csv: "email,name\na@x.example,Ann\n",
+            extra: "[html]\nremote_images = true\nlanguage = \"de\"")
         let result = try campaign.send(server)
         #expect(result.status == 0, "\(result)")
         let messages = server.messages()

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// The commands run in-process over the in-memory adapters (`InProcessHerald`): a whole
@@ -9,20 +10,22 @@ import Testing
 /// in memory, so no delivery log, lock or index file is written beside the campaign.
 @Suite(.offCooperativePool) struct InProcessCommandTests {
     static func campaign(top: String = "", bounces: String = "") -> InProcessHerald {
-        InProcessHerald(campaignText: """
-            name = "inprocess"
-            template = "letter.mustache"
-            recipients = ["list.csv"]
-            log = "delivery.jsonl"
-            \(top)
-            [retry]
-            max_attempts = 2
-            initial_backoff_seconds = 0
-            max_backoff_seconds = 0
-            [smtp]
-            url = "smtp://127.0.0.1:2525"
-            \(bounces)
-            """, files: [
+        InProcessHerald(
+            campaignText: """
+                name = "inprocess"
+                template = "letter.mustache"
+                recipients = ["list.csv"]
+                log = "delivery.jsonl"
+                \(top)
+                [retry]
+                max_attempts = 2
+                initial_backoff_seconds = 0
+                max_backoff_seconds = 0
+                [smtp]
+                url = "smtp://127.0.0.1:2525"
+                \(bounces)
+                """,
+            files: [
                 "letter.mustache": "From: Sender <sender@org.example>\nTo: {{name}} <{{email}}>\nSubject: Hello {{name}}\n\nDear {{name}},\nBye.\n",
                 "list.csv": "email,name\na@x.example,Ann\nb@x.example,Bob\nc@x.example,Cy\n",
             ])
@@ -56,7 +59,9 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(object["sent"] as? Int == 3, "\(status)")
         let table = herald.status()
-        #expect(table.status == 0 && table.stdout.contains("a@x.example") && !table.stdout.contains("log chain"), "a journal in memory has no chain to show: \(table)")
+        #expect(
+            table.status == 0 && table.stdout.contains("a@x.example") && !table.stdout.contains("log chain"),
+            "a journal in memory has no chain to show: \(table)")
 
         let resolve = herald.resolve("a@x.example", as: .failed)
         #expect(resolve.status == 65 && resolve.stderr.contains("already recorded as sent"), "\(resolve)")
@@ -65,7 +70,7 @@ import Testing
     @Test func aLetterInDoubtIsResolvedInTheJournal() throws {
         let herald = Self.campaign()
         herald.seed([
-            #"{"attempt":1,"campaign":"inprocess","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sending","time":"2026-11-29T08:00:00Z"}"#,
+            #"{"attempt":1,"campaign":"inprocess","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sending","time":"2026-11-29T08:00:00Z"}"#
         ])
         let status = herald.status()
         #expect(status.stdout.contains("b@x.example"), "\(status)")
@@ -78,7 +83,9 @@ import Testing
 
     @Test func aJournalHeldByAnotherRunIs75ForSendAndResolve() async throws {
         let herald = Self.campaign()
-        herald.seed([#"{"attempt":1,"campaign":"inprocess","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sending","time":"2026-11-29T08:00:00Z"}"#])
+        herald.seed([
+            #"{"attempt":1,"campaign":"inprocess","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sending","time":"2026-11-29T08:00:00Z"}"#
+        ])
         let held = try herald.journal().lock(campaign: "inprocess", campaignFile: nil, environment: [:])
         let send = await herald.send()
         let resolve = herald.resolve("b@x.example", as: .sent)
@@ -90,7 +97,9 @@ import Testing
 
     @Test func aJournalOfAnotherCampaignIs65() async {
         let herald = Self.campaign()
-        herald.seed([#"{"attempt":1,"campaign":"other","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sent","time":"2026-11-29T08:00:00Z"}"#])
+        herald.seed([
+            #"{"attempt":1,"campaign":"other","message_id":"<m1@org.example>","recipient":"b@x.example","status":"sent","time":"2026-11-29T08:00:00Z"}"#
+        ])
         for result in [herald.validate(), await herald.send(), herald.status()] {
             #expect(result.status == 65 && result.stderr.contains("campaign other"), "\(result)")
         }
@@ -105,15 +114,19 @@ import Testing
     }
 
     @Test func aSuppressedAddressInTheListInMemoryGetsNoLetter() async throws {
-        let herald = Self.campaign(bounces: """
-            [bounces]
-            url = "imap://127.0.0.1:143/INBOX"
-            username = "bounces"
-            password_env = "HERALD_TEST_IMAP_PASSWORD"
-            suppress = true
-            """)
-        try herald.suppressionList().add([SuppressionList.Entry(address: "B@x.example", time: "2026-11-28T10:00:00Z", campaign: "earlier",
-                                                                dsnStatus: "5.1.1", diagnostic: "smtp; 550 5.1.1")])
+        let herald = Self.campaign(
+            bounces: """
+                [bounces]
+                url = "imap://127.0.0.1:143/INBOX"
+                username = "bounces"
+                password_env = "HERALD_TEST_IMAP_PASSWORD"
+                suppress = true
+                """)
+        try herald.suppressionList().add([
+            SuppressionList.Entry(
+                address: "B@x.example", time: "2026-11-28T10:00:00Z", campaign: "earlier",
+                dsnStatus: "5.1.1", diagnostic: "smtp; 550 5.1.1")
+        ])
         let send = await herald.send()
         #expect(send.status == 0 && send.stdout.contains("2 sent") && send.stdout.contains("1 suppressed"), "\(send)")
         #expect(send.stderr.contains("suppressed: b@x.example: a permanent bounce put it on \(herald.suppressionList().location)"), "\(send)")

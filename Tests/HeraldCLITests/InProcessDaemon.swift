@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Synchronization
+
 @testable import HeraldCLI
 
 /// `herald daemon` in this process: its scheduler and bounce poller on a `MockClock`, its log
@@ -33,13 +34,15 @@ final class InProcessDaemon: Sendable {
         let logger = Logger(label: "herald.daemon.test") { _ in
             HeraldLogHandler(format: .text, clock: clock, write: { line in captured.all.withLock { $0.append(line) } })
         }
-        let firing = DaemonFiring(clock: clock, logger: logger, makeParts: {
-            var parts = ApplicationParts.live
-            parts.environment["XDG_RUNTIME_DIR"] = runtime
-            parts.environment.merge(environment) { $1 }
-            parts.progress = nil
-            return parts
-        })
+        let firing = DaemonFiring(
+            clock: clock, logger: logger,
+            makeParts: {
+                var parts = ApplicationParts.live
+                parts.environment["XDG_RUNTIME_DIR"] = runtime
+                parts.environment.merge(environment) { $1 }
+                parts.progress = nil
+                return parts
+            })
         services = DaemonServices(directory: campaigns, firing: firing)
     }
 
@@ -53,22 +56,24 @@ final class InProcessDaemon: Sendable {
     func running<T: Sendable>(_ body: (GracefulShutdownTestTrigger) async throws -> T) async throws -> T {
         let services = self.services
         // Off the cooperative pool, which the synchronous subprocess tests beside it can hold for minutes.
-        return try await DedicatedExecutor(label: "herald.test.daemon").run { try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.scheduler.run() }
-                group.addTask { try await services.bouncePoller.run() }
-                do {
-                    let result = try await body(trigger)
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                    return result
-                } catch {
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
-                    throw error
+        return try await DedicatedExecutor(label: "herald.test.daemon").run {
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await services.scheduler.run() }
+                    group.addTask { try await services.bouncePoller.run() }
+                    do {
+                        let result = try await body(trigger)
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        return result
+                    } catch {
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        throw error
+                    }
                 }
             }
-        } }
+        }
     }
 
     /// Waits until both services are asleep on the clock: whatever the last advance made due

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldCurl
 import HeraldTestSupport
+
 @testable import HeraldCLI
 
 /// Herald's commands run in this process through `buildApplication(_:)` over in-memory
@@ -119,7 +120,9 @@ final class InProcessHerald {
     func resolve(_ recipient: String, as outcome: DeliveryStatus, log: String? = nil) -> Result {
         run { [campaign] in $0.resolve(campaign: campaign, recipient: recipient, as: outcome, logPath: log) }
     }
-    func bounces(log: String? = nil) -> Result { run { [campaign, unowned self] in $0.bounces(campaign: campaign, logPath: log, shouldStop: { self.stopRequested }) } }
+    func bounces(log: String? = nil) -> Result {
+        run { [campaign, unowned self] in $0.bounces(campaign: campaign, logPath: log, shouldStop: { self.stopRequested }) }
+    }
     func suppressedList(log: String? = nil) -> Result { run { [campaign] in $0.suppressedList(campaign: campaign, logPath: log) } }
     func suppressedRemove(_ address: String, log: String? = nil) -> Result {
         run { [campaign] in $0.suppressedRemove(campaign: campaign, address: address, logPath: log) }

@@ -36,7 +36,9 @@ import Testing
         try Self.rename(campaign, to: "cli-test-renamed")
         let again = try campaign.send(server)
         #expect(again.status == 65, "\(again)")
-        #expect(again.stderr.contains(#"delivery.jsonl:1: this log belongs to campaign "cli-test", but \#(campaign.path) is named "cli-test-renamed""#), "\(again.stderr)")
+        #expect(
+            again.stderr.contains(#"delivery.jsonl:1: this log belongs to campaign "cli-test", but \#(campaign.path) is named "cli-test-renamed""#),
+            "\(again.stderr)")
         #expect(again.stderr.contains(#"put back name = "cli-test""#), "\(again.stderr)")
         #expect(server.messages().count == 15, "nothing is sent again under the new name")
         #expect(server.connections() == 1, "no connection is opened")
@@ -51,7 +53,7 @@ import Testing
         #expect(resolve.status == 65, "\(resolve)")
         #expect(campaign.folder.read("delivery.jsonl") == logBefore)
 
-        try Self.rename(campaign, to: "cli-test")   // the README's advice: put the name back
+        try Self.rename(campaign, to: "cli-test")  // the README's advice: put the name back
         let restored = try campaign.send(server)
         #expect(restored.status == 0, "\(restored)")
         #expect(restored.stdout.contains("0 sent, 0 failed, 0 deferred, 0 in doubt, 15 already done"), "\(restored)")
@@ -73,7 +75,10 @@ import Testing
 
         let again = try campaign.send(server)
         #expect(again.status == 65, "\(again)")
-        #expect(again.stderr.contains(#"delivery.jsonl:\#(edited + 1): this record belongs to campaign "cli-test-2", but the log and \#(campaign.path) are campaign "cli-test""#), "\(again.stderr)")
+        #expect(
+            again.stderr.contains(
+                #"delivery.jsonl:\#(edited + 1): this record belongs to campaign "cli-test-2", but the log and \#(campaign.path) are campaign "cli-test""#),
+            "\(again.stderr)")
         #expect(server.messages().count == 15, "nothing is sent")
         #expect(server.connections() == 1, "no connection is opened")
         #expect(campaign.folder.read("delivery.jsonl") == text)
@@ -94,7 +99,8 @@ import Testing
         let due = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5))
         let campaigns = campaign.folder.file("campaigns")
         try FileManager.default.createDirectory(atPath: campaigns, withIntermediateDirectories: true)
-        let scheduled = text
+        let scheduled =
+            text
             .replacingOccurrences(of: "log = \"delivery.jsonl\"", with: "log = \"\(campaign.log)\"\nschedule = \"\(due)\"")
             .replacingOccurrences(of: "smtp://127.0.0.1:9", with: server.url)
         try scheduled.write(toFile: (campaigns as NSString).appendingPathComponent("renamed.toml"), atomically: true, encoding: .utf8)
@@ -106,7 +112,9 @@ import Testing
         let result = daemon.wait(timeout: 20)
         #expect(!fired, "the daemon does not connect")
         #expect(campaign.folder.read("delivery.jsonl") == logBefore, "the log is left as it was")
-        #expect(result.stderr.contains(#"this log belongs to campaign \"cli-test\""#) || result.stderr.contains(#"this log belongs to campaign "cli-test""#), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(#"this log belongs to campaign \"cli-test\""#) || result.stderr.contains(#"this log belongs to campaign "cli-test""#),
+            "\(result.stderr)")
         #expect(result.stderr.contains("campaign not scheduled: its delivery log cannot be used"), "reported when loaded, not at each firing: \(result.stderr)")
         #expect(server.messages().count == 15)
     }
@@ -171,14 +179,14 @@ import Testing
         let moved = campaign.folder.file("delivery.jsonl.1")
         let sender = try Subprocess.start(PackagePaths.herald, ["send", campaign.path, "--smtp-url", server.url])
         #expect(waitUntil(30) { (campaign.folder.read("delivery.jsonl")?.split(separator: "\n").count ?? 0) >= 10 })
-        try FileManager.default.moveItem(atPath: campaign.log, toPath: moved)   // log rotation, say
+        try FileManager.default.moveItem(atPath: campaign.log, toPath: moved)  // log rotation, say
         let result = sender.wait()
         #expect(result.status == 74, "\(result)")
         #expect(result.stderr.contains("delivery.jsonl: was moved or replaced while this run was using it"), "\(result.stderr)")
         #expect(server.messages().count < 30, "the sender stopped")
         #expect(campaign.folder.read("delivery.jsonl") == nil, "no record went to a new file at the log's path")
 
-        try FileManager.default.moveItem(atPath: moved, toPath: campaign.log)   // the advice: move it back
+        try FileManager.default.moveItem(atPath: moved, toPath: campaign.log)  // the advice: move it back
         let rest = try campaign.send(server)
         #expect([0, 75].contains(rest.status), "\(rest)")
         #expect(rest.stderr.split(separator: "\n").filter { $0.hasPrefix("in doubt: ") }.count <= 1, "at most the letter in flight")

@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldStorage
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// The delivery log's index seen from the commands: a run of one occurrence reads it, and
@@ -72,8 +73,9 @@ import Testing
         }
         #expect(await harness.send() == .ok)
         #expect(harness.transport.delivered.count == 9, "nothing is sent twice")
-        #expect(harness.output.suffix(3).allSatisfy { $0.hasSuffix("0 sent, 0 failed, 0 deferred, 0 in doubt, 3 already done") },
-                "\(harness.output.suffix(3))")
+        #expect(
+            harness.output.suffix(3).allSatisfy { $0.hasSuffix("0 sent, 0 failed, 0 deferred, 0 in doubt, 3 already done") },
+            "\(harness.output.suffix(3))")
         // The index was rebuilt by the first of those runs, which held the lock.
         let application = harness.application()
         #expect(await application.dispatch(prepared, options: .init(), occurrence: Self.occurrences[1]) == .ok)
@@ -91,7 +93,10 @@ import Testing
         #expect(harness.output.last == "app-test @ 2026-11-29T09:00:00Z: 3 recipients: 2 sent, 1 failed, 0 deferred, 0 in doubt, 0 pending")
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: true, occurrence: occurrence) == .ok)
-        #expect(harness.output == [#"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#])
+        #expect(
+            harness.output == [
+                #"{"bounced":0,"campaign":"app-test","deferred":0,"delayed":0,"failed":1,"in_doubt":0,"pending":0,"sent":2,"suppressed":0,"total":3}"#
+            ])
         // Without one, the campaign as a whole, as `herald send` sends it: nothing yet.
         harness.output = []
         #expect(harness.application().status(campaign: harness.campaign, logPath: nil, json: false) == .ok)

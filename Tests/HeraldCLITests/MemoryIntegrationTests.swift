@@ -8,14 +8,16 @@ import Testing
     static func peakKiB(rows: Int) throws -> Int {
         let folder = TemporaryDirectory("herald-memory")
         let csv = "email,name,city\n" + (1...rows).map { "reader.\($0)@many.example,Reader Number \($0),Brussels" }.joined(separator: "\n") + "\n"
-        let campaign = folder.write("campaign.toml", """
-        name = "memory"
-        template = "\(folder.write("letter.mustache", "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: For {{name}} in {{city}}\n\nDear {{name}},\nA letter to {{city}}.\n"))"
-        recipients = ["\(folder.write("list.csv", csv))"]
-        log = "delivery.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        """)
+        let campaign = folder.write(
+            "campaign.toml",
+            """
+            name = "memory"
+            template = "\(folder.write("letter.mustache", "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: For {{name}} in {{city}}\n\nDear {{name}},\nA letter to {{city}}.\n"))"
+            recipients = ["\(folder.write("list.csv", csv))"]
+            log = "delivery.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """)
         // GNU time's %M: the child's peak resident set, in KiB.
         let result = try Subprocess.run("/usr/bin/time", ["-f", "%M", PackagePaths.herald, "validate", campaign])
         #expect(result.status == 0, "\(result)")

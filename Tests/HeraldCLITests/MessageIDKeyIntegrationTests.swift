@@ -23,15 +23,15 @@ import Testing
     /// What Python computes for `keys`: HMAC-SHA256 under `keyHex` (nil: the old, unkeyed SHA-256).
     static func oracle(campaign: String, keys: [String], keyHex: String?) throws -> [String: String] {
         let script = """
-        import hashlib, hmac, json, sys
-        campaign, key_hex = sys.argv[1], sys.argv[2]
-        out = {}
-        for row in sys.argv[3:]:
-            data = campaign.encode() + b"\\0" + row.encode()
-            digest = hmac.new(bytes.fromhex(key_hex), data, hashlib.sha256).digest() if key_hex else hashlib.sha256(data).digest()
-            out[row] = digest[:16].hex()
-        print(json.dumps(out))
-        """
+            import hashlib, hmac, json, sys
+            campaign, key_hex = sys.argv[1], sys.argv[2]
+            out = {}
+            for row in sys.argv[3:]:
+                data = campaign.encode() + b"\\0" + row.encode()
+                digest = hmac.new(bytes.fromhex(key_hex), data, hashlib.sha256).digest() if key_hex else hashlib.sha256(data).digest()
+                out[row] = digest[:16].hex()
+            print(json.dumps(out))
+            """
         let result = try Subprocess.run(PackagePaths.python, ["-c", script, campaign, keyHex ?? ""] + keys)
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String], "\(result)")
     }

@@ -21,14 +21,16 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         let folder = TemporaryDirectory("herald-visible-replies")
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: Open letter\n\nDear reader,\nthe letter.\n")
         folder.write("list.csv", "email\nann@one.example\nben@two.example\n")
-        let path = folder.write("campaign.toml", """
-        name = "replies"
-        template = "letter.mustache"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        [smtp]
-        url = "\(server.url)"
-        """)
+        let path = folder.write(
+            "campaign.toml",
+            """
+            name = "replies"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [smtp]
+            url = "\(server.url)"
+            """)
         let send = try Subprocess.herald(["send", path])
         #expect(send.status == 1, "one letter refused: \(send)")
         #expect(rawTerminalControls(send.stdout + send.stderr).isEmpty, "\(send)")
@@ -57,16 +59,18 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
         folder.write("letter.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: For {{name}}\n\nDear {{name}},\nthe letter.\n")
         folder.write("letter.fr.mustache", "From: Press <press@amnesty.example>\nTo: {{email}}\nSubject: Pour {{name}}\n\nBonjour {{name}},\nla lettre.\n")
         folder.write("list.csv", "email,name,language\nann@one.example,\u{202E}nnA,fr\nben@two.example,Ben,e\u{1B}[2Js\n")
-        let path = folder.write("campaign.toml", """
-        name = "visible"
-        template = "letter.mustache"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        [templates]
-        fr = "letter.fr.mustache"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        """)
+        let path = folder.write(
+            "campaign.toml",
+            """
+            name = "visible"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [templates]
+            fr = "letter.fr.mustache"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """)
         let validate = try Subprocess.herald(["validate", path])
         #expect(validate.status == 0, "\(validate)")
         #expect(rawTerminalControls(validate.stdout + validate.stderr).isEmpty, "\(validate)")
@@ -83,8 +87,10 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
     /// through the same filter now, with the same exit statuses.
     @Test func argumentParserErrorsShowControlCharactersVisibly() throws {
         let hostile = "\u{1B}]0;PWN\u{07}\u{1B}[2J\u{202E}"
-        for arguments in [["status", "c.toml", "--x" + hostile], ["resolve", "c.toml", "--recipient", "a@x.example", "--as", "s" + hostile],
-                          ["bogus" + hostile]] {
+        for arguments in [
+            ["status", "c.toml", "--x" + hostile], ["resolve", "c.toml", "--recipient", "a@x.example", "--as", "s" + hostile],
+            ["bogus" + hostile],
+        ] {
             let run = try Subprocess.herald(arguments)
             #expect(run.status == 64, "\(run)")
             #expect(rawTerminalControls(run.stdout + run.stderr).isEmpty, "\(run)")

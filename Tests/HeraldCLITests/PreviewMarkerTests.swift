@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCLI
 
 /// The preview record, written letter by letter: whole, or cut short by a crash, it lists

@@ -1,13 +1,15 @@
 import Foundation
 import HeraldCore
 import Testing
+
 @testable import HeraldCLI
 
 /// The terminal's progress line: what it says, and that it is redrawn sparingly.
 @Suite struct ProgressLineTests {
     @Test func saysDoneOfTotalRateTimeLeftAndFailures() {
-        #expect(ProgressLine.text(verb: "sending", done: 1_234, total: 10_000, failed: 2, deferred: 1, elapsed: 3)
-            == "sending 1,234/10,000  411/s  0:22 left  2 failed  1 deferred")
+        #expect(
+            ProgressLine.text(verb: "sending", done: 1_234, total: 10_000, failed: 2, deferred: 1, elapsed: 3)
+                == "sending 1,234/10,000  411/s  0:22 left  2 failed  1 deferred")
         #expect(ProgressLine.text(verb: "sending", done: 0, total: 15, failed: 0, deferred: 0, elapsed: 0) == "sending 0/15")
         #expect(ProgressLine.clock(3_725) == "1:02:05")
         #expect(ProgressLine.grouped(100_000) == "100,000" && ProgressLine.grouped(999) == "999")

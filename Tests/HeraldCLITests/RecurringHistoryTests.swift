@@ -4,6 +4,7 @@ import HeraldTestSupport
 import Logging
 import Synchronization
 import Testing
+
 @testable import HeraldCLI
 
 /// History does not slow the present: a recurring campaign fired a thousand times, in this
@@ -54,7 +55,8 @@ import Testing
     /// Resident set size in bytes (`/proc/self/statm`, second field, in pages).
     static func residentBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+            let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
@@ -66,26 +68,31 @@ import Testing
         let rows = (1...recipients).map { "reader-\($0)@history.example,Reader \($0)" }
         folder.write("list.csv", "email,name\n" + rows.joined(separator: "\n") + "\n")
         folder.write("letter.mustache", "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: Minutes\n\nDear {{name}}.\n")
-        let campaign = folder.write("campaigns/history.toml", """
-        name = "history"
-        template = "../letter.mustache"
-        recipients = ["../list.csv"]
-        log = "../history.jsonl"
-        schedule = "* * * * *"
+        let campaign = folder.write(
+            "campaigns/history.toml",
+            """
+            name = "history"
+            template = "../letter.mustache"
+            recipients = ["../list.csv"]
+            log = "../history.jsonl"
+            schedule = "* * * * *"
 
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        """)
+            [smtp]
+            url = "smtp://127.0.0.1:2525"
+            """)
         let transport = Stopwatch()
         let lines = Lines()
         let clock = SystemClock()
         let logger = Logger(label: "herald.daemon.test") { _ in HeraldLogHandler(format: .json, clock: clock, write: { lines.append($0) }) }
         let runtime = folder.path
         // Output, clock and stop hooks are the daemon's (`DaemonFiring.parts`).
-        let firings = DaemonFiring(clock: clock, logger: logger, makeParts: {
-            ApplicationParts(output: { _ in }, errors: { _ in }, clock: SystemClock(), environment: ["XDG_RUNTIME_DIR": runtime],
-                             makeTransport: { _ throws(TransportSetupError) in transport })
-        })
+        let firings = DaemonFiring(
+            clock: clock, logger: logger,
+            makeParts: {
+                ApplicationParts(
+                    output: { _ in }, errors: { _ in }, clock: SystemClock(), environment: ["XDG_RUNTIME_DIR": runtime],
+                    makeTransport: { _ throws(TransportSetupError) in transport })
+            })
         let scheduler = CampaignScheduler(directory: folder.file("campaigns"), firing: firings, reloads: ReloadSignal())
         let entry = try #require(scheduler.load(campaign))
         var firing = try #require(entry.queue.first)
@@ -114,7 +121,8 @@ import Testing
         let early = bytesRead[1..<100], late = bytesRead[(count - 100)...]
         let lateDelay = Self.median(firstLetter[(count - 100)...]), earlyDelay = Self.median(firstLetter[1..<100])
         let growth = resident[count - 1] - resident[99]
-        print("""
+        print(
+            """
             history: \(count) firings of \(recipients) letters, log \(logSize) bytes at the end; \
             bytes read per firing: firing 1 \(bytesRead[0]) (\(reads[0])), firing 2 \(bytesRead[1]), \
             firings 2-100 at most \(early.max()!), firings \(count - 99)-\(count) at most \(late.max()!) (firing \(count): \(bytesRead[count - 1])); \

@@ -2,6 +2,7 @@ import Foundation
 import HeraldTestSupport
 import Synchronization
 import Testing
+
 @testable import HeraldCLI
 
 /// The daemon's idle wait and its turns: a reload request ends a sleep on the clock without the
@@ -71,7 +72,9 @@ import Testing
             #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
             clock.advance(by: 10)
             await slept
-            let cancelled = Task(executorPreference: executor) { await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: 0) }
+            let cancelled = Task(executorPreference: executor) {
+                await reloads.sleep(on: clock, until: clock.now().addingTimeInterval(3600), unlessNewerThan: 0)
+            }
             #expect(await clock.waitForSleepers(1, timeout: .seconds(60)))
             cancelled.cancel()
             await cancelled.value
@@ -86,7 +89,11 @@ import Testing
             let order = Order()
             let gate = ReloadSignal()
             // The first job holds the turn until the gate opens.
-            let first = Task(executorPreference: executor) { await turn.run { order.names.withLock { $0.append("first") }; await gate.wait(past: 0) } }
+            let first = Task(executorPreference: executor) {
+                await turn.run {
+                    order.names.withLock { $0.append("first") }; await gate.wait(past: 0)
+                }
+            }
             while order.names.withLock({ $0.isEmpty }) { await Task.yield() }
             let cancelled = Task(executorPreference: executor) { await turn.run { order.names.withLock { $0.append("cancelled") } } }
             let second = Task(executorPreference: executor) { await turn.run { order.names.withLock { $0.append("second") } } }

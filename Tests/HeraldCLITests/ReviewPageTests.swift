@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// The review page (`index.html`): every letter with its values marked, hostile values
@@ -9,13 +10,13 @@ import Testing
 /// bound on its size however many letters.
 @Suite struct ReviewPageTests {
     static let template = """
-    From: Press Office <press@org.example>
-    To: {{name}} <{{email}}>
-    Subject: A letter for {{country}}
+        From: Press Office <press@org.example>
+        To: {{name}} <{{email}}>
+        Subject: A letter for {{country}}
 
-    Dear {{name}},
-    we write to {{country}} about {{topic}}.
-    """
+        Dear {{name}},
+        we write to {{country}} about {{topic}}.
+        """
 
     /// What Python's parser made of a page.
     static func parse(_ page: String) throws -> [String: Any] {
@@ -96,7 +97,8 @@ import Testing
     /// seconds): the page stays under 10 MB, listing every row while they fit.
     @Test(arguments: [("r", 100_000), ("minister.of.foreign.affairs.", 100_000)])
     func thePageStaysUnderTenMegabytesAtAHundredThousandLetters(_ prefix: String, _ total: Int) throws {
-        let prepared = try PreparedCampaign.load(campaignFile: PackagePaths.path("Campaigns/eu-china-dialogue-1999.toml"), date: Date(timeIntervalSince1970: 918_000_000))
+        let prepared = try PreparedCampaign.load(
+            campaignFile: PackagePaths.path("Campaigns/eu-china-dialogue-1999.toml"), date: Date(timeIntervalSince1970: 918_000_000))
         let real = try prepared.recipients
         let messages = try real.map { try prepared.compose($0, date: Date()) }
         let folder = NSTemporaryDirectory() + "herald-page-\(UUID().uuidString)"

@@ -5,16 +5,16 @@ import Testing
 /// Markdown letters, attachments and languages through the real command line and a real SMTP server.
 @Suite(.tags(.integration)) struct RichLetterIntegrationTests {
     static let template = """
-    From: "Office of the Secretary General" <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter to {{country}}
-    Content-Type: text/markdown
-    Attachment: letters/{{country}}.pdf
+        From: "Office of the Secretary General" <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter to {{country}}
+        Content-Type: text/markdown
+        Attachment: letters/{{country}}.pdf
 
-    Dear {{name}},
+        Dear {{name}},
 
-    The **signed letter** to {{country}} is attached.
-    """
+        The **signed letter** to {{country}} is attached.
+        """
 
     static func campaign(csv: String, files: [String: [UInt8]], extra: String = "") -> TestCampaign {
         let campaign = TestCampaign(template: template, csv: csv, extra: extra)
@@ -53,8 +53,9 @@ import Testing
 
     @Test func aMissingAttachmentExits65NamingTheRowAndPathAndSendsNothing() throws {
         let server = try SMTPTestServer()
-        let campaign = Self.campaign(csv: "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\n",
-                                     files: ["letters/Austria.pdf": [1, 2, 3]])
+        let campaign = Self.campaign(
+            csv: "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\n",
+            files: ["letters/Austria.pdf": [1, 2, 3]])
         let validate = try Subprocess.herald(["validate", campaign.path])
         #expect(validate.status == 65, "\(validate)")
         let resolved = campaign.folder.file("letters/Belgium.pdf")
@@ -68,8 +69,9 @@ import Testing
     @Test func validateWarnsOfLanguagesWithoutATemplateAndSendsTheDefault() throws {
         let server = try SMTPTestServer()
         let plain = "From: o@org.example\nTo: {{name}} <{{email}}>\nSubject: Letter\n\nDear {{name}}.\n"
-        let campaign = TestCampaign(template: plain, csv: "email,name,language\na@x.example,Ann,fr\nb@x.example,Bo,es\nc@x.example,Cy,es\n",
-                                    extra: "[templates]\nfr = \"lettre.txt\"")
+        let campaign = TestCampaign(
+            template: plain, csv: "email,name,language\na@x.example,Ann,fr\nb@x.example,Bo,es\nc@x.example,Cy,es\n",
+            extra: "[templates]\nfr = \"lettre.txt\"")
         _ = campaign.folder.write("lettre.txt", "From: o@org.example\nTo: {{name}} <{{email}}>\nSubject: Lettre\n\nMadame, Monsieur {{name}}.\n")
         let validate = try Subprocess.herald(["validate", campaign.path])
         #expect(validate.status == 0, "\(validate)")

@@ -6,12 +6,12 @@ import Testing
 /// `validate` checks, preview folders, text that is not UTF-8, cron expressions that never fire.
 @Suite(.tags(.integration)) struct RoughEdgesIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter {{number}}
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter {{number}}
 
-    Dear {{name}}, this is letter {{number}}.
-    """
+        Dear {{name}}, this is letter {{number}}.
+        """
 
     /// A campaign of `count` recipients with a plain template.
     static func bulkCampaign(_ count: Int) -> TestCampaign {
@@ -165,8 +165,9 @@ import Testing
     @Test func validateReportsATemplateEditedWhileHalfSent() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "r2@rough.example=451"])
         let rows = (1...3).map { "r\($0)@rough.example,Recipient \($0),\($0)" }
-        let campaign = TestCampaign(template: Self.template, csv: "email,name,number\n" + rows.joined(separator: "\n") + "\n",
-                                    extra: "[retry]\nmax_attempts = 1\n")
+        let campaign = TestCampaign(
+            template: Self.template, csv: "email,name,number\n" + rows.joined(separator: "\n") + "\n",
+            extra: "[retry]\nmax_attempts = 1\n")
         #expect(try campaign.send(server).status == 75, "r2 is deferred")
         campaign.folder.write("letter.mustache", Self.template + "\nP.S. An edit.\n")
         let result = try Subprocess.herald(["validate", campaign.path])
@@ -182,8 +183,9 @@ import Testing
         let work = campaign.folder.file("work")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let notes = campaign.folder.write("work/notes.txt", "notes\n")
-        try FileManager.default.createSymbolicLink(atPath: (work as NSString).appendingPathComponent("01-minister@bmaa.austria.example.eml"),
-                                                   withDestinationPath: notes)
+        try FileManager.default.createSymbolicLink(
+            atPath: (work as NSString).appendingPathComponent("01-minister@bmaa.austria.example.eml"),
+            withDestinationPath: notes)
         let result = try Subprocess.herald(["preview", campaign.path, "--out", ""], directory: work)
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("--out is empty"), "\(result.stderr)")

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// `SecretSource`: the password from the variable or file the campaign names, read at send
@@ -11,8 +12,9 @@ import Testing
 
     /// A campaign file in `folder` with these `[smtp]` settings (nothing is read but the secret's source).
     func campaign(passwordEnv: String? = nil, passwordFile: String? = nil, caFile: String? = nil) -> Campaign {
-        var smtp = SMTPSettings(url: "smtps://mail.example", tls: .required, username: (passwordEnv ?? passwordFile) == nil ? nil : "u",
-                                passwordEnv: passwordEnv, passwordFile: passwordFile)
+        var smtp = SMTPSettings(
+            url: "smtps://mail.example", tls: .required, username: (passwordEnv ?? passwordFile) == nil ? nil : "u",
+            passwordEnv: passwordEnv, passwordFile: passwordFile)
         smtp.caFile = caFile
         smtp.replyTimeout = 42
         return Campaign(name: "c", file: folder.file("campaign.toml"), templatePath: "t", recipientPaths: ["r"], logPath: "l", smtp: smtp)
@@ -44,7 +46,8 @@ import Testing
 
     @Test func theVariableMustBeSetAndNotEmpty() throws {
         let campaign = campaign(passwordEnv: "HERALD_SMTP_PASSWORD")
-        let expected = CommandFailure(.config, "\(campaign.file): smtp.password_env: the environment variable HERALD_SMTP_PASSWORD is not set; export it before running herald")
+        let expected = CommandFailure(
+            .config, "\(campaign.file): smtp.password_env: the environment variable HERALD_SMTP_PASSWORD is not set; export it before running herald")
         #expect(failure(campaign) == expected)
         #expect(failure(campaign, environment: ["HERALD_SMTP_PASSWORD": ""]) == expected)
         #expect(failure(campaign, environment: ["OTHER": "x"]) == expected)
@@ -52,8 +55,9 @@ import Testing
 
     @Test func aSetVariableIsThePassword() throws {
         let password = "pw-\(UUID().uuidString)"
-        let endpoint = try SecretSource.endpoint(for: campaign(passwordEnv: "HERALD_SMTP_PASSWORD"),
-                                                 environment: ["HERALD_SMTP_PASSWORD": password])
+        let endpoint = try SecretSource.endpoint(
+            for: campaign(passwordEnv: "HERALD_SMTP_PASSWORD"),
+            environment: ["HERALD_SMTP_PASSWORD": password])
         #expect(endpoint.password == password && endpoint.username == "u")
         #expect(!endpoint.description.contains(password))
     }
@@ -72,7 +76,10 @@ import Testing
         let path = try passwordFile(password, mode: mode)
         let campaign = campaign(passwordFile: "secret")
         let refused = try #require(failure(campaign))
-        #expect(refused == CommandFailure(.config, "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"))
+        #expect(
+            refused
+                == CommandFailure(
+                    .config, "\(campaign.file): smtp.password_file: \(path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"))
         #expect(!refused.description.contains(password))
     }
 
@@ -84,7 +91,9 @@ import Testing
         #expect(try SecretSource.endpoint(for: campaign(passwordFile: "linked"), environment: [:]).password == password)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: target)
         let refused = try #require(failure(campaign(passwordFile: "linked")))
-        #expect(refused.description.contains("(a link to \(URL(fileURLWithPath: target).resolvingSymlinksInPath().path)) can be read by others (mode 644)"), "\(refused)")
+        #expect(
+            refused.description.contains("(a link to \(URL(fileURLWithPath: target).resolvingSymlinksInPath().path)) can be read by others (mode 644)"),
+            "\(refused)")
     }
 
     @Test func aMissingFileIs78() throws {
@@ -105,7 +114,8 @@ import Testing
         let password = "pw-\(UUID().uuidString)"
         try passwordFile(password, mode: 0o644)
         var messages = [failure(campaign(passwordFile: "secret"), environment: ["HERALD_SMTP_PASSWORD": password])?.description ?? ""]
-        messages.append(failure(campaign(passwordEnv: "HERALD_SMTP_PASSWORD", caFile: "ca.pem"), environment: ["HERALD_SMTP_PASSWORD": password])?.description ?? "")
+        messages.append(
+            failure(campaign(passwordEnv: "HERALD_SMTP_PASSWORD", caFile: "ca.pem"), environment: ["HERALD_SMTP_PASSWORD": password])?.description ?? "")
         #expect(messages.allSatisfy { !$0.isEmpty && !$0.contains(password) }, "\(messages)")
     }
 }

@@ -84,7 +84,8 @@ import Testing
         let sent = try other.send(nil)
         #expect(sent.status == 0, "\(sent)")
         let jose = try #require(capable.messages().first { $0.recipients == ["josé@x.example"] })
-        #expect(String(decoding: jose.data, as: UTF8.self).contains("To: =?utf-8?q?Jos=C3=A9?= <josé@x.example>\r\n")
+        #expect(
+            String(decoding: jose.data, as: UTF8.self).contains("To: =?utf-8?q?Jos=C3=A9?= <josé@x.example>\r\n")
                 || String(decoding: jose.data, as: UTF8.self).contains("<josé@x.example>"))
     }
 
@@ -100,7 +101,8 @@ import Testing
     @Test func authOfferedOnlyAfterSTARTTLSIsUsed() throws {
         let certs = try Certificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--require-tls", "--auth", "press:\(Self.password)"])
-        let campaign = Self.campaign(server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"\nusername = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
+        let campaign = Self.campaign(
+            server, smtp: "tls = \"required\"\nca_file = \"\(certs.file("ca.pem"))\"\nusername = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
         let result = try Subprocess.herald(["send", campaign.path], environment: ["HERALD_TEST_PASSWORD": Self.password])
         #expect(result.status == 0, "\(result)")
         #expect(server.messages().count == 15)
@@ -129,8 +131,9 @@ import Testing
         // A campaign of its own (a fresh log): `--log` to a new file is refused while the
         // campaign's own log records letters, since it would send them all again.
         let unsent = Self.campaign(server, host: "127.0.0.1", smtp: "username = \"press\"\npassword_env = \"HERALD_TEST_PASSWORD\"")
-        let wrong = try Subprocess.herald(["send", unsent.path],
-                                          environment: ["HERALD_TEST_PASSWORD": "not-the-password"])
+        let wrong = try Subprocess.herald(
+            ["send", unsent.path],
+            environment: ["HERALD_TEST_PASSWORD": "not-the-password"])
         #expect(wrong.status == 77, "\(wrong)")
         #expect(wrong.stderr.contains("535"), "\(wrong.stderr)")
 

@@ -23,7 +23,8 @@ import Testing
         #expect(previews.count == 15)
         for (file, message) in zip(previews, received) {
             let previewed = try #require(FileManager.default.contents(atPath: (previewFolder as NSString).appendingPathComponent(file)))
-            #expect(message.body == SMTPTestServer.Received.split([UInt8](previewed)).body, "\(file): the body that arrived is the body previewed, byte for byte")
+            #expect(
+                message.body == SMTPTestServer.Received.split([UInt8](previewed)).body, "\(file): the body that arrived is the body previewed, byte for byte")
             #expect(String(decoding: previewed, as: UTF8.self).contains("Message-ID: \(message.messageID ?? "?")\r\n"))
         }
         let reports = try EmailOracle.check(received.map(\.file))
@@ -34,15 +35,19 @@ import Testing
 
         let records = campaign.records()
         #expect(records.filter { $0["status"] as? String == "sent" }.count == 15)
-        #expect(records.filter { $0["status"] as? String == "sent" }.allSatisfy {
-            ($0["smtp_code"] as? Int) == 250 && ($0["smtp_reply"] as? String)?.hasPrefix("250 2.0.0 Ok: queued as") == true
-        })
+        #expect(
+            records.filter { $0["status"] as? String == "sent" }.allSatisfy {
+                ($0["smtp_code"] as? Int) == 250 && ($0["smtp_reply"] as? String)?.hasPrefix("250 2.0.0 Ok: queued as") == true
+            })
 
         let again = try campaign.send(server)
         #expect(again.status == 0, "\(again)")
         #expect(again.stdout.contains("0 sent, 0 failed, 0 deferred, 0 in doubt, 15 already done"))
         #expect(server.messages().count == 15, "a second send sends nothing new")
-        #expect(try campaign.statusJSON() == ["total": 15, "sent": 15, "failed": 0, "deferred": 0, "pending": 0, "in_doubt": 0, "bounced": 0, "delayed": 0, "suppressed": 0])
+        #expect(
+            try campaign.statusJSON() == [
+                "total": 15, "sent": 15, "failed": 0, "deferred": 0, "pending": 0, "in_doubt": 0, "bounced": 0, "delayed": 0, "suppressed": 0,
+            ])
     }
 
     @Test func rejectedRecipientIsFailedAndTheOthersGoOn() throws {
@@ -114,7 +119,8 @@ import Testing
         let server = try SMTPTestServer()
         let campaign = TestCampaign()
         // A crash after the intent for Austria was written and before its outcome.
-        let intent = #"{"attempt":1,"campaign":"cli-test","message_id":"<x@amnesty.example>","recipient":"minister@bmaa.austria.example","status":"sending","time":"2026-11-29T00:00:00Z"}"#
+        let intent =
+            #"{"attempt":1,"campaign":"cli-test","message_id":"<x@amnesty.example>","recipient":"minister@bmaa.austria.example","status":"sending","time":"2026-11-29T00:00:00Z"}"#
         campaign.folder.write("delivery.jsonl", intent + "\n")
         let first = try campaign.send(server)
         #expect(first.status == 75, "\(first)")

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCLI
 
 /// `herald status` prints its table as it walks the lists (two walks: one to measure the

@@ -7,12 +7,12 @@ import Testing
 /// backoff wait, and the daemon's idle wait.
 @Suite(.tags(.integration)) struct StopIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter {{number}}
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter {{number}}
 
-    Dear {{name}}, this is letter {{number}}.
-    """
+        Dear {{name}}, this is letter {{number}}.
+        """
 
     static func campaign(_ count: Int, extra: String = "") -> TestCampaign {
         let rows = (1...count).map { "r\($0)@stop.example,Recipient \($0),\($0)" }
@@ -21,11 +21,11 @@ import Testing
 
     /// Retries that would wait two minutes: a stop must cut the wait short.
     static let slowRetry = """
-    [retry]
-    max_attempts = 3
-    initial_backoff_seconds = 120
-    max_backoff_seconds = 120
-    """
+        [retry]
+        max_attempts = 3
+        initial_backoff_seconds = 120
+        max_backoff_seconds = 120
+        """
 
     /// Starts `herald ARGS` through Python, which first runs `prelude` (to block or ignore
     /// signals) and then execs Herald in its place: the same pid, the inherited signal state.
@@ -61,8 +61,9 @@ import Testing
     @Test func sighupIgnoredAtStartStaysIgnoredBySend() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = Self.campaign(60)
-        let running = try Self.startHerald(after: "signal.signal(signal.SIGHUP, signal.SIG_IGN)",
-                                           ["send", campaign.path, "--smtp-url", server.url])
+        let running = try Self.startHerald(
+            after: "signal.signal(signal.SIGHUP, signal.SIG_IGN)",
+            ["send", campaign.path, "--smtp-url", server.url])
         #expect(waitUntil(60) { server.messages().count >= 10 })
         running.signal(SIGHUP)
         let result = running.wait(timeout: 60)
@@ -108,8 +109,9 @@ import Testing
     @Test func daemonStoppedDuringAFiringsBackoffWaitExitsZeroWithNothingInDoubt() throws {
         let server = try SMTPTestServer(faults: ["--rcpt-reply", "slow-1@daemon.example=451"])
         let folder = DaemonIntegrationTests.CampaignFolder()
-        let path = folder.add("slow", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(1)), recipients: 1,
-                              server: server, extra: Self.slowRetry)
+        let path = folder.add(
+            "slow", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(1)), recipients: 1,
+            server: server, extra: Self.slowRetry)
         let daemon = try folder.start()
         #expect(waitUntil(30) { folder.log("slow").contains { $0["status"] as? String == "deferred" } })
         usleep(300_000)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldCLI
 
 /// `TerminalText.visible`: what a terminal would act on is shown, everything else printed as it is.

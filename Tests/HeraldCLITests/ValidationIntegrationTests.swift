@@ -5,13 +5,13 @@ import Testing
 /// Bad input: a clear `file:line: field: …` message, a sysexits code, and nothing sent.
 @Suite(.tags(.integration)) struct ValidationIntegrationTests {
     static let template = """
-    From: Office <office@org.example>
-    To: {{name}} <{{email}}>
-    Subject: Letter to {{country}}
+        From: Office <office@org.example>
+        To: {{name}} <{{email}}>
+        Subject: Letter to {{country}}
 
-    Dear {{name}},
-    greetings to {{country}}.
-    """
+        Dear {{name}},
+        greetings to {{country}}.
+        """
 
     @Test func missingTemplateFieldExits65NamingTheLineAndSendsNothing() throws {
         let server = try SMTPTestServer()
@@ -109,7 +109,8 @@ import Testing
             let country = row[row.count - 5]
             #expect(reports.contains { $0.to_display_name == row[1] && $0.body.contains(country) }, "\(row[1]) / \(country)")
         }
-        let attributes = try FileManager.default.attributesOfItem(atPath: (out as NSString).appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: out).sorted()[0]))
+        let attributes = try FileManager.default.attributesOfItem(
+            atPath: (out as NSString).appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: out).sorted()[0]))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// A transport that reports a letter accepted without the server's reply: the `sent` record
@@ -10,8 +11,9 @@ import Testing
         let journal = MemoryJournal()
         let prepared = try TestData.prepared("email,name\na@x.example,Ann\nb@x.example,Bo\n")
         let transport = ScriptedTransport(journal: journal, replies: ["a@x.example": [.accepted(code: nil, reply: nil)]])
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: SkippingClock())
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+            transport: transport, journal: journal, clock: SkippingClock())
         let report = try await dispatcher.run()
         #expect(report.sent == 2)
         #expect(journal.records.map(\.status) == [.sending, .sent, .sending, .sent])

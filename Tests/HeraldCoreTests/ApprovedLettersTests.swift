@@ -16,25 +16,30 @@ import Testing
         folder.write("letter.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: own/{{n}}.bin\n\nHi\n")
         folder.write("list.csv", "email,n\na@x.example,1\nb@x.example,2\nc@x.example,3\n")
         for n in 1...3 { folder.write("own/\(n).bin", String(repeating: "\(n)", count: n == 2 ? large : 5000)) }
-        let path = folder.write("c.toml", """
-        name = "bound"
-        template = "letter.txt"
-        recipients = ["list.csv"]
-        log = "log.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        """)
+        let path = folder.write(
+            "c.toml",
+            """
+            name = "bound"
+            template = "letter.txt"
+            recipients = ["list.csv"]
+            log = "log.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """)
         return (try PreparedCampaign.load(campaignFile: path, date: Date(timeIntervalSince1970: 918_000_000)), folder)
     }
 
-    static func run(_ prepared: PreparedCampaign, _ approved: ApprovedLetters?, occurrence: String? = nil,
-                    onDeliver: @escaping @Sendable (ComposedMessage) async -> Void = { _ in }) async throws -> (CampaignDispatcher.Report, ScriptedTransport, MemoryJournal) {
+    static func run(
+        _ prepared: PreparedCampaign, _ approved: ApprovedLetters?, occurrence: String? = nil,
+        onDeliver: @escaping @Sendable (ComposedMessage) async -> Void = { _ in }
+    ) async throws -> (CampaignDispatcher.Report, ScriptedTransport, MemoryJournal) {
         let journal = MemoryJournal()
         let transport = ScriptedTransport(journal: journal)
         transport.onDeliver = onDeliver
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: SkippingClock(now: Date(timeIntervalSince1970: 1_000_000)),
-                                            occurrence: occurrence)
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+            transport: transport, journal: journal, clock: SkippingClock(now: Date(timeIntervalSince1970: 1_000_000)),
+            occurrence: occurrence)
         dispatcher.approved = approved
         return (try await dispatcher.run(), transport, journal)
     }
@@ -67,10 +72,15 @@ import Testing
         #expect(text.contains("the attachment \(folder.file("own/2.bin")) changed since the approval was checked"), "\(text)")
         #expect(text.contains("the letter to b@x.example is not the approved one"), "\(text)")
         #expect(report.sent == 1 && report.deferred == 1)
-        #expect(journal.records.map { "\($0.recipient) \($0.status.rawValue)" } == ["a@x.example sending", "a@x.example sent", "b@x.example sending", "b@x.example deferred"])
+        #expect(
+            journal.records.map { "\($0.recipient) \($0.status.rawValue)" } == [
+                "a@x.example sending", "a@x.example sent", "b@x.example sending", "b@x.example deferred",
+            ])
         // The deferred record says the real cause: the file that changed.
-        #expect(journal.records.last?.error == "not handed to the server: it is not the letter approved (the attached file \(folder.file("own/2.bin")) changed since the approval was checked)",
-                "\(String(describing: journal.records.last?.error))")
+        #expect(
+            journal.records.last?.error
+                == "not handed to the server: it is not the letter approved (the attached file \(folder.file("own/2.bin")) changed since the approval was checked)",
+            "\(String(describing: journal.records.last?.error))")
     }
 
     @Test func withoutAnApprovalNothingIsChecked() async throws {
@@ -94,8 +104,9 @@ import Testing
         let (refused, transport, journal) = try await Self.run(prepared, unbound, occurrence: occurrence)
         #expect(transport.delivered.isEmpty)
         // No file changed: the deferred record does not blame one.
-        #expect(journal.records.last?.error == "not handed to the server: it is not the letter approved (its bytes or envelope differ from the approved letter's)",
-                "\(String(describing: journal.records.last?.error))")
+        #expect(
+            journal.records.last?.error == "not handed to the server: it is not the letter approved (its bytes or envelope differ from the approved letter's)",
+            "\(String(describing: journal.records.last?.error))")
         if case .notApproved? = refused.stop {} else { Issue.record("\(String(describing: refused.stop))") }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldCore
 
 /// RFC 5322 `atext`, kept once (`Atext.set`): what an address's local part may hold

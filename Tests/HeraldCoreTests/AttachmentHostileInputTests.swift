@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Attachments against the hostile review of issue 18: names the kernel tells apart and Swift
@@ -33,7 +34,9 @@ import Testing
         #expect {
             _ = try RichLetterFixtures.prepared(template, csv: "email,country\na@x.example,leak.txt\n")
         } throws: { error in
-            "\(error)".contains("list.csv:2: Attachment: \(folder.path)/\(named)letters/leak.txt leads outside \(folder.path)/\(named)letters (to \(folder.path)/\(twin)letters/private.txt)")
+            "\(error)".contains(
+                "list.csv:2: Attachment: \(folder.path)/\(named)letters/leak.txt leads outside \(folder.path)/\(named)letters (to \(folder.path)/\(twin)letters/private.txt)"
+            )
         }
     }
 
@@ -101,37 +104,42 @@ import Testing
         // A hard link to the password under an innocent name.
         #expect(link(folder.file("smtp-password"), folder.file("innocent.pdf")) == 0)
         Self.make(folder.file("fine.pdf"), "an ordinary attachment")
-        _ = folder.write("list.csv", "email,file\n" + own.enumerated().map { "r\($0.offset)@x.example,\($0.element.0)" }.joined(separator: "\n")
-                         + "\nok@x.example,fine.pdf\n")
-        let campaignFile = folder.write("campaign.toml", """
-        name = "own"
-        template = "letter.txt"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        username = "u"
-        password_file = "smtp-password"
-        ca_file = "smtp-ca.pem"
-        [bounces]
-        url = "imaps://imap.example.org/INBOX"
-        username = "u"
-        password_file = "imap-password"
-        ca_file = "imap-ca.pem"
-        [dkim]
-        domain = "org.example"
-        selector = "s1"
-        private_key_file = "dkim.key"
-        """)
+        _ = folder.write(
+            "list.csv",
+            "email,file\n" + own.enumerated().map { "r\($0.offset)@x.example,\($0.element.0)" }.joined(separator: "\n")
+                + "\nok@x.example,fine.pdf\n")
+        let campaignFile = folder.write(
+            "campaign.toml",
+            """
+            name = "own"
+            template = "letter.txt"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            username = "u"
+            password_file = "smtp-password"
+            ca_file = "smtp-ca.pem"
+            [bounces]
+            url = "imaps://imap.example.org/INBOX"
+            username = "u"
+            password_file = "imap-password"
+            ca_file = "imap-ca.pem"
+            [dkim]
+            domain = "org.example"
+            selector = "s1"
+            private_key_file = "dkim.key"
+            """)
         #expect {
             _ = try PreparedCampaign.load(campaignFile: campaignFile, date: RichLetterFixtures.date)
         } throws: { error in
             let diagnostics = (error as? ValidationFailure)?.diagnostics.map(\.description) ?? []
             for (index, (name, role)) in own.enumerated() {
                 let line = diagnostics.filter { $0.hasPrefix("\(folder.path)/list.csv:\(index + 2): Attachment: ") }
-                #expect(line.count == 1 && line[0].contains("\(folder.path)/\(name) is \(role)") && line[0].contains("one of Herald's own files")
+                #expect(
+                    line.count == 1 && line[0].contains("\(folder.path)/\(name) is \(role)") && line[0].contains("one of Herald's own files")
                         && line[0].hasSuffix("(attached by \(folder.path)/letter.txt:4); name another file in the row"),
-                        "\(name): \(line)")
+                    "\(name): \(line)")
             }
             #expect(!diagnostics.contains { $0.contains("list.csv:\(own.count + 2):") }, "fine.pdf is attached")
             #expect(!diagnostics.joined().contains("secret of"), "nothing of them is read")
@@ -149,14 +157,16 @@ import Testing
         Self.make(folder.file("other.jsonl.key"), String(repeating: "ab", count: 32) + "\n")
         Self.make(folder.file("notes.key"), "an ordinary attachment")
         _ = folder.write("list.csv", "email,file\na@x.example,other.jsonl.key\nb@x.example,other.jsonl\nc@x.example,notes.key\n")
-        let campaignFile = folder.write("campaign.toml", """
-        name = "mine"
-        template = "letter.txt"
-        recipients = ["list.csv"]
-        log = "delivery.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        """)
+        let campaignFile = folder.write(
+            "campaign.toml",
+            """
+            name = "mine"
+            template = "letter.txt"
+            recipients = ["list.csv"]
+            log = "delivery.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """)
         #expect {
             _ = try PreparedCampaign.load(campaignFile: campaignFile, date: RichLetterFixtures.date)
         } throws: { error in
@@ -178,8 +188,9 @@ import Testing
         var campaign = TestData.campaign(name: "own-late")
         campaign.templatePath = template
         campaign.logPath = folder.file("delivery.jsonl")
-        let prepared = try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
-                                                    lists: [TestData.list("email,file\na@x.example,memo.pdf\n")], date: RichLetterFixtures.date)
+        let prepared = try PreparedCampaign.prepare(
+            campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
+            lists: [TestData.list("email,file\na@x.example,memo.pdf\n")], date: RichLetterFixtures.date)
         // The log is created by the first send, after the campaign was checked; then linked in.
         Self.make(folder.file("delivery.jsonl"), "{\"the\":\"log\"}\n")
         #expect(unlink(folder.file("own/memo.pdf")) == 0 && link(folder.file("delivery.jsonl"), folder.file("own/memo.pdf")) == 0)
@@ -229,8 +240,9 @@ import Testing
         var campaign = TestData.campaign(name: "grown")
         campaign.templatePath = template
         campaign.maxAttachmentBytesPerLetter = 1000
-        let prepared = try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
-                                                    lists: [TestData.list("email,a,b\na@x.example,a.bin,b.bin\n")], date: RichLetterFixtures.date)
+        let prepared = try PreparedCampaign.prepare(
+            campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
+            lists: [TestData.list("email,a,b\na@x.example,a.bin,b.bin\n")], date: RichLetterFixtures.date)
         // Each alone within the limit, both over it.
         Self.make(folder.file("own/a.bin"), String(repeating: "a", count: 600))
         Self.make(folder.file("own/b.bin"), String(repeating: "b", count: 600))

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Attachments against a careless or hostile input: links out of the folder, names that
@@ -56,8 +57,9 @@ import Testing
         let outside = elsewhere.write("memo.txt", "a memorandum")
         try FileManager.default.createSymbolicLink(atPath: shared.folder.file("memo.txt"), withDestinationPath: outside)
         let named = try RichLetterFixtures.prepared(shared.template, csv: Self.csv)
-        #expect(try named.compose(try named.recipients[0], date: RichLetterFixtures.date).data.count > 0,
-                "a path without a field is the template author's choice, links included")
+        #expect(
+            try named.compose(try named.recipients[0], date: RichLetterFixtures.date).data.count > 0,
+            "a path without a field is the template author's choice, links included")
     }
 
     /// A file replaced by a link out after the check is refused when the letter is composed.
@@ -74,8 +76,11 @@ import Testing
     }
 
     /// The folder a field must stay in is the template's text up to the last `/` before the first field.
-    @Test(arguments: [("files/{{country}}.pdf", "files/"), ("{{country}}.pdf", ""), ("../shared/x-{{country}}/a.pdf", "../shared/"),
-                      ("memo.pdf", nil)] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("files/{{country}}.pdf", "files/"), ("{{country}}.pdf", ""), ("../shared/x-{{country}}/a.pdf", "../shared/"),
+            ("memo.pdf", nil),
+        ] as [(String, String?)])
     func theFolderBeforeTheFirstField(path: String, folder: String?) throws {
         let template = try LetterTemplate(source: "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: \(path)\n\nHi\n", file: "t.txt")
         let recipient = try TestData.list("email,country\na@x.example,Germany\n").recipients[0]
@@ -138,8 +143,10 @@ import Testing
     @Test(arguments: [1, 2, 3])
     func randomNamesReadBackExactly(seed: UInt64) throws {
         var generator = SplitMix(seed: seed)
-        let alphabet: [String] = ["a", "Z", "0", " ", ".", "-", "_", "=", "?", "\"", "\\", "'", "%", "*", ";", "(", "é", "ß", "Ž",
-                                  "中", "文", "😀", "𝄞", "\u{301}", "\u{200F}", "=?", "?=", "=?utf-8?q?x?="]
+        let alphabet: [String] = [
+            "a", "Z", "0", " ", ".", "-", "_", "=", "?", "\"", "\\", "'", "%", "*", ";", "(", "é", "ß", "Ž",
+            "中", "文", "😀", "𝄞", "\u{301}", "\u{200F}", "=?", "?=", "=?utf-8?q?x?=",
+        ]
         var names: [String] = []
         for _ in 0..<40 {
             let count = Int(generator.next() % 70) + 1
@@ -147,8 +154,11 @@ import Testing
             if generator.next() % 2 == 0 { name += [".pdf", ".docx", ".txt", ""][Int(generator.next() % 4)] }
             names.append(name)
         }
-        let letter = RenderedLetter(headers: [(name: "From", value: "o@org.example", line: 1), (name: "To", value: "a@x.example", line: 2),
-                                              (name: "Subject", value: "names", line: 3)], body: "Hi\n")
+        let letter = RenderedLetter(
+            headers: [
+                (name: "From", value: "o@org.example", line: 1), (name: "To", value: "a@x.example", line: 2),
+                (name: "Subject", value: "names", line: 3),
+            ], body: "Hi\n")
         let parts = names.enumerated().map { AttachmentPart(fileName: $0.element, bytes: Array("file \($0.offset)".utf8)) }
         let message = try MessageComposer.compose(letter, campaign: "c", recipientKey: "a@x.example", date: RichLetterFixtures.date, attachments: parts)
         let report = try EmailOracle.check(bytes: message.data)
@@ -227,7 +237,8 @@ import Testing
     /// The limit is the campaign's: exactly at it passes, one byte under refuses; several files add up.
     @Test func theCampaignsLimitCountsEveryFileOfTheLetter() throws {
         let folder = TemporaryDirectory("herald-attach")
-        let template = folder.write("letter.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: a.txt\nAttachment: own/{{country}}.txt\n\nHi\n")
+        let template = folder.write(
+            "letter.txt", "From: o@org.example\nTo: <{{email}}>\nSubject: s\nAttachment: a.txt\nAttachment: own/{{country}}.txt\n\nHi\n")
         _ = folder.write("a.txt", String(repeating: "a", count: 570))
         _ = folder.write("own/Germany.txt", String(repeating: "g", count: 57))
         let exact = AttachmentStore.encodedSize(570) + AttachmentStore.encodedSize(57)
@@ -235,8 +246,9 @@ import Testing
             var campaign = TestData.campaign(name: "limit")
             campaign.templatePath = template
             campaign.maxAttachmentBytesPerLetter = limit
-            return try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
-                                                lists: [TestData.list(Self.csv)], date: RichLetterFixtures.date)
+            return try PreparedCampaign.prepare(
+                campaign: campaign, template: LetterTemplate(source: String(contentsOfFile: template, encoding: .utf8), file: template),
+                lists: [TestData.list(Self.csv)], date: RichLetterFixtures.date)
         }
         let fits = try prepared(limit: exact)
         _ = try fits.compose(try fits.recipients[0], date: RichLetterFixtures.date)
@@ -262,13 +274,17 @@ import Testing
                 "\(error)".hasPrefix("c.toml:8: attachments.max_bytes_per_letter: must be a whole number of bytes")
             }
         }
-        #expect { _ = try Campaign.parse(base + "[attachments]\nmax_size = 1\n", file: "c.toml") } throws: { "\($0)".contains("attachments.max_size: unknown key") }
+        #expect { _ = try Campaign.parse(base + "[attachments]\nmax_size = 1\n", file: "c.toml") } throws: {
+            "\($0)".contains("attachments.max_size: unknown key")
+        }
     }
 
     @Test func checkWarnsWhenTheLimitIsNotBelowTheServersSize() {
         var campaign = TestData.campaign(name: "c")
         campaign.maxAttachmentBytesPerLetter = 10 << 20
-        #expect(campaign.attachmentLimitWarning(serverSizeLimit: 5_000_000)?.contains("max_bytes_per_letter is 10485760 bytes, not below the server's SIZE of 5000000") == true)
+        #expect(
+            campaign.attachmentLimitWarning(serverSizeLimit: 5_000_000)?.contains(
+                "max_bytes_per_letter is 10485760 bytes, not below the server's SIZE of 5000000") == true)
         #expect(campaign.attachmentLimitWarning(serverSizeLimit: 33_554_432) == nil)
         #expect(campaign.attachmentLimitWarning(serverSizeLimit: nil) == nil)
         #expect(campaign.attachmentLimitWarning(serverSizeLimit: 0) == nil)

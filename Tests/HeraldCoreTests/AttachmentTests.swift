@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `Attachment:` lines: files as base64 parts of multipart/mixed, read once, checked before sending.
@@ -34,9 +35,17 @@ import Testing
     }
 
     @Test func theHeadersOfAnAttachment() {
-        func headers(_ name: String) -> String { String(decoding: AttachmentPart.headers(fileName: name, mediaType: MediaType.of(fileName: name)), as: UTF8.self) }
-        #expect(headers("Brief für Bürger.pdf") == "Content-Type: application/pdf; name=\"Brief f_r B_rger.pdf\"\r\nContent-Disposition: attachment;\r\n filename*=utf-8''Brief%20f%C3%BCr%20B%C3%BCrger.pdf\r\nContent-Transfer-Encoding: base64\r\n")
-        #expect(headers("letter.pdf") == "Content-Type: application/pdf; name=\"letter.pdf\"\r\nContent-Disposition: attachment;\r\n filename=\"letter.pdf\"\r\nContent-Transfer-Encoding: base64\r\n")
+        func headers(_ name: String) -> String {
+            String(decoding: AttachmentPart.headers(fileName: name, mediaType: MediaType.of(fileName: name)), as: UTF8.self)
+        }
+        #expect(
+            headers("Brief für Bürger.pdf")
+                == "Content-Type: application/pdf; name=\"Brief f_r B_rger.pdf\"\r\nContent-Disposition: attachment;\r\n filename*=utf-8''Brief%20f%C3%BCr%20B%C3%BCrger.pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        )
+        #expect(
+            headers("letter.pdf")
+                == "Content-Type: application/pdf; name=\"letter.pdf\"\r\nContent-Disposition: attachment;\r\n filename=\"letter.pdf\"\r\nContent-Transfer-Encoding: base64\r\n"
+        )
         #expect(headers("say \"hi\".txt").contains("filename*=utf-8''say%20%22hi%22.txt"), "a quote goes in the extended form")
         let long = headers(String(repeating: "Ž", count: 80) + ".pdf")
         #expect(long.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
@@ -63,7 +72,8 @@ import Testing
             _ = try RichLetterFixtures.prepared("attached.mustache", csv: csv, listFile: "ministers.csv")
         } throws: { error in
             guard let failure = error as? ValidationFailure else { return false }
-            let expected = "ministers.csv:3: Attachment: \(RichLetterFixtures.folder)/files/Netherlands.pdf does not exist (attached by \(RichLetterFixtures.folder)/attached.mustache:4)"
+            let expected =
+                "ministers.csv:3: Attachment: \(RichLetterFixtures.folder)/files/Netherlands.pdf does not exist (attached by \(RichLetterFixtures.folder)/attached.mustache:4)"
             return failure.kind == .badData && failure.diagnostics.count == 1 && failure.diagnostics[0].description.hasPrefix(expected)
         }
     }
@@ -138,8 +148,10 @@ import Testing
         #expect(ours.replacingOccurrences(of: "\r\n", with: "") == Data(bytes).base64EncodedString())
     }
 
-    @Test(arguments: [("a.PDF", "application/pdf"), ("b.jpeg", "image/jpeg"), ("c.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-                      ("d.csv", "text/csv"), ("e", "application/octet-stream"), (".pdf", "application/octet-stream"), ("f.tar.gz", "application/octet-stream")])
+    @Test(arguments: [
+        ("a.PDF", "application/pdf"), ("b.jpeg", "image/jpeg"), ("c.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("d.csv", "text/csv"), ("e", "application/octet-stream"), (".pdf", "application/octet-stream"), ("f.tar.gz", "application/octet-stream"),
+    ])
     func mediaTypesByExtension(name: String, type: String) {
         #expect(MediaType.of(fileName: name) == type)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The body path before issue 10 (String and Foundation), kept as the reference the byte
@@ -17,7 +18,8 @@ enum LegacyBodyEncoding {
         var pieces: [String] = []
         for (index, byte) in bytes.enumerated() {
             let isLast = index == bytes.count - 1
-            let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+            let literal =
+                (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
                 || ((byte == 0x20 || byte == 0x09) && !isLast)
             pieces.append(literal ? String(UnicodeScalar(byte)) : "=" + HeaderEncoder.hex(byte))
         }
@@ -43,7 +45,8 @@ enum LegacyBodyEncoding {
     /// The former body half of `MessageComposer.compose`: the transfer encoding and the text after the blank line.
     static func body(_ text: String) -> (plain: Bool, text: String) {
         let body = normalizeLineEnds(text)
-        let plain = body.unicodeScalars.allSatisfy(\.isASCII)
+        let plain =
+            body.unicodeScalars.allSatisfy(\.isASCII)
             && body.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= HeaderEncoder.maximumLineLength }
         return (plain, plain ? body : quotedPrintable(body))
     }
@@ -150,11 +153,15 @@ enum LegacyBodyEncoding {
     @Test func composedBodiesMatchTheOldComposer() throws {
         var compared = 0
         for body in Self.plainBodies + Self.extendedBodies where !Self.hasExtenderAfterLineEnd(body) {
-            let letter = RenderedLetter(headers: [(name: "From", value: "Sender <from@org.example>", line: 1),
-                                                  (name: "To", value: "Ann <to@x.example>", line: 2),
-                                                  (name: "Subject", value: "Différentiel", line: 3)], body: body)
-            let message = try MessageComposer.compose(letter, campaign: "c", recipientKey: "to@x.example",
-                                                      date: Date(timeIntervalSince1970: 918_000_000))
+            let letter = RenderedLetter(
+                headers: [
+                    (name: "From", value: "Sender <from@org.example>", line: 1),
+                    (name: "To", value: "Ann <to@x.example>", line: 2),
+                    (name: "Subject", value: "Différentiel", line: 3),
+                ], body: body)
+            let message = try MessageComposer.compose(
+                letter, campaign: "c", recipientKey: "to@x.example",
+                date: Date(timeIntervalSince1970: 918_000_000))
             let old = LegacyBodyEncoding.body(body)
             let separator = try #require(Self.firstBlankLine(message.data))
             let head = String(decoding: message.data[..<separator], as: UTF8.self)
@@ -234,8 +241,10 @@ enum LegacyBodyEncoding {
         let scalars = Array(text.unicodeScalars)
         for index in scalars.indices.dropLast() where scalars[index] == "\r" || scalars[index] == "\n" {
             let next = scalars[index + 1]
-            if !next.isASCII && (next.properties.isGraphemeExtend || next.properties.isEmojiModifier
-                                 || next.properties.generalCategory == .spacingMark || next.value == 0x200D) {
+            if !next.isASCII
+                && (next.properties.isGraphemeExtend || next.properties.isEmojiModifier
+                    || next.properties.generalCategory == .spacingMark || next.value == 0x200D)
+            {
                 return true
             }
         }
@@ -244,8 +253,10 @@ enum LegacyBodyEncoding {
 
     static func firstBlankLine(_ data: [UInt8]) -> Int? {
         guard data.count >= 4 else { return nil }
-        for index in 0...(data.count - 4) where data[index] == 0x0D && data[index + 1] == 0x0A
-            && data[index + 2] == 0x0D && data[index + 3] == 0x0A {
+        for index in 0...(data.count - 4)
+        where data[index] == 0x0D && data[index + 1] == 0x0A
+            && data[index + 2] == 0x0D && data[index + 3] == 0x0A
+        {
             return index
         }
         return nil

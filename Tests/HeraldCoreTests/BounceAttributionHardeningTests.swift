@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// The breaks a hostile review found in bounce attribution, each pinned: a report about a
@@ -14,56 +15,63 @@ import Testing
     static let row2 = "registry@parliament.gov.example"
     static let id2 = "<9b2e7d4c1a0f4e3b8c6d5a2f1e0b9c87.herald@amnesty.example>"
 
-    static func record(_ status: DeliveryStatus, attempt: Int = 1, recipient: String = row, id: String = id1,
-                       code: Int? = nil) -> DeliveryRecord {
-        DeliveryRecord(time: "2026-11-29T09:00:0\(attempt)Z", campaign: campaign, recipient: recipient, messageID: id, status: status,
-                       attempt: attempt, smtpCode: code, smtpReply: code.map { "\($0) reply" },
-                       envelope: status == .sending || status == .sent ? [recipient, cc] : nil)
+    static func record(
+        _ status: DeliveryStatus, attempt: Int = 1, recipient: String = row, id: String = id1,
+        code: Int? = nil
+    ) -> DeliveryRecord {
+        DeliveryRecord(
+            time: "2026-11-29T09:00:0\(attempt)Z", campaign: campaign, recipient: recipient, messageID: id, status: status,
+            attempt: attempt, smtpCode: code, smtpReply: code.map { "\($0) reply" },
+            envelope: status == .sending || status == .sent ? [recipient, cc] : nil)
     }
 
     /// An RFC 3464 report: `groups` as (Final-Recipient, Status), the returned headers naming
     /// `returned`, the report's own References naming `references`.
-    static func report(_ groups: [(String, String)], returned: String = id1, references: String? = nil,
-                       reportID: String = "<report-7@mx.example>") -> BounceMessage {
+    static func report(
+        _ groups: [(String, String)], returned: String = id1, references: String? = nil,
+        reportID: String = "<report-7@mx.example>"
+    ) -> BounceMessage {
         let perRecipient = groups.map { address, status in
             "Final-Recipient: rfc822; \(address)\nAction: \(status.hasPrefix("5") ? "failed" : "delayed")\nStatus: \(status)\n"
                 + "Diagnostic-Code: smtp; \(status.hasPrefix("5") ? "550" : "451") \(status) said the server"
         }.joined(separator: "\n\n")
         let text = """
-        From: Mail Delivery System <MAILER-DAEMON@mx.example>
-        To: press@amnesty.example
-        Subject: Delivery Status Notification
-        Message-ID: \(reportID)
-        \(references.map { "References: \($0)\n" } ?? "")MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+            From: Mail Delivery System <MAILER-DAEMON@mx.example>
+            To: press@amnesty.example
+            Subject: Delivery Status Notification
+            Message-ID: \(reportID)
+            \(references.map { "References: \($0)\n" } ?? "")MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"
 
-        --B
-        Content-Type: text/plain
+            --B
+            Content-Type: text/plain
 
-        Your message could not be delivered to some recipients.
+            Your message could not be delivered to some recipients.
 
-        --B
-        Content-Type: message/delivery-status
+            --B
+            Content-Type: message/delivery-status
 
-        Reporting-MTA: dns; mx.example
+            Reporting-MTA: dns; mx.example
 
-        \(perRecipient)
+            \(perRecipient)
 
-        --B
-        Content-Type: text/rfc822-headers
+            --B
+            Content-Type: text/rfc822-headers
 
-        From: Press <press@amnesty.example>
-        Message-ID: \(returned)
-        Subject: Open letter
+            From: Press <press@amnesty.example>
+            Message-ID: \(returned)
+            Subject: Open letter
 
-        --B--
+            --B--
 
-        """
+            """
         return BounceMessage(bytes: Array(text.utf8))
     }
 
-    static func decide(_ bounce: BounceMessage, _ records: [DeliveryRecord],
-                       at position: MailboxPosition = MailboxPosition(uidValidity: 3, uid: 11)) -> BounceAttribution.Decision {
+    static func decide(
+        _ bounce: BounceMessage, _ records: [DeliveryRecord],
+        at position: MailboxPosition = MailboxPosition(uidValidity: 3, uid: 11)
+    ) -> BounceAttribution.Decision {
         BounceAttribution(campaign: campaign, records: records).decide(bounce, at: position, verp: true, time: "2026-11-30T10:00:00Z")
     }
 
@@ -143,8 +151,10 @@ import Testing
     // MARK: B5: two letters named
 
     @Test func returnedHeadersAndReferencesNamingTwoLettersAreLeftAlone() {
-        let records = [Self.record(.sending), Self.record(.sent, code: 250),
-                       Self.record(.sending, recipient: Self.row2, id: Self.id2), Self.record(.sent, recipient: Self.row2, id: Self.id2, code: 250)]
+        let records = [
+            Self.record(.sending), Self.record(.sent, code: 250),
+            Self.record(.sending, recipient: Self.row2, id: Self.id2), Self.record(.sent, recipient: Self.row2, id: Self.id2, code: 250),
+        ]
         let decision = Self.decide(Self.report([(Self.row, "5.1.1")], returned: Self.id1, references: Self.id2), records)
         guard case .leave(let reason) = decision else {
             Issue.record("a bounce naming two letters was counted: \(decision)")
@@ -162,46 +172,48 @@ import Testing
 
     /// An Exchange 2003 NDR about the Cc that quotes the letter's `To` (the row) and `Cc` above
     /// its failure statement; `statement` replaces that statement and what follows it.
-    static func exchangeNDR(statement: String = """
+    static func exchangeNDR(
+        statement: String = """
         did not reach the following recipient(s):
 
         archive@amnesty.example on Sun, 6 Dec 2026 03:00:00 +0000
                     The e-mail account does not exist at the organization this message was sent to.
                     <exch.amnesty.example #5.1.1>
-        """, subject: String = "Undeliverable: Open letter") -> BounceMessage {
+        """, subject: String = "Undeliverable: Open letter"
+    ) -> BounceMessage {
         let text = """
-        From: System Administrator <postmaster@amnesty.example>
-        To: press@amnesty.example
-        Subject: \(subject)
-        Message-ID: <NDR7@exch.amnesty.example>
-        MIME-Version: 1.0
-        Content-Type: multipart/mixed; boundary="XX"
+            From: System Administrator <postmaster@amnesty.example>
+            To: press@amnesty.example
+            Subject: \(subject)
+            Message-ID: <NDR7@exch.amnesty.example>
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="XX"
 
-        --XX
-        Content-Type: text/plain; charset="us-ascii"
+            --XX
+            Content-Type: text/plain; charset="us-ascii"
 
-        Your message
+            Your message
 
-          To:      minister@foreign.ministry.example
-          Cc:      archive@amnesty.example
-          Subject: Open letter
-          Sent:    Sun, 6 Dec 2026 02:22:53 +0000
+              To:      minister@foreign.ministry.example
+              Cc:      archive@amnesty.example
+              Subject: Open letter
+              Sent:    Sun, 6 Dec 2026 02:22:53 +0000
 
-        \(statement)
+            \(statement)
 
-        --XX
-        Content-Type: message/rfc822
+            --XX
+            Content-Type: message/rfc822
 
-        From: Press <press@amnesty.example>
-        To: Minister <minister@foreign.ministry.example>
-        Cc: archive@amnesty.example
-        Subject: Open letter
-        Message-ID: \(id1)
+            From: Press <press@amnesty.example>
+            To: Minister <minister@foreign.ministry.example>
+            Cc: archive@amnesty.example
+            Subject: Open letter
+            Message-ID: \(id1)
 
-        Dear Minister,
-        --XX--
+            Dear Minister,
+            --XX--
 
-        """
+            """
         return BounceMessage(bytes: Array(text.utf8))
     }
 

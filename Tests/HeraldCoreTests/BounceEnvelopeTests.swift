@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// A delivery report counts only for an address the letter went to (its logged envelope, less
@@ -14,49 +15,55 @@ import Testing
 
     /// An intent and a `sent` record for one letter to `row`, Cc `cc`, as the dispatcher logs them.
     static func records(envelope: [String]? = [row, cc], refused: [DeliveryOutcome.Refusal]? = nil) -> [DeliveryRecord] {
-        [DeliveryRecord(time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: row, messageID: messageID, status: .sending,
-                        attempt: 1, envelope: envelope),
-         DeliveryRecord(time: "2026-11-29T09:00:01Z", campaign: campaign, recipient: row, messageID: messageID, status: .sent,
-                        attempt: 1, smtpCode: 250, smtpReply: "250 2.0.0 Ok", envelope: envelope, refused: refused)]
+        [
+            DeliveryRecord(
+                time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: row, messageID: messageID, status: .sending,
+                attempt: 1, envelope: envelope),
+            DeliveryRecord(
+                time: "2026-11-29T09:00:01Z", campaign: campaign, recipient: row, messageID: messageID, status: .sent,
+                attempt: 1, smtpCode: 250, smtpReply: "250 2.0.0 Ok", envelope: envelope, refused: refused),
+        ]
     }
 
     /// An RFC 3464 report returning the letter's headers, with one group per (final, original) pair.
     static func report(_ groups: [(final: String?, original: String?)], status: String = "5.1.1") -> BounceMessage {
         let perRecipient = groups.map { group in
-            [group.original.map { "Original-Recipient: rfc822;\($0)" }, group.final.map { "Final-Recipient: rfc822; \($0)" },
-             "Action: \(status.hasPrefix("5") ? "failed" : "delayed")", "Status: \(status)",
-             "Diagnostic-Code: smtp; 550 \(status) unknown user"].compactMap { $0 }.joined(separator: "\n")
+            [
+                group.original.map { "Original-Recipient: rfc822;\($0)" }, group.final.map { "Final-Recipient: rfc822; \($0)" },
+                "Action: \(status.hasPrefix("5") ? "failed" : "delayed")", "Status: \(status)",
+                "Diagnostic-Code: smtp; 550 \(status) unknown user",
+            ].compactMap { $0 }.joined(separator: "\n")
         }.joined(separator: "\n\n")
         let text = """
-        From: Mail Delivery System <MAILER-DAEMON@mx.example>
-        To: press@amnesty.example
-        Subject: Undelivered Mail Returned to Sender
-        Message-ID: <report-1@mx.example>
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+            From: Mail Delivery System <MAILER-DAEMON@mx.example>
+            To: press@amnesty.example
+            Subject: Undelivered Mail Returned to Sender
+            Message-ID: <report-1@mx.example>
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"
 
-        --B
-        Content-Type: text/plain
+            --B
+            Content-Type: text/plain
 
-        Your message could not be delivered.
+            Your message could not be delivered.
 
-        --B
-        Content-Type: message/delivery-status
+            --B
+            Content-Type: message/delivery-status
 
-        Reporting-MTA: dns; mx.example
+            Reporting-MTA: dns; mx.example
 
-        \(perRecipient)
+            \(perRecipient)
 
-        --B
-        Content-Type: text/rfc822-headers
+            --B
+            Content-Type: text/rfc822-headers
 
-        From: Press <press@amnesty.example>
-        Message-ID: \(messageID)
-        Subject: Open letter
+            From: Press <press@amnesty.example>
+            Message-ID: \(messageID)
+            Subject: Open letter
 
-        --B--
+            --B--
 
-        """
+            """
         return BounceMessage(bytes: Array(text.utf8))
     }
 
@@ -149,9 +156,12 @@ import Testing
     }
 
     @Test func onlyAPermanentFailureOfTheRowsOwnAddressSuppresses() {
-        var record = DeliveryRecord(time: "t", campaign: Self.campaign, recipient: Self.row, messageID: Self.messageID, status: .bounced, attempt: 1,
-                                    bounce: BounceFields(dsnStatus: "5.1.1", dsnRecipient: Self.row, diagnosticCode: "smtp; 550"))
-        #expect(SuppressionList.Entry(permanentBounce: record) == SuppressionList.Entry(address: Self.row, time: "t", campaign: Self.campaign, dsnStatus: "5.1.1", diagnostic: "smtp; 550"))
+        var record = DeliveryRecord(
+            time: "t", campaign: Self.campaign, recipient: Self.row, messageID: Self.messageID, status: .bounced, attempt: 1,
+            bounce: BounceFields(dsnStatus: "5.1.1", dsnRecipient: Self.row, diagnosticCode: "smtp; 550"))
+        #expect(
+            SuppressionList.Entry(permanentBounce: record)
+                == SuppressionList.Entry(address: Self.row, time: "t", campaign: Self.campaign, dsnStatus: "5.1.1", diagnostic: "smtp; 550"))
         record.status = .delayed
         #expect(SuppressionList.Entry(permanentBounce: record) == nil)
         record.status = .bounced
@@ -162,15 +172,17 @@ import Testing
     @Test func aReportOnACcIsKeptBesideTheRowInTheLedger() {
         var ledger = DeliveryLedger(records: Self.records(), campaign: Self.campaign)
         func report(_ status: DeliveryStatus, _ code: String) -> DeliveryRecord {
-            DeliveryRecord(time: "t2", campaign: Self.campaign, recipient: Self.row, messageID: Self.messageID, status: status, attempt: 1,
-                           bounce: BounceFields(dsnStatus: code, dsnRecipient: Self.cc, diagnosticCode: "smtp; \(code)"))
+            DeliveryRecord(
+                time: "t2", campaign: Self.campaign, recipient: Self.row, messageID: Self.messageID, status: status, attempt: 1,
+                bounce: BounceFields(dsnStatus: code, dsnRecipient: Self.cc, diagnosticCode: "smtp; \(code)"))
         }
         ledger.apply(report(.bounced, "5.1.1"))
         ledger.apply(report(.delayed, "4.2.2"))
         let entry = ledger[Self.row]
         #expect(entry?.status == .sent, "the row's own letter arrived")
         #expect(entry?.copyReports?.map(\.address) == [Self.cc])
-        #expect(entry?.copyReports?.first?.status == .bounced && entry?.copyReports?.first?.fields.dsnStatus == "5.1.1",
-                "a later delay does not undo the Cc's bounce")
+        #expect(
+            entry?.copyReports?.first?.status == .bounced && entry?.copyReports?.first?.fields.dsnStatus == "5.1.1",
+            "a later delay does not undo the Cc's bounce")
     }
 }

@@ -42,9 +42,10 @@ enum BounceFixtures {
     static var sentRecords: [DeliveryRecord] {
         letters.flatMap { letter in
             [DeliveryStatus.sending, .sent].map {
-                DeliveryRecord(time: "2026-11-29T09:13:57Z", campaign: campaign, recipient: letter.recipient,
-                               messageID: messageID(letter.token), status: $0, attempt: 1,
-                               smtpCode: $0 == .sent ? 250 : nil, smtpReply: $0 == .sent ? "250 2.0.0 Ok" : nil)
+                DeliveryRecord(
+                    time: "2026-11-29T09:13:57Z", campaign: campaign, recipient: letter.recipient,
+                    messageID: messageID(letter.token), status: $0, attempt: 1,
+                    smtpCode: $0 == .sent ? 250 : nil, smtpReply: $0 == .sent ? "250 2.0.0 Ok" : nil)
             }
         }
     }
@@ -63,44 +64,54 @@ enum BounceFixtures {
     }
 
     static let expected: [String: Expected] = [
-        "rfc3464-hard.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "minister@foreign.ministry.example",
-                                     clue: .returnedHeaders, remoteMTA: "mx1.foreign.ministry.example",
-                                     diagnostic: "SMTP; 550 5.1.1 <minister@foreign.ministry.example>... Mailbox does not exist",
-                                     finalRecipient: "minister@foreign.ministry.example"),
-        "rfc3464-soft.eml": Expected(kind: .deliveryReport, outcome: .delayed, status: "4.2.2", letter: "press@interior.gov.example",
-                                     clue: .returnedHeaders, remoteMTA: "store3.interior.gov.example",
-                                     diagnostic: "smtp; 452 4.2.2 Mailbox over quota, try again later", finalRecipient: "press@interior.gov.example"),
-        "postfix-hard.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "secretary@justice.gov.example",
-                                     clue: .returnedHeaders, remoteMTA: "mx.justice.gov.example",
-                                     diagnostic: "smtp; 550 5.1.1 <secretary@justice.gov.example>: Recipient    address rejected: User unknown in virtual mailbox table",
-                                     finalRecipient: "secretary@justice.gov.example"),
-        "postfix-delayed.eml": Expected(kind: .deliveryReport, outcome: .delayed, status: "4.4.1", letter: "office@health.gov.example",
-                                        clue: .returnedHeaders, remoteMTA: nil,
-                                        diagnostic: "X-Postfix; connect to mx.health.gov.example[203.0.113.7]:25:    Connection timed out",
-                                        finalRecipient: "office@health.gov.example"),
-        "exim-failed.eml": Expected(kind: .textBounce, outcome: .bounced, status: "5.2.1", letter: "cabinet@finance.gov.example",
-                                    clue: .returnedHeaders, remoteMTA: "mx2.finance.gov.example",
-                                    diagnostic: "SMTP error from remote mail server after RCPT TO:<cabinet@finance.gov.example>: 550 5.2.1 Mailbox disabled, not accepting messages",
-                                    finalRecipient: "cabinet@finance.gov.example"),
-        "exchange-ndr.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.1.10", letter: "ambassador@embassy.example",
-                                     clue: .returnedHeaders, remoteMTA: nil,
-                                     diagnostic: "smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
-                                     finalRecipient: "ambassador@embassy.example"),
-        "exchange-legacy-text.eml": Expected(kind: .textBounce, outcome: .bounced, status: "5.2.2", letter: "minister@agriculture.gov.example",
-                                             clue: .returnedHeaders, remoteMTA: "exch.agriculture.gov.example",
-                                             diagnostic: "<exch.agriculture.gov.example #5.2.2 smtp;552 5.2.2 Mailbox quota exceeded>",
-                                             finalRecipient: "minister@agriculture.gov.example"),
-        "gmail-hard.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "spokesperson@defence.gov.example",
-                                   clue: .returnedHeaders,
-                                   remoteMTA: "mx.defence.gov.example. (198.51.100.77, the server for the domain defence.gov.example.)",
-                                   diagnostic: "smtp; 550 5.1.1 The email account that you tried to reach does not exist.",
-                                   finalRecipient: "spokesperson@defence.gov.example"),
+        "rfc3464-hard.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "minister@foreign.ministry.example",
+            clue: .returnedHeaders, remoteMTA: "mx1.foreign.ministry.example",
+            diagnostic: "SMTP; 550 5.1.1 <minister@foreign.ministry.example>... Mailbox does not exist",
+            finalRecipient: "minister@foreign.ministry.example"),
+        "rfc3464-soft.eml": Expected(
+            kind: .deliveryReport, outcome: .delayed, status: "4.2.2", letter: "press@interior.gov.example",
+            clue: .returnedHeaders, remoteMTA: "store3.interior.gov.example",
+            diagnostic: "smtp; 452 4.2.2 Mailbox over quota, try again later", finalRecipient: "press@interior.gov.example"),
+        "postfix-hard.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "secretary@justice.gov.example",
+            clue: .returnedHeaders, remoteMTA: "mx.justice.gov.example",
+            diagnostic: "smtp; 550 5.1.1 <secretary@justice.gov.example>: Recipient    address rejected: User unknown in virtual mailbox table",
+            finalRecipient: "secretary@justice.gov.example"),
+        "postfix-delayed.eml": Expected(
+            kind: .deliveryReport, outcome: .delayed, status: "4.4.1", letter: "office@health.gov.example",
+            clue: .returnedHeaders, remoteMTA: nil,
+            diagnostic: "X-Postfix; connect to mx.health.gov.example[203.0.113.7]:25:    Connection timed out",
+            finalRecipient: "office@health.gov.example"),
+        "exim-failed.eml": Expected(
+            kind: .textBounce, outcome: .bounced, status: "5.2.1", letter: "cabinet@finance.gov.example",
+            clue: .returnedHeaders, remoteMTA: "mx2.finance.gov.example",
+            diagnostic: "SMTP error from remote mail server after RCPT TO:<cabinet@finance.gov.example>: 550 5.2.1 Mailbox disabled, not accepting messages",
+            finalRecipient: "cabinet@finance.gov.example"),
+        "exchange-ndr.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.1.10", letter: "ambassador@embassy.example",
+            clue: .returnedHeaders, remoteMTA: nil,
+            diagnostic: "smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+            finalRecipient: "ambassador@embassy.example"),
+        "exchange-legacy-text.eml": Expected(
+            kind: .textBounce, outcome: .bounced, status: "5.2.2", letter: "minister@agriculture.gov.example",
+            clue: .returnedHeaders, remoteMTA: "exch.agriculture.gov.example",
+            diagnostic: "<exch.agriculture.gov.example #5.2.2 smtp;552 5.2.2 Mailbox quota exceeded>",
+            finalRecipient: "minister@agriculture.gov.example"),
+        "gmail-hard.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.1.1", letter: "spokesperson@defence.gov.example",
+            clue: .returnedHeaders,
+            remoteMTA: "mx.defence.gov.example. (198.51.100.77, the server for the domain defence.gov.example.)",
+            diagnostic: "smtp; 550 5.1.1 The email account that you tried to reach does not exist.",
+            finalRecipient: "spokesperson@defence.gov.example"),
         "auto-reply.eml": Expected(kind: .autoReply),
         "unrelated.eml": Expected(kind: .other),
-        "other-campaign.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.1.1", diagnostic: "smtp; 550 5.1.1 unknown user",
-                                       finalRecipient: "someone@elsewhere.example"),
-        "no-headers-verp.eml": Expected(kind: .deliveryReport, outcome: .bounced, status: "5.7.1", letter: nil,
-                                        remoteMTA: "mx.parliament.gov.example", diagnostic: "smtp; 554 5.7.1 Message rejected by recipient policy",
-                                        finalRecipient: "registry@parliament.gov.example"),
+        "other-campaign.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.1.1", diagnostic: "smtp; 550 5.1.1 unknown user",
+            finalRecipient: "someone@elsewhere.example"),
+        "no-headers-verp.eml": Expected(
+            kind: .deliveryReport, outcome: .bounced, status: "5.7.1", letter: nil,
+            remoteMTA: "mx.parliament.gov.example", diagnostic: "smtp; 554 5.7.1 Message rejected by recipient policy",
+            finalRecipient: "registry@parliament.gov.example"),
     ]
 }

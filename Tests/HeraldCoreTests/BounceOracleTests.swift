@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The bounce parser's RFC 3464 fields against Python's `email` package (policy.default) via
@@ -32,7 +33,8 @@ import Testing
             #expect(bounce.date == oracle.date, "\(oracle.file)")
             #expect(bounce.referencedMessageIDs == unique(oracle.referenced_message_ids), "\(oracle.file)")
             // A text bounce's quoted header lines are found by this parser only (Python sees text).
-            let fromParts = bounce.kind == .textBounce
+            let fromParts =
+                bounce.kind == .textBounce
                 ? bounce.returnedMessageIDs.filter(oracle.returned_message_ids.contains) : bounce.returnedMessageIDs
             #expect(fromParts == unique(oracle.returned_message_ids), "\(oracle.file)")
             guard oracle.report else { continue }

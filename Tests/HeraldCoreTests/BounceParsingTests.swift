@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `BounceMessage` and `BounceAttribution` on the fixture corpus: each message's kind,
@@ -63,8 +64,10 @@ import Testing
 
     @Test func autoRepliesAndStrangersAreLeftWithTheirReason() throws {
         let attribution = BounceAttribution(campaign: BounceFixtures.campaign, records: BounceFixtures.sentRecords)
-        let cases = ["auto-reply.eml": "auto-reply", "unrelated.eml": "not a delivery report",
-                     "other-campaign.eml": "no letter of campaign \"eu-china-dialogue\" has Message-ID <d3a09f8b1e6c4f7d8b2a5e4c0f9d6b1a.herald@amnesty.example>"]
+        let cases = [
+            "auto-reply.eml": "auto-reply", "unrelated.eml": "not a delivery report",
+            "other-campaign.eml": "no letter of campaign \"eu-china-dialogue\" has Message-ID <d3a09f8b1e6c4f7d8b2a5e4c0f9d6b1a.herald@amnesty.example>",
+        ]
         for (name, words) in cases {
             let decision = attribution.decide(BounceMessage(bytes: try BounceFixtures.bytes(name)), at: nil, verp: true, time: "t")
             guard case .leave(let reason) = decision else {
@@ -87,7 +90,8 @@ import Testing
         attribution.apply(try #require(DeliveryRecord.parse(line: record.jsonLine())))
         #expect(attribution.decide(bounce, at: position, verp: false, time: "t") == .alreadyRecorded(recipient: "secretary@justice.gov.example"))
         // A copy at another UID (or after UIDVALIDITY changed) is known by its own Message-ID.
-        #expect(attribution.decide(bounce, at: MailboxPosition(uidValidity: 10, uid: 1), verp: false, time: "t")
+        #expect(
+            attribution.decide(bounce, at: MailboxPosition(uidValidity: 10, uid: 1), verp: false, time: "t")
                 == .alreadyRecorded(recipient: "secretary@justice.gov.example"))
     }
 
@@ -119,8 +123,9 @@ import Testing
     @Test func aReportOnACcLeavesTheRowsStateAlone() {
         var ledger = DeliveryLedger(records: BounceFixtures.sentRecords, campaign: BounceFixtures.campaign)
         let row = "minister@foreign.ministry.example"
-        var record = DeliveryRecord(time: "t2", campaign: BounceFixtures.campaign, recipient: row, messageID: "<m>", status: .bounced, attempt: 1,
-                                    bounce: BounceFields(dsnStatus: "5.1.1", dsnRecipient: "cc@foreign.ministry.example"))
+        var record = DeliveryRecord(
+            time: "t2", campaign: BounceFixtures.campaign, recipient: row, messageID: "<m>", status: .bounced, attempt: 1,
+            bounce: BounceFields(dsnStatus: "5.1.1", dsnRecipient: "cc@foreign.ministry.example"))
         ledger.apply(record)
         #expect(ledger[row]?.status == .sent)
         record.dsnRecipient = row

@@ -1,20 +1,21 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// `[bounces]` in the campaign file, and VERP on the letters it asks for.
 @Suite struct BounceSettingsTests {
     static func parse(_ bounces: String) -> Result<Campaign, ValidationFailure> {
         let text = """
-        name = "c"
-        template = "t.mustache"
-        recipients = ["r.csv"]
-        log = "l.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        [bounces]
-        \(bounces)
-        """
+            name = "c"
+            template = "t.mustache"
+            recipients = ["r.csv"]
+            log = "l.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:2525"
+            [bounces]
+            \(bounces)
+            """
         do { return .success(try Campaign.parse(text, file: "c.toml")) } catch { return .failure(error) }
     }
 

@@ -2,6 +2,7 @@ import CSV
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `CSVRowReader`, Herald's byte-level CSV reader, against CSV.swift's `CSVReader` (the
@@ -12,8 +13,10 @@ import Testing
 /// rows must be the same, and so must the line breaks counted inside each row.
 @Suite struct CSVRowReaderDifferentialTests {
     /// The pieces a generated text is made of.
-    static let pieces = ["a", "bc", "Zoë", "Ελένη", "\u{1F600}", " ", "\t", ",", ",", "\"", "\"\"", "\r\n", "\n", "\r",
-                         "\"x,y\"", "\"line\nbreak\"", "\"cr\rlf\r\n\"", "\"q\"\"q\"", "e@x.example", "", "\u{0}", "\u{301}"]
+    static let pieces = [
+        "a", "bc", "Zoë", "Ελένη", "\u{1F600}", " ", "\t", ",", ",", "\"", "\"\"", "\r\n", "\n", "\r",
+        "\"x,y\"", "\"line\nbreak\"", "\"cr\rlf\r\n\"", "\"q\"\"q\"", "e@x.example", "", "\u{0}", "\u{301}",
+    ]
 
     /// What CSV.swift reads from `text`: its rows, as `RecipientReader` read them before.
     static func oracle(_ text: String) throws -> [[String]] {

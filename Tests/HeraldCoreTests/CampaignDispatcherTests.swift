@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite(.offCooperativePool) struct CampaignDispatcherTests {
@@ -9,9 +10,11 @@ import Testing
 
     /// Runs a dispatcher over one scripted connection; `stopAfter` letters handed over, the
     /// run's task is cancelled (a stop), while the last of them is with the server.
-    func run(_ prepared: PreparedCampaign, journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:],
-             resendInDoubt: Bool = false, stopAfter: Int? = nil,
-             clock: any HeraldClock = SkippingClock()) async throws -> (CampaignDispatcher.Report, ScriptedTransport) {
+    func run(
+        _ prepared: PreparedCampaign, journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:],
+        resendInDoubt: Bool = false, stopAfter: Int? = nil,
+        clock: any HeraldClock = SkippingClock()
+    ) async throws -> (CampaignDispatcher.Report, ScriptedTransport) {
         let transport = ScriptedTransport(journal: journal, replies: replies)
         let stop = StopSwitch()
         if let stopAfter {
@@ -19,8 +22,9 @@ import Testing
                 if transport.delivered.count + 1 >= stopAfter { stop.pull() }
             }
         }
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: clock, random: { 0.5 })
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
+            transport: transport, journal: journal, clock: clock, random: { 0.5 })
         let task = Task { try await dispatcher.run(resendInDoubt: resendInDoubt) }
         stop.attach(task)
         return (try await task.value, transport)
@@ -44,8 +48,9 @@ import Testing
 
     @Test func rejectedRecipientFailsAndTheRestGoOn() async throws {
         let journal = MemoryJournal()
-        let (report, transport) = try await run(TestData.prepared(Self.csv), journal: journal,
-                                          replies: ["b@x.example": [.rejected(code: 550, reply: "550 5.1.1 no such user")]])
+        let (report, transport) = try await run(
+            TestData.prepared(Self.csv), journal: journal,
+            replies: ["b@x.example": [.rejected(code: 550, reply: "550 5.1.1 no such user")]])
         #expect((report.sent, report.failed) == (2, 1))
         #expect(transport.delivered.count == 3)
         let failed = try #require(journal.records.first { $0.status == .failed })
@@ -57,8 +62,9 @@ import Testing
 
     @Test func deferredRecipientIsRetriedNextRunWithNextAttemptNumber() async throws {
         let journal = MemoryJournal()
-        let (first, _) = try await run(TestData.prepared(Self.csv, retry: Self.noRetry), journal: journal,
-                                 replies: ["a@x.example": [.deferred(code: 451, reply: "451 4.3.0 later", error: nil)]])
+        let (first, _) = try await run(
+            TestData.prepared(Self.csv, retry: Self.noRetry), journal: journal,
+            replies: ["a@x.example": [.deferred(code: 451, reply: "451 4.3.0 later", error: nil)]])
         #expect((first.sent, first.deferred) == (2, 1))
         let (second, transport) = try await run(TestData.prepared(Self.csv), journal: journal)
         #expect(second.sent == 1 && transport.delivered.map { $0.envelopeRecipients[0].description } == ["a@x.example"])
@@ -88,16 +94,20 @@ import Testing
         let clock = SkippingClock()
         let soft = DeliveryOutcome.deferred(code: 451, reply: "451 4.3.0 later", error: nil)
         let retry = RetryPolicy(maxAttempts: 5, initialBackoff: 2, maxBackoff: 5)
-        let (report, transport) = try await run(TestData.prepared(Self.csv, retry: retry), journal: journal,
-                                          replies: ["b@x.example": [soft, soft, soft, .unavailable(error: "reset")]],
-                                          clock: clock)
+        let (report, transport) = try await run(
+            TestData.prepared(Self.csv, retry: retry), journal: journal,
+            replies: ["b@x.example": [soft, soft, soft, .unavailable(error: "reset")]],
+            clock: clock)
         #expect(report.sent == 3 && report.deferred == 0)
         #expect(clock.waits == [1, 2, 2.5, 2.5], "half of min(max, 2, 4, 8, 16), the random draw being 0.5")
         // Each retry's intent and outcome are stamped after its backoff.
         let times = journal.records.filter { $0.recipient == "b@x.example" }.map(\.time)
-        #expect(times == ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:01Z", "1970-01-01T00:00:01Z",
-                          "1970-01-01T00:00:03Z", "1970-01-01T00:00:03Z", "1970-01-01T00:00:05Z", "1970-01-01T00:00:05Z",
-                          "1970-01-01T00:00:08Z", "1970-01-01T00:00:08Z"], "\(times)")
+        #expect(
+            times == [
+                "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:01Z", "1970-01-01T00:00:01Z",
+                "1970-01-01T00:00:03Z", "1970-01-01T00:00:03Z", "1970-01-01T00:00:05Z", "1970-01-01T00:00:05Z",
+                "1970-01-01T00:00:08Z", "1970-01-01T00:00:08Z",
+            ], "\(times)")
         #expect(transport.delivered.count == 7)
         #expect(journal.records.filter { $0.recipient == "b@x.example" }.map(\.attempt) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
     }
@@ -106,8 +116,9 @@ import Testing
         let journal = MemoryJournal()
         let soft = DeliveryOutcome.deferred(code: 451, reply: "451 4.3.0 later", error: nil)
         let retry = RetryPolicy(maxAttempts: 2, initialBackoff: 1, maxBackoff: 1)
-        let (report, _) = try await run(TestData.prepared(Self.csv, retry: retry), journal: journal,
-                                  replies: ["a@x.example": [soft, soft, soft]])
+        let (report, _) = try await run(
+            TestData.prepared(Self.csv, retry: retry), journal: journal,
+            replies: ["a@x.example": [soft, soft, soft]])
         #expect(report.deferred == 1 && report.sent == 2 && report.stop == nil)
     }
 
@@ -118,8 +129,9 @@ import Testing
         let clock = MockClock()
         let transport = ScriptedTransport(journal: journal, replies: ["a@x.example": [soft]])
         let prepared = try TestData.prepared(Self.csv)
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: clock, random: { 0.5 })
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
+            transport: transport, journal: journal, clock: clock, random: { 0.5 })
         let task = Task { try await dispatcher.run() }
         #expect(await clock.waitForSleepers(1), "the run waits out its backoff on the clock")
         task.cancel()
@@ -140,8 +152,9 @@ import Testing
 
     @Test func inDoubtIsReportedNotResentUnlessAsked() async throws {
         let journal = MemoryJournal()
-        let (first, _) = try await run(TestData.prepared(Self.csv), journal: journal,
-                                 replies: ["b@x.example": [.inDoubt(reply: "354 go ahead", error: "connection reset")]])
+        let (first, _) = try await run(
+            TestData.prepared(Self.csv), journal: journal,
+            replies: ["b@x.example": [.inDoubt(reply: "354 go ahead", error: "connection reset")]])
         #expect(first.inDoubt.map(\.recipient) == ["b@x.example"])
         #expect(first.inDoubt.first?.reason == "connection reset")
         let messageID = try #require(first.inDoubt.first?.messageID)
@@ -164,8 +177,9 @@ import Testing
         journal.failAfter = 2
         let transport = ScriptedTransport(journal: journal)
         let prepared = try TestData.prepared(Self.csv)
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
-                                            transport: transport, journal: journal, clock: SkippingClock())
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
+            transport: transport, journal: journal, clock: SkippingClock())
         await #expect(throws: CampaignDispatcher.JournalFailure.self) { try await dispatcher.run() }
         #expect(transport.delivered.count == 1, "the second message was never handed over without its intent")
     }
@@ -196,8 +210,9 @@ import Testing
 
     @Test func aRefusedSenderFailsNobody() async throws {
         let journal = MemoryJournal()
-        let (report, _) = try await run(TestData.prepared(Self.csv), journal: journal,
-                                  replies: ["a@x.example": [.senderRefused(code: 550, reply: "550 5.7.1 sender rejected")]])
+        let (report, _) = try await run(
+            TestData.prepared(Self.csv), journal: journal,
+            replies: ["a@x.example": [.senderRefused(code: 550, reply: "550 5.7.1 sender rejected")]])
         #expect(report.failed == 0 && report.deferred == 1)
         let tries = journal.records.filter { $0.recipient == "a@x.example" }
         #expect(tries.map(\.status) == [.sending, .deferred])
@@ -210,8 +225,9 @@ import Testing
         let template = TestData.simpleTemplate.replacingOccurrences(of: "Subject:", with: "Cc: Press <press@org.example>\nSubject:")
         let journal = MemoryJournal()
         let refusal = DeliveryOutcome.Refusal(recipient: "press@org.example", code: 550, reply: "550 5.1.1 no such user")
-        let (report, transport) = try await run(TestData.prepared(Self.csv, template: template), journal: journal,
-                                          replies: ["a@x.example": [.accepted(code: 250, reply: "250 ok", refused: [refusal])]])
+        let (report, transport) = try await run(
+            TestData.prepared(Self.csv, template: template), journal: journal,
+            replies: ["a@x.example": [.accepted(code: 250, reply: "250 ok", refused: [refusal])]])
         #expect(report.sent == 3 && report.failed == 0)
         #expect(report.partlyRefused.map(\.recipient) == ["a@x.example"])
         #expect(transport.delivered[0].envelopeRecipients.map(\.description) == ["a@x.example", "press@org.example"])
@@ -235,8 +251,9 @@ import Testing
     }
 
     @Test func recordsAreOneLineOfJSONWithContractKeys() async throws {
-        let record = DeliveryRecord(time: "2026-11-29T03:33:49Z", campaign: "c", recipient: "a@x.example", messageID: "<m@x>",
-                                    status: .sent, attempt: 1, smtpCode: 250, smtpReply: "250 2.0.0 Ok: queued as 7")
+        let record = DeliveryRecord(
+            time: "2026-11-29T03:33:49Z", campaign: "c", recipient: "a@x.example", messageID: "<m@x>",
+            status: .sent, attempt: 1, smtpCode: 250, smtpReply: "250 2.0.0 Ok: queued as 7")
         let line = record.jsonLine()
         #expect(!line.contains("\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -248,9 +265,13 @@ import Testing
     @Test func duplicateAddressesAcrossListsGetOneLetter() async throws {
         let prepared = try PreparedCampaign.prepare(
             campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-            lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")], date: Date(timeIntervalSince1970: 918_000_000))
+            lists: [TestData.list("email,name\nA@x.example,Ann\n", file: "one.csv"), TestData.list("email,name\na@X.example,Ann again\n", file: "two.csv")],
+            date: Date(timeIntervalSince1970: 918_000_000))
         #expect(try prepared.recipients.count == 1)
-        #expect(prepared.warnings.map(\.description) == ["two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (allow_duplicates = true in the campaign file sends one per row)"])
+        #expect(
+            prepared.warnings.map(\.description) == [
+                "two.csv:2: email: a@X.example is already listed at one.csv:2; it will get one letter (allow_duplicates = true in the campaign file sends one per row)"
+            ])
     }
 
     @Test func allowDuplicatesGivesEachRowItsOwnLetterAndKey() async throws {

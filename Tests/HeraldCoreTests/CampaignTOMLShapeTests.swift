@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// Campaign files written with dotted keys (`smtp.url = …` at the top level) and inline tables
@@ -9,12 +10,12 @@ import Testing
 
     /// Lines 1-4; the SMTP settings follow from line 5.
     static let head = """
-    name = "c"
-    template = "t.mustache"
-    recipients = ["r.csv"]
-    log = "l.jsonl"
+        name = "c"
+        template = "t.mustache"
+        recipients = ["r.csv"]
+        log = "l.jsonl"
 
-    """
+        """
 
     static func diagnostics(_ text: String) -> [Diagnostic] {
         do {
@@ -66,7 +67,8 @@ import Testing
 
     @Test func passwordInAnInlineTableIsRefusedOnItsLine() {
         let secret = "hunter2-\(UUID().uuidString)"
-        let problems = Self.diagnostics(Self.head + "smtp = { url = \"smtp://mail.example:587\", username = \"u\", password_env = \"P\", password = \"\(secret)\" }\n")
+        let problems = Self.diagnostics(
+            Self.head + "smtp = { url = \"smtp://mail.example:587\", username = \"u\", password_env = \"P\", password = \"\(secret)\" }\n")
         #expect(problems.map(\.field) == ["smtp.password"], "\(problems)")
         #expect(problems.first?.line == 5)
         #expect(!ValidationFailure(problems).description.contains(secret))
@@ -126,22 +128,22 @@ import Testing
 
     @Test func keysInsideMultiLineStringsAndArraysAreNotTakenForKeys() {
         let text = """
-        name = "c"
-        template = '''
-        [smtp]
-        port = 1
-        '''
-        recipients = [
-            "r.csv",  # port = 2
-        ]
-        log = "l.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1"
-        description = \"\"\"
-        port = 3 \\\"\"\"
-        \"\"\"
-        port = 25
-        """
+            name = "c"
+            template = '''
+            [smtp]
+            port = 1
+            '''
+            recipients = [
+                "r.csv",  # port = 2
+            ]
+            log = "l.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1"
+            description = \"\"\"
+            port = 3 \\\"\"\"
+            \"\"\"
+            port = 25
+            """
         let problems = Self.diagnostics(text)
         #expect(problems.map(\.field) == ["smtp.description", "smtp.port"], "\(problems)")
         #expect(problems.map(\.line) == [12, 15])
@@ -151,17 +153,18 @@ import Testing
 /// `TOMLKeyLocator` alone: the line of every key path of a document.
 @Suite struct TOMLKeyLocatorTests {
     @Test func findsHeadersDottedKeysAndNestedInlineTables() {
-        let locator = TOMLKeyLocator("""
-        a = 1
-        b.c.d = 2
-        e = { f = { g = 3 }, h = [ { i = 4 } ] }
-        [j . "k.l"]
-        m = 'x # not a comment'
-        [[n]]
-        o = 5
-        [[n]]
-        p = 6
-        """)
+        let locator = TOMLKeyLocator(
+            """
+            a = 1
+            b.c.d = 2
+            e = { f = { g = 3 }, h = [ { i = 4 } ] }
+            [j . "k.l"]
+            m = 'x # not a comment'
+            [[n]]
+            o = 5
+            [[n]]
+            p = 6
+            """)
         #expect(locator.lines[["a"]] == 1)
         #expect(locator.lines[["b"]] == 2 && locator.lines[["b", "c"]] == 2 && locator.lines[["b", "c", "d"]] == 2)
         #expect(locator.lines[["e"]] == 3 && locator.lines[["e", "f", "g"]] == 3 && locator.lines[["e", "h"]] == 3)
@@ -188,7 +191,8 @@ import Testing
     }
 
     @Test func multiLineValuesCountTheirLines() {
-        let locator = TOMLKeyLocator("a = \"\"\"\none\ntwo\"\"\"\"\"\nb = [\n  1,\n  # c = 0\n  2,\n]\r\nc = '''x\ny'''\nd = 1979-05-27 07:32:00Z # e = 0\ne = 1\n")
+        let locator = TOMLKeyLocator(
+            "a = \"\"\"\none\ntwo\"\"\"\"\"\nb = [\n  1,\n  # c = 0\n  2,\n]\r\nc = '''x\ny'''\nd = 1979-05-27 07:32:00Z # e = 0\ne = 1\n")
         #expect(locator.lines[["b"]] == 4)
         #expect(locator.lines[["c"]] == 9)
         #expect(locator.lines[["d"]] == 11)
@@ -206,14 +210,15 @@ import Testing
     typealias RootKey = CampaignFile.RootKey
 
     @Test func keepsEveryKeyAsWrittenWithItsLine() throws {
-        let file = try CampaignFile.decode("""
-        name = "c"
-        recipients = ["a.csv", 2]
-        colour = "blue"
-        smtp.url = "smtp://127.0.0.1"
-        smtp.reply_timeout_seconds = 1.5
-        retry = "often"
-        """, file: "c.toml")
+        let file = try CampaignFile.decode(
+            """
+            name = "c"
+            recipients = ["a.csv", 2]
+            colour = "blue"
+            smtp.url = "smtp://127.0.0.1"
+            smtp.reply_timeout_seconds = 1.5
+            retry = "often"
+            """, file: "c.toml")
         #expect(file.root[.name] == CampaignFile.Field(value: .string("c"), line: 1))
         #expect(file.root[.recipients] == CampaignFile.Field(value: .array([.string("a.csv"), .integer(2)]), line: 2))
         #expect(file.root.unknownKeys == [CampaignFile.UnknownKey(name: "colour", line: 3)])
@@ -227,25 +232,36 @@ import Testing
     }
 
     @Test func namesEachTypeAsTOMLDoes() throws {
-        let file = try CampaignFile.decode("name = 1979-05-27\ntemplate = 07:32:00\nlog = 1979-05-27T07:32:00Z\nschedule = true\ntimezone = 1.0\n",
-                                           file: "c.toml")
-        #expect([RootKey.name, .template, .log, .schedule, .timezone].map { file.root[$0]?.value }
-            == [.other("date"), .other("time"), .other("date-time"), .bool(true), .float(1)])
-        let values: [CampaignFile.Value] = [.other("date"), .other("time"), .other("date-time"), .bool(true), .float(1),
-                                            .string(""), .integer(0), .array([]), .table]
-        #expect(values.map(\.typeName) == ["date", "time", "date-time", "bool", "floating-point number",
-                                          "string", "integer", "array", "table"])
+        let file = try CampaignFile.decode(
+            "name = 1979-05-27\ntemplate = 07:32:00\nlog = 1979-05-27T07:32:00Z\nschedule = true\ntimezone = 1.0\n",
+            file: "c.toml")
+        #expect(
+            [RootKey.name, .template, .log, .schedule, .timezone].map { file.root[$0]?.value }
+                == [.other("date"), .other("time"), .other("date-time"), .bool(true), .float(1)])
+        let values: [CampaignFile.Value] = [
+            .other("date"), .other("time"), .other("date-time"), .bool(true), .float(1),
+            .string(""), .integer(0), .array([]), .table,
+        ]
+        #expect(
+            values.map(\.typeName) == [
+                "date", "time", "date-time", "bool", "floating-point number",
+                "string", "integer", "array", "table",
+            ])
     }
 
     @Test func theKnownKeysAreTheDocumentedOnes() {
-        #expect(CampaignFile.Table<CampaignFile.RootKey>.knownKeys
-            == "address_columns, allow_duplicates, attachments, bounces, catch_up_seconds, dkim, html, limits, log, name, recipients, require_approval, retry, schedule, smtp, template, templates, timezone")
-        #expect(CampaignFile.Table<CampaignFile.SMTPKey>.knownKeys
-            == "allow_plaintext, ca_file, password_env, password_file, reply_timeout_seconds, tls, url, username")
+        #expect(
+            CampaignFile.Table<CampaignFile.RootKey>.knownKeys
+                == "address_columns, allow_duplicates, attachments, bounces, catch_up_seconds, dkim, html, limits, log, name, recipients, require_approval, retry, schedule, smtp, template, templates, timezone"
+        )
+        #expect(
+            CampaignFile.Table<CampaignFile.SMTPKey>.knownKeys
+                == "allow_plaintext, ca_file, password_env, password_file, reply_timeout_seconds, tls, url, username")
         #expect(CampaignFile.Table<CampaignFile.RetryKey>.knownKeys == "initial_backoff_seconds, max_attempts, max_backoff_seconds")
         #expect(CampaignFile.Table<CampaignFile.AttachmentsKey>.knownKeys == "max_bytes_per_letter")
-        #expect(CampaignFile.Table<CampaignFile.BouncesKey>.knownKeys
-            == "ca_file, password_env, password_file, poll_seconds, processed_folder, suppress, url, username, verp")
+        #expect(
+            CampaignFile.Table<CampaignFile.BouncesKey>.knownKeys
+                == "ca_file, password_env, password_file, poll_seconds, processed_folder, suppress, url, username, verp")
         #expect(CampaignFile.Table<CampaignFile.HTMLKey>.knownKeys == "language, remote_images")
     }
 }

@@ -1,20 +1,21 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct CampaignTOMLTests {
     static let file = "/srv/herald/campaigns/dialogue.toml"
 
     static let minimal = """
-    name = "eu-china-dialogue-1999"
-    template = "letter.mustache"
-    recipients = ["lists/eu.csv", "/abs/other.csv"]
-    log = "../var/dialogue.log.jsonl"
+        name = "eu-china-dialogue-1999"
+        template = "letter.mustache"
+        recipients = ["lists/eu.csv", "/abs/other.csv"]
+        log = "../var/dialogue.log.jsonl"
 
-    [smtp]
-    url = "smtp://mail.amnesty.example:587"
-    """
+        [smtp]
+        url = "smtp://mail.amnesty.example:587"
+        """
 
     static func parse(_ text: String, file: String = file) throws(ValidationFailure) -> Campaign {
         try Campaign.parse(text, file: file)
@@ -62,22 +63,22 @@ import Testing
 
     @Test func readsEveryOptionalKey() throws {
         let text = """
-        # a comment
-        name = "weekly_digest.v2"
-        template = 'letter.mustache'   # literal string
-        recipients = [
-            "a.csv",
-            "b.csv",
-        ]
-        log = "log.jsonl"
-        schedule = "2099-01-01T09:00:00Z"
+            # a comment
+            name = "weekly_digest.v2"
+            template = 'letter.mustache'   # literal string
+            recipients = [
+                "a.csv",
+                "b.csv",
+            ]
+            log = "log.jsonl"
+            schedule = "2099-01-01T09:00:00Z"
 
-        [smtp]
-        url = "smtps://smtp.mail.example"
-        tls = "required"
-        username = "herald"
-        password_env = "HERALD_SMTP_PASSWORD"
-        """
+            [smtp]
+            url = "smtps://smtp.mail.example"
+            tls = "required"
+            username = "herald"
+            password_env = "HERALD_SMTP_PASSWORD"
+            """
         let campaign = try Self.parse(text, file: "dialogue.toml")
         #expect(campaign.name == "weekly_digest.v2")
         #expect(campaign.schedule == "2099-01-01T09:00:00Z")
@@ -230,15 +231,15 @@ import Testing
 
     @Test func problemsFromBothLevelsAreReportedTogether() throws {
         let text = """
-        name = ".hidden"
-        template = ""
-        recipients = "one.csv"
-        schedule = 5
+            name = ".hidden"
+            template = ""
+            recipients = "one.csv"
+            schedule = 5
 
-        [smtp]
-        url = "http://mail.example"
-        tls = "maybe"
-        """
+            [smtp]
+            url = "http://mail.example"
+            tls = "maybe"
+            """
         let problems = Self.diagnostics(text)
         let byField = Dictionary(problems.map { ($0.field ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         #expect(Set(byField.keys) == ["name", "template", "recipients", "schedule", "log", "smtp.url", "smtp.tls"], "\(problems)")

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The one civil-date computation (`CivilDate`), checked against Foundation's Gregorian
@@ -35,8 +36,9 @@ import Testing
     @Test func fieldsOfSeconds() {
         #expect(CivilDate.fields(ofSeconds: 0) == .init(year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, weekday: 4))
         #expect(CivilDate.fields(ofSeconds: -1) == .init(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59, weekday: 3))
-        #expect(CivilDate.fields(ofSeconds: 1_798_761_599)
-            == .init(year: 2026, month: 12, day: 31, hour: 23, minute: 59, second: 59, weekday: 4))
+        #expect(
+            CivilDate.fields(ofSeconds: 1_798_761_599)
+                == .init(year: 2026, month: 12, day: 31, hour: 23, minute: 59, second: 59, weekday: 4))
         #expect(CivilDate.wholeSeconds(59.9) == 59)
         #expect(CivilDate.wholeSeconds(-0.5) == -1)
         #expect(CivilDate.wholeSeconds(.infinity) == 1_000_000_000_000_000)
@@ -70,13 +72,15 @@ import Testing
         let utcParts = calendar(utc).dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
         let zoned = calendar(zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         guard let year = utcParts.year, let month = utcParts.month, let day = utcParts.day, let hour = utcParts.hour,
-              let minute = utcParts.minute, let second = utcParts.second, let weekday = utcParts.weekday,
-              let zYear = zoned.year, let zMonth = zoned.month, let zDay = zoned.day, let zHour = zoned.hour,
-              let zMinute = zoned.minute, let zSecond = zoned.second else { return nil }
+            let minute = utcParts.minute, let second = utcParts.second, let weekday = utcParts.weekday,
+            let zYear = zoned.year, let zMonth = zoned.month, let zDay = zoned.day, let zHour = zoned.hour,
+            let zMinute = zoned.minute, let zSecond = zoned.second
+        else { return nil }
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let header = String(format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[weekday - 1], day, months[month - 1], year,
-                            hour, minute, second)
+        let header = String(
+            format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[weekday - 1], day, months[month - 1], year,
+            hour, minute, second)
         let utcText = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second)
         let offset = zone.secondsFromGMT(for: date)
         let suffix = offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)

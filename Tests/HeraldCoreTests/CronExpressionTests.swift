@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// RFC 3339 UTC conversions for the schedule tests (the code under test has its own parser).
@@ -41,44 +42,66 @@ enum CronTestTime {
 
     @Test(arguments: [
         ("* * * * *", "2026-01-01T00:00:30Z", ["2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z"]),
-        ("*/15 * * * *", "2026-01-01T00:07:30Z",
-         ["2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z", "2026-01-01T00:45:00Z", "2026-01-01T01:00:00Z"]),
+        (
+            "*/15 * * * *", "2026-01-01T00:07:30Z",
+            ["2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z", "2026-01-01T00:45:00Z", "2026-01-01T01:00:00Z"]
+        ),
         ("5/10 * * * *", "2026-01-01T00:50:00Z", ["2026-01-01T00:55:00Z", "2026-01-01T01:05:00Z", "2026-01-01T01:15:00Z"]),
-        ("1-30/7 * * * *", "2026-01-01T00:00:00Z",
-         ["2026-01-01T00:01:00Z", "2026-01-01T00:08:00Z", "2026-01-01T00:15:00Z", "2026-01-01T00:22:00Z",
-          "2026-01-01T00:29:00Z", "2026-01-01T01:01:00Z"]),
+        (
+            "1-30/7 * * * *", "2026-01-01T00:00:00Z",
+            [
+                "2026-01-01T00:01:00Z", "2026-01-01T00:08:00Z", "2026-01-01T00:15:00Z", "2026-01-01T00:22:00Z",
+                "2026-01-01T00:29:00Z", "2026-01-01T01:01:00Z",
+            ]
+        ),
         ("59/15 * * * *", "2026-01-01T00:00:00Z", ["2026-01-01T00:59:00Z", "2026-01-01T01:59:00Z"]),
-        ("0,30 9-10 * * *", "2026-01-01T09:00:00Z",
-         ["2026-01-01T09:30:00Z", "2026-01-01T10:00:00Z", "2026-01-01T10:30:00Z", "2026-01-02T09:00:00Z"]),
+        (
+            "0,30 9-10 * * *", "2026-01-01T09:00:00Z",
+            ["2026-01-01T09:30:00Z", "2026-01-01T10:00:00Z", "2026-01-01T10:30:00Z", "2026-01-02T09:00:00Z"]
+        ),
         // 2026-01-02 is a Friday.
         ("0 9 * * MON-FRI", "2026-01-02T10:00:00Z", ["2026-01-05T09:00:00Z", "2026-01-06T09:00:00Z"]),
         ("0 9 * * mon-fri", "2026-01-02T08:00:00Z", ["2026-01-02T09:00:00Z", "2026-01-05T09:00:00Z"]),
         ("0 0 * * 7", "2026-01-01T00:00:00Z", ["2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"]),
         ("0 0 * * 0", "2026-01-01T00:00:00Z", ["2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"]),
-        ("0 0 * * 5-7", "2026-01-01T00:00:00Z",
-         ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-09T00:00:00Z"]),
-        ("0 0 * * SUN/2", "2026-01-01T00:00:00Z",
-         ["2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-06T00:00:00Z"]),
+        (
+            "0 0 * * 5-7", "2026-01-01T00:00:00Z",
+            ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-09T00:00:00Z"]
+        ),
+        (
+            "0 0 * * SUN/2", "2026-01-01T00:00:00Z",
+            ["2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-06T00:00:00Z"]
+        ),
         ("0 12 1 JAN,jul *", "2026-01-01T12:00:00Z", ["2026-07-01T12:00:00Z", "2027-01-01T12:00:00Z"]),
         ("0 0 1 */4 *", "2026-01-01T00:00:00Z", ["2026-05-01T00:00:00Z", "2026-09-01T00:00:00Z", "2027-01-01T00:00:00Z"]),
         ("0 0 31 * *", "2026-01-01T00:00:00Z", ["2026-01-31T00:00:00Z", "2026-03-31T00:00:00Z", "2026-05-31T00:00:00Z"]),
         ("0 0 29 2 *", "2026-01-01T00:00:00Z", ["2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"]),
-        ("0 0 28-31 * *", "2026-02-01T00:00:00Z",
-         ["2026-02-28T00:00:00Z", "2026-03-28T00:00:00Z", "2026-03-29T00:00:00Z"]),
+        (
+            "0 0 28-31 * *", "2026-02-01T00:00:00Z",
+            ["2026-02-28T00:00:00Z", "2026-03-28T00:00:00Z", "2026-03-29T00:00:00Z"]
+        ),
         // Both day fields restricted: either may match (Friday the 2nd, 9th, the 13th, Friday the 16th).
-        ("0 0 13 * FRI", "2026-01-01T00:00:00Z",
-         ["2026-01-02T00:00:00Z", "2026-01-09T00:00:00Z", "2026-01-13T00:00:00Z", "2026-01-16T00:00:00Z"]),
-        ("0 0 */10 * 1", "2026-01-01T00:00:00Z",
-         ["2026-01-05T00:00:00Z", "2026-01-11T00:00:00Z", "2026-01-12T00:00:00Z", "2026-01-19T00:00:00Z"]),
+        (
+            "0 0 13 * FRI", "2026-01-01T00:00:00Z",
+            ["2026-01-02T00:00:00Z", "2026-01-09T00:00:00Z", "2026-01-13T00:00:00Z", "2026-01-16T00:00:00Z"]
+        ),
+        (
+            "0 0 */10 * 1", "2026-01-01T00:00:00Z",
+            ["2026-01-05T00:00:00Z", "2026-01-11T00:00:00Z", "2026-01-12T00:00:00Z", "2026-01-19T00:00:00Z"]
+        ),
         // One day field unrestricted: both must match.
         ("0 0 13 * *", "2026-01-01T00:00:00Z", ["2026-01-13T00:00:00Z", "2026-02-13T00:00:00Z"]),
         ("0 0 1 * 1,*", "2026-01-01T00:00:00Z", ["2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"]),
         // croniter's reading of a full day field: "1-31" beside "*/2" is unrestricted (weekdays 0,2,4,6) …
-        ("0 0 1-31 * */2", "2026-01-01T00:00:00Z",
-         ["2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-06T00:00:00Z"]),
+        (
+            "0 0 1-31 * */2", "2026-01-01T00:00:00Z",
+            ["2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-06T00:00:00Z"]
+        ),
         // … while "*/1" beside "MON" is restricted, so the OR makes it every day.
-        ("0 0 */1 * MON", "2026-01-01T00:00:00Z",
-         ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z"]),
+        (
+            "0 0 */1 * MON", "2026-01-01T00:00:00Z",
+            ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z"]
+        ),
         // An equal range is that one value (croniter would read the whole field).
         ("5-5 * * * *", "2026-01-01T00:00:00Z", ["2026-01-01T00:05:00Z", "2026-01-01T01:05:00Z"]),
         ("@hourly", "2026-01-01T00:00:00Z", ["2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"]),
@@ -101,10 +124,14 @@ enum CronTestTime {
     // MARK: Invalid expressions and what they say
 
     @Test(arguments: [
-        ("* * * *", "expression",
-         #"expression: "* * * *" has 4 fields; expected 5 (minute hour day-of-month month day-of-week)"#),
-        ("0 * * * * *", "expression",
-         #"expression: "0 * * * * *" has 6 fields; expected 5 (minute hour day-of-month month day-of-week); a seconds field is not supported"#),
+        (
+            "* * * *", "expression",
+            #"expression: "* * * *" has 4 fields; expected 5 (minute hour day-of-month month day-of-week)"#
+        ),
+        (
+            "0 * * * * *", "expression",
+            #"expression: "0 * * * * *" has 6 fields; expected 5 (minute hour day-of-month month day-of-week); a seconds field is not supported"#
+        ),
         ("", "expression", #"expression: "" has 0 fields; expected 5 (minute hour day-of-month month day-of-week)"#),
         ("60 * * * *", "minute", #"minute: "60" is out of range 0-59"#),
         ("0 25 * * *", "hour", #"hour: "25" is out of range 0-23"#),
@@ -116,8 +143,10 @@ enum CronTestTime {
         ("0 0 * * 8", "day-of-week", #"day-of-week: "8" is out of range 0-7"#),
         ("0 0 * * 99999999999999999999", "day-of-week", #"day-of-week: "99999999999999999999" is out of range 0-7"#),
         ("5-1 * * * *", "minute", #"minute: "5-1" is an inverted range (5 is after 1); write the lower bound first"#),
-        ("0 0 * * FRI-MON", "day-of-week",
-         #"day-of-week: "FRI-MON" is an inverted range (5 is after 1); write the lower bound first"#),
+        (
+            "0 0 * * FRI-MON", "day-of-week",
+            #"day-of-week: "FRI-MON" is an inverted range (5 is after 1); write the lower bound first"#
+        ),
         ("0 0 * DEC-JAN *", "month", #"month: "DEC-JAN" is an inverted range (12 is after 1); write the lower bound first"#),
         ("*/0 * * * *", "minute", #"minute: "*/0" has a step of 0; steps must be 1 or more"#),
         ("0 1-5/00 * * *", "hour", #"hour: "1-5/00" has a step of 0; steps must be 1 or more"#),
@@ -142,12 +171,18 @@ enum CronTestTime {
         ("0 0 * * 1#2", "day-of-week", #"day-of-week: "1#2" is not a number or a day name (SUN-SAT)"#),
         ("0 0 15W * *", "day-of-month", #"day-of-month: "15W" is not a number"#),
         ("H * * * *", "minute", #"minute: "H" is not a number"#),
-        ("@reboot", "expression",
-         #"expression: "@reboot" is not supported: a campaign schedule needs times, and @reboot has none"#),
-        ("@fortnightly", "expression",
-         #"expression: "@fortnightly" is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)"#),
-        ("@daily 0", "expression",
-         #"expression: "@daily 0" is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)"#),
+        (
+            "@reboot", "expression",
+            #"expression: "@reboot" is not supported: a campaign schedule needs times, and @reboot has none"#
+        ),
+        (
+            "@fortnightly", "expression",
+            #"expression: "@fortnightly" is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)"#
+        ),
+        (
+            "@daily 0", "expression",
+            #"expression: "@daily 0" is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)"#
+        ),
     ])
     func invalidExpressionIsRejected(expression: String, field: String, message: String) {
         do {
@@ -194,23 +229,39 @@ enum CronTestTime {
 
     @Test(arguments: [
         // Brussels spring forward, 2026-03-29 02:00 CET → 03:00 CEST: a skipped 02:30 fires at 03:00 CEST.
-        ("Europe/Brussels", "30 2 * * *", "2026-03-28T23:00:00Z",
-         ["2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"]),
+        (
+            "Europe/Brussels", "30 2 * * *", "2026-03-28T23:00:00Z",
+            ["2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"]
+        ),
         // … but with an hour field of "*" the skipped times are dropped.
-        ("Europe/Brussels", "0 * * * *", "2026-03-28T23:00:00Z",
-         ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"]),
+        (
+            "Europe/Brussels", "0 * * * *", "2026-03-28T23:00:00Z",
+            ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"]
+        ),
         // Skipped 02:00-02:45 collapse into the single 03:00 CEST.
-        ("Europe/Brussels", "*/15 1-3 * * *", "2026-03-28T23:30:00Z",
-         ["2026-03-29T00:00:00Z", "2026-03-29T00:15:00Z", "2026-03-29T00:30:00Z", "2026-03-29T00:45:00Z",
-          "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z"]),
+        (
+            "Europe/Brussels", "*/15 1-3 * * *", "2026-03-28T23:30:00Z",
+            [
+                "2026-03-29T00:00:00Z", "2026-03-29T00:15:00Z", "2026-03-29T00:30:00Z", "2026-03-29T00:45:00Z",
+                "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z",
+            ]
+        ),
         // Brussels fall back, 2026-10-25 03:00 CEST → 02:00 CET: the repeated 02:30 fires in both passes.
-        ("Europe/Brussels", "30 2 * * *", "2026-10-24T22:00:00Z",
-         ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-26T01:30:00Z"]),
-        ("Europe/Brussels", "0 * * * *", "2026-10-24T22:30:00Z",
-         ["2026-10-24T23:00:00Z", "2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z"]),
-        ("Europe/Brussels", "*/15 1-3 * * *", "2026-10-25T00:40:00Z",
-         ["2026-10-25T00:45:00Z", "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z",
-          "2026-10-25T01:45:00Z", "2026-10-25T02:00:00Z"]),
+        (
+            "Europe/Brussels", "30 2 * * *", "2026-10-24T22:00:00Z",
+            ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-26T01:30:00Z"]
+        ),
+        (
+            "Europe/Brussels", "0 * * * *", "2026-10-24T22:30:00Z",
+            ["2026-10-24T23:00:00Z", "2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z"]
+        ),
+        (
+            "Europe/Brussels", "*/15 1-3 * * *", "2026-10-25T00:40:00Z",
+            [
+                "2026-10-25T00:45:00Z", "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z",
+                "2026-10-25T01:45:00Z", "2026-10-25T02:00:00Z",
+            ]
+        ),
         // Starting in the second pass of the repeated hour.
         ("Europe/Brussels", "15 2 * * *", "2026-10-25T01:10:00Z", ["2026-10-25T01:15:00Z", "2026-10-26T01:15:00Z"]),
         // London spring forward, 2026-03-29 01:00 GMT → 02:00 BST: a skipped 01:30 fires at 02:00 BST.
@@ -218,17 +269,24 @@ enum CronTestTime {
         ("Europe/London", "30 2 * * *", "2026-03-29T00:00:00Z", ["2026-03-29T01:30:00Z", "2026-03-30T01:30:00Z"]),
         ("Europe/London", "0 * * * *", "2026-03-28T23:30:00Z", ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"]),
         // London fall back, 2026-10-25 02:00 BST → 01:00 GMT: 01:30 fires twice, 02:30 once.
-        ("Europe/London", "30 1 * * *", "2026-10-24T23:00:00Z",
-         ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-26T01:30:00Z"]),
+        (
+            "Europe/London", "30 1 * * *", "2026-10-24T23:00:00Z",
+            ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-26T01:30:00Z"]
+        ),
         ("Europe/London", "30 2 * * *", "2026-10-24T23:00:00Z", ["2026-10-25T02:30:00Z", "2026-10-26T02:30:00Z"]),
-        ("Europe/London", "*/15 1-3 * * *", "2026-10-25T00:40:00Z",
-         ["2026-10-25T00:45:00Z", "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z",
-          "2026-10-25T01:45:00Z", "2026-10-25T02:00:00Z"]),
+        (
+            "Europe/London", "*/15 1-3 * * *", "2026-10-25T00:40:00Z",
+            [
+                "2026-10-25T00:45:00Z", "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z",
+                "2026-10-25T01:45:00Z", "2026-10-25T02:00:00Z",
+            ]
+        ),
     ])
     func daylightSaving(zone: String, expression: String, start: String, expected: [String]) throws {
         let cron = try CronExpression(parsing: expression)
-        let fired = CronTestTime.firings(cron, zone: TimeZone(identifier: zone)!, after: CronTestTime.date(start),
-                                         count: expected.count)
+        let fired = CronTestTime.firings(
+            cron, zone: TimeZone(identifier: zone)!, after: CronTestTime.date(start),
+            count: expected.count)
         #expect(fired == expected)
     }
 
@@ -258,17 +316,21 @@ enum CronTestTime {
         var firings = 0
         for (index, oracleCase) in cases.enumerated() {
             let cron = try CronExpression(parsing: oracleCase.expr)
-            let fired = CronTestTime.firings(cron, zone: TimeZone(identifier: oracleCase.tz)!,
-                                             after: CronTestTime.date(oracleCase.start), count: oracleCase.count)
+            let fired = CronTestTime.firings(
+                cron, zone: TimeZone(identifier: oracleCase.tz)!,
+                after: CronTestTime.date(oracleCase.start), count: oracleCase.count)
             firings += expected[index].count
             if fired != expected[index] {
-                mismatches.append("\(oracleCase.expr.debugDescription) in \(oracleCase.tz) after \(oracleCase.start):\n"
-                    + "  croniter \(expected[index])\n  herald   \(fired)")
+                mismatches.append(
+                    "\(oracleCase.expr.debugDescription) in \(oracleCase.tz) after \(oracleCase.start):\n"
+                        + "  croniter \(expected[index])\n  herald   \(fired)")
             }
         }
         let differing = mismatches.count
         #expect(differing == 0, "\(differing) of \(cases.count) cases differ:\n\(mismatches.prefix(15).joined(separator: "\n"))")
-        print("cron oracle: compared \(cases.count) expression×start cases (\(firings) firing times) with croniter, \(mismatches.count) differ; croniter took \(oracleTime), Herald \(clock.now - began - oracleTime)")
+        print(
+            "cron oracle: compared \(cases.count) expression×start cases (\(firings) firing times) with croniter, \(mismatches.count) differ; croniter took \(oracleTime), Herald \(clock.now - began - oracleTime)"
+        )
         // README ("Schedules") quotes the printed line: change it with these counts.
         #expect(cases.count == 2922)
         #expect(firings == 23024)
@@ -297,19 +359,24 @@ enum CronCaseGenerator {
         var fullSpellings: [String]
     }
 
-    static let minute = FieldShape(low: 0, high: 59, stepTop: 59, starPercent: 15, favourites: [0, 0, 15, 30, 45, 59, 5],
-                                   names: [], nameBase: 0, fullSpellings: [])
-    static let hour = FieldShape(low: 0, high: 23, stepTop: 23, starPercent: 30, favourites: [0, 1, 2, 2, 3, 4, 23],
-                                 names: [], nameBase: 0, fullSpellings: [])
-    static let dayOfMonth = FieldShape(low: 1, high: 31, stepTop: 31, starPercent: 55,
-                                       favourites: [1, 15, 28, 29, 29, 30, 31, 31, 25],
-                                       names: [], nameBase: 1, fullSpellings: ["*/1", "1-31", "1-31/1"])
-    static let month = FieldShape(low: 1, high: 12, stepTop: 12, starPercent: 60, favourites: [2, 3, 10, 12, 1],
-                                  names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
-                                  nameBase: 1, fullSpellings: ["1-12", "*/1"])
-    static let dayOfWeek = FieldShape(low: 0, high: 7, stepTop: 6, starPercent: 55, favourites: [0, 1, 5, 6, 7],
-                                      names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
-                                      nameBase: 0, fullSpellings: ["0-6", "0-7", "*/1", "SUN-SAT", "sun-7"])
+    static let minute = FieldShape(
+        low: 0, high: 59, stepTop: 59, starPercent: 15, favourites: [0, 0, 15, 30, 45, 59, 5],
+        names: [], nameBase: 0, fullSpellings: [])
+    static let hour = FieldShape(
+        low: 0, high: 23, stepTop: 23, starPercent: 30, favourites: [0, 1, 2, 2, 3, 4, 23],
+        names: [], nameBase: 0, fullSpellings: [])
+    static let dayOfMonth = FieldShape(
+        low: 1, high: 31, stepTop: 31, starPercent: 55,
+        favourites: [1, 15, 28, 29, 29, 30, 31, 31, 25],
+        names: [], nameBase: 1, fullSpellings: ["*/1", "1-31", "1-31/1"])
+    static let month = FieldShape(
+        low: 1, high: 12, stepTop: 12, starPercent: 60, favourites: [2, 3, 10, 12, 1],
+        names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+        nameBase: 1, fullSpellings: ["1-12", "*/1"])
+    static let dayOfWeek = FieldShape(
+        low: 0, high: 7, stepTop: 6, starPercent: 55, favourites: [0, 1, 5, 6, 7],
+        names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+        nameBase: 0, fullSpellings: ["0-6", "0-7", "*/1", "SUN-SAT", "sun-7"])
 
     static let macros = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@Daily", "@HOURLY"]
 
@@ -333,23 +400,25 @@ enum CronCaseGenerator {
         ("Europe/Brussels", "2027-10-30T23:30:00Z"),  // 01:30 CEST on 2027-10-31
         ("Europe/Brussels", "2028-02-28T22:59:30Z"),  // 23:59:30 before the leap day
         ("Europe/London", "2026-03-28T22:00:00Z"),
-        ("Europe/London", "2026-03-29T00:20:00Z"),    // 00:20 GMT, before the gap
-        ("Europe/London", "2026-10-25T00:20:00Z"),    // 01:20 BST, first pass
-        ("Europe/London", "2026-10-25T01:20:00Z"),    // 01:20 GMT, second pass
+        ("Europe/London", "2026-03-29T00:20:00Z"),  // 00:20 GMT, before the gap
+        ("Europe/London", "2026-10-25T00:20:00Z"),  // 01:20 BST, first pass
+        ("Europe/London", "2026-10-25T01:20:00Z"),  // 01:20 GMT, second pass
         ("Europe/London", "2027-03-28T00:59:59Z"),
         ("Europe/London", "2027-10-30T23:00:00Z"),
-        ("Europe/London", "2026-12-31T23:44:00Z"),    // year end
-        ("UTC", "2026-01-31T23:59:00Z"),              // month end
-        ("UTC", "2028-02-29T00:00:00Z"),              // leap day
+        ("Europe/London", "2026-12-31T23:44:00Z"),  // year end
+        ("UTC", "2026-01-31T23:59:00Z"),  // month end
+        ("UTC", "2028-02-29T00:00:00Z"),  // leap day
         ("UTC", "2026-12-31T23:59:59.500Z"),
-        ("America/New_York", "2026-03-08T06:30:00Z"), // 01:30 EST before spring forward
-        ("America/New_York", "2026-11-01T05:30:00Z"), // 01:30 EDT, first pass
-        ("Australia/Sydney", "2026-04-04T15:30:00Z"), // 02:30 AEDT, first pass of the repeated hour
-        ("Australia/Sydney", "2026-10-03T15:30:00Z"), // 01:30 AEST before spring forward
+        ("America/New_York", "2026-03-08T06:30:00Z"),  // 01:30 EST before spring forward
+        ("America/New_York", "2026-11-01T05:30:00Z"),  // 01:30 EDT, first pass
+        ("Australia/Sydney", "2026-04-04T15:30:00Z"),  // 02:30 AEDT, first pass of the repeated hour
+        ("Australia/Sydney", "2026-10-03T15:30:00Z"),  // 01:30 AEST before spring forward
     ]
 
-    static func cases(seed: UInt64 = 0x4845_5241_4C44, generated: Int = 320, startsPerExpression: Int = 7,
-                      count: Int = 8) -> [CronExpressionTests.OracleCase] {
+    static func cases(
+        seed: UInt64 = 0x4845_5241_4C44, generated: Int = 320, startsPerExpression: Int = 7,
+        count: Int = 8
+    ) -> [CronExpressionTests.OracleCase] {
         var random = Random(seed: seed)
         var result: [CronExpressionTests.OracleCase] = []
         for expression in fixedExpressions {
@@ -368,8 +437,10 @@ enum CronCaseGenerator {
     }
 
     static func expression(_ random: inout Random) -> String {
-        [field(minute, &random), field(hour, &random), field(dayOfMonth, &random), field(month, &random),
-         field(dayOfWeek, &random)].joined(separator: " ")
+        [
+            field(minute, &random), field(hour, &random), field(dayOfMonth, &random), field(month, &random),
+            field(dayOfWeek, &random),
+        ].joined(separator: " ")
     }
 
     static func field(_ shape: FieldShape, _ random: inout Random) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Cron expressions that can never fire (a day of month no selected month has) are refused
@@ -23,14 +24,14 @@ import Testing
     }
 
     @Test(arguments: [
-        "0 0 29 2 *",         // leap years
-        "0 0 31 1-12/2 *",    // January
+        "0 0 29 2 *",  // leap years
+        "0 0 31 1-12/2 *",  // January
         "0 0 31 */2 *",
-        "0 0 30 2 MON",       // both day fields restricted: either one fires (every Monday)
+        "0 0 30 2 MON",  // both day fields restricted: either one fires (every Monday)
         "0 0 31 4 1-5",
         "0 0 * 2 *",
         "0 0 1-31 2 *",
-        "0 0 30 2,3 *",       // March 30th
+        "0 0 30 2,3 *",  // March 30th
         "@yearly", "@monthly", "* * * * *",
         "0 0 31 * *",
     ])
@@ -50,8 +51,10 @@ import Testing
     /// next date") on get_next; the oracle script turns that into an empty list. Herald's
     /// refusal must match exactly the cases where croniter finds nothing.
     @Test func agreesWithCroniterOnWhichExpressionsNeverFire() throws {
-        let expressions = ["0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 29 2 *", "0 0 30 2 MON", "0 0 31 2,4 *",
-                           "0 0 31 1-12/2 *", "0 0 30,31 2 *", "0 0 31 */2 *", "0 0 31 9 *", "0 0 31 8 *"]
+        let expressions = [
+            "0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 29 2 *", "0 0 30 2 MON", "0 0 31 2,4 *",
+            "0 0 31 1-12/2 *", "0 0 30,31 2 *", "0 0 31 */2 *", "0 0 31 9 *", "0 0 31 8 *",
+        ]
         struct Case: Codable { var expr: String; var tz: String; var start: String; var count: Int }
         let folder = TemporaryDirectory("herald-cron-never")
         let cases = expressions.map { Case(expr: $0, tz: "UTC", start: "2026-01-01T00:00:00Z", count: 1) }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldCore
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldCore
 
 /// The DKIM key file, read and parsed once by `PreparedCampaign.load`: every way it can be
 /// wrong is a campaign-file diagnostic on `private_key_file`'s line (exit 78), saying what to
@@ -12,21 +13,23 @@ import Testing
         let folder = TemporaryDirectory("herald-dkim-load")
         folder.write("letter.mustache", TestData.simpleTemplate)
         folder.write("list.csv", "email,name\nann@x.example,Ann\nbob@y.example,Bob\n")
-        let path = folder.write("campaign.toml", """
-        name = "dkim-test"
-        template = "letter.mustache"
-        recipients = ["list.csv"]
-        log = "log.jsonl"
+        let path = folder.write(
+            "campaign.toml",
+            """
+            name = "dkim-test"
+            template = "letter.mustache"
+            recipients = ["list.csv"]
+            log = "log.jsonl"
 
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
+            [smtp]
+            url = "smtp://127.0.0.1:2525"
 
-        [dkim]
-        domain = "\(domain)"
-        selector = "s1"
-        private_key_file = "\(keyFile)"
-        \(algorithm.map { "algorithm = \"\($0)\"" } ?? "")
-        """)
+            [dkim]
+            domain = "\(domain)"
+            selector = "s1"
+            private_key_file = "\(keyFile)"
+            \(algorithm.map { "algorithm = \"\($0)\"" } ?? "")
+            """)
         return (folder, path)
     }
 
@@ -81,14 +84,18 @@ import Testing
         for aligned in ["ORG.example", "mail.org.example"] {
             let (alignedFolder, alignedPath) = Self.campaign(keyFile: "dkim.pem", domain: aligned)
             try DKIMOracle.generateKey(.rsa, at: alignedFolder.file("dkim.pem"))
-            #expect(try PreparedCampaign.load(campaignFile: alignedPath, date: Date(timeIntervalSince1970: 918_000_000)).warnings.isEmpty, "\(aligned) speaks for org.example")
+            #expect(
+                try PreparedCampaign.load(campaignFile: alignedPath, date: Date(timeIntervalSince1970: 918_000_000)).warnings.isEmpty,
+                "\(aligned) speaks for org.example")
         }
     }
 
     /// Each broken key: its line (12, private_key_file), its field, exit 78, what to do, no key bytes.
     @Test func everyBrokenKeyIsNamedOnItsLine() throws {
-        func expectProblem(_ setUp: (TemporaryDirectory) throws -> Void, algorithm: String? = nil, says: String,
-                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        func expectProblem(
+            _ setUp: (TemporaryDirectory) throws -> Void, algorithm: String? = nil, says: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
             let (folder, path) = Self.campaign(keyFile: "dkim.pem", algorithm: algorithm)
             try setUp(folder)
             let problems = Self.problems(path)
@@ -107,32 +114,43 @@ import Testing
         }
         func chmod600(_ path: String) { Foundation.chmod(path, 0o600) }
         try expectProblem({ _ in }, says: "not found")
-        try expectProblem({ folder in
-            try DKIMOracle.generateKey(.rsa, at: folder.file("dkim.pem"))
-            Foundation.chmod(folder.file("dkim.pem"), 0o644)
-        }, says: "chmod 600")
-        try expectProblem({ folder in try FileManager.default.createDirectory(atPath: folder.file("dkim.pem"), withIntermediateDirectories: false) },
-                          says: "not a regular file")
+        try expectProblem(
+            { folder in
+                try DKIMOracle.generateKey(.rsa, at: folder.file("dkim.pem"))
+                Foundation.chmod(folder.file("dkim.pem"), 0o644)
+            }, says: "chmod 600")
+        try expectProblem(
+            { folder in try FileManager.default.createDirectory(atPath: folder.file("dkim.pem"), withIntermediateDirectories: false) },
+            says: "not a regular file")
         try expectProblem({ folder in chmod600(folder.write("dkim.pem", "just some text\n")) }, says: "not a PEM file")
-        try expectProblem({ folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n")) },
-                          says: "no END line")
-        try expectProblem({ folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n")) },
-                          says: "not valid base64")
-        try expectProblem({ folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")) },
-                          says: "not a PKCS #8 key")
-        try expectProblem({ folder in try DKIMOracle.generateKey(.rsa, format: .encrypted, at: folder.file("dkim.pem")) },
-                          says: "encrypted with a passphrase")
-        try expectProblem({ folder in try DKIMOracle.generateKey(.ec, at: folder.file("dkim.pem")) },
-                          says: "neither RSA nor Ed25519")
-        try expectProblem({ folder in try DKIMOracle.generateKey(.ed25519, at: folder.file("dkim.pem")) },
-                          says: "holds an Ed25519 key, but algorithm \"rsa-sha256\" signs with an RSA key; set algorithm = \"ed25519-sha256\"")
-        try expectProblem({ folder in try DKIMOracle.generateKey(.rsa, at: folder.file("dkim.pem")) }, algorithm: "ed25519-sha256",
-                          says: "holds an RSA key, but algorithm \"ed25519-sha256\" signs with an Ed25519 key; set algorithm = \"rsa-sha256\"")
-        try expectProblem({ folder in try DKIMOracle.generateKey(.rsa, format: .pkcs1, at: folder.file("dkim.pem")) }, algorithm: "ed25519-sha256",
-                          says: "holds an RSA key")
-        try expectProblem({ folder in
-            chmod600(folder.write("dkim.pem", "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"))
-        }, says: "not a private key")
+        try expectProblem(
+            { folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n")) },
+            says: "no END line")
+        try expectProblem(
+            { folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n")) },
+            says: "not valid base64")
+        try expectProblem(
+            { folder in chmod600(folder.write("dkim.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")) },
+            says: "not a PKCS #8 key")
+        try expectProblem(
+            { folder in try DKIMOracle.generateKey(.rsa, format: .encrypted, at: folder.file("dkim.pem")) },
+            says: "encrypted with a passphrase")
+        try expectProblem(
+            { folder in try DKIMOracle.generateKey(.ec, at: folder.file("dkim.pem")) },
+            says: "neither RSA nor Ed25519")
+        try expectProblem(
+            { folder in try DKIMOracle.generateKey(.ed25519, at: folder.file("dkim.pem")) },
+            says: "holds an Ed25519 key, but algorithm \"rsa-sha256\" signs with an RSA key; set algorithm = \"ed25519-sha256\"")
+        try expectProblem(
+            { folder in try DKIMOracle.generateKey(.rsa, at: folder.file("dkim.pem")) }, algorithm: "ed25519-sha256",
+            says: "holds an RSA key, but algorithm \"ed25519-sha256\" signs with an Ed25519 key; set algorithm = \"rsa-sha256\"")
+        try expectProblem(
+            { folder in try DKIMOracle.generateKey(.rsa, format: .pkcs1, at: folder.file("dkim.pem")) }, algorithm: "ed25519-sha256",
+            says: "holds an RSA key")
+        try expectProblem(
+            { folder in
+                chmod600(folder.write("dkim.pem", "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"))
+            }, says: "not a private key")
     }
 
     @Test func theKeyIsCheckedAlongsideTheOtherProblems() throws {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldCore
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldCore
 
 /// Keys made once for the DKIM suites (RSA 2048 takes Python a moment), by Python's
 /// `cryptography`, never by Herald.
@@ -13,8 +14,10 @@ enum DKIMTestKeys {
     static func signer(_ algorithm: DKIMSettings.Algorithm, headers: [String] = DKIMSettings.defaultHeaders) throws -> DKIMSigner {
         let path = algorithm == .rsaSHA256 ? rsa : ed25519
         let key = try DKIMPrivateKey(pem: String(contentsOfFile: path, encoding: .utf8), algorithm: algorithm)
-        return DKIMSigner(settings: DKIMSettings(domain: "org.example", selector: "herald2026", privateKeyFile: path,
-                                                 algorithm: algorithm, headers: headers), key: key)
+        return DKIMSigner(
+            settings: DKIMSettings(
+                domain: "org.example", selector: "herald2026", privateKeyFile: path,
+                algorithm: algorithm, headers: headers), key: key)
     }
 
     static func keyFile(_ algorithm: DKIMSettings.Algorithm) -> String { algorithm == .rsaSHA256 ? rsa : ed25519 }
@@ -64,9 +67,10 @@ enum DKIMTestKeys {
 
     @Test(arguments: [DKIMSettings.Algorithm.rsaSHA256, .ed25519SHA256])
     func aComposedLetterVerifiesWithDkimpy(_ algorithm: DKIMSettings.Algorithm) throws {
-        let prepared = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-                                                    lists: [TestData.list("email,name\nann@x.example,Ann\n")],
-                                                    signer: DKIMTestKeys.signer(algorithm), date: Self.date)
+        let prepared = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nann@x.example,Ann\n")],
+            signer: DKIMTestKeys.signer(algorithm), date: Self.date)
         let message = try prepared.compose(prepared.recipients[0], date: Self.date)
         let text = String(decoding: message.data, as: UTF8.self)
         #expect(text.hasPrefix("DKIM-Signature: v=1; a=\(algorithm.rawValue); c=relaxed/relaxed; d=org.example;"))
@@ -76,13 +80,15 @@ enum DKIMTestKeys {
         #expect(report.tags["a"] == algorithm.rawValue)
         #expect(report.tags["c"] == "relaxed/relaxed")
         #expect(report.tags["t"] == "1764400000", "t= is the letter's Date")
-        #expect(report.tags["h"]?.hasPrefix("from:from:sender:reply-to:to:to:cc:subject:subject:date:date:message-id:message-id:") == true,
-                "\(report.tags["h"] ?? "")")
+        #expect(
+            report.tags["h"]?.hasPrefix("from:from:sender:reply-to:to:to:cc:subject:subject:date:date:message-id:message-id:") == true,
+            "\(report.tags["h"] ?? "")")
         #expect(report.tags["x"] == nil, "no expiry: a letter resent later must still verify")
         let strict = try EmailOracle.check(bytes: message.data)
         #expect(strict.ok, "the signed letter still passes policy.strict and the 78-character header rule: \(strict.problems)")
-        #expect(try prepared.compose(prepared.recipients[0], date: Self.date).data == message.data,
-                "the same letter, date and key sign to the same bytes")
+        #expect(
+            try prepared.compose(prepared.recipients[0], date: Self.date).data == message.data,
+            "the same letter, date and key sign to the same bytes")
     }
 
     /// Letters a template can produce that stress canonicalisation: non-ASCII names and subjects
@@ -91,26 +97,27 @@ enum DKIMTestKeys {
     @Test(arguments: [DKIMSettings.Algorithm.rsaSHA256, .ed25519SHA256])
     func hostileLettersVerify(_ algorithm: DKIMSettings.Algorithm) throws {
         let template = """
-        From: "Pierre Sané, Secretary General" <sg@org.example>
-        To: {{name}} <{{email}}>
-        Cc: Press Office <press@org.example>
-        Reply-To: Ünïcødé Desk <desk@org.example>
-        Subject: {{subject}}
+            From: "Pierre Sané, Secretary General" <sg@org.example>
+            To: {{name}} <{{email}}>
+            Cc: Press Office <press@org.example>
+            Reply-To: Ünïcødé Desk <desk@org.example>
+            Subject: {{subject}}
 
-        Dear {{name}},\t\t
-        Spaces   and\ttabs   inside,   and at the end:  \u{20}
-        {{name}}
+            Dear {{name}},\t\t
+            Spaces   and\ttabs   inside,   and at the end:  \u{20}
+            {{name}}
 
-        \t
+            \t
 
-        """
+            """
         let csv = """
-        email,name,subject
-        ann@x.example,"Zoë O'Brien-Łukasiewicz, ""the"" Minister <script>",A very long subject that goes on and on about the human rights dialogue between the European Union and China in February 1999 — with dashes
-        bob@y.example,Bob,Short
-        """
-        let prepared = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: TestData.template(template),
-                                                    lists: [TestData.list(csv)], signer: DKIMTestKeys.signer(algorithm), date: Self.date)
+            email,name,subject
+            ann@x.example,"Zoë O'Brien-Łukasiewicz, ""the"" Minister <script>",A very long subject that goes on and on about the human rights dialogue between the European Union and China in February 1999 — with dashes
+            bob@y.example,Bob,Short
+            """
+        let prepared = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(template),
+            lists: [TestData.list(csv)], signer: DKIMTestKeys.signer(algorithm), date: Self.date)
         for recipient in try prepared.recipients {
             let message = try prepared.compose(recipient, date: Self.date)
             let report = try verify(message.data, algorithm)
@@ -149,9 +156,10 @@ enum DKIMTestKeys {
     /// a changed body or header, an added From above the signed one, an added Cc.
     @Test(arguments: [DKIMSettings.Algorithm.rsaSHA256, .ed25519SHA256])
     func tamperingIsCaughtAndReformattingIsNot(_ algorithm: DKIMSettings.Algorithm) throws {
-        let prepared = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-                                                    lists: [TestData.list("email,name\nann@x.example,Ann\n")],
-                                                    signer: DKIMTestKeys.signer(algorithm), date: Self.date)
+        let prepared = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nann@x.example,Ann\n")],
+            signer: DKIMTestKeys.signer(algorithm), date: Self.date)
         let signed = String(decoding: try prepared.compose(prepared.recipients[0], date: Self.date).data, as: UTF8.self)
         #expect(try verify(Array(signed.utf8), algorithm).ok)
 
@@ -165,12 +173,15 @@ enum DKIMTestKeys {
         try check(signed.replacingOccurrences(of: "Subject: Hello Ann", with: "Subject: Hello Bob"), verifies: false, "the Subject")
         try check("From: Mallory <m@evil.example>\r\n" + signed, verifies: false, "a second From above the signed one (over-signed)")
         try check(signed.replacingOccurrences(of: "\r\nTo: ", with: "\r\nCc: m@evil.example\r\nTo: "), verifies: false, "an added Cc")
-        try check(signed.replacingOccurrences(of: "Subject: Hello Ann", with: "Subject:   Hello\r\n   Ann  "), verifies: true,
-                  "a refolded Subject (relaxed)")
-        try check(signed.replacingOccurrences(of: "Bye.\r\n", with: "Bye.  \r\n\r\n\r\n"), verifies: true,
-                  "spaces at a line end and empty lines at the end (relaxed)")
-        try check(signed.replacingOccurrences(of: "\r\nFrom: ", with: "\r\nX-Added: by a relay\r\nFrom: "), verifies: true,
-                  "a field nobody signed")
+        try check(
+            signed.replacingOccurrences(of: "Subject: Hello Ann", with: "Subject:   Hello\r\n   Ann  "), verifies: true,
+            "a refolded Subject (relaxed)")
+        try check(
+            signed.replacingOccurrences(of: "Bye.\r\n", with: "Bye.  \r\n\r\n\r\n"), verifies: true,
+            "spaces at a line end and empty lines at the end (relaxed)")
+        try check(
+            signed.replacingOccurrences(of: "\r\nFrom: ", with: "\r\nX-Added: by a relay\r\nFrom: "), verifies: true,
+            "a field nobody signed")
     }
 
     /// The field's lines: at most 78 characters, folded with CR LF and a tab; b= last.

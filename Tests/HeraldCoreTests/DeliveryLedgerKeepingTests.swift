@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// A `.decisions` ledger (hashes, state, attempts; details only of letters not done) decides as
@@ -17,12 +18,14 @@ import Testing
             for step in 0..<random.int(0...120) {
                 let recipient = random.pick(recipients)
                 let status = random.pick(DeliveryStatus.allCases)
-                let bounce = status == .bounced || status == .delayed
+                let bounce =
+                    status == .bounced || status == .delayed
                     ? BounceFields(dsnStatus: "5.1.1", dsnRecipient: random.chance(30) ? "cc@x.example" : nil) : nil
-                let record = DeliveryRecord(time: "t\(step)", campaign: "c", recipient: recipient, messageID: "<\(step)@x>",
-                                            status: status, attempt: random.int(0...5), error: "e\(step)",
-                                            templateSHA256: random.chance(50) ? "tpl\(step)" : nil,
-                                            rowSHA256: random.chance(50) ? "row\(step)" : nil, bounce: bounce)
+                let record = DeliveryRecord(
+                    time: "t\(step)", campaign: "c", recipient: recipient, messageID: "<\(step)@x>",
+                    status: status, attempt: random.int(0...5), error: "e\(step)",
+                    templateSHA256: random.chance(50) ? "tpl\(step)" : nil,
+                    rowSHA256: random.chance(50) ? "row\(step)" : nil, bounce: bounce)
                 full.apply(record)
                 compact.apply(record)
                 table.apply(record)
@@ -52,11 +55,15 @@ import Testing
     /// The compact ledger keeps no full entry for a done letter: its size is its hash and state.
     @Test func aDoneLetterKeepsOnlyItsState() {
         var ledger = DeliveryLedger(campaign: "c", keeping: .decisions)
-        ledger.apply(DeliveryRecord(time: "t1", campaign: "c", recipient: "a@x.example", messageID: "<1@x>", status: .sending,
-                                    attempt: 1, rowSHA256: "row"))
+        ledger.apply(
+            DeliveryRecord(
+                time: "t1", campaign: "c", recipient: "a@x.example", messageID: "<1@x>", status: .sending,
+                attempt: 1, rowSHA256: "row"))
         #expect(ledger["a@x.example"]?.messageID == "<1@x>" && ledger["a@x.example"]?.firstRow?.sha256 == "row")
-        ledger.apply(DeliveryRecord(time: "t2", campaign: "c", recipient: "a@x.example", messageID: "<1@x>", status: .sent,
-                                    attempt: 1, smtpReply: "250 ok"))
+        ledger.apply(
+            DeliveryRecord(
+                time: "t2", campaign: "c", recipient: "a@x.example", messageID: "<1@x>", status: .sent,
+                attempt: 1, smtpReply: "250 ok"))
         #expect(ledger["a@x.example"] == DeliveryLedger.Entry(status: .sent, attempts: 1))
         #expect(ledger["b@x.example"] == nil)
     }

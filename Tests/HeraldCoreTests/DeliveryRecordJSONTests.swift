@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The hand-written log encoder against `JSONEncoder` (sorted keys, slashes unescaped), the
@@ -15,7 +16,8 @@ import Testing
     /// Text with what a JSON encoder must get right: quotes, backslashes, slashes, every
     /// control character, DEL, non-ASCII letters, emoji.
     static func text(_ random: inout SplitMix) -> String {
-        let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\u{7F}", "é", "Ł", "中", "🙂", "\r\n", "<m@x>", "\u{2028}", "\u{FEFF}"]
+        let pieces =
+            ["a", "Z", "0", " ", "\"", "\\", "/", "\u{7F}", "é", "Ł", "中", "🙂", "\r\n", "<m@x>", "\u{2028}", "\u{FEFF}"]
             + (0..<32).map { String(UnicodeScalar(UInt8($0))) }
         return (0..<random.int(0...12)).map { _ in random.pick(pieces) }.joined()
     }
@@ -30,15 +32,20 @@ import Testing
                 smtpCode: maybe { random.int(0...999) }, smtpReply: maybe { Self.text(&random) }, error: maybe { Self.text(&random) },
                 templateSHA256: maybe { Self.text(&random) }, rowSHA256: maybe { Self.text(&random) }, note: maybe { Self.text(&random) },
                 occurrence: maybe { Self.text(&random) }, envelope: maybe { (0..<random.int(0...3)).map { _ in Self.text(&random) } },
-                refused: maybe { (0..<random.int(0...2)).map { _ in
-                    DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random)) } },
+                refused: maybe {
+                    (0..<random.int(0...2)).map { _ in
+                        DeliveryOutcome.Refusal(recipient: Self.text(&random), code: random.int(400...599), reply: Self.text(&random))
+                    }
+                },
                 messageSHA256: maybe { Self.text(&random) }, tlsVersion: maybe { Self.text(&random) },
                 tlsCipher: maybe { Self.text(&random) }, prev: maybe { Self.text(&random) },
-                bounce: maybe { BounceFields(
-                    dsnStatus: maybe { Self.text(&random) }, dsnRecipient: maybe { Self.text(&random) },
-                    diagnosticCode: maybe { Self.text(&random) }, remoteMTA: maybe { Self.text(&random) },
-                    bounceMessageID: maybe { Self.text(&random) }, bounceDate: maybe { Self.text(&random) },
-                    imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) }) })
+                bounce: maybe {
+                    BounceFields(
+                        dsnStatus: maybe { Self.text(&random) }, dsnRecipient: maybe { Self.text(&random) },
+                        diagnosticCode: maybe { Self.text(&random) }, remoteMTA: maybe { Self.text(&random) },
+                        bounceMessageID: maybe { Self.text(&random) }, bounceDate: maybe { Self.text(&random) },
+                        imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) })
+                })
 
             let line = record.jsonLine()
             #expect(line == (try Self.oracle(record)))

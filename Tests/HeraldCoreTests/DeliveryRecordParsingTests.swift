@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The log's fast reader (`DeliveryRecord.parseCanonical`) against `JSONDecoder`, the oracle it
@@ -33,10 +34,12 @@ import Testing
             occurrence: maybe { text() }, envelope: maybe { (0..<random.int(0...3)).map { _ in text() } },
             refused: random.chance(10) ? [DeliveryOutcome.Refusal(recipient: text(), code: 550, reply: text())] : nil,
             messageSHA256: maybe { text() }, tlsVersion: maybe { text() }, tlsCipher: maybe { text() }, prev: maybe { text() },
-            bounce: maybe { BounceFields(
-                dsnStatus: maybe { text() }, dsnRecipient: maybe { text() }, diagnosticCode: maybe { text() },
-                remoteMTA: maybe { text() }, bounceMessageID: maybe { text() }, bounceDate: maybe { text() },
-                imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) }) })
+            bounce: maybe {
+                BounceFields(
+                    dsnStatus: maybe { text() }, dsnRecipient: maybe { text() }, diagnosticCode: maybe { text() },
+                    remoteMTA: maybe { text() }, bounceMessageID: maybe { text() }, bounceDate: maybe { text() },
+                    imapUIDValidity: maybe { random.int(0...4_294_967_295) }, imapUID: maybe { random.int(0...4_294_967_295) })
+            })
     }
 
     @Test func readsWhatTheLogWritesAsTheDecoderDoes() {
@@ -57,8 +60,10 @@ import Testing
 
     /// Lines a person may have edited: whatever the decoder says of each, `parse` says too.
     @Test func leavesEveryOtherLineToTheDecoder() {
-        let good = DeliveryRecord(time: "2026-12-06T05:00:00Z", campaign: "c", recipient: "a@x.example", messageID: "<1@x>",
-                                  status: .sent, attempt: 1, smtpCode: 250, smtpReply: "250 ok").jsonLine()
+        let good = DeliveryRecord(
+            time: "2026-12-06T05:00:00Z", campaign: "c", recipient: "a@x.example", messageID: "<1@x>",
+            status: .sent, attempt: 1, smtpCode: 250, smtpReply: "250 ok"
+        ).jsonLine()
         func edited(_ from: String, _ to: String) -> String { good.replacingOccurrences(of: from, with: to) }
         var lines: [String] = [good, good + " ", " " + good, edited(":", " : "), String(good.dropLast()), good + "}", "{}", "[]", "", "null"]
         for attempt in ["1.0", "01", "1e0", "\"1\"", "-", "99999999999999999999"] { lines.append(edited("\"attempt\":1", "\"attempt\":" + attempt)) }

@@ -2,6 +2,7 @@ import Foundation
 import HeraldTestSupport
 import Synchronization
 import Testing
+
 @testable import HeraldCore
 
 /// The pipeline with several connections: exactly once, intents durable before hand-over,
@@ -17,11 +18,14 @@ import Testing
         return prepared
     }
 
-    static func dispatcher(_ prepared: PreparedCampaign, _ journal: MemoryJournal, _ transport: ScriptedTransport,
-                           connections: Int, clock: any HeraldClock = SkippingClock()) -> CampaignDispatcher {
-        CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
-                           transports: Array(repeating: transport, count: connections), journal: journal, clock: clock,
-                           random: { 0.5 })
+    static func dispatcher(
+        _ prepared: PreparedCampaign, _ journal: MemoryJournal, _ transport: ScriptedTransport,
+        connections: Int, clock: any HeraldClock = SkippingClock()
+    ) -> CampaignDispatcher {
+        CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
+            transports: Array(repeating: transport, count: connections), journal: journal, clock: clock,
+            random: { 0.5 })
     }
 
     @Test(arguments: [1, 4])
@@ -30,8 +34,10 @@ import Testing
         let transport = ScriptedTransport(journal: journal)
         // Claims are sized from the rate of answers over the run's time: a clock moving a
         // microsecond at each reading makes a fast server of the scripted one, whatever this machine's load.
-        let report = try await Self.dispatcher(Self.prepared(200), journal, transport, connections: connections,
-                                               clock: SkippingClock(tick: 1e-6)).run()
+        let report = try await Self.dispatcher(
+            Self.prepared(200), journal, transport, connections: connections,
+            clock: SkippingClock(tick: 1e-6)
+        ).run()
         #expect(report.sent == 200 && report.stop == nil)
         #expect(Set(transport.delivered.map(\.messageID)).count == 200 && transport.delivered.count == 200)
         #expect(transport.intentWasDurable.allSatisfy { $0 })
@@ -45,7 +51,9 @@ import Testing
         let transport = ScriptedTransport(journal: journal)
         let inside = Mutex((now: 0, most: 0))
         transport.onDeliver = { _ in
-            inside.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            inside.withLock {
+                $0.now += 1; $0.most = max($0.most, $0.now)
+            }
             // Hold each connection a little, so that the others can come in.
             try? await Task.sleep(for: .milliseconds(20))
             inside.withLock { $0.now -= 1 }
@@ -82,8 +90,10 @@ import Testing
         // 1,200 a minute is stricter than 50 a second: one every 50 ms, never closer.
         let limits = SendLimits(concurrency: 2, maxMessagesPerConnection: 100, messagesPerSecond: 50, messagesPerMinute: 1_200)
         let retry = RetryPolicy(maxAttempts: 2, initialBackoff: 0, maxBackoff: 0)
-        let report = try await Self.dispatcher(Self.prepared(10, limits: limits, retry: retry), journal, transport, connections: 2,
-                                               clock: clock).run()
+        let report = try await Self.dispatcher(
+            Self.prepared(10, limits: limits, retry: retry), journal, transport, connections: 2,
+            clock: clock
+        ).run()
         #expect(report.sent == 10)
         let times = handOvers.withLock { $0 }.sorted()
         #expect(times.count == 11, "ten letters and one retry")

@@ -11,13 +11,16 @@ import Testing
     }
 
     /// The record of `status` for `recipient`, an intent carrying the fingerprints `prepared` has now.
-    static func record(_ prepared: PreparedCampaign, _ recipient: String, _ status: DeliveryStatus = .sending,
-                       time: String = "2026-11-29T09:00:00Z", campaign: String? = nil, occurrence: String? = nil) -> DeliveryRecord {
+    static func record(
+        _ prepared: PreparedCampaign, _ recipient: String, _ status: DeliveryStatus = .sending,
+        time: String = "2026-11-29T09:00:00Z", campaign: String? = nil, occurrence: String? = nil
+    ) -> DeliveryRecord {
         let row = (try? prepared.recipients)?.first { $0.key == recipient }
         let intent = status == .sending
-        return DeliveryRecord(time: time, campaign: campaign ?? prepared.campaign.name, recipient: recipient, messageID: "<\(recipient)>",
-                              status: status, attempt: 1, templateSHA256: intent ? prepared.template.fingerprint : nil,
-                              rowSHA256: intent ? row?.fingerprint : nil, occurrence: occurrence)
+        return DeliveryRecord(
+            time: time, campaign: campaign ?? prepared.campaign.name, recipient: recipient, messageID: "<\(recipient)>",
+            status: status, attempt: 1, templateSHA256: intent ? prepared.template.fingerprint : nil,
+            rowSHA256: intent ? row?.fingerprint : nil, occurrence: occurrence)
     }
 
     /// The changes `EditCheck` finds in `prepared` against the ledger of `records` (one occurrence's).
@@ -34,22 +37,34 @@ import Testing
 
     @Test func aChangedTemplateIsNamedWithWhenSendingStartedAndHowManyWentOut() throws {
         let before = try Self.prepared()
-        let records = [Self.record(before, "a@x.example", time: "2026-11-29T09:00:00Z"), Self.record(before, "a@x.example", .sent),
-                       Self.record(before, "b@x.example", time: "2026-11-29T09:00:05Z"), Self.record(before, "b@x.example", .sent)]
+        let records = [
+            Self.record(before, "a@x.example", time: "2026-11-29T09:00:00Z"), Self.record(before, "a@x.example", .sent),
+            Self.record(before, "b@x.example", time: "2026-11-29T09:00:05Z"), Self.record(before, "b@x.example", .sent),
+        ]
         let after = try Self.prepared(template: TestData.simpleTemplate + "\nP.S. A line added later.")
         let changes = Self.changes(after, records)
-        #expect(changes == [Diagnostic(.badData, file: after.template.file, field: "template",
-                                       "changed since this campaign started sending at 2026-11-29T09:00:00Z (2 letters went out with the earlier version)")])
+        #expect(
+            changes == [
+                Diagnostic(
+                    .badData, file: after.template.file, field: "template",
+                    "changed since this campaign started sending at 2026-11-29T09:00:00Z (2 letters went out with the earlier version)")
+            ])
     }
 
     @Test func aChangedRowOfARecipientAlreadyTriedIsNamedWithItsLine() throws {
         let before = try Self.prepared()
-        let records = [Self.record(before, "a@x.example"), Self.record(before, "a@x.example", .sent),
-                       Self.record(before, "b@x.example", time: "2026-11-29T09:00:07Z"), Self.record(before, "b@x.example", .deferred)]
+        let records = [
+            Self.record(before, "a@x.example"), Self.record(before, "a@x.example", .sent),
+            Self.record(before, "b@x.example", time: "2026-11-29T09:00:07Z"), Self.record(before, "b@x.example", .deferred),
+        ]
         let after = try Self.prepared(Self.csv.replacingOccurrences(of: "Bob", with: "Robert"))
         let changes = Self.changes(after, records)
-        #expect(changes == [Diagnostic(.badData, file: "list.csv", line: 3, field: "row",
-                                       "b@x.example's row changed since its first attempt at 2026-11-29T09:00:07Z")])
+        #expect(
+            changes == [
+                Diagnostic(
+                    .badData, file: "list.csv", line: 3, field: "row",
+                    "b@x.example's row changed since its first attempt at 2026-11-29T09:00:07Z")
+            ])
         #expect(changes[0].kind == .badData)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Compares the byte-level address checks with the String ones they replaced, on generated
@@ -66,16 +67,20 @@ import Testing
 
     static let texts: [String] = {
         var random = SplitMix(seed: 5321)
-        var texts = ["", "@", "a@b", "a@b.c", ".a@b.c", "a.@b.c", "a..b@c.d", "a@-b.c", "a@b-.c", "a@.b", "a@b.", ".\u{301}a@b.example",
-                     "a.\u{301}@b.example", "a@\u{301}b.example", "a\u{301}@b.example", "a@b@c", "a@b.example\u{2028}"]
+        var texts = [
+            "", "@", "a@b", "a@b.c", ".a@b.c", "a.@b.c", "a..b@c.d", "a@-b.c", "a@b-.c", "a@.b", "a@b.", ".\u{301}a@b.example",
+            "a.\u{301}@b.example", "a@\u{301}b.example", "a\u{301}@b.example", "a@b@c", "a@b.example\u{2028}",
+        ]
         for _ in 0..<6_000 {
             var text = ""
             for _ in 0..<random.int(1...8) { text += random.pick(pieces) }
             if random.chance(60) { text = random.pick(["ann", "a.b", "josé", ""]) + "@" + text + random.pick([".example", "", ".x"]) }
             texts.append(text)
             // And one that is mostly right.
-            texts.append(random.pick(["ann", "o'brien", "a.b", "josé", "Ελένη", "x+tag", "Minister"]) + random.pick(["", "", ".", "é", "\u{301}"])
-                         + "@" + random.pick(["", "", "\u{301}", "-"]) + random.pick(["x.example", "bücher.example", "Mail.Example", "a-b.c", "xn--bcher-kva.example"]))
+            texts.append(
+                random.pick(["ann", "o'brien", "a.b", "josé", "Ελένη", "x+tag", "Minister"]) + random.pick(["", "", ".", "é", "\u{301}"])
+                    + "@" + random.pick(["", "", "\u{301}", "-"])
+                    + random.pick(["x.example", "bücher.example", "Mail.Example", "a-b.c", "xn--bcher-kva.example"]))
         }
         return texts
     }()

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Headless Chromium (Debian's) as the judge: the attacks the check refuses do run in a
@@ -62,13 +63,17 @@ import Testing
         let verdict = try HeadlessChromium.judge(html)
         #expect(verdict.loads == ["https://pixel.invalid/p.gif"], "Chromium did not choose the remote candidate, so this test proves nothing: \(verdict.dom)")
         #expect(problems.contains { $0.field == nil && $0.subject == "srcset" }, "\(problems)")
-        #expect(unchecked("<img alt=\"\" src=\"\(gif)\" attributionsrc=\"https://pixel.invalid/a\"/>", value: "").problems.contains { $0.subject == "attributionsrc" })
+        #expect(
+            unchecked("<img alt=\"\" src=\"\(gif)\" attributionsrc=\"https://pixel.invalid/a\"/>", value: "").problems.contains {
+                $0.subject == "attributionsrc"
+            })
     }
 
     /// An open `<br>` mid-paragraph: without the check the signature shows in Chromium as one
     /// line with its Markdown literal; the check refuses it.
     @Test func anOpenBreakLeavesTheSignatureUnrenderedInChromiumAndIsRefused() throws {
-        let (html, problems) = unchecked("Under separate cover.<br>Thank you.\n\nYours sincerely,\n\nPierre Sané\nSecretary General\n*Amnesty International*", value: "")
+        let (html, problems) = unchecked(
+            "Under separate cover.<br>Thank you.\n\nYours sincerely,\n\nPierre Sané\nSecretary General\n*Amnesty International*", value: "")
         let verdict = try HeadlessChromium.judge(html)
         #expect(verdict.dom.contains("*Amnesty International*"), "the Markdown was rendered, so this test proves nothing: \(verdict.dom)")
         #expect(problems.contains { $0.subject == "<br>" }, "\(problems)")
@@ -88,21 +93,23 @@ import Testing
     @Test(arguments: hostile)
     func anAcceptedLetterWithHostileValuesIsInertInChromium(value: String) throws {
         let folder = TemporaryDirectory("herald-html")
-        let path = folder.write("letter.md", """
-        From: o@org.example
-        To: {{url}} <{{email}}>
-        Subject: {{url}}
+        let path = folder.write(
+            "letter.md",
+            """
+            From: o@org.example
+            To: {{url}} <{{email}}>
+            Subject: {{url}}
 
-        # {{url}}
+            # {{url}}
 
-        Dear {{url}}, see [the memorandum](https://org.example/m?c={{url}}), *{{url}}*.
+            Dear {{url}}, see [the memorandum](https://org.example/m?c={{url}}), *{{url}}*.
 
-        <a href="mailto:press@org.example?subject={{url}}" title="{{url}}">write</a>
-        <abbr title="{{url}}" class="{{url}}">EU</abbr>
+            <a href="mailto:press@org.example?subject={{url}}" title="{{url}}">write</a>
+            <abbr title="{{url}}" class="{{url}}">EU</abbr>
 
-        {{url}}
-        Secretary General
-        """)
+            {{url}}
+            Secretary General
+            """)
         let csv = "email,url\nann@x.example,\"\(value.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
         let report = try EmailOracle.check(bytes: try RichLetterFixtures.letter(path, csv: csv).data)
         #expect(report.ok, "\(report.problems)")

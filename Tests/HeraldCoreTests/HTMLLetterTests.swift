@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Markdown letters: a text part and an HTML part rendered by Ink, field values data in both.
@@ -23,8 +24,9 @@ import Testing
     }
 
     @Test func theContentTypeLineOrTheFileNameMakesALetterMarkdown() throws {
-        let declared = try LetterTemplate(source: "From: a@b.example\nTo: <{{email}}>\nSubject: s\ncontent-type:  Text/Markdown \n\nHi *there*\n",
-                                          file: "letter.txt")
+        let declared = try LetterTemplate(
+            source: "From: a@b.example\nTo: <{{email}}>\nSubject: s\ncontent-type:  Text/Markdown \n\nHi *there*\n",
+            file: "letter.txt")
         #expect(declared.isMarkdown)
         let named = try LetterTemplate(source: "From: a@b.example\nTo: <{{email}}>\nSubject: s\n\nHi\n", file: "letter.fr.md")
         #expect(named.isMarkdown)
@@ -48,21 +50,21 @@ import Testing
     @Test(arguments: hostile)
     func aHostileValueIsEscapedInHTMLAndLiteralInText(value: String) throws {
         let template = """
-        From: Office <office@org.example>
-        To: {{name}} <{{email}}>
-        Subject: Letter for {{name}}
-        Content-Type: text/markdown
+            From: Office <office@org.example>
+            To: {{name}} <{{email}}>
+            Subject: Letter for {{name}}
+            Content-Type: text/markdown
 
-        # To {{name}}
+            # To {{name}}
 
-        Dear {{name}}, *{{name}}* and **{{name}}**.
+            Dear {{name}}, *{{name}}* and **{{name}}**.
 
-        - {{name}}
+            - {{name}}
 
-        {{name}}
+            {{name}}
 
-        See [{{name}}](https://org.example/p?who={{name}}).
-        """
+            See [{{name}}](https://org.example/p?who={{name}}).
+            """
         let folder = TemporaryDirectory("herald-html")
         let path = folder.write("letter.txt", template)
         let csv = "email,name\nann@x.example,\(csvQuoted(value))\n"

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// A Markdown letter's HTML part runs nothing, loads nothing and links only to the web or
@@ -51,7 +52,9 @@ import Testing
     func aFieldThatCouldRunOrChooseASchemeIsRefusedOnItsLine(body: String) throws {
         let (error, _) = outcome(body)
         let text = try #require(error, "\(body) was accepted")
-        #expect(text.contains("letter.md:7: {{url}}: in this Markdown letter's HTML the field") || text.contains("letter.md:9: {{url}}: in this Markdown letter's HTML the field"), "\(text)")
+        #expect(
+            text.contains("letter.md:7: {{url}}: in this Markdown letter's HTML the field")
+                || text.contains("letter.md:9: {{url}}: in this Markdown letter's HTML the field"), "\(text)")
     }
 
     /// Where a field is only text, or follows the template's own scheme, it is accepted.
@@ -113,7 +116,10 @@ import Testing
         ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA 0.5x, http://t.example/p.gif 1x\"/>", "srcset"),
         ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA 1x&#44;https://t.example/p.gif 2x\"/>", "srcset"),
         ("<img alt=\"\" src=\"data:image/gif;base64,AAAA\" srcset=\"data:image/gif;base64,AAAA,, https://t.example/p.gif 2x\"/>", "srcset"),
-        ("<picture><source srcset=\"data:image/gif;base64,AAAA 1x, https://t.example/p.gif 2x\"><img src=\"data:image/gif;base64,AAAA\" alt=\"\"/></picture>", "srcset"),
+        (
+            "<picture><source srcset=\"data:image/gif;base64,AAAA 1x, https://t.example/p.gif 2x\"><img src=\"data:image/gif;base64,AAAA\" alt=\"\"/></picture>",
+            "srcset"
+        ),
         ("<img src=\"data:image/gif;base64,AAAA\" attributionsrc=\"https://t.example/a\" alt=\"\"/>", "attributionsrc"),
         ("<a href=\"https://org.example/\" attributionsrc>x</a>", "attributionsrc"),
         ("<!-- <img src=\"https://t.example/p.gif\"/> -->", "src"),
@@ -143,7 +149,8 @@ import Testing
 
     /// A srcset is read as a browser reads it: a data: address with a comma is one candidate.
     @Test func aSrcsetOfDataCandidatesIsAccepted() throws {
-        #expect(HTMLInspector.srcsetAddresses("data:image/gif;base64,AAAA 1x, data:x,y 2x,https://a.example/p.gif (a, b) 3x,cid:l,, http://b.example/q")
+        #expect(
+            HTMLInspector.srcsetAddresses("data:image/gif;base64,AAAA 1x, data:x,y 2x,https://a.example/p.gif (a, b) 3x,cid:l,, http://b.example/q")
                 == ["data:image/gif;base64,AAAA", "data:x,y", "https://a.example/p.gif", "cid:l", "http://b.example/q"])
         let (error, _) = outcome("<img alt=\"\" src=\"cid:logo\" srcset=\"data:image/gif;base64,AAAA 1x, cid:logo 2x,data:x,https://t.example/p.gif 3x\"/>")
         #expect(error == nil, "\(error ?? "")")
@@ -156,7 +163,9 @@ import Testing
         let signature = "\n\nYours sincerely,\n\nPierre Sané\nSecretary General\n*Amnesty International*"
         let (error, _) = outcome("Our memorandum follows under separate cover.<br>Thank you." + signature)
         let text = try #require(error, "accepted")
-        #expect(text.contains("letter.md:7: <br>: this Markdown letter's HTML has <br> left open, so Ink copies the rest of the letter after it as raw HTML"), "\(text)")
+        #expect(
+            text.contains("letter.md:7: <br>: this Markdown letter's HTML has <br> left open, so Ink copies the rest of the letter after it as raw HTML"),
+            "\(text)")
         #expect(text.contains("<br/>"), "\(text)")
         let logo = try #require(outcome("<img src=\"cid:logo\" alt=\"Logo\">\n\nDear *Ann*,").error, "accepted")
         #expect(logo.contains("letter.md:7: <img>: this Markdown letter's HTML has <img> left open"), "\(logo)")
@@ -208,7 +217,8 @@ import Testing
         #expect(outcome("<p style=\"background:url(https://t.example/p.gif)\">x</p>", html: allow).error != nil)
         #expect(outcome("<video poster=\"https://t.example/p.gif\"></video>", html: allow).error != nil, "only images")
         #expect(outcome("<video><source src=\"https://t.example/v.mp4\"></video>", html: allow).error != nil, "only images")
-        #expect(outcome("<picture><source srcset=\"https://t.example/a.png\"><img src=\"https://t.example/b.png\" alt=\"\"></picture>", html: allow).error == nil)
+        #expect(
+            outcome("<picture><source srcset=\"https://t.example/a.png\"><img src=\"https://t.example/b.png\" alt=\"\"></picture>", html: allow).error == nil)
     }
 
     /// A problem is reported on the line where it stands, not where its field is first used.
@@ -236,51 +246,57 @@ import Testing
     /// The address block and the signature keep their lines in the HTML part; wrapped prose is one paragraph.
     @Test func shortLinesKeepTheirBreaksAndWrappedProseIsJoined() throws {
         let folder = TemporaryDirectory("herald-html")
-        let path = folder.write("letter.md", """
-        From: "Pierre Sané" <secretary.general@amnesty.example>
-        To: {{name}} <{{email}}>
-        Subject: Open letter
+        let path = folder.write(
+            "letter.md",
+            """
+            From: "Pierre Sané" <secretary.general@amnesty.example>
+            To: {{name}} <{{email}}>
+            Subject: Open letter
 
-        {{name}}
-        {{title}}
-        Vienna
-        Austria
+            {{name}}
+            {{title}}
+            Vienna
+            Austria
 
-        As the governments of the European Union prepare for their next round of human
-        rights dialogue with China on 8 February 1999, I am writing to urge the
-        Government to re-evaluate that process.
+            As the governments of the European Union prepare for their next round of human
+            rights dialogue with China on 8 February 1999, I am writing to urge the
+            Government to re-evaluate that process.
 
-        Yours sincerely,
+            Yours sincerely,
 
-        Pierre Sané
-        Secretary General
-        Amnesty International
-        """)
+            Pierre Sané
+            Secretary General
+            Amnesty International
+            """)
         let csv = "email,name,title\nvice@bmaa.austria.example,Wolfgang Schüssel,Vice-Chancellor and Federal Minister for Foreign Affairs\n"
         let report = try EmailOracle.check(bytes: try RichLetterFixtures.letter(path, csv: csv).data)
         #expect(report.ok, "\(report.problems)")
         let html = report.html.replacingOccurrences(of: "\r\n", with: "\n")
         #expect(html.contains("<p>Wolfgang Schüssel<br>Vice-Chancellor and Federal Minister for Foreign Affairs<br>Vienna<br>Austria</p>"), "\(html)")
         #expect(html.contains("<p>Pierre Sané<br>Secretary General<br>Amnesty International</p>"), "\(html)")
-        #expect(html.contains("next round of human rights dialogue with China on 8 February 1999, I am writing to urge the Government to re-evaluate"), "\(html)")
+        #expect(
+            html.contains("next round of human rights dialogue with China on 8 February 1999, I am writing to urge the Government to re-evaluate"), "\(html)")
         #expect(report.body.replacingOccurrences(of: "\r\n", with: "\n").contains("Wolfgang Schüssel\nVice-Chancellor"), "the text part is unchanged")
     }
 
     /// An indented dash list inside a paragraph (the 1999 letter's point III) keeps one line per dash.
     @Test func anIndentedDashListKeepsItsLines() throws {
         let folder = TemporaryDirectory("herald-html")
-        let path = folder.write("letter.md", """
-        From: o@org.example
-        To: <{{email}}>
-        Subject: s
+        let path = folder.write(
+            "letter.md",
+            """
+            From: o@org.example
+            To: <{{email}}>
+            Subject: s
 
-        III. evaluate the progress of the dialogue, with a view to:
-             - setting concrete objectives and a time frame for their achievement;
-             - improving public accountability and reporting on the content of
-               dialogue sessions;
-        """)
+            III. evaluate the progress of the dialogue, with a view to:
+                 - setting concrete objectives and a time frame for their achievement;
+                 - improving public accountability and reporting on the content of
+                   dialogue sessions;
+            """)
         let report = try EmailOracle.check(bytes: try RichLetterFixtures.letter(path, csv: "email\nann@x.example\n").data)
-        #expect(report.html.contains("achievement;<br> - improving public accountability and reporting on the content of dialogue sessions;</p>"), "\(report.html)")
+        #expect(
+            report.html.contains("achievement;<br> - improving public accountability and reporting on the content of dialogue sessions;</p>"), "\(report.html)")
     }
 
     @Test func aListAfterAShortLineIsStillAList() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The pipeline copies what the transport attests about an accepted letter (the hash of the
@@ -28,9 +29,10 @@ import Testing
         let journal = MemoryJournal()
         let scripted = ScriptedTransport(journal: journal, replies: ["r2@x.example": [.rejected(code: 550, reply: "550 no")]])
         let prepared = try TestData.prepared("email,name\nr1@x.example,A\nr2@x.example,B\nr3@x.example,C\n")
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transports: [AttestingTransport(scripted)], journal: journal,
-                                            clock: SkippingClock(), random: { 0.5 })
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+            transports: [AttestingTransport(scripted)], journal: journal,
+            clock: SkippingClock(), random: { 0.5 })
         let report = try await dispatcher.run()
         #expect(report.sent == 2 && report.failed == 1)
         let handed = Dictionary(uniqueKeysWithValues: scripted.delivered.map { ($0.messageID, $0.data) })

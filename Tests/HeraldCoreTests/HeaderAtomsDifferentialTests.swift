@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Compares the byte-level `HeaderEncoder` (display names, unstructured text, address lists,
@@ -20,8 +21,10 @@ import Testing
 
     static let texts: [String] = {
         var random = SplitMix(seed: 2047)
-        var texts = ["", " ", "  ", "a", "\"", "=?utf-8?q?x?=", "a =?x b", "=?\u{FE0F}", "=?\u{200D}", "\u{600}=?", "a \u{301}b",
-                     "\" \u{301}\"", String(repeating: "a ", count: 40), String(repeating: "Word", count: 20)]
+        var texts = [
+            "", " ", "  ", "a", "\"", "=?utf-8?q?x?=", "a =?x b", "=?\u{FE0F}", "=?\u{200D}", "\u{600}=?", "a \u{301}b",
+            "\" \u{301}\"", String(repeating: "a ", count: 40), String(repeating: "Word", count: 20),
+        ]
         for _ in 0..<4_000 {
             var text = ""
             for _ in 0..<random.int(1...14) { text += random.pick(pieces) }

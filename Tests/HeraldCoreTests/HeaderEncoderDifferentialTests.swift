@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `HeaderEncoder.encodedWords` before issue 10 (it re-encoded the growing word for every
@@ -10,14 +11,17 @@ enum LegacyEncodedWords {
 
     static func encodedWords(_ text: String, firstLimit: Int = HeaderEncoder.maxEncodedWord) -> [String] {
         let q = split(text, prefix: "=?utf-8?q?", firstLimit: firstLimit, length: { qEncode($0).count }, encode: qEncode)
-        let b = split(text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
-                      length: { ($0.count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
+        let b = split(
+            text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
+            length: { ($0.count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
         let total: ([String]) -> Int = { $0.reduce(0) { $0 + $1.count } }
         return total(b) < total(q) ? b : q
     }
 
-    private static func split(_ text: String, prefix: String, firstLimit: Int,
-                              length: ([UInt8]) -> Int, encode: ([UInt8]) -> String) -> [String] {
+    private static func split(
+        _ text: String, prefix: String, firstLimit: Int,
+        length: ([UInt8]) -> Int, encode: ([UInt8]) -> String
+    ) -> [String] {
         let maxEncodedWord = HeaderEncoder.maxEncodedWord, suffix = "?="
         var pieces: [[UInt8]] = []
         for character in text {
@@ -75,8 +79,10 @@ enum LegacyEncodedWords {
 
     static let texts: [String] = {
         var random = SplitMix(seed: 75)
-        var texts = ["", " ", "a", String(repeating: "é", count: 100), String(repeating: "x", count: 200),
-                     String(repeating: "👨‍👩‍👧‍👦", count: 8), String(repeating: "a ", count: 60)]
+        var texts = [
+            "", " ", "a", String(repeating: "é", count: 100), String(repeating: "x", count: 200),
+            String(repeating: "👨‍👩‍👧‍👦", count: 8), String(repeating: "a ", count: 60),
+        ]
         for _ in 0..<3_000 {
             var text = ""
             for _ in 0..<(random.int(1...30)) { text += random.pick(pieces) }

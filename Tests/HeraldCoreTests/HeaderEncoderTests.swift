@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct HeaderEncoderTests {
@@ -8,7 +9,8 @@ import Testing
 
     /// A complete message around the given folded header lines, for the strict oracle.
     static func message(to: String, subject: String) -> [UInt8] {
-        let text = "From: Sender <sender@org.example>\r\n" + to + subject
+        let text =
+            "From: Sender <sender@org.example>\r\n" + to + subject
             + "Date: Wed, 03 Feb 1999 00:00:00 +0000\r\nMessage-ID: <header-test@org.example>\r\nMIME-Version: 1.0\r\n"
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nBody\r\n"
         return Array(text.utf8)
@@ -36,15 +38,15 @@ import Testing
         let folder = TemporaryDirectory("herald-ew")
         let path = folder.write("words.json", String(decoding: try JSONEncoder().encode(words), as: UTF8.self))
         let code = """
-        import email.header, json, sys
-        out = []
-        for word in json.load(open(sys.argv[1], encoding='utf-8')):
-            parts = email.header.decode_header(word)
-            if len(parts) != 1 or parts[0][1] != 'utf-8':
-                sys.exit('not a single utf-8 encoded-word: %r -> %r' % (word, parts))
-            out.append(parts[0][0].decode('utf-8', 'strict'))
-        sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode('utf-8'))
-        """
+            import email.header, json, sys
+            out = []
+            for word in json.load(open(sys.argv[1], encoding='utf-8')):
+                parts = email.header.decode_header(word)
+                if len(parts) != 1 or parts[0][1] != 'utf-8':
+                    sys.exit('not a single utf-8 encoded-word: %r -> %r' % (word, parts))
+                out.append(parts[0][0].decode('utf-8', 'strict'))
+            sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode('utf-8'))
+            """
         let result = try Subprocess.run(PackagePaths.python, ["-c", code, path])
         guard result.status == 0 else {
             Issue.record("python refused the words: \(result)")
@@ -60,13 +62,13 @@ import Testing
         let path = folder.file("header.txt")
         try Data(header.utf8).write(to: URL(fileURLWithPath: path))
         let code = """
-        import email.parser, email.policy, json, sys
-        msg = email.parser.BytesParser(policy=email.policy.default).parsebytes(open(sys.argv[1], 'rb').read() + b'\\r\\n')
-        to = msg['To']
-        out = {'mailboxes': [[a.display_name, a.addr_spec] for a in to.addresses],
-               'defects': [str(d) for d in to.defects] + [str(d) for d in msg.defects]}
-        sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode('utf-8'))
-        """
+            import email.parser, email.policy, json, sys
+            msg = email.parser.BytesParser(policy=email.policy.default).parsebytes(open(sys.argv[1], 'rb').read() + b'\\r\\n')
+            to = msg['To']
+            out = {'mailboxes': [[a.display_name, a.addr_spec] for a in to.addresses],
+                   'defects': [str(d) for d in to.defects] + [str(d) for d in msg.defects]}
+            sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode('utf-8'))
+            """
         let result = try Subprocess.run(PackagePaths.python, ["-c", code, path])
         guard result.status == 0 else {
             Issue.record("python failed: \(result)")
@@ -104,12 +106,12 @@ import Testing
     }
 
     @Test(arguments: [
-        "EU–中国",                          // Q 29, B 16
-        "Grüße",                            // Q 15, B 12
-        "Ελληνική Δημοκρατία",              // Q 109, B 52
-        "中华人民共和国外交部",              // Q 90, B 40
-        "\"(x),.:;<>@[\\]",                 // Q 37, B 20
-        "\r\n\t",                           // Q 9, B 4
+        "EU–中国",  // Q 29, B 16
+        "Grüße",  // Q 15, B 12
+        "Ελληνική Δημοκρατία",  // Q 109, B 52
+        "中华人民共和国外交部",  // Q 90, B 40
+        "\"(x),.:;<>@[\\]",  // Q 37, B 20
+        "\r\n\t",  // Q 9, B 4
     ])
     func usesBWhenItIsShorterAndPythonDecodesIt(text: String) throws {
         let words = HeaderEncoder.encodedWords(text)
@@ -166,9 +168,9 @@ import Testing
     /// its scalars would be safe (RFC 2047 §5 only forbids splitting a multi-octet character), but the
     /// encoder only splits between Swift `Character`s.
     @Test(arguments: [
-              "e" + String(repeating: "\u{301}", count: 30),
-              "Zalgo: " + String(repeating: "a" + String(repeating: "\u{336}\u{301}", count: 12), count: 3),
-          ])
+        "e" + String(repeating: "\u{301}", count: 30),
+        "Zalgo: " + String(repeating: "a" + String(repeating: "\u{336}\u{301}", count: 12), count: 3),
+    ])
     func hugeGraphemeClustersStillGiveShortWords(text: String) throws {
         let words = HeaderEncoder.encodedWords(text)
         for word in words {
@@ -262,8 +264,11 @@ import Testing
             Mailbox(displayName: "", address: Self.address("empty@x.example")),
             Mailbox(displayName: "Poos, Jacques", address: Self.address("ministre@mae.luxembourg.example")),
         ])
-        #expect(atoms == ["Anna", "Lindh", "<minister@ud.sweden.example>,", "cc@x.example,", "empty@x.example,",
-                          "\"Poos, Jacques\"", "<ministre@mae.luxembourg.example>"])
+        #expect(
+            atoms == [
+                "Anna", "Lindh", "<minister@ud.sweden.example>,", "cc@x.example,", "empty@x.example,",
+                "\"Poos, Jacques\"", "<ministre@mae.luxembourg.example>",
+            ])
     }
 
     // MARK: fold
@@ -303,8 +308,9 @@ import Testing
     /// Sized with `firstLineRoom`, an encoded run that starts the value still fits on the header's first line.
     @Test(arguments: ["Subject", "To", "X-Sixteen-Chars!", "X-Campaign-Description"])
     func firstEncodedWordFitsOnTheFirstLine(name: String) {
-        let atoms = HeaderEncoder.unstructuredAtoms(String(repeating: "人权 é ", count: 30),
-                                                    firstLimit: HeaderEncoder.firstLineRoom(for: name))
+        let atoms = HeaderEncoder.unstructuredAtoms(
+            String(repeating: "人权 é ", count: 30),
+            firstLimit: HeaderEncoder.firstLineRoom(for: name))
         let lines = Self.headerLines(HeaderEncoder.fold(name: name, atoms: atoms))
         #expect(lines.count > 1)
         #expect(lines[0].hasPrefix("\(name): =?utf-8?"))
@@ -319,7 +325,8 @@ import Testing
         "Open letter before the EU–China human rights dialogue, 8 February 1999",
         String(repeating: "é", count: 200),
         {
-            let base = "Offener Brief – Menschenrechtsdialog EU–China am 8. Februar 1999; Ελληνική Δημοκρατία; 中华人民共和国外交部; "
+            let base =
+                "Offener Brief – Menschenrechtsdialog EU–China am 8. Februar 1999; Ελληνική Δημοκρατία; 中华人民共和国外交部; "
                 + "Ďurišová-Kráľová, Schüssel, Védrine, Pangalos, Poos; «Lettre ouverte» – Übersetzung folgt. Mit freundlichen Grüßen"
             return String(base.prefix(200))
         }(),
@@ -387,9 +394,11 @@ import Testing
     /// of a display name (RFC 2047 §6.2 says to drop it), so the reader sees a word broken in two:
     /// "Ελληνική Δημοκρατία Υπο υργείο Εξωτερικών". Cutting runs at spaces would keep every word whole
     /// for both kinds of decoder (at worst a doubled space), hence the whitespace-insensitive comparison.
-    @Test(arguments: ["Ελληνική Δημοκρατία Υπουργείο Εξωτερικών",
-                      "Υπουργείο Εξωτερικών της Ελληνικής Δημοκρατίας, Αθήνα",
-                      "Министерство иностранных дел Российской Федерации"])
+    @Test(arguments: [
+        "Ελληνική Δημοκρατία Υπουργείο Εξωτερικών",
+        "Υπουργείο Εξωτερικών της Ελληνικής Δημοκρατίας, Αθήνα",
+        "Министерство иностранных дел Российской Федерации",
+    ])
     func longNonASCIIDisplayNameKeepsItsWordsWhole(name: String) throws {
         let address = Self.address("a@b.example")
         let (header, bytes) = Self.toMessage([Mailbox(displayName: name, address: address)])
@@ -426,8 +435,11 @@ import Testing
         let (header, _) = Self.toMessage(mailboxes)
         let read = try Self.pythonReadAddresses(header)
         #expect(read.defects.isEmpty, "\(read.defects)")
-        #expect(read.mailboxes == [["Poos, Jacques", "ministre@mae.luxembourg.example"],
-                                   ["Hubert Védrine", "ministre@diplomatie.france.example"],
-                                   ["say \"hi\"", "q@x.example"]])
+        #expect(
+            read.mailboxes == [
+                ["Poos, Jacques", "ministre@mae.luxembourg.example"],
+                ["Hubert Védrine", "ministre@diplomatie.france.example"],
+                ["say \"hi\"", "q@x.example"],
+            ])
     }
 }

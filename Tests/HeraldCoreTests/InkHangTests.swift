@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// A Markdown body that Ink 0.6.0 never finishes rendering (found by FuzzHTML) is refused

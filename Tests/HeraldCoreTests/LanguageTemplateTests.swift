@@ -1,18 +1,19 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `[templates]`: a template per language, chosen by the list's `language` column.
 @Suite struct LanguageTemplateTests {
     static let base = """
-    name = "c"
-    template = "letter.md"
-    recipients = ["list.csv"]
-    log = "log.jsonl"
-    [smtp]
-    url = "smtp://127.0.0.1:2525"
-    """
+        name = "c"
+        template = "letter.md"
+        recipients = ["list.csv"]
+        log = "log.jsonl"
+        [smtp]
+        url = "smtp://127.0.0.1:2525"
+        """
 
     @Test func templatesByLanguageAreResolvedAgainstTheCampaignFile() throws {
         let campaign = try Campaign.parse(Self.base + "\n[templates]\nfr = \"letters/letter.fr.md\"\nPT-br = \"../pt.md\"\n", file: "/srv/c/campaign.toml")
@@ -42,22 +43,23 @@ import Testing
         let folder = TemporaryDirectory("herald-languages")
         let french = folder.write("letter.fr.txt", Self.french)
         let csv = """
-        email,name,language
-        a@x.example,Ann,fr
-        b@x.example,Bo,
-        c@x.example,Cy,es
-        d@x.example,Di,FR
-        e@x.example,Ed,es
-        f@x.example,Fa,de
-        """
+            email,name,language
+            a@x.example,Ann,fr
+            b@x.example,Bo,
+            c@x.example,Cy,es
+            d@x.example,Di,FR
+            e@x.example,Ed,es
+            f@x.example,Fa,de
+            """
         let english = folder.write("letter.txt", Self.english)
         let prepared = try RichLetterFixtures.prepared(english, csv: csv, languageTemplates: ["fr": french])
         let subjects = try prepared.recipients.map { try prepared.compose($0, date: RichLetterFixtures.date).subject }
         #expect(subjects == ["Lettre", "Letter", "Letter", "Lettre", "Letter", "Letter"])
-        #expect(prepared.warnings.map(\.description) == [
-            "list.csv:4: language: 2 recipients have language \"es\" (first on this line), which [templates] in /campaigns/test.toml does not name; they get the default template \(english)",
-            "list.csv:7: language: 1 recipient has language \"de\" (first on this line), which [templates] in /campaigns/test.toml does not name; it gets the default template \(english)",
-        ])
+        #expect(
+            prepared.warnings.map(\.description) == [
+                "list.csv:4: language: 2 recipients have language \"es\" (first on this line), which [templates] in /campaigns/test.toml does not name; they get the default template \(english)",
+                "list.csv:7: language: 1 recipient has language \"de\" (first on this line), which [templates] in /campaigns/test.toml does not name; it gets the default template \(english)",
+            ])
         #expect(prepared.fingerprint != prepared.template.fingerprint, "an edit to the French letter is an edit to the campaign")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import HeraldCore
 
 /// `HeaderEncoder` as it was before it worked on bytes (String operations, `Set` lookups,
@@ -29,8 +30,9 @@ enum LegacyHeaderEncoder {
     ///   header's first line, which cannot be folded before its first word).
     static func encodedWords(_ text: String, firstLimit: Int = maxEncodedWord) -> [String] {
         let q = split(text, prefix: "=?utf-8?q?", firstLimit: firstLimit, length: { _, qLength in qLength }, encode: qEncode)
-        let b = split(text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
-                      length: { count, _ in (count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
+        let b = split(
+            text, prefix: "=?utf-8?b?", firstLimit: firstLimit,
+            length: { count, _ in (count + 2) / 3 * 4 }, encode: { Data($0).base64EncodedString() })
         let total: ([String]) -> Int = { $0.reduce(0) { $0 + $1.count } }
         return total(b) < total(q) ? b : q
     }
@@ -41,8 +43,10 @@ enum LegacyHeaderEncoder {
     ///
     /// - Parameter length: the encoded length of some bytes, from their count and their Q
     ///   length (`qLength`); both add up piece by piece, so a word's length is kept as it grows.
-    private static func split(_ text: String, prefix: String, firstLimit: Int,
-                              length: (_ count: Int, _ qLength: Int) -> Int, encode: ([UInt8]) -> String) -> [String] {
+    private static func split(
+        _ text: String, prefix: String, firstLimit: Int,
+        length: (_ count: Int, _ qLength: Int) -> Int, encode: ([UInt8]) -> String
+    ) -> [String] {
         var pieces: [(bytes: [UInt8], qLength: Int)] = []
         for character in text {
             let bytes = Array(character.utf8)

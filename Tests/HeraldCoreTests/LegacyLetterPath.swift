@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import HeraldCore
 
 /// A letter's way through Herald before issue 10's shapes and byte composer: the template
@@ -17,8 +18,11 @@ enum LegacyLetterPath {
             guard let value = recipient.fields[use.name], !reported.contains(use.name) else { continue }
             if value.unicodeScalars.contains(where: { $0 == "\0" }) || (use.inHeader && value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" })) {
                 reported.insert(use.name)
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
-                                           "holds a line break or NUL character, which is not allowed in a field used in the header lines (\(template.file):\(use.line)); remove it"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: use.name,
+                        "holds a line break or NUL character, which is not allowed in a field used in the header lines (\(template.file):\(use.line)); remove it"
+                    ))
                 continue
             }
             let printed = use.enclosing.allSatisfy { section in
@@ -26,8 +30,10 @@ enum LegacyLetterPath {
             }
             if !use.isSection && printed && value.trimmingSpaces.isEmpty {
                 reported.insert(use.name)
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
-                                           "is empty, but the letter prints it (\(template.file):\(use.line)); fill it in"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: use.name,
+                        "is empty, but the letter prints it (\(template.file):\(use.line)); fill it in"))
             }
         }
         return problems
@@ -95,7 +101,8 @@ enum LegacyLetterPath {
         func wholeField(_ skeleton: String) -> String? {
             let scalars = Array(skeleton.unicodeScalars)
             guard scalars.count >= 3, scalars.first == LetterTemplate.placeholderOpen, scalars.last == LetterTemplate.placeholderClose,
-                  let index = Int(String(String.UnicodeScalarView(scalars.dropFirst().dropLast()))) else { return nil }
+                let index = Int(String(String.UnicodeScalarView(scalars.dropFirst().dropLast())))
+            else { return nil }
             return placed[index]
         }
 
@@ -105,8 +112,9 @@ enum LegacyLetterPath {
             header.name = name
             header.value = fill(raw.value).text
             guard nameFields.isEmpty else {
-                header.problem = .init(templateLine: raw.line, field: "header", templateLevel: true,
-                                       message: "a field ({{\(nameFields[0])}}) may not supply a header's name; write the name in the template")
+                header.problem = .init(
+                    templateLine: raw.line, field: "header", templateLevel: true,
+                    message: "a field ({{\(nameFields[0])}}) may not supply a header's name; write the name in the template")
                 return header
             }
             guard MessageComposer.addressHeaders.contains(raw.name.lowercased()) else { return header }
@@ -135,10 +143,14 @@ enum LegacyLetterPath {
                             return problem("{{\(field)}} is \"\(value.debugVisible)\", which \(error)", templateLevel: false)
                         }
                     } else {
-                        return problem("{{\(field)}} stands where an address goes, but only {{\(RecipientList.emailColumn)}} or a column listed in the campaign's address_columns may supply an address; a field may be a display name: {{\(field)}} <address>")
+                        return problem(
+                            "{{\(field)}} stands where an address goes, but only {{\(RecipientList.emailColumn)}} or a column listed in the campaign's address_columns may supply an address; a field may be a display name: {{\(field)}} <address>"
+                        )
                     }
                 } else {
-                    return problem("an address must be written out in the template, or be one whole field ({{\(RecipientList.emailColumn)}} or an address column), not \"\(shown(part.address))\"")
+                    return problem(
+                        "an address must be written out in the template, or be one whole field ({{\(RecipientList.emailColumn)}} or an address column), not \"\(shown(part.address))\""
+                    )
                 }
                 let display = part.displayName.map { fill($0).text.trimmingSpaces }
                 mailboxes.append(Mailbox(displayName: display?.isEmpty == false ? display : nil, address: address))
@@ -159,8 +171,10 @@ enum LegacyLetterPath {
         return value.lowercased() != "false"
     }
 
-    static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
-                        date: Date, occurrence: String? = nil) throws(ComposeFailure) -> ComposedMessage {
+    static func compose(
+        _ letter: RenderedLetter, campaign: String, recipientKey: String,
+        date: Date, occurrence: String? = nil
+    ) throws(ComposeFailure) -> ComposedMessage {
         var problems: [MessageComposer.Problem] = []
         var seen: Set<String> = []
         var lines = ""
@@ -171,8 +185,10 @@ enum LegacyLetterPath {
         for header in letter.headers {
             let lower = header.name.lowercased()
             func problem(_ message: String, templateLevel: Bool = false) {
-                problems.append(MessageComposer.Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
-                                        templateLevel: templateLevel, message: message))
+                problems.append(
+                    MessageComposer.Problem(
+                        templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
+                        templateLevel: templateLevel, message: message))
             }
             if let found = header.problem {
                 if MessageComposer.singleHeaders.contains(lower) { seen.insert(lower) }
@@ -180,8 +196,9 @@ enum LegacyLetterPath {
                 continue
             }
             guard MessageComposer.isValidName(header.name) else {
-                problem("\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line",
-                        templateLevel: true)
+                problem(
+                    "\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line",
+                    templateLevel: true)
                 continue
             }
             if MessageComposer.managedHeaders.contains(lower) {
@@ -218,23 +235,30 @@ enum LegacyLetterPath {
                 }
                 if lower == "to" || lower == "cc" || lower == "bcc" { envelope += mailboxes.map(\.address) }
                 if lower == "bcc" { continue }
-                lines += LegacyHeaderEncoder.fold(name: canonicalName(header.name), atoms: LegacyHeaderEncoder.mailboxListAtoms(
-                    mailboxes, firstLimit: LegacyHeaderEncoder.firstLineRoom(for: header.name)))
+                lines += LegacyHeaderEncoder.fold(
+                    name: canonicalName(header.name),
+                    atoms: LegacyHeaderEncoder.mailboxListAtoms(
+                        mailboxes, firstLimit: LegacyHeaderEncoder.firstLineRoom(for: header.name)))
             } else {
                 if lower == "subject" { subject = header.value }
-                lines += LegacyHeaderEncoder.fold(name: canonicalName(header.name), atoms: LegacyHeaderEncoder.unstructuredAtoms(
-                    header.value, firstLimit: LegacyHeaderEncoder.firstLineRoom(for: header.name)))
+                lines += LegacyHeaderEncoder.fold(
+                    name: canonicalName(header.name),
+                    atoms: LegacyHeaderEncoder.unstructuredAtoms(
+                        header.value, firstLimit: LegacyHeaderEncoder.firstLineRoom(for: header.name)))
             }
         }
         let firstLine = letter.headers.first?.line ?? 1
         for required in ["From", "To", "Subject"] where !seen.contains(required.lowercased()) {
-            problems.append(MessageComposer.Problem(templateLine: firstLine, field: required, templateLevel: true,
-                                    message: "is missing from the template's header lines"))
+            problems.append(
+                MessageComposer.Problem(
+                    templateLine: firstLine, field: required, templateLevel: true,
+                    message: "is missing from the template's header lines"))
         }
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 
-        let messageID = legacyMessageID(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
-                                       occurrence: occurrence)
+        let messageID = legacyMessageID(
+            campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
+            occurrence: occurrence)
         let body = NormalizedBody(letter.body)
         let plain = body.isASCII && body.longestLine <= LegacyHeaderEncoder.maximumLineLength
         lines += "Date: \(legacyDate(date))\r\n"
@@ -242,8 +266,9 @@ enum LegacyLetterPath {
         lines += "MIME-Version: 1.0\r\n"
         lines += "Content-Type: text/plain; charset=utf-8\r\n"
         lines += "Content-Transfer-Encoding: \(plain ? "7bit" : "quoted-printable")\r\n"
-        return ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                               subject: subject, data: assemble(headers: lines, body: body, plain: plain))
+        return ComposedMessage(
+            envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+            subject: subject, data: assemble(headers: lines, body: body, plain: plain))
     }
 
     static func assemble(headers: String, body: NormalizedBody, plain: Bool) -> [UInt8] {
@@ -277,8 +302,9 @@ enum LegacyLetterPath {
         let parts = CivilDate.fields(ofSeconds: CivilDate.wholeSeconds(date.timeIntervalSince1970))
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d +0000",
-                      days[parts.weekday], parts.day, months[parts.month - 1], parts.year,
-                      parts.hour, parts.minute, parts.second)
+        return String(
+            format: "%@, %02d %@ %04d %02d:%02d:%02d +0000",
+            days[parts.weekday], parts.day, months[parts.month - 1], parts.year,
+            parts.hour, parts.minute, parts.second)
     }
 }

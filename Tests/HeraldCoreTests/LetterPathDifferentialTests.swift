@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Compares a letter's way through the template shapes and the byte composer with the way
@@ -52,9 +53,11 @@ import Testing
     ]
 
     static let values: [String: [String]] = [
-        "name": ["Ann", "Pierre Sané", "O'Brien, Jr.", "\"Q\" <x@y.example>", "{{x}}", "", " ", "TRUE", "false", "Ελένη Παπαδόπουλος",
-                 "a\u{E000}0\u{E001}b", "Ødegård", String(repeating: "Longname ", count: 12), "=?utf-8?q?x?=", "e\u{301}", "Ann\nBcc: x@y.example",
-                 "Kelvin \u{212A}", "Ann (the) Minister; <boss>"],
+        "name": [
+            "Ann", "Pierre Sané", "O'Brien, Jr.", "\"Q\" <x@y.example>", "{{x}}", "", " ", "TRUE", "false", "Ελένη Παπαδόπουλος",
+            "a\u{E000}0\u{E001}b", "Ødegård", String(repeating: "Longname ", count: 12), "=?utf-8?q?x?=", "e\u{301}", "Ann\nBcc: x@y.example",
+            "Kelvin \u{212A}", "Ann (the) Minister; <boss>",
+        ],
         "title": ["Minister", "", "Vice-Chancellor & Federal Minister", "<b>", "true"],
         "country": ["Germany", "the Netherlands", "", "Österreich", "True", "FALSE"],
         "city": ["Bonn", "The Hague", "", "1 Street\nTown", "Den Haag\r\n"],
@@ -154,8 +157,10 @@ import Testing
     }
 
     /// The flag test gives what lowercasing gave, on the values where the shortcut could go wrong.
-    @Test(arguments: ["true", "TRUE", "tRuE", "false", "FALSE", "true ", " true", "tru", "truee", "", "\u{212A}", "\u{130}",
-                      "ｔｒｕｅ", "TRUE\u{301}", "falsé", "ﬀalse", "yes", "1"])
+    @Test(arguments: [
+        "true", "TRUE", "tRuE", "false", "FALSE", "true ", " true", "tru", "truee", "", "\u{212A}", "\u{130}",
+        "ｔｒｕｅ", "TRUE\u{301}", "falsé", "ﬀalse", "yes", "1",
+    ])
     func flagsAreWhatLowercasingSays(value: String) {
         let old: Bool? = value.lowercased() == "true" ? true : value.lowercased() == "false" ? false : nil
         #expect(LetterTemplate.flag(value) == old)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct LetterTemplateTests {
@@ -38,26 +39,29 @@ import Testing
     @Test func unknownFieldIsReportedAtTemplateLine() throws {
         let template = try TestData.template(Self.header + "Line one\nDear {{salutation}}\n")
         let problems = template.check(columns: ["email", "name"], listFile: "list.csv")
-        #expect(problems.map(\.description) == [
-            "letter.mustache:6: salutation: the template uses a field that list.csv has no column for (its columns: email, name)"
-        ])
+        #expect(
+            problems.map(\.description) == [
+                "letter.mustache:6: salutation: the template uses a field that list.csv has no column for (its columns: email, name)"
+            ])
     }
 
     @Test func emptyPrintedFieldIsReportedAtRecipientLine() throws {
         let template = try TestData.template(Self.header + "Dear {{name}}\n{{#flag}}{{extra}}{{/flag}}")
         let list = try TestData.list("email,name,flag,extra\na@x.example,Ann,false,\nb@x.example,,false,\nc@x.example,Cy,true,\n")
         #expect(template.check(list.recipients[0]).isEmpty, "extra is empty but its section is closed")
-        #expect(template.check(list.recipients[1]).map(\.description) == [
-            "list.csv:3: name: is empty, but the letter prints it (letter.mustache:5); fill it in"
-        ])
+        #expect(
+            template.check(list.recipients[1]).map(\.description) == [
+                "list.csv:3: name: is empty, but the letter prints it (letter.mustache:5); fill it in"
+            ])
         #expect(template.check(list.recipients[2]).map { $0.field } == ["extra"])
     }
 
     @Test(arguments: ["Evil\r\nBcc: victim@x.example", "Evil\nX: y", "Nul\u{0}byte"])
     func lineBreakInHeaderFieldIsRefused(name: String) throws {
         let template = try TestData.template("From: a@org.example\nTo: {{name}} <{{email}}>\nSubject: s\n\nBody {{name}}")
-        let recipient = Recipient(file: "list.csv", line: 7, fields: ["email": "a@x.example", "name": name],
-                                  address: try EmailAddress(parsing: "a@x.example"))
+        let recipient = Recipient(
+            file: "list.csv", line: 7, fields: ["email": "a@x.example", "name": name],
+            address: try EmailAddress(parsing: "a@x.example"))
         let problems = template.check(recipient)
         #expect(problems.count == 1)
         #expect(problems.first?.description.hasPrefix("list.csv:7: name: holds a line break or NUL") == true)

@@ -23,9 +23,15 @@ import Testing
 
     @Test func aLogOfAnotherNameIsRefusedAsTheOtherCampaignsWithBothNames() throws {
         let foreign = try #require(Self.check([(1, Self.record("old-name", "a@x.example", .sending)), (2, Self.record("old-name"))]))
-        #expect(foreign == DeliveryLedger.ForeignRecord(log: "delivery.jsonl", line: 1, recorded: "old-name", campaign: "new-name",
-                                                        campaignFile: "CAMPAIGN.toml", wholeLog: true))
-        #expect(foreign.description.hasPrefix(#"delivery.jsonl:1: this log belongs to campaign "old-name", but CAMPAIGN.toml is named "new-name"; if you renamed the campaign, put back name = "old-name" (the name is part of every Message-ID"#))
+        #expect(
+            foreign
+                == DeliveryLedger.ForeignRecord(
+                    log: "delivery.jsonl", line: 1, recorded: "old-name", campaign: "new-name",
+                    campaignFile: "CAMPAIGN.toml", wholeLog: true))
+        #expect(
+            foreign.description.hasPrefix(
+                #"delivery.jsonl:1: this log belongs to campaign "old-name", but CAMPAIGN.toml is named "new-name"; if you renamed the campaign, put back name = "old-name" (the name is part of every Message-ID"#
+            ))
         #expect(foreign.description.hasSuffix("a new campaign needs its own log"))
     }
 
@@ -35,11 +41,16 @@ import Testing
     }
 
     @Test func oneEditedRecordInTheMiddleIsRefusedNamingItsLine() throws {
-        let records = [(1, Self.record("new-name")), (2, Self.record("new-name")), (3, Self.record("new-nam", "b@x.example")),
-                       (4, Self.record("new-name")), (5, Self.record("another", "c@x.example"))]
+        let records = [
+            (1, Self.record("new-name")), (2, Self.record("new-name")), (3, Self.record("new-nam", "b@x.example")),
+            (4, Self.record("new-name")), (5, Self.record("another", "c@x.example")),
+        ]
         let foreign = try #require(Self.check(records))
         #expect(foreign.line == 3 && foreign.recorded == "new-nam" && !foreign.wholeLog)
-        #expect(foreign.description.hasPrefix(#"delivery.jsonl:3: this record belongs to campaign "new-nam", but the log and CAMPAIGN.toml are campaign "new-name"; one log holds one campaign: if that line was edited, put back "campaign":"new-name""#))
+        #expect(
+            foreign.description.hasPrefix(
+                #"delivery.jsonl:3: this record belongs to campaign "new-nam", but the log and CAMPAIGN.toml are campaign "new-name"; one log holds one campaign: if that line was edited, put back "campaign":"new-name""#
+            ))
     }
 
     @Test func anEditedFirstRecordIsOneRecordWhenTheRestAreThisCampaigns() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct MailboxParsingTests {
@@ -18,21 +19,24 @@ import Testing
 
     // MARK: Single mailboxes
 
-    @Test(arguments: [
-        ("ministre@diplomatie.france.example", nil, "ministre@diplomatie.france.example"),
-        ("<ministre@diplomatie.france.example>", nil, "ministre@diplomatie.france.example"),
-        ("Hubert Védrine <ministre@diplomatie.france.example>", "Hubert Védrine", "ministre@diplomatie.france.example"),
-        ("Wolfgang Schüssel<minister@bmaa.austria.example>", "Wolfgang Schüssel", "minister@bmaa.austria.example"),
-        ("\"Jacques Poos, Deputy Prime Minister\" <ministre@mae.luxembourg.example>",
-         "Jacques Poos, Deputy Prime Minister", "ministre@mae.luxembourg.example"),
-        ("\"O'Brien \\\"The Boss\\\" \\\\ Jr.\" <ob@x.example>", "O'Brien \"The Boss\" \\ Jr.", "ob@x.example"),
-        ("\"A <B> C\" <abc@x.example>", "A <B> C", "abc@x.example"),
-        ("\"\" <anon@x.example>", nil, "anon@x.example"),
-        ("  \t Anna Lindh   <minister@ud.sweden.example> \t ", "Anna Lindh", "minister@ud.sweden.example"),
-        ("Ελληνική Δημοκρατία <minister@mfa.greece.example>", "Ελληνική Δημοκρατία", "minister@mfa.greece.example"),
-        ("\"Ďurišová, Žofia\" <z@x.example>", "Ďurišová, Žofia", "z@x.example"),
-        ("Dr. J. Smith <js@x.example>", "Dr. J. Smith", "js@x.example"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("ministre@diplomatie.france.example", nil, "ministre@diplomatie.france.example"),
+            ("<ministre@diplomatie.france.example>", nil, "ministre@diplomatie.france.example"),
+            ("Hubert Védrine <ministre@diplomatie.france.example>", "Hubert Védrine", "ministre@diplomatie.france.example"),
+            ("Wolfgang Schüssel<minister@bmaa.austria.example>", "Wolfgang Schüssel", "minister@bmaa.austria.example"),
+            (
+                "\"Jacques Poos, Deputy Prime Minister\" <ministre@mae.luxembourg.example>",
+                "Jacques Poos, Deputy Prime Minister", "ministre@mae.luxembourg.example"
+            ),
+            ("\"O'Brien \\\"The Boss\\\" \\\\ Jr.\" <ob@x.example>", "O'Brien \"The Boss\" \\ Jr.", "ob@x.example"),
+            ("\"A <B> C\" <abc@x.example>", "A <B> C", "abc@x.example"),
+            ("\"\" <anon@x.example>", nil, "anon@x.example"),
+            ("  \t Anna Lindh   <minister@ud.sweden.example> \t ", "Anna Lindh", "minister@ud.sweden.example"),
+            ("Ελληνική Δημοκρατία <minister@mfa.greece.example>", "Ελληνική Δημοκρατία", "minister@mfa.greece.example"),
+            ("\"Ďurišová, Žofia\" <z@x.example>", "Ďurišová, Žofia", "z@x.example"),
+            ("Dr. J. Smith <js@x.example>", "Dr. J. Smith", "js@x.example"),
+        ] as [(String, String?, String)])
     func readsOneMailbox(text: String, name: String?, address: String) throws {
         let list = try Mailbox.parseList(text)
         try #require(list.count == 1, "\(list)")
@@ -43,11 +47,15 @@ import Testing
     // MARK: Lists
 
     @Test func readsAMixedList() throws {
-        let text = #"Robin Cook <foreign.secretary@fco.united-kingdom.example>, "Poos, Jacques" <ministre@mae.luxembourg.example>,minister@um.denmark.example , <a@b.example>"#
+        let text =
+            #"Robin Cook <foreign.secretary@fco.united-kingdom.example>, "Poos, Jacques" <ministre@mae.luxembourg.example>,minister@um.denmark.example , <a@b.example>"#
         let list = try Self.pairs(text)
         #expect(list.map(\.0) == ["Robin Cook", "Poos, Jacques", nil, nil])
-        #expect(list.map(\.1) == ["foreign.secretary@fco.united-kingdom.example", "ministre@mae.luxembourg.example",
-                                  "minister@um.denmark.example", "a@b.example"])
+        #expect(
+            list.map(\.1) == [
+                "foreign.secretary@fco.united-kingdom.example", "ministre@mae.luxembourg.example",
+                "minister@um.denmark.example", "a@b.example",
+            ])
     }
 
     @Test func commasInsideQuotesAndAnglesDoNotSplit() throws {

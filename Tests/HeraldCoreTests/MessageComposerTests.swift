@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct MessageComposerTests {
@@ -52,9 +53,11 @@ import Testing
         (String(repeating: "é", count: 120), "long"),
     ])
     func hostileDisplayNamesSurviveTheStrictParser(name: String, label: String) throws {
-        let message = try compose([("From", "Sender <from@org.example>"),
-                                   ("To", "\"\(name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\" <to@x.example>"),
-                                   ("Subject", "Re: \(name)")])
+        let message = try compose([
+            ("From", "Sender <from@org.example>"),
+            ("To", "\"\(name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\" <to@x.example>"),
+            ("Subject", "Re: \(name)"),
+        ])
         let report = try EmailOracle.check(bytes: message.data)
         #expect(report.ok, "\(label): \(report.problems)")
         #expect(report.subject == "Re: \(name)")
@@ -66,10 +69,9 @@ import Testing
     /// quoted commas and line breaks. Every letter still composes into a valid message.
     @Test(arguments: [String(repeating: "x", count: 10_000), String(repeating: "Word ", count: 2_000), String(repeating: "é", count: 10_000)])
     func hostileRowsStillComposeValidMessages(longName: String) throws {
-        let csv = "\u{FEFF}email,name,note\n" +
-            "a@x.example,\"\(longName)\",plain\n" +
-            "b@x.example,{{password}},\"a, b and \"\"c\"\"\nsecond line\"\n" +
-            "c@bücher.example,\"O'Brien <boss> & co\",{{#x}}open{{/x}}\n"
+        let csv =
+            "\u{FEFF}email,name,note\n" + "a@x.example,\"\(longName)\",plain\n" + "b@x.example,{{password}},\"a, b and \"\"c\"\"\nsecond line\"\n"
+            + "c@bücher.example,\"O'Brien <boss> & co\",{{#x}}open{{/x}}\n"
         let template = "From: Office <office@org.example>\nTo: {{name}} <{{email}}>\nSubject: For {{name}}\n\nNote: {{note}}\n"
         let prepared = try TestData.prepared(csv, template: template)
         #expect(try prepared.recipients.map(\.key) == ["a@x.example", "b@x.example", "c@xn--bcher-kva.example"])

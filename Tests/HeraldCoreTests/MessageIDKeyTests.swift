@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// Keyed Message-IDs: HMAC-SHA256 (checked against RFC 4231) under the campaign's secret,
@@ -9,11 +10,15 @@ import Testing
 
     @Test func hmacMatchesRFC4231() {
         // Test case 2.
-        #expect(Self.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+        #expect(
+            Self.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         // Test case 6: a key longer than the block is hashed first.
-        #expect(Self.hex(SHA256.hmac(key: [UInt8](repeating: 0xAA, count: 131),
-                                     message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+        #expect(
+            Self.hex(
+                SHA256.hmac(
+                    key: [UInt8](repeating: 0xAA, count: 131),
+                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// One golden message per rich shape, byte for byte. Regenerate after a deliberate change with

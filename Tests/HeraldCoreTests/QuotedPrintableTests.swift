@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct QuotedPrintableTests {
@@ -94,7 +95,8 @@ import Testing
             }
         }
         // Hard line breaks are kept one for one; soft ones are additional.
-        #expect(encoded.components(separatedBy: "\r\n").count - encoded.components(separatedBy: "=\r\n").count + 1
+        #expect(
+            encoded.components(separatedBy: "\r\n").count - encoded.components(separatedBy: "=\r\n").count + 1
                 == input.components(separatedBy: "\r\n").count)
         #expect(encoded.hasSuffix("\r\n") == input.hasSuffix("\r\n"))
     }
@@ -106,10 +108,10 @@ import Testing
         let folder = TemporaryDirectory("herald-qp")
         let path = folder.write("encoded.txt", encoded)
         let code = """
-        import quopri, sys
-        data = open(sys.argv[1], 'rb').read()
-        sys.stdout.write(quopri.decodestring(data).hex())
-        """
+            import quopri, sys
+            data = open(sys.argv[1], 'rb').read()
+            sys.stdout.write(quopri.decodestring(data).hex())
+            """
         let result = try Subprocess.run(PackagePaths.python, ["-c", code, path])
         guard result.status == 0 else {
             Issue.record("python failed: \(result)")
@@ -133,9 +135,11 @@ import Testing
     }
 
     @Test func pythonEmailPackageDecodesAQuotedPrintableBody() throws {
-        let body = "Dear Mr Schüssel,\r\n\r\n" + String(repeating: "Menschenrechte – human rights = 人权. ", count: 12)
+        let body =
+            "Dear Mr Schüssel,\r\n\r\n" + String(repeating: "Menschenrechte – human rights = 人权. ", count: 12)
             + "\r\ntrailing space \r\n"
-        let message = "From: Sender <sender@org.example>\r\nTo: a@b.example\r\nSubject: qp\r\n"
+        let message =
+            "From: Sender <sender@org.example>\r\nTo: a@b.example\r\nSubject: qp\r\n"
             + "Date: Wed, 03 Feb 1999 00:00:00 +0000\r\nMessage-ID: <qp-test@org.example>\r\nMIME-Version: 1.0\r\n"
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
             + QuotedPrintable.encode(body)

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// The one RFC 3339 parser (`RFC3339.parse`), and that every caller reads a text the same way:

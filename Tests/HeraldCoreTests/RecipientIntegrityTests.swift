@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// A field value never adds, removes or changes a recipient: address headers are read from
@@ -10,8 +11,9 @@ import Testing
         var campaign = TestData.campaign()
         campaign.addressColumns = addressColumns
         do {
-            return try PreparedCampaign.prepare(campaign: campaign, template: try TestData.template(template),
-                                                lists: [try TestData.list(csv)], date: Date(timeIntervalSince1970: 0))
+            return try PreparedCampaign.prepare(
+                campaign: campaign, template: try TestData.template(template),
+                lists: [try TestData.list(csv)], date: Date(timeIntervalSince1970: 0))
         } catch let failure as ValidationFailure {
             throw failure
         } catch {
@@ -60,7 +62,10 @@ import Testing
     @Test func anAddressMixingTextAndAFieldIsRefused() {
         let template = "From: Sender <sender@org.example>\nTo: {{email}}, <{{user}}@ministry.example>\nSubject: s\n\nBody\n"
         let problems = Self.problems("email,user\na@x.example,eve@attacker.example> <z\n", template: template)
-        #expect(problems == ["letter.mustache:2: To: an address must be written out in the template, or be one whole field ({{email}} or an address column), not \"{{user}}@ministry.example\""])
+        #expect(
+            problems == [
+                "letter.mustache:2: To: an address must be written out in the template, or be one whole field ({{email}} or an address column), not \"{{user}}@ministry.example\""
+            ])
     }
 
     @Test func aDeclaredAddressColumnSuppliesOneCheckedAddress() throws {
@@ -69,8 +74,9 @@ import Testing
         let message = try prepared.compose(try prepared.recipients[0], date: Date(timeIntervalSince1970: 0))
         #expect(message.envelopeRecipients.map(\.description) == ["a@x.example", "att@x.example"])
         #expect(!String(decoding: message.data, as: UTF8.self).contains("att@x.example"), "Bcc stays out of the headers")
-        let injected = Self.problems("email,name,attache\na@x.example,A,\"att@x.example, eve@attacker.example\"\n",
-                                     template: template, addressColumns: ["attache"])
+        let injected = Self.problems(
+            "email,name,attache\na@x.example,A,\"att@x.example, eve@attacker.example\"\n",
+            template: template, addressColumns: ["attache"])
         #expect(injected.first?.hasPrefix("list.csv:2: attache:") == true, "\(injected)")
         let missing = Self.problems("email,name\na@x.example,A\n", template: template, addressColumns: ["attache"])
         #expect(missing.contains { $0.contains("attache: the campaign names attache in address_columns, but this list has no such column") }, "\(missing)")

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct RecipientListTests {
@@ -23,8 +24,11 @@ import Testing
 
     @Test(arguments: ["\n", "\r\n"])
     func readsColumnsAndRows(lineEnd: String) throws {
-        let text = ["email,name,country", "minister@bmaa.austria.example,Wolfgang Schüssel,Austria",
-                    "ministre@diplomatie.france.example,Hubert Védrine,France"].joined(separator: lineEnd) + lineEnd
+        let text =
+            [
+                "email,name,country", "minister@bmaa.austria.example,Wolfgang Schüssel,Austria",
+                "ministre@diplomatie.france.example,Hubert Védrine,France",
+            ].joined(separator: lineEnd) + lineEnd
         let list = try Self.parse(text)
         #expect(list.file == "people.csv")
         #expect(list.columns == ["email", "name", "country"])
@@ -64,12 +68,13 @@ import Testing
     }
 
     @Test func quotedFieldsKeepCommasAndDoubledQuotes() throws {
-        let text = [
-            #"email,name,title"#,
-            #"ministre@mae.luxembourg.example,Jacques Poos,"Deputy Prime Minister, Minister for Foreign Affairs""#,
-            #"ob@x.example,"O'Brien ""The Boss""","say ""hi"", then ""bye""""#,
-            #"q@x.example,"","""""#,
-        ].joined(separator: "\n") + "\n"
+        let text =
+            [
+                #"email,name,title"#,
+                #"ministre@mae.luxembourg.example,Jacques Poos,"Deputy Prime Minister, Minister for Foreign Affairs""#,
+                #"ob@x.example,"O'Brien ""The Boss""","say ""hi"", then ""bye""""#,
+                #"q@x.example,"","""""#,
+            ].joined(separator: "\n") + "\n"
         let list = try Self.parse(text)
         #expect(list.recipients.map(\.line) == [2, 3, 4])
         #expect(list.recipients[0].fields["title"] == "Deputy Prime Minister, Minister for Foreign Affairs")
@@ -82,14 +87,14 @@ import Testing
     @Test(arguments: ["\n", "\r\n"])
     func multiLineFieldsShiftTheLinesOfLaterRows(lineEnd: String) throws {
         let lines = [
-            "email,note",                // 1
-            "a@x.example,\"first",       // 2
-            "second",                    // 3
-            "third\"",                   // 4
-            "b@x.example,plain",         // 5
-            "c@x.example,\"",            // 6
-            "\"",                        // 7
-            "d@x.example,end",           // 8
+            "email,note",  // 1
+            "a@x.example,\"first",  // 2
+            "second",  // 3
+            "third\"",  // 4
+            "b@x.example,plain",  // 5
+            "c@x.example,\"",  // 6
+            "\"",  // 7
+            "d@x.example,end",  // 8
         ]
         let list = try Self.parse(lines.joined(separator: lineEnd) + lineEnd)
         #expect(list.recipients.map(\.line) == [2, 5, 6, 8])

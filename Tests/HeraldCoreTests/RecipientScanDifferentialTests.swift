@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// `RecipientReader.scan`, which checks a list file's UTF-8 and quotes byte by byte, against

@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldCore
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldCore
 
 /// A signed campaign's review hash: the `DKIM-Signature` field (its `t=` and `b=` change with
 /// the time of composing) is left out, as the `Date` value is, so a preview and a later send of
@@ -11,8 +12,9 @@ import Testing
     static let sendDate = Date(timeIntervalSince1970: 1_764_486_461)
 
     func prepared(_ csv: String, _ algorithm: DKIMSettings.Algorithm) throws -> PreparedCampaign {
-        try PreparedCampaign.prepare(campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-                                     lists: [TestData.list(csv)], signer: DKIMTestKeys.signer(algorithm), date: Self.previewDate)
+        try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list(csv)], signer: DKIMTestKeys.signer(algorithm), date: Self.previewDate)
     }
 
     @Test(arguments: [DKIMSettings.Algorithm.rsaSHA256, .ed25519SHA256])
@@ -30,8 +32,9 @@ import Testing
         let changed = try edited.compose(edited.recipients[0], date: Self.previewDate)
         #expect(ReviewManifest.letterHash(changed) != ReviewManifest.letterHash(atPreview))
 
-        let unsigned = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
-                                                    lists: [TestData.list("email,name\nann@x.example,Ann\n")], date: Self.previewDate)
+        let unsigned = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: TestData.template(TestData.simpleTemplate),
+            lists: [TestData.list("email,name\nann@x.example,Ann\n")], date: Self.previewDate)
         let plain = try unsigned.compose(unsigned.recipients[0], date: Self.previewDate)
         #expect(ReviewManifest.letterHash(plain) == ReviewManifest.letterHash(atPreview), "signing changes nothing the reviewer approved")
     }
@@ -39,17 +42,19 @@ import Testing
     /// The same for every shape: a Markdown letter (multipart/alternative) keeps where its
     /// date lies too, so its hash does not change with the time of composing.
     @Test func aMarkdownLettersHashIgnoresItsDate() throws {
-        let template = try TestData.template("""
-        From: Sender <sender@org.example>
-        To: {{name}} <{{email}}>
-        Subject: Hello {{name}}
+        let template = try TestData.template(
+            """
+            From: Sender <sender@org.example>
+            To: {{name}} <{{email}}>
+            Subject: Hello {{name}}
 
-        Dear **{{name}}**,
+            Dear **{{name}}**,
 
-        the letter.
-        """, file: "letter.md")
-        let campaign = try PreparedCampaign.prepare(campaign: TestData.campaign(), template: template,
-                                                    lists: [TestData.list("email,name\nann@x.example,Ann\n")], date: Self.previewDate)
+            the letter.
+            """, file: "letter.md")
+        let campaign = try PreparedCampaign.prepare(
+            campaign: TestData.campaign(), template: template,
+            lists: [TestData.list("email,name\nann@x.example,Ann\n")], date: Self.previewDate)
         let atPreview = try campaign.compose(campaign.recipients[0], date: Self.previewDate)
         let atSend = try campaign.compose(campaign.recipients[0], date: Self.sendDate)
         #expect(String(decoding: atPreview.data, as: UTF8.self).contains("multipart/alternative"))

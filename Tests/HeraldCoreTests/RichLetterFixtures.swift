@@ -1,5 +1,6 @@
 import Foundation
 import HeraldTestSupport
+
 @testable import HeraldCore
 
 /// The rich letters' fixtures (`Fixtures/rich/`): templates of every shape, their attached
@@ -9,13 +10,15 @@ enum RichLetterFixtures {
     static let date = Date(timeIntervalSince1970: 918_000_000)
 
     static let csv = """
-    email,name,title,salutation,country
-    minister@auswaertiges-amt.germany.example,Joschka Fischer,Federal Minister for Foreign Affairs,Dear Minister,Germany
-    """
+        email,name,title,salutation,country
+        minister@auswaertiges-amt.germany.example,Joschka Fischer,Federal Minister for Foreign Affairs,Dear Minister,Germany
+        """
 
     /// A campaign of `template` (a file in the fixtures folder, or a path) over `csv`.
-    static func prepared(_ template: String, csv: String = csv, languageTemplates: [String: String] = [:],
-                         listFile: String = "list.csv", html: HTMLPolicy = HTMLPolicy()) throws -> PreparedCampaign {
+    static func prepared(
+        _ template: String, csv: String = csv, languageTemplates: [String: String] = [:],
+        listFile: String = "list.csv", html: HTMLPolicy = HTMLPolicy()
+    ) throws -> PreparedCampaign {
         let path = template.hasPrefix("/") ? template : (folder as NSString).appendingPathComponent(template)
         let source = try String(contentsOfFile: path, encoding: .utf8)
         var campaign = TestData.campaign(name: "eu-china-dialogue-1999")
@@ -25,8 +28,9 @@ enum RichLetterFixtures {
             languages[language] = try LetterTemplate(source: String(contentsOfFile: file, encoding: .utf8), file: file)
         }
         campaign.html = html
-        return try PreparedCampaign.prepare(campaign: campaign, template: LetterTemplate(source: source, file: path, html: html),
-                                            languageTemplates: languages, lists: [TestData.list(csv, file: listFile)], date: date)
+        return try PreparedCampaign.prepare(
+            campaign: campaign, template: LetterTemplate(source: source, file: path, html: html),
+            languageTemplates: languages, lists: [TestData.list(csv, file: listFile)], date: date)
     }
 
     /// The one letter of a one-row campaign.

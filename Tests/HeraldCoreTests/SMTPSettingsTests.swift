@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct SMTPSettingsTests {

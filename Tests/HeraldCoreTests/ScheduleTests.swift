@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 @Suite struct ScheduleTests {
@@ -25,9 +26,15 @@ import Testing
     }
 
     @Test(arguments: [
-        ("2026-12-01T09:00:00", #""2026-12-01T09:00:00" has no UTC offset; add "Z" or an offset such as "+01:00" (or give a cron expression with a time zone)"#),
+        (
+            "2026-12-01T09:00:00",
+            #""2026-12-01T09:00:00" has no UTC offset; add "Z" or an offset such as "+01:00" (or give a cron expression with a time zone)"#
+        ),
         ("2026-12-01", #""2026-12-01" is not a valid RFC 3339 date-time: expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"#),
-        ("2026-12-01T09:00+01:00", #""2026-12-01T09:00+01:00" is not a valid RFC 3339 date-time: expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"#),
+        (
+            "2026-12-01T09:00+01:00",
+            #""2026-12-01T09:00+01:00" is not a valid RFC 3339 date-time: expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"#
+        ),
         ("2026-13-01T09:00:00Z", #""2026-13-01T09:00:00Z" is not a valid RFC 3339 date-time: month 13 is out of range 1-12"#),
         ("2026-02-29T09:00:00Z", #""2026-02-29T09:00:00Z" is not a valid RFC 3339 date-time: day 29 is out of range 1-28 for 2026-02"#),
         ("2026-04-31T09:00:00Z", #""2026-04-31T09:00:00Z" is not a valid RFC 3339 date-time: day 31 is out of range 1-30 for 2026-04"#),
@@ -39,7 +46,10 @@ import Testing
         ("2026-12-01T09:00:00+24:00", #""2026-12-01T09:00:00+24:00" is not a valid RFC 3339 date-time: the UTC offset is out of range"#),
         ("2026-12-01T09:00:00Z please", #""2026-12-01T09:00:00Z please" is not a valid RFC 3339 date-time: unexpected text after the UTC offset"#),
         ("2026-12-01T09:00:00.Z", #""2026-12-01T09:00:00.Z" is not a valid RFC 3339 date-time: the fraction of a second after "." has no digits"#),
-        ("2026-12-01T09:00:00 CET", #""2026-12-01T09:00:00 CET" is not a valid RFC 3339 date-time: expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"#),
+        (
+            "2026-12-01T09:00:00 CET",
+            #""2026-12-01T09:00:00 CET" is not a valid RFC 3339 date-time: expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +01:00"#
+        ),
     ])
     func invalidInstantIsRejected(text: String, message: String) {
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HeraldCore
 
 /// `[limits]`: connections, messages per connection and rate ceilings, checked where written.
@@ -14,25 +15,32 @@ import Testing
     }
 
     @Test func readsEveryKey() throws {
-        let campaign = try CampaignTOMLTests.parse(Self.campaign("""
-        concurrency = 4
-        max_messages_per_connection = 50
-        messages_per_second = 2.5
-        messages_per_minute = 120
-        """))
+        let campaign = try CampaignTOMLTests.parse(
+            Self.campaign(
+                """
+                concurrency = 4
+                max_messages_per_connection = 50
+                messages_per_second = 2.5
+                messages_per_minute = 120
+                """))
         #expect(campaign.limits == SendLimits(concurrency: 4, maxMessagesPerConnection: 50, messagesPerSecond: 2.5, messagesPerMinute: 120))
     }
 
     @Test func refusesEachBadValueOnItsLine() {
-        let diagnostics = CampaignTOMLTests.diagnostics(Self.campaign("""
-        concurrency = 0
-        max_messages_per_connection = "many"
-        messages_per_second = -1
-        messages_per_minute = 0
-        speed = 3
-        """))
-        #expect(diagnostics.map(\.field) == ["limits.speed", "limits.concurrency", "limits.max_messages_per_connection",
-                                             "limits.messages_per_second", "limits.messages_per_minute"])
+        let diagnostics = CampaignTOMLTests.diagnostics(
+            Self.campaign(
+                """
+                concurrency = 0
+                max_messages_per_connection = "many"
+                messages_per_second = -1
+                messages_per_minute = 0
+                speed = 3
+                """))
+        #expect(
+            diagnostics.map(\.field) == [
+                "limits.speed", "limits.concurrency", "limits.max_messages_per_connection",
+                "limits.messages_per_second", "limits.messages_per_minute",
+            ])
         #expect(diagnostics.map(\.line) == [14, 10, 11, 12, 13])
         #expect(diagnostics.allSatisfy { $0.kind == .badConfig })
     }

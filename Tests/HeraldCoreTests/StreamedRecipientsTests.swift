@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Recipient lists read from disk row by row: the same rows as a whole parse, and a list
@@ -13,8 +14,9 @@ import Testing
         try RecipientReader.scan(file: path)
         var campaign = TestData.campaign()
         campaign.allowDuplicates = allowDuplicates
-        return try PreparedCampaign.prepare(campaign: campaign, template: TestData.template(TestData.simpleTemplate),
-                                            sources: [.file(path)], date: Date(timeIntervalSince1970: 0))
+        return try PreparedCampaign.prepare(
+            campaign: campaign, template: TestData.template(TestData.simpleTemplate),
+            sources: [.file(path)], date: Date(timeIntervalSince1970: 0))
     }
 
     @Test func aFileReadsAsTheSameRowsAsAWholeParse() throws {
@@ -26,7 +28,9 @@ import Testing
         #expect(fromFile.map(\.key) == fromText.map(\.key))
         #expect(fromFile.map(\.fields) == fromText.map(\.fields))
         #expect(fromFile.map(\.line) == [2, 3, 5])
-        #expect(streamed.warnings.map(\.description) == parsed.warnings.map(\.description).map { $0.replacingOccurrences(of: "list.csv", with: folder.file("list.csv")) })
+        #expect(
+            streamed.warnings.map(\.description)
+                == parsed.warnings.map(\.description).map { $0.replacingOccurrences(of: "list.csv", with: folder.file("list.csv")) })
     }
 
     @Test func duplicatesAreNumberedWhenAllowed() throws {
@@ -36,9 +40,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("bo@x.example,\"Bo, \"\"the\"\" second\"", "bo@x.example,Bo the second", 3),   // a value edited
-        ("cy@x.example,Cy\r\n", "", 5),                                                 // the last row removed
-        ("ann@x.example,Ann\r\n", "ann@x.example,Ann\r\nnew@x.example,New\r\n", 3),      // a row inserted
+        ("bo@x.example,\"Bo, \"\"the\"\" second\"", "bo@x.example,Bo the second", 3),  // a value edited
+        ("cy@x.example,Cy\r\n", "", 5),  // the last row removed
+        ("ann@x.example,Ann\r\n", "ann@x.example,Ann\r\nnew@x.example,New\r\n", 3),  // a row inserted
     ])
     func anEditAfterTheCheckIsNoticedAtTheChangedRow(old: String, new: String, line: Int) throws {
         let folder = TemporaryDirectory()
@@ -46,7 +50,9 @@ import Testing
         _ = folder.write("list.csv", Self.csv.replacingOccurrences(of: old, with: new))
         var walked: [Int] = []
         do {
-            try prepared.forEachRecipient { walked.append($0.line); return true }
+            try prepared.forEachRecipient {
+                walked.append($0.line); return true
+            }
             Issue.record("the edit went unnoticed")
         } catch {
             #expect(error.description.contains("the recipient list changed since the campaign was checked"))
@@ -75,19 +81,24 @@ import Testing
         let folder = TemporaryDirectory()
         let fifo = folder.file("list.csv")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let campaign = folder.write("campaign.toml", """
-        name = "c"
-        template = "\(folder.write("letter.mustache", TestData.simpleTemplate))"
-        recipients = ["list.csv"]
-        log = "log.jsonl"
-        [smtp]
-        url = "smtp://127.0.0.1:9"
-        """)
+        let campaign = folder.write(
+            "campaign.toml",
+            """
+            name = "c"
+            template = "\(folder.write("letter.mustache", TestData.simpleTemplate))"
+            recipients = ["list.csv"]
+            log = "log.jsonl"
+            [smtp]
+            url = "smtp://127.0.0.1:9"
+            """)
         do {
             _ = try PreparedCampaign.load(campaignFile: campaign, date: Date(timeIntervalSince1970: 918_000_000))
             Issue.record("a pipe was accepted")
         } catch {
-            #expect(error.diagnostics.map(\.message) == ["\(fifo) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"])
+            #expect(
+                error.diagnostics.map(\.message) == [
+                    "\(fifo) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"
+                ])
         }
     }
 }

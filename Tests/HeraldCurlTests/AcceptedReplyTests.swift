@@ -1,6 +1,7 @@
 import CCurl
 import HeraldCore
 import Testing
+
 @testable import HeraldCurl
 
 /// A letter libcurl reports as sent is logged with the server's reply to the end of the
@@ -18,8 +19,10 @@ import Testing
         return transfer
     }
 
-    static let upToData = ["> MAIL FROM:<s@org.example>", "250 2.1.0 Ok", "> RCPT TO:<a@x.example>", "250 2.1.5 Ok",
-                           "> DATA", "354 go ahead"]
+    static let upToData = [
+        "> MAIL FROM:<s@org.example>", "250 2.1.0 Ok", "> RCPT TO:<a@x.example>", "250 2.1.5 Ok",
+        "> DATA", "354 go ahead",
+    ]
 
     @Test func theServersOwnReplyIsKept() throws {
         let outcome = try Self.transport().classify(CURLE_OK, Self.transfer(Self.upToData + ["250 2.0.0 Ok: queued as 7"]))

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCurl
 
 /// The bounce mailbox's errors quote the failing command's own answer (its tagged `NO` or
@@ -9,13 +10,13 @@ import Testing
 @Suite(.serialized, .tags(.integration, .dovecot)) struct CurlIMAPMailboxTests {
     @Test func theRefusalIsTheLastTaggedNoOrBadNotTheLogoutsOK() {
         let session = """
-        * OK [CAPABILITY IMAP4rev1] ready\r
-        A001 OK [CAPABILITY IMAP4rev1 MOVE] Logged in\r
-        A002 NO [TRYCREATE] Mailbox doesn't exist: Archive\r
-        * BYE Logging out\r
-        A003 OK Logout completed.\r
+            * OK [CAPABILITY IMAP4rev1] ready\r
+            A001 OK [CAPABILITY IMAP4rev1 MOVE] Logged in\r
+            A002 NO [TRYCREATE] Mailbox doesn't exist: Archive\r
+            * BYE Logging out\r
+            A003 OK Logout completed.\r
 
-        """
+            """
         #expect(CurlIMAPMailbox.refusal(in: Array(session.utf8)) == "A002 NO [TRYCREATE] Mailbox doesn't exist: Archive")
         #expect(CurlIMAPMailbox.refusal(in: Array("A004 BAD Error in IMAP command\r\nA005 OK Logout completed\r\n".utf8)) == "A004 BAD Error in IMAP command")
         #expect(CurlIMAPMailbox.refusal(in: Array("* NO [ALERT] quota\r\nA005 OK Logout completed\r\n".utf8)) == nil)
@@ -52,7 +53,9 @@ import Testing
             Issue.record("a move to a folder that cannot exist succeeded")
         } catch {
             #expect(error.message.contains("UID MOVE: "), "\(error.message)")
-            #expect(error.message.range(of: #"[A-Z]\d+ (NO|BAD) \[TRYCREATE\] Mailbox doesn.t exist"#, options: .regularExpression) != nil, "no server refusal quoted: \(error.message)")
+            #expect(
+                error.message.range(of: #"[A-Z]\d+ (NO|BAD) \[TRYCREATE\] Mailbox doesn.t exist"#, options: .regularExpression) != nil,
+                "no server refusal quoted: \(error.message)")
             #expect(!error.message.contains("Logout"), "the LOGOUT's answer was quoted: \(error.message)")
         }
         #expect(server.messages().count == 1, "the message stays where it was")

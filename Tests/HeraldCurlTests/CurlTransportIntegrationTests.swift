@@ -7,14 +7,18 @@ import Testing
 /// libcurl against a real SMTP server (aiosmtpd) on loopback: every test starts its own.
 @Suite(.tags(.integration)) struct CurlTransportIntegrationTests {
     static func message(to recipient: String, body: String = "Hello.\r\n") throws -> ComposedMessage {
-        let letter = RenderedLetter(headers: [(name: "From", value: "Sender <sender@org.example>", line: 1),
-                                              (name: "To", value: recipient, line: 2),
-                                              (name: "Subject", value: "Test for \(recipient)", line: 3)], body: body)
+        let letter = RenderedLetter(
+            headers: [
+                (name: "From", value: "Sender <sender@org.example>", line: 1),
+                (name: "To", value: recipient, line: 2),
+                (name: "Subject", value: "Test for \(recipient)", line: 3),
+            ], body: body)
         return try MessageComposer.compose(letter, campaign: "transport-test", recipientKey: recipient, date: Date())
     }
 
     static func transport(_ server: SMTPTestServer, responseTimeout: Int = 600) throws -> CurlTransport {
-        try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: server.url), tls: .opportunistic, connectTimeout: 5, responseTimeout: responseTimeout))
+        try CurlTransport(
+            endpoint: SMTPEndpoint(url: try SMTPURL(parsing: server.url), tls: .opportunistic, connectTimeout: 5, responseTimeout: responseTimeout))
     }
 
     @Test func reusesOneConnectionAndDeliversBytesExactly() throws {
@@ -160,7 +164,8 @@ import Testing
         let server = try SMTPTestServer()
         // "localhost", not 127.0.0.1: the other tests in this process use opportunistic TLS
         // there, and one process keeps one TLS setting per server.
-        let transport = try CurlTransport(endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://localhost:\(server.port)"), tls: .required, connectTimeout: 5))
+        let transport = try CurlTransport(
+            endpoint: SMTPEndpoint(url: try SMTPURL(parsing: "smtp://localhost:\(server.port)"), tls: .required, connectTimeout: 5))
         let outcome = transport.deliver(try Self.message(to: "a@x.example"))
         guard case .tlsFailed(let error) = outcome else {
             Issue.record("expected tlsFailed, got \(outcome)")

@@ -33,8 +33,9 @@ import Testing
         let faults = refused.sorted().flatMap { ["--rcpt-reply", "\($0)=550"] }
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + faults)
         let trace = Mutex<[String]>([])
-        var endpoint = try SMTPEndpoint(url: SMTPURL(parsing: "smtp://localhost:\(server.port)"), tls: .required,
-                                        connectTimeout: 5, responseTimeout: 30, caFile: certs.file("ca.pem"))
+        var endpoint = try SMTPEndpoint(
+            url: SMTPURL(parsing: "smtp://localhost:\(server.port)"), tls: .required,
+            connectTimeout: 5, responseTimeout: 30, caFile: certs.file("ca.pem"))
         endpoint.trace = { line in trace.withLock { $0.append(line) } }
         let transport = try CurlTransport(endpoint: endpoint)
         let messages = try addresses.map { address in
@@ -71,8 +72,9 @@ import Testing
         #expect(refusing.refused == 100, "\(refusing)")
         // r2, r4, … r200 refused: each refusal closes the connection, the next row opens one.
         #expect(refusing.connections == 100 && refusing.quits == 100, "one session per refused row: \(refusing)")
-        #expect(refusing.fullHandshakes == 100 && refusing.resumedHandshakes == 0,
-                "libcurl 7.88 resumes no TLS session after STARTTLS: \(refusing)")
+        #expect(
+            refusing.fullHandshakes == 100 && refusing.resumedHandshakes == 0,
+            "libcurl 7.88 resumes no TLS session after STARTTLS: \(refusing)")
         let perRefusal = (refusing.seconds - clean.seconds) / Double(refusing.refused)
         print("refused-rows: \(clean)")
         print("refused-rows: \(refusing)")

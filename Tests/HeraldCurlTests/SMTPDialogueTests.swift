@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldCurl
 
 /// Pairing libcurl's commands with the server's replies, as the transport sees them.
@@ -6,8 +7,11 @@ import Testing
     static func run(_ events: [String]) -> SMTPDialogue {
         var dialogue = SMTPDialogue()
         for event in events {
-            if event.hasPrefix("> ") { dialogue.sent(String(event.dropFirst(2)) + "\r\n") }
-            else if let reply = SMTPReply(line: event + "\r\n") { dialogue.received(reply) }
+            if event.hasPrefix("> ") {
+                dialogue.sent(String(event.dropFirst(2)) + "\r\n")
+            } else if let reply = SMTPReply(line: event + "\r\n") {
+                dialogue.received(reply)
+            }
         }
         return dialogue
     }

@@ -9,10 +9,13 @@ import Testing
 @Suite(.tags(.integration)) struct SMTPProbeIntegrationTests {
     static let password = "probe-Pa55word-only-for-this-test"
 
-    static func endpoint(_ url: String, tls: TLSMode, user: String? = nil, password: String? = nil,
-                         caFile: String? = nil) throws -> SMTPEndpoint {
-        try SMTPEndpoint(url: SMTPURL(parsing: url), tls: tls, username: user, password: password, connectTimeout: 5,
-                         responseTimeout: 30, caFile: caFile)
+    static func endpoint(
+        _ url: String, tls: TLSMode, user: String? = nil, password: String? = nil,
+        caFile: String? = nil
+    ) throws -> SMTPEndpoint {
+        try SMTPEndpoint(
+            url: SMTPURL(parsing: url), tls: tls, username: user, password: password, connectTimeout: 5,
+            responseTimeout: 30, caFile: caFile)
     }
 
     @Test func aPlainServerGivesItsGreetingAndCapabilitiesAndNoMail() throws {
@@ -58,12 +61,18 @@ import Testing
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good") + ["--auth", "press:\(Self.password)"])
         let url = "smtp://localhost:\(server.port)"
-        let right = SMTPProbe(endpoint: try Self.endpoint(url, tls: .required, user: "press", password: Self.password,
-                                                          caFile: certs.file("ca.pem"))).run()
+        let right = SMTPProbe(
+            endpoint: try Self.endpoint(
+                url, tls: .required, user: "press", password: Self.password,
+                caFile: certs.file("ca.pem"))
+        ).run()
         #expect(right.failure == nil, "\(right)")
         #expect(right.authReply?.hasPrefix("235") == true, "\(right)")
-        let wrong = SMTPProbe(endpoint: try Self.endpoint(url, tls: .required, user: "press", password: "not-it",
-                                                          caFile: certs.file("ca.pem"))).run()
+        let wrong = SMTPProbe(
+            endpoint: try Self.endpoint(
+                url, tls: .required, user: "press", password: "not-it",
+                caFile: certs.file("ca.pem"))
+        ).run()
         guard case .authentication(let reply)? = wrong.failure else {
             Issue.record("a refused login: \(wrong)")
             return
@@ -104,8 +113,10 @@ import Testing
     @Test func theTransportAttestsTheBytesItHandedOverAndTheTLS() throws {
         let certs = try TestCertificates()
         let server = try SMTPTestServer(faults: certs.serverArguments("good"))
-        let transport = try CurlTransport(endpoint: Self.endpoint("smtp://localhost:\(server.port)", tls: .required,
-                                                                  caFile: certs.file("ca.pem")))
+        let transport = try CurlTransport(
+            endpoint: Self.endpoint(
+                "smtp://localhost:\(server.port)", tls: .required,
+                caFile: certs.file("ca.pem")))
         let message = try CurlTransportIntegrationTests.message(to: "r1@x.example", body: "One\r\n.two\r\n")
         guard case .accepted = transport.deliver(message) else {
             Issue.record("not accepted")

@@ -1,5 +1,6 @@
-@testable import HeraldCurl
 import Testing
+
+@testable import HeraldCurl
 
 /// How `check` reads the server's `SIZE` (RFC 1870): digits only, and the smallest when a
 /// server announces it more than once (hostile review of issue 18: `SIZE -1` was read as a

@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldStorage
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldStorage
 
 /// Issue 18, hostile review: the campaign-name lock's folder (`RuntimeFolder`) and the lock on
 /// the name (`CampaignFileLock`) that every run of the user meets, whatever the campaign's folder.

@@ -1,8 +1,9 @@
 import Foundation
 import HeraldCore
-@testable import HeraldStorage
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldStorage
 
 /// The incremental chain check behind `send` and each daemon firing (`FileJournal.checkChain`,
 /// `ChainCheckpoint`): a log checked once is read again only from where the last check ended,
@@ -31,8 +32,10 @@ import Testing
         try journal.sync()
         let grown = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         // The end of the run that wrote them: only its own records are read.
-        let third = try #require(try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false,
-                                                                       ownAppends: journal.ownAppends, endOfRun: true))
+        let third = try #require(
+            try FileJournal(path: path).checkChain(
+                holding: lock, acceptingBreaks: false,
+                ownAppends: journal.ownAppends, endOfRun: true))
         #expect(third.isIntact && third.resumedAfterLine == 100 && third.bytesRead == grown - size, "\(third)")
         let fourth = try Self.check(path, lock)
         #expect(fourth.isIntact && fourth.resumedAfterLine == 102 && fourth.bytesRead == 0, "\(fourth)")
@@ -272,8 +275,10 @@ import Testing
         try next.claim([LogChainTests.record("one-more@x.example", .sending)])
         try next.sync()
         clock = ContinuousClock.now
-        let firing = try #require(try FileJournal(path: path).checkChain(holding: lock, acceptingBreaks: false,
-                                                                        ownAppends: next.ownAppends, endOfRun: true))
+        let firing = try #require(
+            try FileJournal(path: path).checkChain(
+                holding: lock, acceptingBreaks: false,
+                ownAppends: next.ownAppends, endOfRun: true))
         let firingTime = ContinuousClock.now - clock
         #expect(firing.isIntact && firing.resumedAfterLine == 100_000 && firing.bytesRead < 1_000, "\(firing)")
         print("chain check of 100,000 records: whole \(wholeTime), \(whole.bytesRead) bytes; next firing \(firingTime), \(firing.bytesRead) bytes")

@@ -33,8 +33,9 @@ import Testing
     }
 
     static func record(_ recipient: String, _ status: DeliveryStatus, campaign: String = "c", occurrence: String? = nil) -> DeliveryRecord {
-        DeliveryRecord(time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: recipient, messageID: "<\(recipient)@org.example>",
-                       status: status, attempt: 1, occurrence: occurrence)
+        DeliveryRecord(
+            time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: recipient, messageID: "<\(recipient)@org.example>",
+            status: status, attempt: 1, occurrence: occurrence)
     }
 
     @Test(arguments: Kind.allCases)
@@ -66,11 +67,15 @@ import Testing
 
         do {
             let lease = try journal.lock(campaign: "c", campaignFile: subject.campaignFile, environment: subject.environment)
-            let (whole, _) = try journal.readHistory(campaign: "c", campaignFile: subject.campaignFile, occurrences: [nil], holding: lease,
-                                                     into: [String]()) { $0.append("\($1.recipient) \($1.status.rawValue)") }
+            let (whole, _) = try journal.readHistory(
+                campaign: "c", campaignFile: subject.campaignFile, occurrences: [nil], holding: lease,
+                into: [String]()
+            ) { $0.append("\($1.recipient) \($1.status.rawValue)") }
             #expect(whole == ["a@x.example sending", "a@x.example sent"])
-            let (firing, read) = try journal.readHistory(campaign: "c", campaignFile: subject.campaignFile, occurrences: ["2026-11-29T09:00:00Z"],
-                                                         holding: lease, into: [String]()) { $0.append("\($1.recipient) \($1.status.rawValue)") }
+            let (firing, read) = try journal.readHistory(
+                campaign: "c", campaignFile: subject.campaignFile, occurrences: ["2026-11-29T09:00:00Z"],
+                holding: lease, into: [String]()
+            ) { $0.append("\($1.recipient) \($1.status.rawValue)") }
             #expect(firing == ["b@x.example sending", "b@x.example sent"])
             #expect(read.warning == nil)
             #expect(try journal.occurrences(campaign: "c", campaignFile: subject.campaignFile) == [nil, "2026-11-29T09:00:00Z"])
@@ -87,8 +92,10 @@ import Testing
         let subject = Subject(kind)
         try await subject.journal.claim([Self.record("a@x.example", .sending, campaign: "other")])
         do {
-            _ = try subject.journal.readHistory(campaign: "c", campaignFile: subject.campaignFile, occurrences: [nil], holding: nil,
-                                                into: 0) { count, _ in count += 1 }
+            _ = try subject.journal.readHistory(
+                campaign: "c", campaignFile: subject.campaignFile, occurrences: [nil], holding: nil,
+                into: 0
+            ) { count, _ in count += 1 }
             Issue.record("a foreign record was read")
         } catch {
             guard case .damaged(let message) = error else { Issue.record("not damaged: \(error)"); return }

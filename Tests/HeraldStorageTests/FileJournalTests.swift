@@ -1,6 +1,6 @@
 import Foundation
-import HeraldStorage
 import HeraldCore
+import HeraldStorage
 import HeraldTestSupport
 import Testing
 

@@ -10,8 +10,9 @@ import Testing
 /// a torn line) chains from the last record actually in the file.
 @Suite struct LogChainTests {
     static func record(_ recipient: String, _ status: DeliveryStatus, occurrence: String? = nil) -> DeliveryRecord {
-        DeliveryRecord(time: "2026-11-29T09:00:00Z", campaign: "c", recipient: recipient, messageID: "<\(recipient)>",
-                       status: status, attempt: 1, occurrence: occurrence)
+        DeliveryRecord(
+            time: "2026-11-29T09:00:00Z", campaign: "c", recipient: recipient, messageID: "<\(recipient)>",
+            status: status, attempt: 1, occurrence: occurrence)
     }
 
     /// A log of `letters` letters (an intent and an outcome each), written by one journal.
@@ -154,8 +155,10 @@ import Testing
             // Each run as the daemon makes it: a journal of its own, reading its occurrence holding the lock.
             let lock = try CampaignLock(logPath: path, campaign: "c")
             let journal = FileJournal(path: path)
-            let (_, read) = try journal.read(campaign: "c", campaignFile: "c.toml", occurrences: [occurrence], holding: lock,
-                                             into: 0) { count, _ in count += 1 }
+            let (_, read) = try journal.read(
+                campaign: "c", campaignFile: "c.toml", occurrences: [occurrence], holding: lock,
+                into: 0
+            ) { count, _ in count += 1 }
             if occurrence != occurrences[0] { #expect(read.scanReason == nil, "read through the index") }
             try journal.claim([Self.record("a@x.example", .sending, occurrence: occurrence)])
             try journal.record(Self.record("a@x.example", .sent, occurrence: occurrence))

@@ -1,8 +1,9 @@
 import Foundation
 import HeraldCore
-@testable import HeraldStorage
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldStorage
 
 /// The delivery log's index (`LOG.index`): a read of one occurrence reads that occurrence's
 /// records, and an index that is missing, stale or damaged is noticed and rebuilt, never
@@ -11,10 +12,13 @@ import Testing
     static let campaign = "c"
     static let occurrences = ["2026-11-29T09:00:00Z", "2026-11-29T09:01:00Z", "2026-11-29T09:02:00Z"]
 
-    static func record(_ recipient: String, _ status: DeliveryStatus, occurrence: String?, campaign: String = campaign,
-                       attempt: Int = 1) -> DeliveryRecord {
-        DeliveryRecord(time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: recipient, messageID: "<\(recipient)>",
-                       status: status, attempt: attempt, occurrence: occurrence)
+    static func record(
+        _ recipient: String, _ status: DeliveryStatus, occurrence: String?, campaign: String = campaign,
+        attempt: Int = 1
+    ) -> DeliveryRecord {
+        DeliveryRecord(
+            time: "2026-11-29T09:00:00Z", campaign: campaign, recipient: recipient, messageID: "<\(recipient)>",
+            status: status, attempt: attempt, occurrence: occurrence)
     }
 
     /// A log and what the commands do to it, each step a journal of its own as each run is.
@@ -25,23 +29,30 @@ import Testing
 
         /// Reads `occurrence` as a run does, folded into a ledger: holding `lock`, else a lock
         /// of its own when `locked`, else none (as `status` reads).
-        func read(_ occurrence: String?, locked: Bool = true, campaign: String = LogIndexTests.campaign,
-                  journal: FileJournal? = nil, holding held: CampaignLock? = nil) throws -> (DeliveryLedger, LogRead) {
+        func read(
+            _ occurrence: String?, locked: Bool = true, campaign: String = LogIndexTests.campaign,
+            journal: FileJournal? = nil, holding held: CampaignLock? = nil
+        ) throws -> (DeliveryLedger, LogRead) {
             let lock = try held ?? (locked ? CampaignLock(logPath: path, campaign: campaign) : nil)
             defer { withExtendedLifetime(lock) {} }
             return try (journal ?? FileJournal(path: path)).read(
                 campaign: campaign, campaignFile: "c.toml", occurrences: [occurrence], holding: lock,
-                into: DeliveryLedger(campaign: campaign, occurrence: occurrence)) { $0.apply($1) }
+                into: DeliveryLedger(campaign: campaign, occurrence: occurrence)
+            ) { $0.apply($1) }
         }
 
         /// One run: lock, read, claim each recipient's letter, record its outcome, sync.
-        func run(_ occurrence: String?, recipients: [String] = ["a@x.example", "b@x.example", "c@x.example"],
-                 outcome: DeliveryStatus = .sent) throws {
+        func run(
+            _ occurrence: String?, recipients: [String] = ["a@x.example", "b@x.example", "c@x.example"],
+            outcome: DeliveryStatus = .sent
+        ) throws {
             let lock = try CampaignLock(logPath: path, campaign: LogIndexTests.campaign)
             defer { withExtendedLifetime(lock) {} }
             let journal = FileJournal(path: path)
-            let (ledger, _) = try journal.read(campaign: LogIndexTests.campaign, campaignFile: "c.toml", occurrences: [occurrence],
-                                               holding: lock, into: DeliveryLedger(campaign: LogIndexTests.campaign, occurrence: occurrence)) { $0.apply($1) }
+            let (ledger, _) = try journal.read(
+                campaign: LogIndexTests.campaign, campaignFile: "c.toml", occurrences: [occurrence],
+                holding: lock, into: DeliveryLedger(campaign: LogIndexTests.campaign, occurrence: occurrence)
+            ) { $0.apply($1) }
             let attempts = recipients.map { (ledger[$0]?.attempts ?? 0) + 1 }
             try journal.claim(zip(recipients, attempts).map { LogIndexTests.record($0, .sending, occurrence: occurrence, attempt: $1) })
             for (recipient, attempt) in zip(recipients, attempts) {
@@ -84,8 +95,10 @@ import Testing
         #expect(stat(log.index, &info) == 0 && info.st_mode & 0o777 == 0o600)
         let lines = log.indexLines()
         #expect(lines.count == 6, "a header and one entry per run: \(lines)")
-        #expect(lines.dropFirst().map { $0.split(separator: " ")[2] } == [
-            "2026-11-29T09:00:00Z", "2026-11-29T09:01:00Z", "2026-11-29T09:00:00Z", "2026-11-29T09:02:00Z", "-"])
+        #expect(
+            lines.dropFirst().map { $0.split(separator: " ")[2] } == [
+                "2026-11-29T09:00:00Z", "2026-11-29T09:01:00Z", "2026-11-29T09:00:00Z", "2026-11-29T09:02:00Z", "-",
+            ])
         // Each entry's offset is its run's first line in the log.
         let logText = log.bytes(log.path)
         for line in lines.dropFirst() {
@@ -131,15 +144,17 @@ import Testing
         let other = Log()
         other.folder.write("delivery.jsonl", "")
         let foreignLock = try CampaignLock(logPath: other.path, campaign: "c")
-        _ = try FileJournal(path: log.path).read(campaign: "c", campaignFile: "c.toml", occurrences: [nil], holding: foreignLock,
-                                                 into: 0) { count, _ in count += 1 }
+        _ = try FileJournal(path: log.path).read(
+            campaign: "c", campaignFile: "c.toml", occurrences: [nil], holding: foreignLock,
+            into: 0
+        ) { count, _ in count += 1 }
         #expect(!FileManager.default.fileExists(atPath: log.index))
     }
 
     /// Ways an index goes wrong: each is noticed on the next read, which then scans.
     enum Damage: String, CaseIterable, CustomStringConvertible {
         case deleted, emptied, headerOnly, lastEntryCut, tornEntry, flippedOccurrence, flippedLatest, flippedOffset,
-             flippedHeader, entriesSwapped, middleEntryRemovedAndPadded
+            flippedHeader, entriesSwapped, middleEntryRemovedAndPadded
         case logAppendedWithoutTheIndex, logReplacedByACopy, logRecordEditedInPlace, logCutToAnEarlierRun
 
         var description: String { rawValue }

@@ -1,8 +1,9 @@
 import Foundation
-import Synchronization
 import HeraldCore
 import HeraldTestSupport
+import Synchronization
 import Testing
+
 @testable import HeraldStorage
 
 /// `LOG.key`: created once, 0600, whole or not at all, and every later reader (or a racing

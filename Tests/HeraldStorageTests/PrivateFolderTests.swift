@@ -24,8 +24,9 @@ import Testing
 
     @Test func leavesExistingFoldersAsTheyAre() throws {
         let folder = TemporaryDirectory("herald-folder")
-        try FileManager.default.createDirectory(atPath: folder.file("shared"), withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: folder.file("shared"), withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o755])
         try PrivateFolder.create(folder.file("shared/herald"))
         #expect(Self.mode(folder.file("shared")) == 0o755, "an existing parent keeps its mode")
         #expect(Self.mode(folder.file("shared/herald")) == 0o700)

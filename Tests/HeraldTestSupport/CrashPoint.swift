@@ -79,8 +79,12 @@ public final class CrashPoint: @unchecked Sendable {
     public init() throws {
         folder = TemporaryDirectory("herald-crashpoint")
         library = folder.file("crashpoint.so")
-        let compiled = try Subprocess.run("cc", ["-shared", "-fPIC", "-O2", "-o", library,
-                                                 PackagePaths.path("Tests/Support/crashpoint.c"), "-ldl"])
+        let compiled = try Subprocess.run(
+            "cc",
+            [
+                "-shared", "-fPIC", "-O2", "-o", library,
+                PackagePaths.path("Tests/Support/crashpoint.c"), "-ldl",
+            ])
         guard compiled.status == 0, FileManager.default.fileExists(atPath: library) else {
             throw SMTPTestServer.SetupFailure(description: "cannot compile Tests/Support/crashpoint.c: \(compiled)")
         }

@@ -38,8 +38,12 @@ public enum DKIMOracle {
     /// Verifies message files; `key` is the private key's PEM file (its public half is served
     /// as `selector._domainkey.domain`).
     public static func verify(_ paths: [String], key: String, domain: String, selector: String) throws -> [Report] {
-        let result = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/dkim_verify.py"), "verify",
-                                                              "--key", key, "--domain", domain, "--selector", selector] + paths)
+        let result = try Subprocess.run(
+            PackagePaths.python,
+            [
+                PackagePaths.path("Tests/Support/dkim_verify.py"), "verify",
+                "--key", key, "--domain", domain, "--selector", selector,
+            ] + paths)
         guard result.status == 0 || result.status == 1 else {
             throw SMTPTestServer.SetupFailure(description: "dkim_verify.py failed: \(result)")
         }
@@ -57,8 +61,12 @@ public enum DKIMOracle {
     /// Writes a new private key to `path` (mode 0600) and returns the path.
     @discardableResult
     public static func generateKey(_ type: KeyType, format: KeyFormat = .pkcs8, at path: String) throws -> String {
-        let result = try Subprocess.run(PackagePaths.python, [PackagePaths.path("Tests/Support/dkim_verify.py"), "genkey",
-                                                              "--type", type.rawValue, "--format", format.rawValue, "--out", path])
+        let result = try Subprocess.run(
+            PackagePaths.python,
+            [
+                PackagePaths.path("Tests/Support/dkim_verify.py"), "genkey",
+                "--type", type.rawValue, "--format", format.rawValue, "--out", path,
+            ])
         guard result.status == 0 else { throw SMTPTestServer.SetupFailure(description: "dkim_verify.py genkey failed: \(result)") }
         return path
     }

@@ -28,15 +28,18 @@ public final class DovecotServer: @unchecked Sendable {
     ///   - tls: a certificate and key (PEM paths) to offer STARTTLS with; nil: plaintext only.
     ///   - capabilities: the capability list to announce after login instead of Dovecot's own
     ///     (to play a server without `MOVE`); nil: Dovecot's.
-    public init(alsoOnExternalAddress: Bool = false, tls: (certificate: String, key: String)? = nil,
-                capabilities: String? = nil) throws {
+    public init(
+        alsoOnExternalAddress: Bool = false, tls: (certificate: String, key: String)? = nil,
+        capabilities: String? = nil
+    ) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw SMTPTestServer.SetupFailure(description: "\(Self.binary) not found: install dovecot-imapd (make deps does)")
         }
         folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("herald-dovecot-\(UUID().uuidString.prefix(8))")
         for sub in ["run", "state", "home/\(username)/Maildir/new", "home/\(username)/Maildir/cur", "home/\(username)/Maildir/tmp"] {
-            try FileManager.default.createDirectory(atPath: (folder as NSString).appendingPathComponent(sub), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: (folder as NSString).appendingPathComponent(sub), withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o755])
         }
         chmod(folder, 0o755)
         port = try Self.freePort()
@@ -46,35 +49,35 @@ public final class DovecotServer: @unchecked Sendable {
         try "\(username):{PLAIN}\(password)\n".write(toFile: passwd, atomically: true, encoding: .utf8)
         chmod(passwd, 0o644)
         let config = """
-        base_dir = \(folder)/run
-        state_dir = \(folder)/state
-        log_path = \(folder)/dovecot.log
-        protocols = imap
-        listen = \(listen.joined(separator: ", "))
-        \(tls.map { "ssl = yes\nssl_cert = <\($0.certificate)\nssl_key = <\($0.key)" + (FileManager.default.fileExists(atPath: "/usr/share/dovecot/dh.pem") ? "\nssl_dh = </usr/share/dovecot/dh.pem" : "") } ?? "ssl = no")
-        \(capabilities.map { "imap_capability = \($0)" } ?? "")
-        disable_plaintext_auth = no
-        auth_mechanisms = plain login
-        default_login_user = dovenull
-        default_internal_user = dovecot
-        mail_location = maildir:\(folder)/home/%u/Maildir
-        passdb {
-          driver = passwd-file
-          args = scheme=PLAIN username_format=%u \(passwd)
-        }
-        userdb {
-          driver = static
-          args = uid=\(Self.mailUID) gid=\(Self.mailUID) home=\(folder)/home/%u
-        }
-        service imap-login {
-          inet_listener imap {
-            port = \(port)
-          }
-          inet_listener imaps {
-            port = 0
-          }
-        }
-        """
+            base_dir = \(folder)/run
+            state_dir = \(folder)/state
+            log_path = \(folder)/dovecot.log
+            protocols = imap
+            listen = \(listen.joined(separator: ", "))
+            \(tls.map { "ssl = yes\nssl_cert = <\($0.certificate)\nssl_key = <\($0.key)" + (FileManager.default.fileExists(atPath: "/usr/share/dovecot/dh.pem") ? "\nssl_dh = </usr/share/dovecot/dh.pem" : "") } ?? "ssl = no")
+            \(capabilities.map { "imap_capability = \($0)" } ?? "")
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            default_login_user = dovenull
+            default_internal_user = dovecot
+            mail_location = maildir:\(folder)/home/%u/Maildir
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u \(passwd)
+            }
+            userdb {
+              driver = static
+              args = uid=\(Self.mailUID) gid=\(Self.mailUID) home=\(folder)/home/%u
+            }
+            service imap-login {
+              inet_listener imap {
+                port = \(port)
+              }
+              inet_listener imaps {
+                port = 0
+              }
+            }
+            """
         let configPath = (folder as NSString).appendingPathComponent("dovecot.conf")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         chmod(configPath, 0o644)

@@ -25,35 +25,35 @@ public enum HeadlessChromium {
     /// The probe: runs each `on*` handler, then follows each `javascript:` link's code as a
     /// click would (without navigating away from the page for any other link).
     static let probe = """
-    <script>
-    (function () {
-      var seen = [];
-      var all = document.querySelectorAll('*');
-      for (var i = 0; i < all.length; i++) {
-        var element = all[i];
-        for (var j = 0; j < element.attributes.length; j++) {
-          var name = element.attributes[j].name;
-          if (name.indexOf('on') === 0 && typeof element[name] === 'function') { try { element[name].call(element, new Event('x')); } catch (e) {} }
-          if (name === 'href' || name === 'src' || name === 'action' || name === 'formaction') {
-            var url;
-            try { url = new URL(element.attributes[j].value, 'https://letter.invalid/'); } catch (e) { url = null; }
-            var protocol = url ? url.protocol : 'invalid:';
-            seen.push(protocol);
-            if (protocol === 'javascript:') { try { element.click(); } catch (e) {} }
+        <script>
+        (function () {
+          var seen = [];
+          var all = document.querySelectorAll('*');
+          for (var i = 0; i < all.length; i++) {
+            var element = all[i];
+            for (var j = 0; j < element.attributes.length; j++) {
+              var name = element.attributes[j].name;
+              if (name.indexOf('on') === 0 && typeof element[name] === 'function') { try { element[name].call(element, new Event('x')); } catch (e) {} }
+              if (name === 'href' || name === 'src' || name === 'action' || name === 'formaction') {
+                var url;
+                try { url = new URL(element.attributes[j].value, 'https://letter.invalid/'); } catch (e) { url = null; }
+                var protocol = url ? url.protocol : 'invalid:';
+                seen.push(protocol);
+                if (protocol === 'javascript:') { try { element.click(); } catch (e) {} }
+              }
+            }
           }
-        }
-      }
-      function readLoads() {
-        var loads = [];
-        var images = document.querySelectorAll('img');
-        for (var k = 0; k < images.length; k++) { if (images[k].currentSrc) { loads.push(encodeURI(images[k].currentSrc)); } }
-        document.documentElement.setAttribute('data-loads', loads.join(' '));
-      }
-      setTimeout(function () { document.documentElement.setAttribute('data-protocols', seen.join(' ')); readLoads(); }, 0);
-      window.addEventListener('load', readLoads);
-    })();
-    </script>
-    """
+          function readLoads() {
+            var loads = [];
+            var images = document.querySelectorAll('img');
+            for (var k = 0; k < images.length; k++) { if (images[k].currentSrc) { loads.push(encodeURI(images[k].currentSrc)); } }
+            document.documentElement.setAttribute('data-loads', loads.join(' '));
+          }
+          setTimeout(function () { document.documentElement.setAttribute('data-protocols', seen.join(' ')); readLoads(); }, 0);
+          window.addEventListener('load', readLoads);
+        })();
+        </script>
+        """
 
     /// Loads `html` in Chromium with the probe and reports what it saw.
     public static func judge(_ html: String) throws -> Verdict {
@@ -61,8 +61,12 @@ public enum HeadlessChromium {
         let folder = TemporaryDirectory("herald-chromium")
         let page = html.replacingOccurrences(of: "</body>", with: probe + "</body>")
         let file = folder.write("letter.html", page.contains(probe) ? page : page + probe)
-        let result = try Subprocess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(folder.path)/profile",
-                                                   "--virtual-time-budget=2000", "--dump-dom", "file://\(file)"], timeout: 60)
+        let result = try Subprocess.run(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(folder.path)/profile",
+                "--virtual-time-budget=2000", "--dump-dom", "file://\(file)",
+            ], timeout: 60)
         let dom = result.stdout
         var protocols: [String] = []
         if let start = dom.range(of: "data-protocols=\"") {

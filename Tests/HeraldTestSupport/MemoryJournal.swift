@@ -86,8 +86,10 @@ public final class MemoryJournal: DeliveryJournal, @unchecked Sendable {
         return Lease(self)
     }
 
-    public func readHistory<State>(campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
-                                   into initial: State, _ fold: (inout State, DeliveryRecord) -> Void) throws(JournalError) -> (State, JournalRead) {
+    public func readHistory<State>(
+        campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
+        into initial: State, _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(JournalError) -> (State, JournalRead) {
         var state = initial
         for (index, record) in records.enumerated() {
             guard record.campaign == campaign else {

@@ -118,7 +118,8 @@ public final class MemoryMailbox: BounceMailbox {
 
     private func checkValidity(_ expected: Int) throws(BounceMailboxError) {
         guard expected == validity else {
-            throw BounceMailboxError(.uidValidityChanged, "\(folder): UIDVALIDITY changed from \(expected) to \(validity) during the pass; run herald bounces again")
+            throw BounceMailboxError(
+                .uidValidityChanged, "\(folder): UIDVALIDITY changed from \(expected) to \(validity) during the pass; run herald bounces again")
         }
     }
 

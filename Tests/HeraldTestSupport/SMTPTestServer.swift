@@ -36,9 +36,12 @@ public final class SMTPTestServer: @unchecked Sendable {
         let ready = store.file("port")
         let mailbox = store.file("mailbox")
         try FileManager.default.createDirectory(atPath: mailbox, withIntermediateDirectories: true)
-        running = try Subprocess.start(PackagePaths.python,
-                                       [PackagePaths.path("Tests/Support/smtp_server.py"), "--store", mailbox,
-                                        "--ready-file", ready, "--port", "\(requestedPort)"] + faults)
+        running = try Subprocess.start(
+            PackagePaths.python,
+            [
+                PackagePaths.path("Tests/Support/smtp_server.py"), "--store", mailbox,
+                "--ready-file", ready, "--port", "\(requestedPort)",
+            ] + faults)
         let deadline = Date().addingTimeInterval(20)
         var found: Int?
         while Date() < deadline {
@@ -69,19 +72,22 @@ public final class SMTPTestServer: @unchecked Sendable {
         guard let index = try? String(contentsOfFile: (mailbox as NSString).appendingPathComponent("index.jsonl"), encoding: .utf8) else { return [] }
         return index.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let file = object["file"] as? String,
-                  let data = FileManager.default.contents(atPath: (mailbox as NSString).appendingPathComponent(file)) else { return nil }
-            return Received(data: [UInt8](data), mailFrom: object["mail_from"] as? String ?? "",
-                            recipients: object["rcpt_tos"] as? [String] ?? [],
-                            messageID: object["message_id"] as? String, connection: object["connection"] as? Int ?? 0,
-                            file: (mailbox as NSString).appendingPathComponent(file))
+                let file = object["file"] as? String,
+                let data = FileManager.default.contents(atPath: (mailbox as NSString).appendingPathComponent(file))
+            else { return nil }
+            return Received(
+                data: [UInt8](data), mailFrom: object["mail_from"] as? String ?? "",
+                recipients: object["rcpt_tos"] as? [String] ?? [],
+                messageID: object["message_id"] as? String, connection: object["connection"] as? Int ?? 0,
+                file: (mailbox as NSString).appendingPathComponent(file))
         }
     }
 
     /// Client connections the server has seen.
     public func connections() -> Int {
         guard let data = FileManager.default.contents(atPath: (mailbox as NSString).appendingPathComponent("stats.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return 0 }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return 0 }
         return object["connections"] as? Int ?? 0
     }
 

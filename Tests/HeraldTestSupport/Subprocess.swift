@@ -51,8 +51,10 @@ public enum Subprocess {
     }
 
     /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`.
-    public static func start(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                             directory: String? = nil) throws -> Running {
+    public static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        directory: String? = nil
+    ) throws -> Running {
         let process = Process()
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
@@ -106,14 +108,18 @@ public enum Subprocess {
     }
 
     /// Runs to completion.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           directory: String? = nil, timeout: TimeInterval = 120) throws -> Result {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        directory: String? = nil, timeout: TimeInterval = 120
+    ) throws -> Result {
         try start(executable, arguments, environment: environment, directory: directory).wait(timeout: timeout)
     }
 
     /// Runs the built `herald` binary.
-    public static func herald(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                              timeout: TimeInterval = 120) throws -> Result {
+    public static func herald(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        timeout: TimeInterval = 120
+    ) throws -> Result {
         try run(PackagePaths.herald, arguments, environment: environment, directory: directory, timeout: timeout)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import HeraldCore
 import HeraldStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Approval: a campaign with `require_approval = true` is sent only as a person approved it.
@@ -44,15 +45,19 @@ extension Application {
     ///   - visit: each current letter's entry, as it is computed.
     /// - Throws: 77 naming what changed when the hashes differ; 66, 65 when the inputs cannot be read.
     @discardableResult
-    func checkApproval(_ prepared: PreparedCampaign, hash approved: String, previewFolder: String?,
-                       binding: Bool = false, occurrence: String? = nil,
-                       visit: (ReviewManifest.Letter) -> Void = { _ in }) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
+    func checkApproval(
+        _ prepared: PreparedCampaign, hash approved: String, previewFolder: String?,
+        binding: Bool = false, occurrence: String? = nil,
+        visit: (ReviewManifest.Letter) -> Void = { _ in }
+    ) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
         let (summary, letters) = try computeManifest(prepared, binding: binding, occurrence: occurrence, visit: visit)
         guard summary.manifestSHA256 != approved else { return (summary, letters) }
         let campaign = prepared.campaign
         var lines: [String] = []
-        let candidates = [Self.approvalPath(campaign.logPath),
-                          ((previewFolder ?? "preview/\(campaign.name)") as NSString).appendingPathComponent("manifest.json")]
+        let candidates = [
+            Self.approvalPath(campaign.logPath),
+            ((previewFolder ?? "preview/\(campaign.name)") as NSString).appendingPathComponent("manifest.json"),
+        ]
         var older: [String] = []
         let reviewed = candidates.lazy.compactMap { path -> (String, ReviewManifest)? in
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -74,12 +79,18 @@ extension Application {
             if lines.isEmpty { lines.append("\(campaign.name): the letters' order or count differs from the review") }
             lines.append("\(campaign.name): compared with the reviewed manifest \(source)")
         } else {
-            lines.append("\(campaign.name): no manifest with hash \(approved) was found (looked at \(candidates.joined(separator: " and "))), so Herald cannot say what changed")
+            lines.append(
+                "\(campaign.name): no manifest with hash \(approved) was found (looked at \(candidates.joined(separator: " and "))), so Herald cannot say what changed"
+            )
             for note in older {
-                lines.append("\(campaign.name): \(note), from an earlier Herald whose hashes differ (now \(ReviewManifest.format)): preview again and approve the new hash")
+                lines.append(
+                    "\(campaign.name): \(note), from an earlier Herald whose hashes differ (now \(ReviewManifest.format)): preview again and approve the new hash"
+                )
             }
         }
-        lines.append("\(campaign.name): the inputs' manifest hash is now \(summary.manifestSHA256), not the approved \(approved): something changed since the review, and nothing was sent. Review again (herald preview), then approve the new hash")
+        lines.append(
+            "\(campaign.name): the inputs' manifest hash is now \(summary.manifestSHA256), not the approved \(approved): something changed since the review, and nothing was sent. Review again (herald preview), then approve the new hash"
+        )
         throw CommandFailure(.noPermission, lines)
     }
 
@@ -95,8 +106,10 @@ extension Application {
     }
 
     /// The manifest of the current inputs and, with `binding`, the letters bound to it.
-    func computeManifest(_ prepared: PreparedCampaign, binding: Bool, occurrence: String?,
-                         visit: (ReviewManifest.Letter) -> Void) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
+    func computeManifest(
+        _ prepared: PreparedCampaign, binding: Bool, occurrence: String?,
+        visit: (ReviewManifest.Letter) -> Void
+    ) throws(CommandFailure) -> (summary: ReviewManifest.Summary, approved: ApprovedLetters?) {
         do {
             if binding {
                 let (summary, approved) = try ReviewManifest.bind(prepared, occurrence: occurrence, visit: visit)
@@ -120,10 +133,15 @@ extension Application {
     /// - Returns: the letters bound to the approval, each checked again as it is handed over;
     ///   nil when no approval is given (nor required).
     /// - Throws: 77 without an approval or when it does not match the current inputs.
-    func requireApproval(_ prepared: PreparedCampaign, approve: String?, previewFolder: String?, campaignPath: String) throws(CommandFailure) -> ApprovedLetters? {
+    func requireApproval(_ prepared: PreparedCampaign, approve: String?, previewFolder: String?, campaignPath: String) throws(CommandFailure)
+        -> ApprovedLetters?
+    {
         guard let approve else {
             guard !prepared.campaign.requireApproval else {
-                throw CommandFailure(.noPermission, "\(campaignPath): this campaign requires approval (require_approval = true) and nothing was sent: review it with herald preview \(campaignPath), then send with herald send \(campaignPath) --approve HASH, the manifest hash the preview printed")
+                throw CommandFailure(
+                    .noPermission,
+                    "\(campaignPath): this campaign requires approval (require_approval = true) and nothing was sent: review it with herald preview \(campaignPath), then send with herald send \(campaignPath) --approve HASH, the manifest hash the preview printed"
+                )
             }
             return nil
         }
@@ -144,10 +162,16 @@ extension Application {
         guard prepared.campaign.requireApproval else { return nil }
         let path = Self.approvalPath(prepared.campaign.logPath)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(.noPermission, "\(prepared.campaign.name): requires approval, and none is recorded (\(path)): review it with herald preview, then herald approve \(prepared.campaign.file) HASH")
+            throw CommandFailure(
+                .noPermission,
+                "\(prepared.campaign.name): requires approval, and none is recorded (\(path)): review it with herald preview, then herald approve \(prepared.campaign.file) HASH"
+            )
         }
         if let format = Self.manifestFormat(data), format != ReviewManifest.format {
-            throw CommandFailure(.noPermission, "\(path): recorded by an earlier Herald (\(format), now \(ReviewManifest.format)), whose hashes differ: review the campaign again with herald preview, then herald approve \(prepared.campaign.file) HASH")
+            throw CommandFailure(
+                .noPermission,
+                "\(path): recorded by an earlier Herald (\(format), now \(ReviewManifest.format)), whose hashes differ: review the campaign again with herald preview, then herald approve \(prepared.campaign.file) HASH"
+            )
         }
         guard let record = ReviewManifest.read(data), record.campaign == prepared.campaign.name else {
             throw CommandFailure(.noPermission, "\(path): not an approval record of campaign \(prepared.campaign.name); approve it again with herald approve")
@@ -156,8 +180,12 @@ extension Application {
         // recorded: one due before (a daemon started later would catch it up) was never approved
         // to go at that time, and is not sent late as a surprise.
         if let occurrence, let due = RFC5322Date.parseRFC3339(occurrence),
-           let approvedAt = record.approvedAt.flatMap(RFC5322Date.parseRFC3339), due <= approvedAt {
-            throw CommandFailure(.noPermission, "\(prepared.campaign.name): the occurrence \(occurrence) was due before the approval was recorded (\(record.approvedAt ?? "")): an approval applies from the next occurrence after it, so this one is not sent")
+            let approvedAt = record.approvedAt.flatMap(RFC5322Date.parseRFC3339), due <= approvedAt
+        {
+            throw CommandFailure(
+                .noPermission,
+                "\(prepared.campaign.name): the occurrence \(occurrence) was due before the approval was recorded (\(record.approvedAt ?? "")): an approval applies from the next occurrence after it, so this one is not sent"
+            )
         }
         return try checkApproval(prepared, hash: record.manifestSHA256, previewFolder: nil, binding: true, occurrence: occurrence).approved
     }
@@ -177,10 +205,12 @@ extension Application {
         case .once(let instant)? where instant > now:
             return "the daemon sends it at \(RFC5322Date.rfc3339(instant)) while the inputs stay as approved"
         case .once(let instant)?:
-            return "its time (\(RFC5322Date.rfc3339(instant))) has passed: a running daemon that skipped that firing for want of an approval sends it within a few seconds (it watches the approval record); a daemon started later sends it only if started within catch_up_seconds (\(campaign.catchUpSeconds)) of that time"
+            return
+                "its time (\(RFC5322Date.rfc3339(instant))) has passed: a running daemon that skipped that firing for want of an approval sends it within a few seconds (it watches the approval record); a daemon started later sends it only if started within catch_up_seconds (\(campaign.catchUpSeconds)) of that time"
         case .cron?:
             let next = campaign.parsedSchedule?.next(after: now).map { " from \(RFC5322Date.rfc3339($0)), the first occurrence after this approval," } ?? ""
-            return "the daemon sends it at each occurrence\(next) while the inputs stay as approved; an occurrence due before this approval is not sent, even one a daemon started now would catch up (catch_up_seconds)"
+            return
+                "the daemon sends it at each occurrence\(next) while the inputs stay as approved; an occurrence due before this approval is not sent, even one a daemon started now would catch up (catch_up_seconds)"
         }
     }
 
@@ -194,7 +224,9 @@ extension Application {
         let sent = differing.filter { ledger.entries[$0]?.isDone ?? false }
         guard !sent.isEmpty else { return }
         let named = sent.prefix(10).joined(separator: ", ") + (sent.count > 10 ? " and \(sent.count - 10) more" : "")
-        parts.errors("warning: \(campaign.name): \(sent.count) letter\(sent.count == 1 ? " was" : "s were") already sent under the earlier approval (manifest hash \(earlier)) and differ\(sent.count == 1 ? "s" : "") from the letters approved now: \(named); \(sent.count == 1 ? "it is" : "they are") not sent again, so \(sent.count == 1 ? "that recipient keeps" : "those recipients keep") the earlier letter")
+        parts.errors(
+            "warning: \(campaign.name): \(sent.count) letter\(sent.count == 1 ? " was" : "s were") already sent under the earlier approval (manifest hash \(earlier)) and differ\(sent.count == 1 ? "s" : "") from the letters approved now: \(named); \(sent.count == 1 ? "it is" : "they are") not sent again, so \(sent.count == 1 ? "that recipient keeps" : "those recipients keep") the earlier letter"
+        )
     }
 
     /// `herald approve CAMPAIGN HASH`: records an approval of the campaign's current inputs.
@@ -261,8 +293,10 @@ extension Application {
             }
             do {
                 if let writeError { throw writeError }
-                try file.write(ReviewManifest.jsonClosing(count: summary.count, manifestSHA256: summary.manifestSHA256,
-                                                          attachments: summary.attachments, approvedAt: RFC5322Date.rfc3339(parts.clock.now())))
+                try file.write(
+                    ReviewManifest.jsonClosing(
+                        count: summary.count, manifestSHA256: summary.manifestSHA256,
+                        attachments: summary.attachments, approvedAt: RFC5322Date.rfc3339(parts.clock.now())))
                 try file.flush()
                 guard fsync(descriptor) == 0, rename(temporary, record) == 0 else {
                     throw PreviewWriter.IOFailure(record, "cannot record the approval", errno: errno)
@@ -274,9 +308,13 @@ extension Application {
                 throw CommandFailure(.ioError, "\(error)")
             }
             parts.output("approved: \(campaign.name), \(summary.count) letters, manifest hash \(hash); recorded in \(record)")
-            if let earlier, let oneShotLedger { warnSentUnderEarlierApproval(campaign, earlier: earlier.manifestSHA256, differing: differing, ledger: oneShotLedger) }
+            if let earlier, let oneShotLedger {
+                warnSentUnderEarlierApproval(campaign, earlier: earlier.manifestSHA256, differing: differing, ledger: oneShotLedger)
+            }
             if oneShotLedger != nil && pending == 0 && summary.count > 0 {
-                parts.output("nothing more will be sent: every one of the \(summary.count) letters is already done in \(campaign.logPath) (sent, failed, bounced or delayed), and a campaign sent as a whole is never sent again, by the daemon or by herald send")
+                parts.output(
+                    "nothing more will be sent: every one of the \(summary.count) letters is already done in \(campaign.logPath) (sent, failed, bounced or delayed), and a campaign sent as a whole is never sent again, by the daemon or by herald send"
+                )
             } else if campaign.requireApproval {
                 parts.output(Self.whatHappensNext(campaign, now: parts.clock.now()) + "; by hand: herald send \(path) --approve \(hash)")
             }

@@ -17,7 +17,9 @@ extension Application {
             let prepared = try load(path)
             let campaign = prepared.campaign
             guard let settings = campaign.bounces else {
-                throw CommandFailure(.config, "\(campaign.file): no [bounces] table; add one with url = \"imaps://imap.example.org/INBOX\", username and password_env or password_file")
+                throw CommandFailure(
+                    .config,
+                    "\(campaign.file): no [bounces] table; add one with url = \"imaps://imap.example.org/INBOX\", username and password_env or password_file")
             }
             let endpoint = try SecretSource.mailboxEndpoint(for: campaign, settings: settings, environment: parts.environment)
             let log = logPath ?? campaign.logPath
@@ -41,8 +43,10 @@ extension Application {
                 let suppression = settings.suppress ? parts.openSuppressionList(log) : nil
                 // Checked between messages: a stop (the daemon's shutdown: its task cancelled) ends the
                 // pass after the message in hand, what was recorded still synced and moved.
-                report = try pass.run(mailbox: mailbox, journal: bounceLog, now: { RFC5322Date.rfc3339(self.parts.clock.now()) },
-                                      shouldStop: shouldStop) { records in
+                report = try pass.run(
+                    mailbox: mailbox, journal: bounceLog, now: { RFC5322Date.rfc3339(self.parts.clock.now()) },
+                    shouldStop: shouldStop
+                ) { records in
                     // Permanent bounces of a row's own address only (a Cc's suppresses nothing).
                     let entries = records.compactMap(SuppressionList.Entry.init(permanentBounce:))
                     if let suppression, !entries.isEmpty {
@@ -63,13 +67,16 @@ extension Application {
                 if case .recorded(let records, _) = outcome.action { records } else { [] }
             }
             let bounced = written.filter { $0.status == .bounced }.count
-            parts.output("\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
-                         + "\(recorded) recorded (\(bounced) bounced, \(written.count - bounced) delayed), "
-                         + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place"
-                         + (strangers > 0 ? " (\(strangers) unattributed: about an address the letter did not go to)" : "") + "; "
-                         + "\(report.moved) moved to \(settings.processedFolder)")
+            parts.output(
+                "\(campaign.name): \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s") in \(settings.url.folder): "
+                    + "\(recorded) recorded (\(bounced) bounced, \(written.count - bounced) delayed), "
+                    + "\(report.outcomes.count - recorded - report.left.count) already recorded, \(report.left.count) left in place"
+                    + (strangers > 0 ? " (\(strangers) unattributed: about an address the letter did not go to)" : "") + "; "
+                    + "\(report.moved) moved to \(settings.processedFolder)")
             if report.stopped {
-                throw CommandFailure(.tempFail, "stopped on request after \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s"); the next pass reads the rest")
+                throw CommandFailure(
+                    .tempFail, "stopped on request after \(report.outcomes.count) message\(report.outcomes.count == 1 ? "" : "s"); the next pass reads the rest"
+                )
             }
             return .ok
         }
@@ -77,14 +84,18 @@ extension Application {
 
     /// Every record of the campaign, all occurrences, folded into an attribution (the log's
     /// ownership checked, its index kept, as every command reads it).
-    private func readBounceAttribution(_ journal: any DeliveryJournal, campaign: Campaign,
-                                       holding lease: any JournalLease) throws(CommandFailure) -> BounceAttribution {
+    private func readBounceAttribution(
+        _ journal: any DeliveryJournal, campaign: Campaign,
+        holding lease: any JournalLease
+    ) throws(CommandFailure) -> BounceAttribution {
         try refuseSpecialLog(journal.location)
         do throws(JournalError) {
             // Which occurrences the log holds: a recurring campaign's letters are spread over them.
             let occurrences = try journal.occurrences(campaign: campaign.name, campaignFile: campaign.file)
-            let (attribution, read) = try journal.readHistory(campaign: campaign.name, campaignFile: campaign.file, occurrences: occurrences,
-                                                              holding: lease, into: BounceAttribution(campaign: campaign.name)) { $0.apply($1) }
+            let (attribution, read) = try journal.readHistory(
+                campaign: campaign.name, campaignFile: campaign.file, occurrences: occurrences,
+                holding: lease, into: BounceAttribution(campaign: campaign.name)
+            ) { $0.apply($1) }
             if let warning = read.warning { parts.errors("warning: \(warning)") }
             return attribution
         } catch {
@@ -115,7 +126,8 @@ extension Application {
                 if let reported = record.dsnRecipient, reported != record.recipient.lowercased() {
                     address = "\(reported) (a Cc or Bcc of the letter to \(record.recipient))"
                 }
-                return TerminalText.visible("recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(address) \(record.messageID) (\(position), by \(clue.rawValue))")
+                return TerminalText.visible(
+                    "recorded  \(record.status.rawValue) \(record.dsnStatus ?? "-") \(address) \(record.messageID) (\(position), by \(clue.rawValue))")
             }.joined(separator: "\n")
         case .alreadyRecorded(let recipient):
             return "known     \(recipient) (\(position)): recorded by an earlier run; moved now"

@@ -81,8 +81,10 @@ extension Application {
     }
 
     /// Prints what the server said against the campaign's letters and picks the exit status.
-    private func report(_ probe: SMTPProbe.Report, letters: LetterMeasure, campaign: Campaign,
-                        endpoint: SMTPEndpoint) throws(CommandFailure) -> ExitStatus {
+    private func report(
+        _ probe: SMTPProbe.Report, letters: LetterMeasure, campaign: Campaign,
+        endpoint: SMTPEndpoint
+    ) throws(CommandFailure) -> ExitStatus {
         let server = "\(campaign.smtp.url)"
         parts.output("server: \(server) (tls: \(endpoint.tls.rawValue))")
         if let greeting = probe.greeting { parts.output("greeting: \(TerminalText.visible(greeting))") }
@@ -91,7 +93,9 @@ extension Application {
             parts.output("TLS: \(tls.version), \(tls.cipher)")
             let expiry = tls.certificateNotAfter.map { RFC5322Date.rfc3339($0) } ?? "unknown"
             let verified = probe.certificateVerified ? "verified" : "NOT verified (tls = opportunistic)"
-            parts.output("certificate: \(TerminalText.visible(tls.certificateSubject ?? "?")), issued by \(TerminalText.visible(tls.certificateIssuer ?? "?")), expires \(expiry), \(verified)")
+            parts.output(
+                "certificate: \(TerminalText.visible(tls.certificateSubject ?? "?")), issued by \(TerminalText.visible(tls.certificateIssuer ?? "?")), expires \(expiry), \(verified)"
+            )
             if let notAfter = tls.certificateNotAfter, notAfter < parts.clock.now() {
                 parts.errors("warning: the server's certificate expired at \(expiry)")
             }
@@ -129,10 +133,14 @@ extension Application {
                 parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): ok (at least \(margin) bytes to spare for the headers relays add)")
             } else if over == 0 {
                 parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): too close to the limit")
-                problems.append("\(close) of \(letters.count) letters are within \(margin) bytes of the server's SIZE limit of \(limit) bytes (\(largest)): relays count the trace and milter headers they add (Received, DKIM-Signature, Authentication-Results), so the server would likely refuse them (552) and `herald send` would log them failed. Make the letter smaller or ask for a larger limit")
+                problems.append(
+                    "\(close) of \(letters.count) letters are within \(margin) bytes of the server's SIZE limit of \(limit) bytes (\(largest)): relays count the trace and milter headers they add (Received, DKIM-Signature, Authentication-Results), so the server would likely refuse them (552) and `herald send` would log them failed. Make the letter smaller or ask for a larger limit"
+                )
             } else {
                 parts.output("SIZE: the server takes up to \(limit) bytes; \(largest): too large")
-                problems.append("\(over) of \(letters.count) letters are larger than the server's SIZE limit of \(limit) bytes (\(largest))\(close > 0 ? " and \(close) more are within \(margin) bytes of it" : ""): the server would refuse them (552) and `herald send` would log them failed. Make the letter smaller (attachments, long fields) or ask for a larger limit")
+                problems.append(
+                    "\(over) of \(letters.count) letters are larger than the server's SIZE limit of \(limit) bytes (\(largest))\(close > 0 ? " and \(close) more are within \(margin) bytes of it" : ""): the server would refuse them (552) and `herald send` would log them failed. Make the letter smaller (attachments, long fields) or ask for a larger limit"
+                )
             }
         }
         if let warning = campaign.attachmentLimitWarning(serverSizeLimit: probe.sizeLimit) { parts.errors(warning) }
@@ -144,10 +152,13 @@ extension Application {
             parts.output("SMTPUTF8: needed by \(needed) letter\(needed == 1 ? "" : "s") (a non-ASCII address); offered")
         } else {
             parts.output("SMTPUTF8: needed by \(needed) letter\(needed == 1 ? "" : "s"); NOT offered")
-            problems.append("\(needed) letter\(needed == 1 ? "" : "s") need SMTPUTF8 (a non-ASCII address, first \(letters.needingSMTPUTF8[0])), which the server does not offer: `herald send` would log \(needed == 1 ? "it" : "them") failed")
+            problems.append(
+                "\(needed) letter\(needed == 1 ? "" : "s") need SMTPUTF8 (a non-ASCII address, first \(letters.needingSMTPUTF8[0])), which the server does not offer: `herald send` would log \(needed == 1 ? "it" : "them") failed"
+            )
         }
         guard problems.isEmpty else {
-            throw CommandFailure(.someFailed, problems + ["\(campaign.name): \(problems.count) problem\(problems.count == 1 ? "" : "s") found; no mail was sent"])
+            throw CommandFailure(
+                .someFailed, problems + ["\(campaign.name): \(problems.count) problem\(problems.count == 1 ? "" : "s") found; no mail was sent"])
         }
         parts.output("\(campaign.name): ok: \(letters.count) letters can go to \(server); no mail was sent (no MAIL FROM)")
         return .ok

@@ -9,6 +9,9 @@ extension Application {
     func refuseSpecialLog(_ path: String) throws(CommandFailure) {
         var info = stat()
         guard stat(path, &info) == 0, let what = InputFile.notRegular(info.st_mode) else { return }
-        throw CommandFailure(.noInput, "\(VisibleText.of(path)): is \(what), not a regular file; a delivery log must be a regular file (or not exist yet: Herald creates it), so name another file as the campaign's log")
+        throw CommandFailure(
+            .noInput,
+            "\(VisibleText.of(path)): is \(what), not a regular file; a delivery log must be a regular file (or not exist yet: Herald creates it), so name another file as the campaign's log"
+        )
     }
 }

@@ -31,8 +31,9 @@ extension Application {
             case .campaign(let path):
                 let campaign: Campaign
                 do throws(ValidationFailure) {
-                    let text = try InputFile.readText(path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"),
-                                                      kind: .badConfig)
+                    let text = try InputFile.readText(
+                        path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"),
+                        kind: .badConfig)
                     campaign = try Campaign.parse(text, file: path)
                 } catch {
                     throw CommandFailure(error)

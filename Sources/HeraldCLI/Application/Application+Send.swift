@@ -70,16 +70,22 @@ extension Application {
         let folder = (log as NSString).deletingLastPathComponent
         var isFolder: ObjCBool = false
         if !folder.isEmpty && !(manager.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
-            throw CommandFailure(.usage, "--log: the folder \(folder) does not exist; check the path (Herald creates the campaign's own log folder, not one named on the command line)")
+            throw CommandFailure(
+                .usage,
+                "--log: the folder \(folder) does not exist; check the path (Herald creates the campaign's own log folder, not one named on the command line)")
         }
         // A stat, not a read: the campaign's log may be large, and only whether it holds
         // anything matters (the lock leaves an empty log behind a refused run).
         func size(_ path: String) -> Int? { (try? manager.attributesOfItem(atPath: path))?[.size] as? Int }
         let given = size(log)
         guard !newLog, given == nil || FileJournal.holdsNoRecord(log), size(campaignLog) != nil, !FileJournal.holdsNoRecord(campaignLog),
-              FileJournal.besideLog(log, suffix: "") != FileJournal.besideLog(campaignLog, suffix: "") else { return }
+            FileJournal.besideLog(log, suffix: "") != FileJournal.besideLog(campaignLog, suffix: "")
+        else { return }
         let state = given == nil ? "does not exist" : "records no letter"
-        throw CommandFailure(.usage, "--log: \(log) \(state), but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log")
+        throw CommandFailure(
+            .usage,
+            "--log: \(log) \(state), but the campaign's log \(campaignLog) already records letters: a new log would send every one of them again. Give --log that log (or move it to the new place first); to start a new log on purpose, add --new-log"
+        )
     }
 
     /// Refuses a delivery log that would make an edit of `log =` (or a `--log` once given) into
@@ -96,9 +102,12 @@ extension Application {
         guard let lock = (lease as? FileJournal.Lease)?.campaignLock else { return }
         let current = Self.realLogPath(campaign.logPath)
         if !newLog, let last = lock.rememberedLog(), last != current, FileJournal.holdsNoRecord(current), !FileJournal.holdsNoRecord(last) {
-            throw CommandFailure(.usage, [
-                "\(campaign.file): the delivery log \(campaign.logPath) records nothing, but this campaign was last sent to \(last), which records letters: a new log would send every one of them again, and nothing was sent",
-                "\(campaign.name): put log = back to \(last) (or give --log \(last)), or move that log to the new place first; to start a new log on purpose, move the old one away or rerun herald send with --new-log"])
+            throw CommandFailure(
+                .usage,
+                [
+                    "\(campaign.file): the delivery log \(campaign.logPath) records nothing, but this campaign was last sent to \(last), which records letters: a new log would send every one of them again, and nothing was sent",
+                    "\(campaign.name): put log = back to \(last) (or give --log \(last)), or move that log to the new place first; to start a new log on purpose, move the old one away or rerun herald send with --new-log",
+                ])
         }
         lock.remember(log: current)
     }
@@ -119,13 +128,17 @@ extension Application {
     /// - Parameter approved: the approval in force (the daemon's recorded one), each letter checked against it as it is handed over.
     /// Cancelling the calling task stops the firing gracefully (exit 75).
     func dispatch(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?, approved: ApprovedLetters? = nil) async -> ExitStatus {
-        await runAwaiting { () async throws(CommandFailure) -> ExitStatus in try await sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved) }
+        await runAwaiting { () async throws(CommandFailure) -> ExitStatus in
+            try await sendPipeline(prepared, options: options, occurrence: occurrence, approved: approved)
+        }
     }
 
     /// The send pipeline shared by `herald send` and the daemon: lock, log, edit check,
     /// transport, dispatch, exit status.
-    private func sendPipeline(_ prepared: PreparedCampaign, options: SendOptions, occurrence: String?,
-                              approved: ApprovedLetters?) async throws(CommandFailure) -> ExitStatus {
+    private func sendPipeline(
+        _ prepared: PreparedCampaign, options: SendOptions, occurrence: String?,
+        approved: ApprovedLetters?
+    ) async throws(CommandFailure) -> ExitStatus {
         let campaign = prepared.campaign
         if let warning = campaign.smtp.plaintextWarning { parts.errors(warning) }
 
@@ -144,8 +157,11 @@ extension Application {
         let changes = EditCheck.changes(in: prepared, ledger: ledger)
         if !changes.isEmpty {
             guard options.allowChanged else {
-                throw CommandFailure(.dataError, changes.map(\.description) + [
-                    "\(campaign.name): the campaign changed while half-sent; nothing was sent. Restore the earlier version, or rerun with --allow-changed to send the rest as they are now"])
+                throw CommandFailure(
+                    .dataError,
+                    changes.map(\.description) + [
+                        "\(campaign.name): the campaign changed while half-sent; nothing was sent. Restore the earlier version, or rerun with --allow-changed to send the rest as they are now"
+                    ])
             }
             for change in changes { parts.errors("warning: " + change.description) }
         }
@@ -164,8 +180,9 @@ extension Application {
         } catch {
             throw CommandFailure(error, campaign: campaign)
         }
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: ledger, transports: transports,
-                                            journal: journal, clock: parts.clock, occurrence: occurrence)
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: ledger, transports: transports,
+            journal: journal, clock: parts.clock, occurrence: occurrence)
         dispatcher.approved = approved
         // The suppression list (`[bounces] suppress`): addresses with a permanent bounce get no
         // letter; read once, under the campaign's lock, before anything is claimed.
@@ -176,7 +193,9 @@ extension Application {
                 dispatcher.suppressed = Set(try file.read().entries.map(\.address))
                 suppressionPath = file.location
             } catch {
-                throw CommandFailure(.ioError, ["\(error)", "\(campaign.name): the suppression list cannot be read, so nothing was sent (a letter to a suppressed address must not go)"])
+                throw CommandFailure(
+                    .ioError,
+                    ["\(error)", "\(campaign.name): the suppression list cannot be read, so nothing was sent (a letter to a suppressed address must not go)"])
             }
         }
         // On a terminal one progress line, rewritten; redirected, one line per letter, for scripts.
@@ -203,12 +222,19 @@ extension Application {
             }
         } catch let stopped as CampaignDispatcher.JournalFailure where stopped.underlying is ValidationFailure {
             // A letter that composed when checked no longer does: an attached file went away.
-            throw CommandFailure(.dataError, ["\(stopped.underlying)", "stopped: this letter no longer composes as it did when the campaign was checked (an attached file removed?); the letters before it were sent and logged, nothing from it on"])
+            throw CommandFailure(
+                .dataError,
+                [
+                    "\(stopped.underlying)",
+                    "stopped: this letter no longer composes as it did when the campaign was checked (an attached file removed?); the letters before it were sent and logged, nothing from it on",
+                ])
         } catch {
             throw CommandFailure(.ioError, ["\(error)", "stopped: the delivery log cannot be written, so nothing more is sent"])
         }
         for key in report.suppressed {
-            parts.errors("suppressed: \(key): a permanent bounce put it on \(suppressionPath ?? "the suppression list"); no letter sent (`herald suppressed remove` to write to it again)")
+            parts.errors(
+                "suppressed: \(key): a permanent bounce put it on \(suppressionPath ?? "the suppression list"); no letter sent (`herald suppressed remove` to write to it again)"
+            )
         }
         return try finish(report, campaign: campaign, occurrence: occurrence)
     }
@@ -220,18 +246,24 @@ extension Application {
     private func finish(_ report: CampaignDispatcher.Report, campaign: Campaign, occurrence: String?) throws(CommandFailure) -> ExitStatus {
         for doubt in report.inDoubt {
             let why = doubt.reason.map { " (\(TerminalText.visible($0)))" } ?? ""
-            parts.errors("in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer")
+            parts.errors(
+                "in doubt: \(doubt.recipient) \(doubt.messageID)\(why): the server may have accepted it; check, then `herald send --resend-in-doubt` or record the answer"
+            )
         }
         let label = occurrence.map { "\(campaign.name) @ \($0)" } ?? campaign.name
-        parts.output("\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done"
-                     + (report.suppressed.isEmpty ? "" : ", \(report.suppressed.count) suppressed"))
+        parts.output(
+            "\(label): \(report.sent) sent, \(report.failed) failed, \(report.deferred) deferred, \(report.inDoubt.count) in doubt, \(report.alreadyDone) already done"
+                + (report.suppressed.isEmpty ? "" : ", \(report.suppressed.count) suppressed"))
         switch report.stop {
         case .unavailable(let error)?:
             throw CommandFailure(.unavailable, "\(campaign.smtp.url): server unavailable: \(TerminalText.visible("\(error)")); nothing is lost, rerun later")
         case .tlsFailed(let error)?:
             throw CommandFailure(.unavailable, "\(campaign.smtp.url.host): TLS failed: \(TerminalText.visible("\(error)")); nothing was sent")
         case .senderRefused(let reply)?:
-            throw CommandFailure(.unavailable, "\(campaign.smtp.url): the server refused the sender: \(TerminalText.visible(reply)); no recipient was marked failed, nothing is lost. Check what the reply names: the From address, this machine (the client), or the EHLO name (the URL's path: smtp://host:port/mail.example.org), then rerun")
+            throw CommandFailure(
+                .unavailable,
+                "\(campaign.smtp.url): the server refused the sender: \(TerminalText.visible(reply)); no recipient was marked failed, nothing is lost. Check what the reply names: the From address, this machine (the client), or the EHLO name (the URL's path: smtp://host:port/mail.example.org), then rerun"
+            )
         case .authenticationFailed(let reply)?:
             throw CommandFailure(.noPermission, "\(campaign.smtp.url): the server refused the login: \(TerminalText.visible(reply))")
         case .interrupted?:
@@ -246,7 +278,9 @@ extension Application {
         }
         for partial in report.partlyRefused {
             for refusal in partial.refused {
-                parts.errors("refused: \(refusal.recipient) (on the letter to \(partial.recipient)): \(TerminalText.visible(refusal.reply)); the letter went to the others")
+                parts.errors(
+                    "refused: \(refusal.recipient) (on the letter to \(partial.recipient)): \(TerminalText.visible(refusal.reply)); the letter went to the others"
+                )
             }
         }
         if !report.inDoubt.isEmpty || report.deferred > 0 { return .tempFail }

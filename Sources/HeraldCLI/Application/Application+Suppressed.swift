@@ -15,9 +15,11 @@ extension Application {
                 parts.output("\(file.location): no suppressed address")
                 return .ok
             }
-            parts.output(TextTable.render(header: ["ADDRESS", "SINCE", "CAMPAIGN", "STATUS", "DIAGNOSTIC"],
-                                          rows: entries.map { [$0.address, $0.time, $0.campaign, $0.dsnStatus, $0.diagnostic].map(TerminalText.visible) },
-                                          rightAligned: []))
+            parts.output(
+                TextTable.render(
+                    header: ["ADDRESS", "SINCE", "CAMPAIGN", "STATUS", "DIAGNOSTIC"],
+                    rows: entries.map { [$0.address, $0.time, $0.campaign, $0.dsnStatus, $0.diagnostic].map(TerminalText.visible) },
+                    rightAligned: []))
             return .ok
         }
     }
@@ -42,7 +44,9 @@ extension Application {
             let file = parts.openSuppressionList(logPath ?? prepared.campaign.logPath)
             let removed: Bool
             do { removed = try file.remove(address) } catch { throw CommandFailure(.ioError, "\(error)") }
-            guard removed else { throw CommandFailure(.dataError, "\(file.location): \(TerminalText.visible(address)) is not on the suppression list; nothing removed") }
+            guard removed else {
+                throw CommandFailure(.dataError, "\(file.location): \(TerminalText.visible(address)) is not on the suppression list; nothing removed")
+            }
             parts.output("\(TerminalText.visible(address.lowercased())): removed from \(file.location)")
             return .ok
         }

@@ -22,9 +22,12 @@ extension Application {
                 parts.errors("warning: \(path):\(torn): ignoring an incomplete last line (a crash while writing?); it will be cut off on the next write")
             }
             if let broken = verdict.broken {
-                throw CommandFailure(.dataError, [
-                    "\(path):\(broken.line): chain broken: \(broken.reason)",
-                    "\(path): the \(verdict.records) records before line \(broken.line) chain; from line \(broken.line) on the log is not what Herald wrote"])
+                throw CommandFailure(
+                    .dataError,
+                    [
+                        "\(path):\(broken.line): chain broken: \(broken.reason)",
+                        "\(path): the \(verdict.records) records before line \(broken.line) chain; from line \(broken.line) on the log is not what Herald wrote",
+                    ])
             }
             for line in Self.chainLines(verdict, log: path) { parts.output(line) }
             return .ok
@@ -66,7 +69,9 @@ extension Application {
             // The index (a cache) may describe the longer log: the next read rebuilds it.
             unlink(FileJournal.besideLog(path, suffix: ".index"))
         }
-        parts.output("\(path): accepted: herald send and the daemon go on from here with a warning (recorded in \(FileJournal.besideLog(path, suffix: ".chain"))); herald verify-log without the flag still reports the break")
+        parts.output(
+            "\(path): accepted: herald send and the daemon go on from here with a warning (recorded in \(FileJournal.besideLog(path, suffix: ".chain"))); herald verify-log without the flag still reports the break"
+        )
         return .ok
     }
 
@@ -95,7 +100,9 @@ extension Application {
         }
         var lines = ["\(path): chain intact: \(chained) chained record\(chained == 1 ? "" : "s"), last record's SHA-256 \(verdict.head ?? "")"]
         if let from = verdict.chainedFrom {
-            lines.append("\(path): not chained before line \(from): \(verdict.unchained) older record\(verdict.unchained == 1 ? "" : "s") carry no prev and cannot be checked")
+            lines.append(
+                "\(path): not chained before line \(from): \(verdict.unchained) older record\(verdict.unchained == 1 ? "" : "s") carry no prev and cannot be checked"
+            )
         }
         return lines
     }
@@ -124,22 +131,31 @@ extension Application {
             guard accepting else {
                 throw CommandFailure(.dataError, ["\(lost)", "\(campaign): nothing was sent: letters the log no longer records would go again"])
             }
-            parts.errors("warning: \(lost.description.components(separatedBy: "; restore it")[0]); going on because of --accept-broken-chain (the check starts again from the log as it is)")
+            parts.errors(
+                "warning: \(lost.description.components(separatedBy: "; restore it")[0]); going on because of --accept-broken-chain (the check starts again from the log as it is)"
+            )
         }
         if let line = check.acceptedEarlier {
-            parts.errors("warning: \(log):\(line): the log's hash chain is broken there; an operator accepted it (--accept-broken-chain), so only the records after it are checked; herald verify-log still reports it")
+            parts.errors(
+                "warning: \(log):\(line): the log's hash chain is broken there; an operator accepted it (--accept-broken-chain), so only the records after it are checked; herald verify-log still reports it"
+            )
         }
         guard let first = check.breaks.first else { return }
         if accepting {
             for broken in check.breaks {
                 parts.errors("warning: \(log):\(broken.line): chain broken: \(broken.reason)")
             }
-            parts.errors("warning: \(log): going on with a broken chain because of --accept-broken-chain; recorded in \(FileJournal.besideLog(log, suffix: ".chain")), so later runs go on from here (herald verify-log still reports the break)")
+            parts.errors(
+                "warning: \(log): going on with a broken chain because of --accept-broken-chain; recorded in \(FileJournal.besideLog(log, suffix: ".chain")), so later runs go on from here (herald verify-log still reports the break)"
+            )
             return
         }
-        throw CommandFailure(.dataError, [
-            "\(log):\(first.line): chain broken: \(first.reason)",
-            "\(campaign): the delivery log is not what Herald wrote from line \(first.line) on (records removed, edited or reordered), so it may not record every letter sent; nothing was sent. Restore the log from a copy (herald verify-log \(log) checks it), or, once you have checked that it records every letter sent, rerun with --accept-broken-chain"])
+        throw CommandFailure(
+            .dataError,
+            [
+                "\(log):\(first.line): chain broken: \(first.reason)",
+                "\(campaign): the delivery log is not what Herald wrote from line \(first.line) on (records removed, edited or reordered), so it may not record every letter sent; nothing was sent. Restore the log from a copy (herald verify-log \(log) checks it), or, once you have checked that it records every letter sent, rerun with --accept-broken-chain",
+            ])
     }
 
     /// After a run that held the lock: moves the checkpoint over the records the run wrote, so

@@ -56,7 +56,10 @@ public final class Application {
             throw failure
         }
         if allowDuplicates && !prepared.campaign.allowDuplicates {
-            throw CommandFailure(.usage, "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed")
+            throw CommandFailure(
+                .usage,
+                "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed"
+            )
         }
         for warning in prepared.warnings { parts.errors("warning: " + TerminalText.visible(warning.description)) }
         return prepared
@@ -86,15 +89,18 @@ public final class Application {
         }
         try checkAllowDuplicates(campaign, campaignPath)
         for diagnostic in failure.diagnostics { parts.errors("warning: \(diagnostic)") }
-        parts.errors("warning: \(campaignPath): the letters' inputs named above are missing or do not check; the delivery log is read without them (restore them before sending again)")
+        parts.errors(
+            "warning: \(campaignPath): the letters' inputs named above are missing or do not check; the delivery log is read without them (restore them before sending again)"
+        )
         return (campaign, nil)
     }
 
     /// The campaign file parsed on its own, nil when it cannot be read or parsed.
     private static func campaignFileAlone(_ campaignPath: String) -> Campaign? {
         do throws(ValidationFailure) {
-            let text = try InputFile.readText(campaignPath, missing: Diagnostic(.missingInput, file: campaignPath, "campaign file not found"),
-                                              kind: .badConfig)
+            let text = try InputFile.readText(
+                campaignPath, missing: Diagnostic(.missingInput, file: campaignPath, "campaign file not found"),
+                kind: .badConfig)
             return try Campaign.parse(text, file: campaignPath)
         } catch {
             return nil
@@ -104,7 +110,10 @@ public final class Application {
     /// `--allow-duplicates` is accepted only with `allow_duplicates = true` in the file (64).
     private func checkAllowDuplicates(_ campaign: Campaign, _ campaignPath: String) throws(CommandFailure) {
         if allowDuplicates && !campaign.allowDuplicates {
-            throw CommandFailure(.usage, "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed")
+            throw CommandFailure(
+                .usage,
+                "--allow-duplicates: \(campaignPath) does not say allow_duplicates = true; add it to the campaign file (it changes the delivery log's keys, so every command and the daemon must agree), then the flag is not needed"
+            )
         }
     }
 
@@ -123,14 +132,20 @@ public final class Application {
     ///   campaign (one log belongs to one campaign).
     ///   - capacity: the recipients expected (the list's length), when known: the ledger makes
     ///     room for them at once.
-    func readLog(_ journal: any DeliveryJournal, campaign: Campaign, occurrence: String?,
-                 holding lease: (any JournalLease)? = nil, keeping: DeliveryLedger.Keeping = .decisions,
-                 capacity: Int = 0) throws(CommandFailure) -> DeliveryLedger {
+    func readLog(
+        _ journal: any DeliveryJournal, campaign: Campaign, occurrence: String?,
+        holding lease: (any JournalLease)? = nil, keeping: DeliveryLedger.Keeping = .decisions,
+        capacity: Int = 0
+    ) throws(CommandFailure) -> DeliveryLedger {
         try refuseSpecialLog(journal.location)
         do throws(JournalError) {
-            let (ledger, read) = try journal.readHistory(campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
-                                                         holding: lease, into: DeliveryLedger(campaign: campaign.name, occurrence: occurrence,
-                                                                                              keeping: keeping, capacity: capacity)) {
+            let (ledger, read) = try journal.readHistory(
+                campaign: campaign.name, campaignFile: campaign.file, occurrences: [occurrence],
+                holding: lease,
+                into: DeliveryLedger(
+                    campaign: campaign.name, occurrence: occurrence,
+                    keeping: keeping, capacity: capacity)
+            ) {
                 $0.apply($1)
             }
             note(read)
@@ -162,13 +177,16 @@ public final class Application {
     ///   whatever `--log` it was given, or of a campaign of the same name as this user), 74 when
     ///   the campaign file, the log or the runtime folder cannot be used to lock it, and
     ///   whatever `readLog` throws.
-    func lockAndReadLog(_ logPath: String, campaign: Campaign, occurrence: String?, keeping: DeliveryLedger.Keeping = .decisions,
-                        capacity: Int = 0) throws(CommandFailure) -> LockedLog {
+    func lockAndReadLog(
+        _ logPath: String, campaign: Campaign, occurrence: String?, keeping: DeliveryLedger.Keeping = .decisions,
+        capacity: Int = 0
+    ) throws(CommandFailure) -> LockedLog {
         try refuseSpecialLog(logPath)
         let journal = parts.openJournal(logPath)
         do throws(JournalError) {
-            let opened = try journal.openLedger(campaign: campaign.name, campaignFile: campaign.file, occurrence: occurrence,
-                                                environment: parts.environment, keeping: keeping, capacity: capacity)
+            let opened = try journal.openLedger(
+                campaign: campaign.name, campaignFile: campaign.file, occurrence: occurrence,
+                environment: parts.environment, keeping: keeping, capacity: capacity)
             note(opened.read)
             return LockedLog(lease: opened.lease, journal: journal, ledger: opened.ledger)
         } catch {
@@ -195,20 +213,28 @@ public final class Application {
             do throws(CommandFailure) { _ = try SecretSource.endpoint(for: campaign, environment: parts.environment) } catch { note(error) }
             do throws(CommandFailure) {
                 let ledger = try readLog(parts.openJournal(campaign.logPath), campaign: campaign, occurrence: nil)
-                do throws(CommandFailure) { try checkChain(of: parts.openJournal(campaign.logPath), campaign: campaign.name, holding: nil, accepting: false) } catch {
+                do throws(CommandFailure) {
+                    try checkChain(of: parts.openJournal(campaign.logPath), campaign: campaign.name, holding: nil, accepting: false)
+                } catch {
                     note(error)
                 }
                 let changes = EditCheck.changes(in: prepared, ledger: ledger)
                 if !changes.isEmpty {
-                    note(CommandFailure(.dataError, changes.map(\.description) + [
-                        "\(campaign.name): the campaign changed while half-sent, so `herald send` would refuse it. Restore the earlier version, or send the rest as they are now with `herald send --allow-changed`"]))
+                    note(
+                        CommandFailure(
+                            .dataError,
+                            changes.map(\.description) + [
+                                "\(campaign.name): the campaign changed while half-sent, so `herald send` would refuse it. Restore the earlier version, or send the rest as they are now with `herald send --allow-changed`"
+                            ]))
                 }
             } catch {
                 note(error)
             }
             guard worst == .ok else { return worst }
             let lists = campaign.recipientPaths.count
-            parts.output("\(path): ok: campaign \(prepared.campaign.name), \(prepared.recipientCount) recipients from \(lists) list\(lists == 1 ? "" : "s"), template \(prepared.campaign.templatePath)")
+            parts.output(
+                "\(path): ok: campaign \(prepared.campaign.name), \(prepared.recipientCount) recipients from \(lists) list\(lists == 1 ? "" : "s"), template \(prepared.campaign.templatePath)"
+            )
             return .ok
         }
     }
@@ -254,7 +280,9 @@ public final class Application {
                         let letter = manifest.add(key: recipient.key, message: message, file: name)
                         try manifestFile.write(ReviewManifest.jsonLetter(letter, first: written == 1))
                         try page.add(index: written, recipient: recipient, message: message, file: name)
-                        if prepared.recipientCount <= tableLimit { rows.append([TerminalText.visible(recipient.key), TerminalText.visible(message.subject), "\(message.data.count)"]) }
+                        if prepared.recipientCount <= tableLimit {
+                            rows.append([TerminalText.visible(recipient.key), TerminalText.visible(message.subject), "\(message.data.count)"])
+                        }
                         progress?.countOne()
                         return true
                     } catch let failure as ValidationFailure {
@@ -273,8 +301,9 @@ public final class Application {
                 let hash = manifest.finish()
                 try manifestFile.write(ReviewManifest.jsonClosing(count: written, manifestSHA256: hash, attachments: attachments.inputs))
                 try manifestFile.flush()
-                try page.finish(manifestHash: hash, inputs: inputs + attachments.inputs.prefix(200),
-                                unlisted: max(0, attachments.inputs.count - 200))
+                try page.finish(
+                    manifestHash: hash, inputs: inputs + attachments.inputs.prefix(200),
+                    unlisted: max(0, attachments.inputs.count - 200))
                 try session.finish()
                 if rows.isEmpty {
                     parts.output("\(written) messages: too many to list here; each is a file in the folder")
@@ -322,8 +351,9 @@ public final class Application {
             // without the inputs the log's own keys are the rows, which only `.everything` keeps.
             let keeping: DeliveryLedger.Keeping = prepared == nil ? .everything : json ? .decisions : .table
             let journal = parts.openJournal(log)
-            let ledger = try readLog(journal, campaign: campaign, occurrence: key, keeping: keeping,
-                                     capacity: prepared?.recipientCount ?? 0)
+            let ledger = try readLog(
+                journal, campaign: campaign, occurrence: key, keeping: keeping,
+                capacity: prepared?.recipientCount ?? 0)
             let suppressed = suppressedAddresses(of: campaign, log: log)
             let summary: CampaignStatus
             var widths = TextTable.Widths(CampaignStatus.header)
@@ -331,8 +361,9 @@ public final class Application {
                 // The first walk counts, and for the table measures its columns; the second prints.
                 let measure = { (row: CampaignStatus.Row) in if !json { widths.note(CampaignStatus.cells(row)) } }
                 if let prepared {
-                    summary = try CampaignStatus(prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed,
-                                                 keepingRows: false, visit: measure)
+                    summary = try CampaignStatus(
+                        prepared: prepared, ledger: ledger, occurrence: key, suppressed: suppressed,
+                        keepingRows: false, visit: measure)
                 } else {
                     summary = CampaignStatus(campaign: campaign.name, ledger: ledger, occurrence: key, keepingRows: false, visit: measure)
                 }

@@ -44,13 +44,15 @@ public struct ApplicationParts {
     /// Parts from the given adapters; those not given are the live ones (`liveProbe`,
     /// `liveJournal`, `liveSuppressionList`, `liveMailbox`), defined here with the others,
     /// so this file is the one place an adapter is made.
-    public init(output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: any HeraldClock,
-                environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
-                progress: ((String) -> Void)? = nil,
-                probe: @escaping (SMTPEndpoint, _ trace: ((String) -> Void)?) -> SMTPProbe.Report = ApplicationParts.liveProbe,
-                openJournal: @escaping (String) -> any DeliveryJournal = ApplicationParts.liveJournal,
-                openSuppressionList: @escaping (String) -> any SuppressionStore = ApplicationParts.liveSuppressionList,
-                makeMailbox: @escaping (CurlIMAPMailbox.Endpoint) throws(BounceMailboxError) -> any BounceMailbox = ApplicationParts.liveMailbox) {
+    public init(
+        output: @escaping (String) -> Void, errors: @escaping (String) -> Void, clock: any HeraldClock,
+        environment: [String: String], makeTransport: @escaping (SMTPEndpoint) throws(TransportSetupError) -> MailTransport,
+        progress: ((String) -> Void)? = nil,
+        probe: @escaping (SMTPEndpoint, _ trace: ((String) -> Void)?) -> SMTPProbe.Report = ApplicationParts.liveProbe,
+        openJournal: @escaping (String) -> any DeliveryJournal = ApplicationParts.liveJournal,
+        openSuppressionList: @escaping (String) -> any SuppressionStore = ApplicationParts.liveSuppressionList,
+        makeMailbox: @escaping (CurlIMAPMailbox.Endpoint) throws(BounceMailboxError) -> any BounceMailbox = ApplicationParts.liveMailbox
+    ) {
         self.output = output
         self.errors = errors
         self.clock = clock

@@ -15,9 +15,13 @@ public struct Herald: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Send a personalised letter to every recipient of a campaign, exactly once, over SMTP.",
-        discussion: "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused or not approved, 78 bad campaign file.",
+        discussion:
+            "Exit codes follow sysexits: 0 done, 1 some recipients failed, 64 usage, 65 bad data, 66 missing input, 69 server unavailable, 74 log not writable, 75 rerun later, 77 login refused or not approved, 78 bad campaign file.",
         version: "herald \(Herald.version)\n\(CurlVersion.description)",
-        subcommands: [Validate.self, Preview.self, Approve.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, Suppressed.self, ScheduleCommand.self, Daemon.self]
+        subcommands: [
+            Validate.self, Preview.self, Approve.self, Check.self, Send.self, Status.self, VerifyLog.self, Resolve.self, Bounces.self, Suppressed.self,
+            ScheduleCommand.self, Daemon.self,
+        ]
     )
 
     /// Herald's release; `herald --version` prints it with libcurl's version line.
@@ -80,8 +84,9 @@ struct CampaignArgument: ParsableArguments {
     @Argument(help: "The campaign file (TOML).")
     var campaign: String
 
-    @Flag(name: .customLong("allow-duplicates"),
-          help: "Give every row its own letter even when an address is listed twice (default: one letter, with a warning).")
+    @Flag(
+        name: .customLong("allow-duplicates"),
+        help: "Give every row its own letter even when an address is listed twice (default: one letter, with a warning).")
     var allowDuplicates = false
 
     /// The application, set up for these arguments, over `parts` (the live ones by default).
@@ -132,8 +137,9 @@ extension Herald {
 
         func run() async throws {
             try await Herald.runBlocking {
-                arguments.application().check(campaign: arguments.campaign,
-                                               options: Application.CheckOptions(smtpURL: smtpURL, verbose: verbose))
+                arguments.application().check(
+                    campaign: arguments.campaign,
+                    options: Application.CheckOptions(smtpURL: smtpURL, verbose: verbose))
             }
         }
     }
@@ -146,8 +152,11 @@ extension Herald {
         @Argument(help: "The delivery log (JSON Lines).")
         var log: String
 
-        @Flag(name: .customLong("accept-broken-chain"),
-              help: "Record that you checked this broken log records every letter sent: herald send and the daemon then go on from here (a warning), and verify-log without the flag still reports the break.")
+        @Flag(
+            name: .customLong("accept-broken-chain"),
+            help:
+                "Record that you checked this broken log records every letter sent: herald send and the daemon then go on from here (a warning), and verify-log without the flag still reports the break."
+        )
         var acceptBrokenChain = false
 
         func run() async throws {
@@ -157,7 +166,9 @@ extension Herald {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record an approval of the campaign's current inputs (the manifest hash herald preview printed); the daemon sends a require_approval campaign only once approved.")
+            abstract:
+                "Record an approval of the campaign's current inputs (the manifest hash herald preview printed); the daemon sends a require_approval campaign only once approved."
+        )
 
         @OptionGroup var arguments: CampaignArgument
 
@@ -184,12 +195,14 @@ extension Herald {
         @Option(name: .long, help: "Use this delivery log instead of the campaign's.")
         var log: String?
 
-        @Flag(name: .customLong("resend-in-doubt"),
-              help: "Also resend letters whose outcome is unknown after a crash (same Message-ID).")
+        @Flag(
+            name: .customLong("resend-in-doubt"),
+            help: "Also resend letters whose outcome is unknown after a crash (same Message-ID).")
         var resendInDoubt = false
 
-        @Flag(name: .customLong("allow-changed"),
-              help: "Go on although the template or a pending recipient's row changed since sending started.")
+        @Flag(
+            name: .customLong("allow-changed"),
+            help: "Go on although the template or a pending recipient's row changed since sending started.")
         var allowChanged = false
 
         @Flag(name: .long, help: "Show the SMTP conversation on stderr (credentials are always redacted).")
@@ -198,25 +211,34 @@ extension Herald {
         @Flag(name: .long, help: "Print no line per letter and no progress line: only problems and the summary.")
         var quiet = false
 
-        @Option(name: .long, help: "The manifest hash approved (herald preview prints it); checked against the current inputs before anything is sent. Required by require_approval = true.")
+        @Option(
+            name: .long,
+            help:
+                "The manifest hash approved (herald preview prints it); checked against the current inputs before anything is sent. Required by require_approval = true."
+        )
         var approve: String?
 
         @Option(name: .long, help: "The reviewed preview folder, to name what changed when --approve's hash differs (default: preview/<campaign name>/).")
         var preview: String?
 
-        @Flag(name: .customLong("accept-broken-chain"),
-              help: "Send although the delivery log's hash chain is broken (records removed or edited): only after checking that the log records every letter sent. Recorded beside the log; herald verify-log still reports the break.")
+        @Flag(
+            name: .customLong("accept-broken-chain"),
+            help:
+                "Send although the delivery log's hash chain is broken (records removed or edited): only after checking that the log records every letter sent. Recorded beside the log; herald verify-log still reports the break."
+        )
         var acceptBrokenChain = false
 
-        @Flag(name: .customLong("new-log"),
-              help: "Start a new delivery log on purpose although this campaign was last sent to another log that records letters (its letters are sent again).")
+        @Flag(
+            name: .customLong("new-log"),
+            help: "Start a new delivery log on purpose although this campaign was last sent to another log that records letters (its letters are sent again).")
         var newLog = false
 
         /// Sends under a ServiceGroup (`SendService`): SIGINT, SIGTERM and SIGHUP (unless ignored at
         /// start) cancel the run; the letters in flight finish and are logged, exit 75.
         func run() async throws {
-            var options = Application.SendOptions(smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
-                                                  allowChanged: allowChanged)
+            var options = Application.SendOptions(
+                smtpURL: smtpURL, logPath: log, resendInDoubt: resendInDoubt,
+                allowChanged: allowChanged)
             options.verbose = verbose
             options.quiet = quiet
             options.approve = approve
@@ -248,8 +270,9 @@ extension Herald {
 
         func run() async throws {
             try await Herald.runBlocking {
-                arguments.application().resolve(campaign: arguments.campaign, recipient: recipient,
-                                                 as: outcome == .sent ? .sent : .failed, logPath: log)
+                arguments.application().resolve(
+                    campaign: arguments.campaign, recipient: recipient,
+                    as: outcome == .sent ? .sent : .failed, logPath: log)
             }
         }
     }

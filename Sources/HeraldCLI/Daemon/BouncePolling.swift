@@ -64,8 +64,11 @@ struct BouncePolling {
             } catch {
                 // The scheduler reports the file too, if it is a campaign of its own; this says
                 // that its mailbox, if it has one, is not read until the file is fixed.
-                firing.logger.warning("bounce mailbox not polled: the campaign file cannot be read", metadata: [
-                    "file": "\(path)", "problem": "\(Self.describe(error))"])
+                firing.logger.warning(
+                    "bounce mailbox not polled: the campaign file cannot be read",
+                    metadata: [
+                        "file": "\(path)", "problem": "\(Self.describe(error))",
+                    ])
                 return nil
             }
             guard let bounces = campaign.bounces else { return nil }

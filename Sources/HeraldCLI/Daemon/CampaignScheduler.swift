@@ -105,7 +105,8 @@ struct CampaignScheduler {
                     awaitApproval(entry, record: record)
                 }
                 if let occurrence = first.occurrence, entries[index].queue.isEmpty,
-                   let next = FiringPlan.firing(after: occurrence, schedule: entry.schedule, now: clock.now()) {
+                    let next = FiringPlan.firing(after: occurrence, schedule: entry.schedule, now: clock.now())
+                {
                     entries[index].queue.append(next)
                     logger.info("next firing", metadata: ["campaign": "\(entry.name)", "at": "\(RFC5322Date.rfc3339(next.due))"])
                 }
@@ -116,9 +117,12 @@ struct CampaignScheduler {
     /// Remembers a one-shot firing skipped for want of an approval, to fire it once one is recorded.
     mutating func awaitApproval(_ entry: Entry, record: String) {
         awaitingApproval[entry.path] = AwaitingApproval(entry: entry, record: record, stamp: FileStamp(record))
-        logger.notice("waiting for an approval: the skipped firing is sent as soon as herald approve records one that matches the inputs",
-                      metadata: ["campaign": "\(entry.name)", "approval": "\(record)",
-                                 "checked_every_seconds": "\(CampaignFolder.pollSeconds)"])
+        logger.notice(
+            "waiting for an approval: the skipped firing is sent as soon as herald approve records one that matches the inputs",
+            metadata: [
+                "campaign": "\(entry.name)", "approval": "\(record)",
+                "checked_every_seconds": "\(CampaignFolder.pollSeconds)",
+            ])
     }
 
     /// Fires each awaiting one-shot campaign whose approval record changed since its firing
@@ -162,8 +166,11 @@ struct CampaignScheduler {
         let prepared: PreparedCampaign
         let now = clock.now()
         do { prepared = try PreparedCampaign.load(campaignFile: path, date: now) } catch {
-            logger.error("campaign not scheduled: it does not validate", metadata: [
-                "file": "\(path)", "problems": "\(error.diagnostics.map(\.description).joined(separator: "; "))"])
+            logger.error(
+                "campaign not scheduled: it does not validate",
+                metadata: [
+                    "file": "\(path)", "problems": "\(error.diagnostics.map(\.description).joined(separator: "; "))",
+                ])
             return nil
         }
         let campaign = prepared.campaign
@@ -181,24 +188,34 @@ struct CampaignScheduler {
             // The journal from the same parts as the firings (`ApplicationParts.openJournal`).
             (history, read) = try firing.makeParts().openJournal(campaign.logPath).readHistory(
                 campaign: campaign.name, campaignFile: path, occurrences: wanted, holding: nil,
-                into: FiringHistory(campaign: campaign.name)) { $0.apply($1) }
+                into: FiringHistory(campaign: campaign.name)
+            ) { $0.apply($1) }
             history.note(occurrence: read.latestOccurrence)
         } catch {
             // A damaged log, or one that belongs to another campaign (a rename): every firing
             // would be refused, so say so now rather than at each firing.
-            logger.error("campaign not scheduled: its delivery log cannot be used", metadata: meta.merging([
-                "file": "\(path)", "problem": "\(error)"]) { $1 })
+            logger.error(
+                "campaign not scheduled: its delivery log cannot be used",
+                metadata: meta.merging([
+                    "file": "\(path)", "problem": "\(error)",
+                ]) { $1 })
             return nil
         }
         do throws(PreparedCampaign.ListChanged) {
-            try prepared.forEachRecipient { recipients.append($0.key); return true }
+            try prepared.forEachRecipient {
+                recipients.append($0.key); return true
+            }
         } catch {
-            logger.error("campaign not scheduled: a recipient list changed while it was read", metadata: meta.merging([
-                "file": "\(path)", "problem": "\(error)"]) { $1 })
+            logger.error(
+                "campaign not scheduled: a recipient list changed while it was read",
+                metadata: meta.merging([
+                    "file": "\(path)", "problem": "\(error)",
+                ]) { $1 })
             return nil
         }
-        let plan = FiringPlan(schedule: schedule, recipients: recipients, history: history, now: now,
-                              catchUpSeconds: campaign.catchUpSeconds)
+        let plan = FiringPlan(
+            schedule: schedule, recipients: recipients, history: history, now: now,
+            catchUpSeconds: campaign.catchUpSeconds)
         for note in plan.notes {
             switch note {
             case .oneShotCompleted:
@@ -206,16 +223,23 @@ struct CampaignScheduler {
             case .catchingUpFiring(let due):
                 logger.notice("catching up a missed firing", metadata: meta.merging(["due": "\(RFC5322Date.rfc3339(due))"]) { $1 })
             case .skippedFiring(let due):
-                logger.warning("skipped: the firing is older than catch_up_seconds", metadata: meta.merging([
-                    "due": "\(RFC5322Date.rfc3339(due))", "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
+                logger.warning(
+                    "skipped: the firing is older than catch_up_seconds",
+                    metadata: meta.merging([
+                        "due": "\(RFC5322Date.rfc3339(due))", "catch_up_seconds": "\(campaign.catchUpSeconds)",
+                    ]) { $1 })
             case .catchingUpOccurrence(let occurrence):
                 logger.notice("catching up a missed occurrence", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(occurrence))"]) { $1 })
             case .skippedOccurrence(let occurrence):
-                logger.warning("skipped occurrence: a later one is being sent", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(occurrence))"]) { $1 })
+                logger.warning(
+                    "skipped occurrence: a later one is being sent", metadata: meta.merging(["occurrence": "\(RFC5322Date.rfc3339(occurrence))"]) { $1 })
             case .skippedOlderOccurrences(let count, let first):
-                logger.warning("skipped occurrences older than catch_up_seconds", metadata: meta.merging([
-                    "count": "\(count)", "first": "\(RFC5322Date.rfc3339(first))",
-                    "catch_up_seconds": "\(campaign.catchUpSeconds)"]) { $1 })
+                logger.warning(
+                    "skipped occurrences older than catch_up_seconds",
+                    metadata: meta.merging([
+                        "count": "\(count)", "first": "\(RFC5322Date.rfc3339(first))",
+                        "catch_up_seconds": "\(campaign.catchUpSeconds)",
+                    ]) { $1 })
             }
         }
         let entry = Entry(path: path, name: campaign.name, schedule: schedule, queue: plan.queue)

@@ -23,8 +23,10 @@ struct DaemonFiring: Sendable {
     /// scripted transport. The output, the clock and the stop hooks are replaced by the daemon's.
     let makeParts: @Sendable () -> ApplicationParts
 
-    init(clock: any HeraldClock, logger: Logger, turn: DaemonTurn = DaemonTurn(),
-         makeParts: @escaping @Sendable () -> ApplicationParts = { ApplicationParts.live }) {
+    init(
+        clock: any HeraldClock, logger: Logger, turn: DaemonTurn = DaemonTurn(),
+        makeParts: @escaping @Sendable () -> ApplicationParts = { ApplicationParts.live }
+    ) {
         self.clock = clock
         self.logger = logger
         self.turn = turn

@@ -37,10 +37,14 @@ func runDaemon(directory: String, format: HeraldLogHandler.Format) async throws 
     let daemon = DaemonServices(directory: directory, firing: DaemonFiring(clock: clock, logger: logger))
     var quiet = logger
     quiet.logLevel = .warning
-    let group = ServiceGroup(configuration: .init(services: [.init(service: HangupService(hangups: hangups, reloads: daemon.reloads)),
-                                                             .init(service: daemon.bouncePoller),
-                                                             .init(service: daemon.scheduler)],
-                                                  gracefulShutdownSignals: [.sigterm, .sigint],
-                                                  logger: quiet))
+    let group = ServiceGroup(
+        configuration: .init(
+            services: [
+                .init(service: HangupService(hangups: hangups, reloads: daemon.reloads)),
+                .init(service: daemon.bouncePoller),
+                .init(service: daemon.scheduler),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: quiet))
     try await group.run()
 }

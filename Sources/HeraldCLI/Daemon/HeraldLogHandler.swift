@@ -18,9 +18,12 @@ public struct HeraldLogHandler: LogHandler {
     let clock: any HeraldClock
     let write: @Sendable (String) -> Void
 
-    public init(format: Format, clock: any HeraldClock, write: @escaping @Sendable (String) -> Void = { line in
-        StandardStreams.error(line)
-    }) {
+    public init(
+        format: Format, clock: any HeraldClock,
+        write: @escaping @Sendable (String) -> Void = { line in
+            StandardStreams.error(line)
+        }
+    ) {
         self.format = format
         self.clock = clock
         self.write = write

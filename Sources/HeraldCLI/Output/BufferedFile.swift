@@ -1,7 +1,8 @@
 import Foundation
 import HeraldStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file written in 64 KiB chunks: the review page and the manifest are written a line at a

@@ -61,8 +61,10 @@ struct CampaignStatus {
     ///     they go by `forEachRow`): only the tally is kept, so memory does not grow with the list.
     ///   - visit: sees each row as it is counted (a streamed table measures its columns).
     /// - Throws: when a recipient list changed since the campaign was checked.
-    init(prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil, suppressed: Set<String> = [],
-         keepingRows: Bool = true, visit: (Row) -> Void = { _ in }) throws(PreparedCampaign.ListChanged) {
+    init(
+        prepared: PreparedCampaign, ledger: DeliveryLedger, occurrence: String? = nil, suppressed: Set<String> = [],
+        keepingRows: Bool = true, visit: (Row) -> Void = { _ in }
+    ) throws(PreparedCampaign.ListChanged) {
         campaign = prepared.campaign.name
         self.occurrence = occurrence
         var rows: [Row] = []
@@ -98,8 +100,10 @@ struct CampaignStatus {
     /// Hands each recipient's row to `visit`, in the lists' order: what the table prints and the
     /// tally counts, one row at a time (the lists and the ledger are read, nothing is held).
     /// - Throws: when a recipient list changed since the campaign was checked.
-    static func forEachRow(prepared: PreparedCampaign, ledger: DeliveryLedger, suppressed: Set<String> = [],
-                           _ visit: (Row) -> Void) throws(PreparedCampaign.ListChanged) {
+    static func forEachRow(
+        prepared: PreparedCampaign, ledger: DeliveryLedger, suppressed: Set<String> = [],
+        _ visit: (Row) -> Void
+    ) throws(PreparedCampaign.ListChanged) {
         try prepared.forEachRecipient { recipient in
             var row = Self.row(recipient.key, ledger[recipient.key])
             // As `send` decides it: an unfinished letter that is not in doubt.
@@ -138,11 +142,13 @@ struct CampaignStatus {
         let copyReports = entry.copyReports ?? []
         for report in copyReports {
             let fields = report.fields
-            detail += "; \(report.status.rawValue) \(report.address): "
+            detail +=
+                "; \(report.status.rawValue) \(report.address): "
                 + [fields.dsnStatus, fields.diagnosticCode, fields.remoteMTA.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
         }
-        return Row(recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused,
-                   copyReports: copyReports)
+        return Row(
+            recipient: recipient, state: state, attempts: entry.attempts, time: entry.time, detail: detail, refused: refused,
+            copyReports: copyReports)
     }
 
     func count(_ state: State) -> Int { tally.states[state] ?? 0 }
@@ -162,7 +168,8 @@ struct CampaignStatus {
         let partly = tally.partly
         let copiesBounced = tally.copiesReported
         let label = occurrence.map { "\(campaign) @ \($0)" } ?? campaign
-        return "\(label): \(tally.total) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
+        return
+            "\(label): \(tally.total) recipients: \(count(.sent)) sent, \(count(.failed)) failed, \(count(.deferred)) deferred, \(count(.inDoubt)) in doubt, \(count(.pending)) pending"
             + (count(.suppressed) > 0 ? ", \(count(.suppressed)) suppressed (not sent: on the suppression list)" : "")
             + (count(.bounced) + count(.delayed) > 0 ? "; after sending: \(count(.bounced)) bounced, \(count(.delayed)) delayed" : "")
             + (partly > 0 ? "; \(partly) sent with a Cc or Bcc refused (not retried)" : "")
@@ -181,10 +188,11 @@ struct CampaignStatus {
             /// Present (true) only when the status was read from the log alone: `pending` is then unknown.
             var inputs_missing: Bool?
         }
-        let summary = Summary(campaign: campaign, total: tally.total, sent: count(.sent), failed: count(.failed),
-                              deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
-                              bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed),
-                              inputs_missing: logOnly ? true : nil)
+        let summary = Summary(
+            campaign: campaign, total: tally.total, sent: count(.sent), failed: count(.failed),
+            deferred: count(.deferred), pending: count(.pending), in_doubt: count(.inDoubt),
+            bounced: count(.bounced), delayed: count(.delayed), suppressed: count(.suppressed),
+            inputs_missing: logOnly ? true : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Cannot fail: JSONEncoder throws only for a non-finite float or a value's own encoding

@@ -1,7 +1,8 @@
 import Foundation
 import HeraldStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes preview files: private (0700 folder, 0600 files), since letters hold personal data.
@@ -98,11 +99,17 @@ enum PreviewWriter {
         if entries.contains(markerName) {
             let markerPath = (path as NSString).appendingPathComponent(markerName)
             guard let data = FileManager.default.contents(atPath: markerPath),
-                  let decoded = Marker.read(data) else {
-                throw Refusal(description: "\(markerPath) is not a preview record Herald can read; nothing was written or deleted. Empty the folder, or choose another --out")
+                let decoded = Marker.read(data)
+            else {
+                throw Refusal(
+                    description:
+                        "\(markerPath) is not a preview record Herald can read; nothing was written or deleted. Empty the folder, or choose another --out")
             }
             guard decoded.campaign == campaign else {
-                throw Refusal(description: "\(path) holds the preview of campaign \"\(decoded.campaign)\", not of \"\(campaign)\"; nothing was written or deleted. Choose another --out, or remove that preview first")
+                throw Refusal(
+                    description:
+                        "\(path) holds the preview of campaign \"\(decoded.campaign)\", not of \"\(campaign)\"; nothing was written or deleted. Choose another --out, or remove that preview first"
+                )
             }
             marker = decoded
         }
@@ -118,7 +125,8 @@ enum PreviewWriter {
         }
         if !foreign.isEmpty {
             let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? " and \(foreign.count - 3) more" : "")
-            throw Refusal(description: "\(path) holds files Herald did not write (\(shown)); nothing was written or deleted. Empty the folder, or choose another --out")
+            throw Refusal(
+                description: "\(path) holds files Herald did not write (\(shown)); nothing was written or deleted. Empty the folder, or choose another --out")
         }
         return Folder(path: path, exists: true, earlier: earlier)
     }

@@ -24,8 +24,10 @@ final class ProgressLine {
     /// - Parameters:
     ///   - total: the letters this run will try.
     ///   - draw: writes the line (the caller adds the carriage return and erase).
-    init(total: Int, verb: String = "sending", interval: Double = 0.2, now: @escaping () -> Date = Date.init,
-         draw: @escaping (String) -> Void) {
+    init(
+        total: Int, verb: String = "sending", interval: Double = 0.2, now: @escaping () -> Date = Date.init,
+        draw: @escaping (String) -> Void
+    ) {
         self.total = total
         self.verb = verb
         self.interval = interval
@@ -55,8 +57,10 @@ final class ProgressLine {
         if started == nil { started = time }
         if let lastDrawn, time.timeIntervalSince(lastDrawn) < interval, done < total { return }
         lastDrawn = time
-        draw(Self.text(verb: verb, done: done, total: max(total, done), failed: failed, deferred: deferred,
-                       elapsed: time.timeIntervalSince(started ?? time)))
+        draw(
+            Self.text(
+                verb: verb, done: done, total: max(total, done), failed: failed, deferred: deferred,
+                elapsed: time.timeIntervalSince(started ?? time)))
     }
 
     /// The line: `sending 1,234/10,000  412/s  0:21 left  2 failed  1 deferred`.

@@ -1,7 +1,8 @@
 import Foundation
 import HeraldCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The review page, `index.html` in the preview folder: one self-contained HTML file (inline
@@ -117,7 +118,8 @@ final class ReviewPage {
         try page.append(contentsOf: rows.path)
         var middle = "</tbody></table></div>\n"
         if omittedRows > 0 {
-            middle += "<p class=\"note\">\(omittedRows) more rows are not listed here, to keep this page under 10 MB; every letter is a file in this folder, and <code>manifest.json</code> lists them all.</p>\n"
+            middle +=
+                "<p class=\"note\">\(omittedRows) more rows are not listed here, to keep this page under 10 MB; every letter is a file in this folder, and <code>manifest.json</code> lists them all.</p>\n"
         }
         middle += "</section>\n<section id=\"letters\">\n<h2>"
         middle += large ? "A sample of \(letterCount) letters of \(total): the first \(Self.sampleHead), then evenly spaced" : "All \(total) letters"
@@ -142,8 +144,10 @@ final class ReviewPage {
         }
     }
 
-    private func writeRow(index: Int, recipient: Recipient, message: ComposedMessage, file: String,
-                          values: [String], warnings: [String], linked: Bool) throws {
+    private func writeRow(
+        index: Int, recipient: Recipient, message: ComposedMessage, file: String,
+        values: [String], warnings: [String], linked: Bool
+    ) throws {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         if large {
@@ -235,10 +239,16 @@ final class ReviewPage {
         Self.escape(name, into: &out)
         out += " (\(written) messages)</title>\n<style>\n\(Self.style)</style>\n</head>\n<body>\n<header>\n<h1>Review: ".utf8
         Self.escape(name, into: &out)
-        out += "</h1>\n<p class=\"facts\"><strong id=\"count\">\(written) message\(written == 1 ? "" : "s")</strong> · manifest hash <code id=\"manifest-hash\">\(manifestHash)</code></p>\n".utf8
-        out += "<p>Nothing has been sent. Every letter below is exactly what would be sent (only its Date is set when it is sent). To approve these letters, and only these: <code>herald approve ".utf8
+        out +=
+            "</h1>\n<p class=\"facts\"><strong id=\"count\">\(written) message\(written == 1 ? "" : "s")</strong> · manifest hash <code id=\"manifest-hash\">\(manifestHash)</code></p>\n"
+            .utf8
+        out +=
+            "<p>Nothing has been sent. Every letter below is exactly what would be sent (only its Date is set when it is sent). To approve these letters, and only these: <code>herald approve "
+            .utf8
         Self.escape(prepared.campaign.file, into: &out)
-        out += " \(manifestHash)</code>; any change to what the letters are or whom they go to (the template, a list, an attached file, a setting of the campaign that changes a letter) changes the hash.</p>\n".utf8
+        out +=
+            " \(manifestHash)</code>; any change to what the letters are or whom they go to (the template, a list, an attached file, a setting of the campaign that changes a letter) changes the hash.</p>\n"
+            .utf8
         var warnings = prepared.warnings.map(\.description)
         if let plaintext = prepared.campaign.smtp.plaintextWarning { warnings.insert(plaintext, at: 0) }
         if warnings.isEmpty {
@@ -262,13 +272,17 @@ final class ReviewPage {
         if unlisted > 0 { out += "<tr><td colspan=\"3\">and \(unlisted) more attached files, listed in <code>manifest.json</code>\n".utf8 }
         out += "</table>\n</header>\n".utf8
         if large && !fields.isEmpty {
-            out += "<section id=\"distinct\">\n<h2>Values per field</h2>\n<p class=\"note\">The fields the template prints, each with its most frequent values and how many letters carry each (up to \(Self.distinctListed) per field).</p>\n".utf8
+            out +=
+                "<section id=\"distinct\">\n<h2>Values per field</h2>\n<p class=\"note\">The fields the template prints, each with its most frequent values and how many letters carry each (up to \(Self.distinctListed) per field).</p>\n"
+                .utf8
             for (column, field) in fields.enumerated() {
                 let counts = distinct[column].sorted { ($1.value, $0.key) < ($0.value, $1.key) }
                 out += "<table class=\"distinct\"><caption>".utf8
                 Self.escape(field, into: &out)
                 let exact = untracked[column] == 0
-                out += " (\(exact ? "\(counts.count)" : "more than \(Self.distinctTracked)") distinct value\(counts.count == 1 && exact ? "" : "s"))</caption><tr><th>value<th>letters\n".utf8
+                out +=
+                    " (\(exact ? "\(counts.count)" : "more than \(Self.distinctTracked)") distinct value\(counts.count == 1 && exact ? "" : "s"))</caption><tr><th>value<th>letters\n"
+                    .utf8
                 for (value, count) in counts.prefix(Self.distinctListed) {
                     out += "<tr><td>".utf8
                     if value.isEmpty { out += "<span class=\"note\">(empty)</span>".utf8 } else { Self.escape(Self.truncated(value, 120), into: &out) }
@@ -284,8 +298,12 @@ final class ReviewPage {
         }
         out += "<section id=\"summary\">\n<h2>Summary</h2>\n".utf8
         if large {
-            out += "<p class=\"note\">One row per letter, linked to its <code>.eml</code>; ↓ goes to a letter shown below.\(subjectLimit == 0 ? " Subjects are left out of the rows at this size (the sample letters and the files have them)." : subjectLimit < 120 ? " Subjects are cut at \(subjectLimit) characters." : "")</p>\n".utf8
-            out += "<div class=\"scroll\"><table class=\"summary compact\"><thead><tr><th>recipient\(subjectLimit > 0 ? "<th>subject" : "")<th>size<th>warnings</thead>\n<tbody>\n".utf8
+            out +=
+                "<p class=\"note\">One row per letter, linked to its <code>.eml</code>; ↓ goes to a letter shown below.\(subjectLimit == 0 ? " Subjects are left out of the rows at this size (the sample letters and the files have them)." : subjectLimit < 120 ? " Subjects are cut at \(subjectLimit) characters." : "")</p>\n"
+                .utf8
+            out +=
+                "<div class=\"scroll\"><table class=\"summary compact\"><thead><tr><th>recipient\(subjectLimit > 0 ? "<th>subject" : "")<th>size<th>warnings</thead>\n<tbody>\n"
+                .utf8
         } else {
             out += "<div class=\"scroll\"><table class=\"summary\"><thead><tr><th>#<th>recipient".utf8
             for field in fields {
@@ -348,28 +366,28 @@ final class ReviewPage {
     }
 
     static let style = """
-    body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 80em; padding: 0 1em; color: #1b1b1b; }
-    h1 { margin-bottom: .2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
-    code { font-size: 13px; word-break: break-all; }
-    table { border-collapse: collapse; margin: .5em 0; }
-    th, td { border: 1px solid #ddd; padding: .2em .5em; text-align: left; vertical-align: top; }
-    th { background: #f3f3f3; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-    caption { text-align: left; font-weight: 600; padding: .3em 0; }
-    mark { background: #fff09a; padding: 0 .1em; border-radius: 2px; }
-    .warn { color: #8a3b00; } .ok { color: #2a6a2a; } .note { color: #666; font-size: 90%; }
-    .facts { font-size: 110%; }
-    table.distinct { display: inline-table; margin-right: 1.5em; vertical-align: top; }
-    article.letter { border: 1px solid #bbb; border-radius: 6px; padding: .3em 1em 1em; margin: 1.2em 0; }
-    table.envelope th, table.headers th { width: 9em; }
-    pre { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; padding: .6em; font: 13px/1.4 ui-monospace, monospace; }
-    pre.body { font: 14px/1.5 Georgia, serif; }
-    .meta { font-size: 90%; color: #555; }
-    div.scroll { overflow-x: auto; }
-    table.summary { font-size: 13px; } table.summary td { white-space: nowrap; }
-    article.letter table.headers td { white-space: pre-wrap; }
-    table.compact tbody { counter-reset: row; }
-    table.compact tbody td:first-child::before { counter-increment: row; content: counter(row) ". "; color: #888; }
-    table.compact tbody td:last-child { color: #8a3b00; }
+        body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 80em; padding: 0 1em; color: #1b1b1b; }
+        h1 { margin-bottom: .2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
+        code { font-size: 13px; word-break: break-all; }
+        table { border-collapse: collapse; margin: .5em 0; }
+        th, td { border: 1px solid #ddd; padding: .2em .5em; text-align: left; vertical-align: top; }
+        th { background: #f3f3f3; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+        caption { text-align: left; font-weight: 600; padding: .3em 0; }
+        mark { background: #fff09a; padding: 0 .1em; border-radius: 2px; }
+        .warn { color: #8a3b00; } .ok { color: #2a6a2a; } .note { color: #666; font-size: 90%; }
+        .facts { font-size: 110%; }
+        table.distinct { display: inline-table; margin-right: 1.5em; vertical-align: top; }
+        article.letter { border: 1px solid #bbb; border-radius: 6px; padding: .3em 1em 1em; margin: 1.2em 0; }
+        table.envelope th, table.headers th { width: 9em; }
+        pre { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; padding: .6em; font: 13px/1.4 ui-monospace, monospace; }
+        pre.body { font: 14px/1.5 Georgia, serif; }
+        .meta { font-size: 90%; color: #555; }
+        div.scroll { overflow-x: auto; }
+        table.summary { font-size: 13px; } table.summary td { white-space: nowrap; }
+        article.letter table.headers td { white-space: pre-wrap; }
+        table.compact tbody { counter-reset: row; }
+        table.compact tbody td:first-child::before { counter-increment: row; content: counter(row) ". "; color: #888; }
+        table.compact tbody td:last-child { color: #8a3b00; }
 
-    """
+        """
 }

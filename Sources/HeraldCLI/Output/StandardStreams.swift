@@ -1,8 +1,9 @@
 import HeraldStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes to stdout and stderr that may have no reader any more.

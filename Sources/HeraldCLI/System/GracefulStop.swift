@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Which signals ask Herald to stop, and making sure they can arrive.
 ///
@@ -36,9 +37,9 @@ enum GracefulStop {
         var current = sigaction()
         guard sigaction(number, nil, &current) == 0 else { return false }
         #if canImport(Glibc)
-        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
         #else
-        return false
+            return false
         #endif
     }
 }

@@ -38,8 +38,10 @@ struct SendService: Service {
         var logger = Logger(label: "herald.send") { _ in SwiftLogNoOpLogHandler() }
         logger.logLevel = .critical
         // The send ending (done, or stopped) ends the group.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                                                      gracefulShutdownSignals: signals, logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: signals, logger: logger))
         do {
             try await group.run()
         } catch {

@@ -72,8 +72,9 @@ enum CivilDate {
         let dayNumber = floorDivide(seconds, 86_400)
         let time = seconds - dayNumber * 86_400
         let (year, month, day) = civil(fromDays: dayNumber)
-        return Fields(year: year, month: month, day: day, hour: time / 3600, minute: time / 60 % 60,
-                      second: time % 60, weekday: weekday(ofDays: dayNumber))
+        return Fields(
+            year: year, month: month, day: day, hour: time / 3600, minute: time / 60 % 60,
+            second: time % 60, weekday: weekday(ofDays: dayNumber))
     }
 
     /// Whole seconds since 1970 of an interval, rounded down (the second a fractional

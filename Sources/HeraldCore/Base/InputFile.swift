@@ -23,7 +23,8 @@ public enum InputFile {
         case S_IFDIR:
             diagnostic.message = "\(path) is a folder, not a file"
         default:
-            diagnostic.message = "\(path) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"
+            diagnostic.message =
+                "\(path) is not a regular file (a pipe or a device?); Herald reads a recipient list twice, to check it and then to send, so save the list to a file"
         }
         throw ValidationFailure([diagnostic])
     }
@@ -34,12 +35,15 @@ public enum InputFile {
     ///
     /// Anything that is not a regular file (a FIFO, `/dev/zero`, a socket) is refused before it is
     /// opened, saying what it is: reading one would block, never end, or give other text each time.
-    public static func readText(_ path: String, missing: Diagnostic,
-                                kind: Diagnostic.Kind = .badData) throws(ValidationFailure) -> String {
+    public static func readText(
+        _ path: String, missing: Diagnostic,
+        kind: Diagnostic.Kind = .badData
+    ) throws(ValidationFailure) -> String {
         var info = stat()
         if stat(path, &info) == 0, let what = notRegular(info.st_mode) {
             var diagnostic = missing
-            diagnostic.message = "\(path) is \(what), not a regular file; Herald reads it whole and checks it before sending, so save it to a file and name that"
+            diagnostic.message =
+                "\(path) is \(what), not a regular file; Herald reads it whole and checks it before sending, so save it to a file and name that"
             throw ValidationFailure([diagnostic])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -87,8 +91,9 @@ public enum InputFile {
         } else if byte >= 0x80 {
             detail += ", a Windows-1252 character, probably"
         }
-        return Diagnostic(kind, file: path, line: line,
-                          "byte \(offset + 1) is not valid UTF-8 (\(detail)); save the file as UTF-8")
+        return Diagnostic(
+            kind, file: path, line: line,
+            "byte \(offset + 1) is not valid UTF-8 (\(detail)); save the file as UTF-8")
     }
 
     /// Where the first byte sequence that is not UTF-8 starts: its offset (from 0) and its line

@@ -57,10 +57,10 @@ public enum RFC3339 {
         func byte(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
 
         guard let year = number(0, 4), byte(4) == UInt8(ascii: "-"), let month = number(5, 2),
-              byte(7) == UInt8(ascii: "-"), let day = number(8, 2),
-              let separator = byte(10), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(separator),
-              let hour = number(11, 2), byte(13) == UInt8(ascii: ":"), let minute = number(14, 2),
-              byte(16) == UInt8(ascii: ":"), let second = number(17, 2)
+            byte(7) == UInt8(ascii: "-"), let day = number(8, 2),
+            let separator = byte(10), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(separator),
+            let hour = number(11, 2), byte(13) == UInt8(ascii: ":"), let minute = number(14, 2),
+            byte(16) == UInt8(ascii: ":"), let second = number(17, 2)
         else { throw fail(shape) }
 
         var index = 19
@@ -80,7 +80,7 @@ public enum RFC3339 {
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let sign = byte(index) == UInt8(ascii: "-") ? -1 : 1
             guard let offsetHours = number(index + 1, 2), byte(index + 3) == UInt8(ascii: ":"),
-                  let offsetMinutes = number(index + 4, 2)
+                let offsetMinutes = number(index + 4, 2)
             else { throw fail("the UTC offset must look like +01:00 or -05:30") }
             guard offsetHours <= 23, offsetMinutes <= 59 else { throw fail("the UTC offset is out of range") }
             offset = sign * (offsetHours * 3600 + offsetMinutes * 60)

@@ -86,8 +86,9 @@ public struct BounceAttribution: Sendable {
             }
             let refused = Set((record.refused ?? []).map { $0.recipient.lowercased() })
             envelope = envelope.filter { !refused.contains($0) }
-            letters[key] = Letter(recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID,
-                                  attempts: count, envelope: envelope)
+            letters[key] = Letter(
+                recipient: record.recipient, occurrence: record.occurrence, messageID: record.messageID,
+                attempts: count, envelope: envelope)
             unsent[key] = nil
             if let token = VERP.token(ofMessageID: record.messageID) { byToken[token] = key }
         case .bounced, .delayed:
@@ -122,14 +123,22 @@ public struct BounceAttribution: Sendable {
         case 0:
             let seen = BounceMessage.unique(bounce.returnedMessageIDs + bounce.referencedMessageIDs)
             if let id = seen.first(where: { unsent[$0.lowercased()] != nil }), let status = unsent[id.lowercased()] {
-                return .failure(Unattributed(reason: "it names the letter \(id), which the server never accepted (its last record is "
-                    + "\(status.rawValue)): a report about a letter that did not go out is not genuine; not counted, nothing suppressed"))
+                return .failure(
+                    Unattributed(
+                        reason: "it names the letter \(id), which the server never accepted (its last record is "
+                            + "\(status.rawValue)): a report about a letter that did not go out is not genuine; not counted, nothing suppressed"))
             }
-            return .failure(Unattributed(reason: seen.isEmpty
-                ? (verp ? "no returned headers and no VERP token of this campaign" : "no returned headers (VERP is off)")
-                : "no letter of campaign \"\(campaign)\" has Message-ID \(seen.joined(separator: " or "))"))
+            return .failure(
+                Unattributed(
+                    reason: seen.isEmpty
+                        ? (verp ? "no returned headers and no VERP token of this campaign" : "no returned headers (VERP is off)")
+                        : "no letter of campaign \"\(campaign)\" has Message-ID \(seen.joined(separator: " or "))"))
         default:
-            return .failure(Unattributed(reason: "it names \(candidates.count) letters (\(candidates.map { "\($0.0.recipient) by \($0.1.rawValue)" }.joined(separator: ", "))); not guessing"))
+            return .failure(
+                Unattributed(
+                    reason:
+                        "it names \(candidates.count) letters (\(candidates.map { "\($0.0.recipient) by \($0.1.rawValue)" }.joined(separator: ", "))); not guessing"
+                ))
         }
     }
 
@@ -176,9 +185,10 @@ public struct BounceAttribution: Sendable {
             DeliveryRecord(
                 time: time, campaign: campaign, recipient: letter.recipient, messageID: letter.messageID,
                 status: report.outcome == .bounced ? .bounced : .delayed, attempt: letter.attempts, occurrence: letter.occurrence,
-                bounce: BounceFields(dsnStatus: report.status, dsnRecipient: address, diagnosticCode: report.diagnosticCode,
-                                     remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
-                                     imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
+                bounce: BounceFields(
+                    dsnStatus: report.status, dsnRecipient: address, diagnosticCode: report.diagnosticCode,
+                    remoteMTA: report.remoteMTA, bounceMessageID: bounce.messageID, bounceDate: bounce.date,
+                    imapUIDValidity: position?.uidValidity, imapUID: position?.uid))
         }
         return .record(records, clue: clue)
     }

@@ -72,7 +72,8 @@ public struct BounceMessage: Sendable {
             }
         }
 
-        let isReport = message.mediaType == "multipart/report"
+        let isReport =
+            message.mediaType == "multipart/report"
             && (message.parameter("report-type")?.lowercased() ?? "").hasSuffix("delivery-status")
         if isReport {
             for part in parts where part.mediaType == "message/delivery-status" || part.mediaType == "message/global-delivery-status" {
@@ -154,8 +155,10 @@ extension BounceMessage {
         return signs
     }
 
-    static let vacationSubjectWords = ["out of office", "out of the office", "automatic reply", "autoreply", "auto-reply",
-                                       "vacation", "abwesenheit", "absence", "absent", "congés", "auto:"]
+    static let vacationSubjectWords = [
+        "out of office", "out of the office", "automatic reply", "autoreply", "auto-reply",
+        "vacation", "abwesenheit", "absence", "absent", "congés", "auto:",
+    ]
 
     static func isVacationSubject(_ subject: String) -> Bool {
         let lowered = subject.lowercased()

@@ -57,9 +57,11 @@ public struct BounceRun {
     ///
     /// The log is reached through `journal`'s blocking append and sync (`BounceRun.Log`):
     /// a pass is a short job, not the send pipeline.
-    public mutating func run(mailbox: BounceMailbox, journal: some BounceRun.Log, now: () -> String,
-                             shouldStop: () -> Bool = { false },
-                             afterSync: ([DeliveryRecord]) throws -> Void = { _ in }) throws(Failure) -> Report {
+    public mutating func run(
+        mailbox: BounceMailbox, journal: some BounceRun.Log, now: () -> String,
+        shouldStop: () -> Bool = { false },
+        afterSync: ([DeliveryRecord]) throws -> Void = { _ in }
+    ) throws(Failure) -> Report {
         var report = Report()
         let listing: MailboxListing
         do { listing = try mailbox.list() } catch { throw .mailbox(error) }

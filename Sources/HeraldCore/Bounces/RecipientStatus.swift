@@ -17,8 +17,10 @@ public struct RecipientStatus: Sendable, Equatable {
     /// `Remote-MTA` with its `dns;` type dropped: the server that gave the answer.
     public var remoteMTA: String?
 
-    public init(finalRecipient: String? = nil, originalRecipient: String? = nil, action: String? = nil,
-                status: String? = nil, diagnosticCode: String? = nil, remoteMTA: String? = nil) {
+    public init(
+        finalRecipient: String? = nil, originalRecipient: String? = nil, action: String? = nil,
+        status: String? = nil, diagnosticCode: String? = nil, remoteMTA: String? = nil
+    ) {
         self.finalRecipient = finalRecipient
         self.originalRecipient = originalRecipient
         self.action = action
@@ -62,13 +64,14 @@ public struct RecipientStatus: Sendable, Equatable {
             guard !fields.isEmpty else { break }
             func value(_ name: String) -> String? { fields.first { $0.name == name }?.value }
             guard value("final-recipient") != nil || value("action") != nil else { continue }
-            recipients.append(RecipientStatus(
-                finalRecipient: value("final-recipient").map { typed($0).lowercased() },
-                originalRecipient: value("original-recipient").map { typed($0) },
-                action: value("action").map { $0.lowercased().components(separatedBy: " ").first ?? $0 },
-                status: value("status").map { $0.prefix { !$0.isWhitespace && $0 != "(" } }.map(String.init),
-                diagnosticCode: value("diagnostic-code"),
-                remoteMTA: value("remote-mta").map { typed($0) }))
+            recipients.append(
+                RecipientStatus(
+                    finalRecipient: value("final-recipient").map { typed($0).lowercased() },
+                    originalRecipient: value("original-recipient").map { typed($0) },
+                    action: value("action").map { $0.lowercased().components(separatedBy: " ").first ?? $0 },
+                    status: value("status").map { $0.prefix { !$0.isWhitespace && $0 != "(" } }.map(String.init),
+                    diagnosticCode: value("diagnostic-code"),
+                    remoteMTA: value("remote-mta").map { typed($0) }))
         }
         return recipients
     }

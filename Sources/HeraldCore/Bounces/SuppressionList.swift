@@ -35,11 +35,11 @@ public struct SuppressionList: Sendable, Equatable {
 
     /// What a new file starts with.
     public static let header = """
-    # Herald suppression list: addresses with a permanent bounce (herald bounces, [bounces] suppress = true).
-    # One per line: address, time, campaign, status, diagnostic, separated by tabs.
-    # Delete a line, or run `herald suppressed remove CAMPAIGN ADDRESS`, to write to the address again.
+        # Herald suppression list: addresses with a permanent bounce (herald bounces, [bounces] suppress = true).
+        # One per line: address, time, campaign, status, diagnostic, separated by tabs.
+        # Delete a line, or run `herald suppressed remove CAMPAIGN ADDRESS`, to write to the address again.
 
-    """
+        """
 
     /// The file's lines as read (without their newlines).
     public private(set) var lines: [String]
@@ -87,7 +87,8 @@ extension SuppressionList.Entry {
         guard record.status == .bounced else { return nil }
         let recipient = record.recipient.lowercased()
         guard (record.dsnRecipient?.lowercased() ?? recipient) == recipient else { return nil }
-        self.init(address: recipient, time: record.time, campaign: record.campaign,
-                  dsnStatus: record.dsnStatus ?? "", diagnostic: record.diagnosticCode ?? "")
+        self.init(
+            address: recipient, time: record.time, campaign: record.campaign,
+            dsnStatus: record.dsnStatus ?? "", diagnostic: record.diagnosticCode ?? "")
     }
 }

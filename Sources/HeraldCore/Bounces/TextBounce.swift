@@ -15,15 +15,21 @@ struct TextBounce {
     var recipients: [RecipientStatus]
     var quotedMessageIDs: [String]
 
-    static let failurePhrases = ["could not be delivered", "couldn't be delivered", "did not reach", "cannot be reached",
-                                 "undeliverable", "delivery has failed", "permanent error", "has not yet been delivered",
-                                 "delivery failed", "delivery to the following recipient", "returned mail",
-                                 "delivery incomplete", "failed permanently", "message not delivered", "delayed"]
-    static let delayPhrases = ["has not yet been delivered", "delivery attempts will continue", "will retry", "delayed",
-                               "delivery incomplete", "temporary failure"]
+    static let failurePhrases = [
+        "could not be delivered", "couldn't be delivered", "did not reach", "cannot be reached",
+        "undeliverable", "delivery has failed", "permanent error", "has not yet been delivered",
+        "delivery failed", "delivery to the following recipient", "returned mail",
+        "delivery incomplete", "failed permanently", "message not delivered", "delayed",
+    ]
+    static let delayPhrases = [
+        "has not yet been delivered", "delivery attempts will continue", "will retry", "delayed",
+        "delivery incomplete", "temporary failure",
+    ]
     /// Lines where a quoted copy of the letter begins: the report's own text ends there.
-    static let copyMarkers = ["------ this is a copy of the message", "----- original message", "original message headers",
-                              "------ the body of the message", "-----original message-----", "--- below this line is a copy"]
+    static let copyMarkers = [
+        "------ this is a copy of the message", "----- original message", "original message headers",
+        "------ the body of the message", "-----original message-----", "--- below this line is a copy",
+    ]
 
     static func read(message: MIMEPart, parts: [MIMEPart]) -> TextBounce? {
         let fromMailSystem: Bool = {
@@ -37,10 +43,11 @@ struct TextBounce {
         guard let main = texts.first(where: { $0.mediaType == "text/plain" }) ?? texts.first else { return nil }
         let fullText = main.mediaType == "text/html" ? stripTags(main.text) : main.text
         let allLines = fullText.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        let copyStart = allLines.firstIndex { line in
-            let lowered = line.trimmingCharacters(in: .whitespaces).lowercased()
-            return copyMarkers.contains { lowered.hasPrefix($0) }
-        } ?? allLines.count
+        let copyStart =
+            allLines.firstIndex { line in
+                let lowered = line.trimmingCharacters(in: .whitespaces).lowercased()
+                return copyMarkers.contains { lowered.hasPrefix($0) }
+            } ?? allLines.count
         let report = Array(allLines[..<copyStart])
         let lowered = report.joined(separator: "\n").lowercased()
         let subject = (message.field("subject") ?? "").lowercased()
@@ -57,16 +64,20 @@ struct TextBounce {
 
         var addresses = message.fields("x-failed-recipients").flatMap { BounceMessage.addresses(in: $0) }
         if addresses.isEmpty {
-            let own = Set(((message.field("from") ?? "") + " " + (message.field("to") ?? "")).lowercased()
-                .split(whereSeparator: { $0 == "<" || $0 == ">" || $0.isWhitespace || $0 == "," }).map(String.init))
+            let own = Set(
+                ((message.field("from") ?? "") + " " + (message.field("to") ?? "")).lowercased()
+                    .split(whereSeparator: { $0 == "<" || $0 == ">" || $0.isWhitespace || $0 == "," }).map(String.init))
             if let found = failedAddress(in: report, excluding: own) { addresses = [found] }
         }
-        let shape = message.field("x-failed-recipients") != nil || lowered.contains("mail delivery software") ? "exim"
+        let shape =
+            message.field("x-failed-recipients") != nil || lowered.contains("mail delivery software")
+            ? "exim"
             : (lowered.contains("did not reach some or all") || lowered.contains("#5.") || lowered.contains("#4.")) ? "exchange" : "generic"
         let remote = remoteMTA(in: report)
         let recipients = (addresses.isEmpty ? [String?.none] : addresses.map(Optional.some)).map { address in
-            RecipientStatus(finalRecipient: address, action: status.hasPrefix("5") ? "failed" : "delayed", status: status,
-                            diagnosticCode: code?.line, remoteMTA: remote)
+            RecipientStatus(
+                finalRecipient: address, action: status.hasPrefix("5") ? "failed" : "delayed", status: status,
+                diagnosticCode: code?.line, remoteMTA: remote)
         }
         var quoted: [String] = []
         for text in texts {
@@ -106,8 +117,10 @@ struct TextBounce {
     }
 
     /// Header names a report quotes from the letter it returns.
-    static let quotedHeaderNames: Set<String> = ["to", "cc", "bcc", "from", "sender", "reply-to", "subject", "sent", "date",
-                                                 "message-id", "return-path", "delivered-to", "envelope-to"]
+    static let quotedHeaderNames: Set<String> = [
+        "to", "cc", "bcc", "from", "sender", "reply-to", "subject", "sent", "date",
+        "message-id", "return-path", "delivered-to", "envelope-to",
+    ]
 
     /// A line such as `  To:      minister@austria.example`: a quoted header of the letter.
     static func isQuotedHeader(_ line: String) -> Bool {
@@ -170,7 +183,8 @@ struct TextBounce {
         let chars = Array(line)
         for index in chars.indices where chars[index] == "4" || chars[index] == "5" {
             guard index + 3 < chars.count, chars[index + 1].isNumber, chars[index + 2].isNumber,
-                  chars[index + 3] == " " || chars[index + 3] == "-" else { continue }
+                chars[index + 3] == " " || chars[index + 3] == "-"
+            else { continue }
             if index > 0, !(chars[index - 1] == " " || chars[index - 1] == "#" || chars[index - 1] == ";" || chars[index - 1] == "'") { continue }
             return String(chars[index...(index + 2)])
         }
@@ -186,7 +200,8 @@ struct TextBounce {
                     return words[index + 1]
                 }
                 if word.hasPrefix("<"), word.count > 1, index + 1 < words.count, words[index + 1].hasPrefix("#"),
-                   word.dropFirst().contains(".") {
+                    word.dropFirst().contains(".")
+                {
                     return String(word.dropFirst())
                 }
             }

@@ -56,16 +56,19 @@ extension AttachmentStore {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
         let present = Set(names.map { Array($0.utf8) })
         for name in names {
-            for (suffix, role) in [(".key", "a Message-ID key"), (".index", "a delivery log's index"),
-                                   (".chain", "a delivery log's chain checkpoint"), (".approval", "an approval")] {
+            for (suffix, role) in [
+                (".key", "a Message-ID key"), (".index", "a delivery log's index"),
+                (".chain", "a delivery log's chain checkpoint"), (".approval", "an approval"),
+            ] {
                 let bytes = Array(name.utf8), tail = Array(suffix.utf8)
                 guard bytes.count > tail.count, bytes.suffix(tail.count) == tail[...] else { continue }
                 let base = Array(bytes.dropLast(tail.count))
                 guard present.contains(base) else { continue }
                 let path = (folder as NSString).appendingPathComponent(name)
                 protect(path, as: "\(role) of another campaign's log in the same folder")
-                protect((folder as NSString).appendingPathComponent(String(decoding: base, as: UTF8.self)),
-                        as: "another campaign's delivery log in the same folder")
+                protect(
+                    (folder as NSString).appendingPathComponent(String(decoding: base, as: UTF8.self)),
+                    as: "another campaign's delivery log in the same folder")
             }
         }
     }
@@ -85,9 +88,11 @@ extension AttachmentStore {
         // No resolved path while the log does not exist yet (before the first send): the files
         // beside it will be named after the path as written.
         let besideLog = (try? log.get()) ?? campaign.logPath
-        for (suffix, role) in [(".index", "the delivery log's index"), (".lock", "the delivery log's lock file"),
-                               (".chain", "the delivery log's chain checkpoint"), (".approval", "the campaign's approval"),
-                               (".key", "the campaign's Message-ID key")] {
+        for (suffix, role) in [
+            (".index", "the delivery log's index"), (".lock", "the delivery log's lock file"),
+            (".chain", "the delivery log's chain checkpoint"), (".approval", "the campaign's approval"),
+            (".key", "the campaign's Message-ID key"),
+        ] {
             protect(besideLog + suffix, as: role)
         }
         protect(((besideLog as NSString).deletingLastPathComponent as NSString).appendingPathComponent("suppressed.txt"), as: "the suppression list")
@@ -105,7 +110,8 @@ extension AttachmentStore {
             // A folder Herald may not list shows no lock file to mark (the campaign file itself is marked above).
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             where name.utf8.starts(with: ".herald-".utf8)
-                && (name.utf8.reversed().starts(with: ".lock".utf8.reversed()) || name.utf8.reversed().starts(with: ".lastlog".utf8.reversed())) {
+                && (name.utf8.reversed().starts(with: ".lock".utf8.reversed()) || name.utf8.reversed().starts(with: ".lastlog".utf8.reversed()))
+            {
                 protect((folder as NSString).appendingPathComponent(name), as: "a campaign lock file")
             }
         }
@@ -123,8 +129,9 @@ extension AttachmentStore {
         // moments after the files were marked.
         let role = protected.withLock { $0.identities[identity] }
         if let role {
-            throw Unusable(path: path, reason: "is \(role), one of Herald's own files; a field may not attach it (nothing of it is read)",
-                           advice: "name another file in the row")
+            throw Unusable(
+                path: path, reason: "is \(role), one of Herald's own files; a field may not attach it (nothing of it is read)",
+                advice: "name another file in the row")
         }
     }
 }

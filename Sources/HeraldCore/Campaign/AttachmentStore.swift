@@ -101,7 +101,11 @@ public final class AttachmentStore: Sendable {
         if let folder { try check(path, within: folder) }
         if let kept = cache.withLock({ $0.parts[key] }) {
             guard kept.encoded.count <= maxEncodedBytes else {
-                throw Unusable(path: path, reason: "takes \(kept.encoded.count) bytes encoded, more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter")
+                throw Unusable(
+                    path: path,
+                    reason:
+                        "takes \(kept.encoded.count) bytes encoded, more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter"
+                )
             }
             return kept
         }
@@ -123,7 +127,11 @@ public final class AttachmentStore: Sendable {
             let opened = length > 0 ? Array(target[0..<length]) : []
             guard let root = folderPath(folder), Self.isInside(opened, root) else {
                 let shown = opened.isEmpty ? "an unknown file" : Self.visible(opened)
-                throw Unusable(path: path, reason: "leads outside \(folderPath(folder).map(Self.visible) ?? VisibleText.of(folder)) (to \(shown)); a file a field chooses must be inside the folder the template names")
+                throw Unusable(
+                    path: path,
+                    reason:
+                        "leads outside \(folderPath(folder).map(Self.visible) ?? VisibleText.of(folder)) (to \(shown)); a file a field chooses must be inside the folder the template names"
+                )
             }
             // The file opened, not only the one the path named a moment ago, may not be Herald's own.
             refreshProtected()
@@ -131,7 +139,11 @@ public final class AttachmentStore: Sendable {
         }
         let size = Int(info.st_size)
         guard Self.encodedSize(size) <= maxEncodedBytes else {
-            throw Unusable(path: path, reason: "is \(size) bytes (\(Self.encodedSize(size)) encoded), more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter (did it grow since it was checked?); nothing of it was read")
+            throw Unusable(
+                path: path,
+                reason:
+                    "is \(size) bytes (\(Self.encodedSize(size)) encoded), more than the \(maxEncodedBytes) bytes of attachments the letter has left under [attachments] max_bytes_per_letter (did it grow since it was checked?); nothing of it was read"
+            )
         }
         let encoded = try Self.readEncoded(descriptor, path: path, size: size)
         reads.add(1, ordering: .relaxed)
@@ -191,7 +203,11 @@ public final class AttachmentStore: Sendable {
         case .failure(let error): throw Unusable(path: path, reason: Self.unreachable(error.code))
         }
         guard Self.isInside(target, root) else {
-            throw Unusable(path: path, reason: "leads outside \(Self.visible(root)) (to \(Self.visible(target))); a file a field chooses must be inside the folder the template names, not a link out of it")
+            throw Unusable(
+                path: path,
+                reason:
+                    "leads outside \(Self.visible(root)) (to \(Self.visible(target))); a file a field chooses must be inside the folder the template names, not a link out of it"
+            )
         }
     }
 

@@ -45,9 +45,13 @@ public struct IMAPURL: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(SMTPURL.Malformed) {
         let lowered = text.lowercased()
         let secure: Bool, rest: Substring
-        if lowered.hasPrefix("imap://") { secure = false; rest = text.dropFirst(7) }
-        else if lowered.hasPrefix("imaps://") { secure = true; rest = text.dropFirst(8) }
-        else { throw SMTPURL.Malformed(text: text, reason: "not an imap:// or imaps:// URL with a host (and no user or password in it)") }
+        if lowered.hasPrefix("imap://") {
+            secure = false; rest = text.dropFirst(7)
+        } else if lowered.hasPrefix("imaps://") {
+            secure = true; rest = text.dropFirst(8)
+        } else {
+            throw SMTPURL.Malformed(text: text, reason: "not an imap:// or imaps:// URL with a host (and no user or password in it)")
+        }
         let authority = rest.prefix { $0 != "/" }
         var folder = String(rest.dropFirst(authority.count).drop { $0 == "/" })
         if folder.contains(";") || folder.contains("?") || folder.contains("#") {

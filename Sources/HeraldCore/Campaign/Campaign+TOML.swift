@@ -28,8 +28,9 @@ extension CampaignFile {
         check.unknownKeys(of: root)
         let name = check.string(root, .name, required: true)
         if let name, !Campaign.isValidName(name) {
-            check.problem(.name, in: root,
-                          "\"\(name)\" is not a valid campaign name; use letters, digits, '.', '_' and '-' (64 at most, not starting with '.')")
+            check.problem(
+                .name, in: root,
+                "\"\(name)\" is not a valid campaign name; use letters, digits, '.', '_' and '-' (64 at most, not starting with '.')")
         }
         let template = check.string(root, .template, required: true)
         let log = check.string(root, .log, required: true)
@@ -66,16 +67,20 @@ extension CampaignFile {
         var parsedSchedule: Schedule?
         if let schedule {
             do { parsedSchedule = try Schedule(parsing: schedule, timeZone: timezone) } catch {
-                check.problem(.schedule, in: root,
-                              "\(error); write a 5-field cron expression (\"0 9 * * 1-5\"), a macro (@daily) or an RFC 3339 time (\"2026-12-01T09:00:00+01:00\")")
+                check.problem(
+                    .schedule, in: root,
+                    "\(error); write a 5-field cron expression (\"0 9 * * 1-5\"), a macro (@daily) or an RFC 3339 time (\"2026-12-01T09:00:00+01:00\")")
             }
         } else if let timezone, TimeZone(identifier: timezone) == nil {
             check.problem(.timezone, in: root, "\"\(timezone)\" is not an IANA time zone name such as Europe/Brussels")
         }
         var catchUp = 3600
         if let field = root[.catchUpSeconds] {
-            if let seconds = field.value.integer, seconds >= 0 { catchUp = seconds }
-            else { check.problem(.catchUpSeconds, in: root, "must be a whole number of seconds, 0 or more (default 3600)") }
+            if let seconds = field.value.integer, seconds >= 0 {
+                catchUp = seconds
+            } else {
+                check.problem(.catchUpSeconds, in: root, "must be a whole number of seconds, 0 or more (default 3600)")
+            }
         }
         var retry = RetryPolicy.default
         if let table = self.retry {
@@ -88,7 +93,8 @@ extension CampaignFile {
         if let table = self.limits {
             limits = check.limits(table)
         } else if root[.limits] != nil {
-            check.problem(.limits, in: root, "must be a table: [limits] with concurrency, max_messages_per_connection, messages_per_second, messages_per_minute")
+            check.problem(
+                .limits, in: root, "must be a table: [limits] with concurrency, max_messages_per_connection, messages_per_second, messages_per_minute")
         }
 
         var addressColumns: [String] = []
@@ -145,11 +151,12 @@ extension CampaignFile {
         guard check.problems.isEmpty, let name, let template, let log, let smtp else {
             throw ValidationFailure(check.problems)
         }
-        var campaign = Campaign(name: name, file: file,
-                                templatePath: Campaign.resolvePath(template, against: file),
-                                recipientPaths: recipients.map { Campaign.resolvePath($0, against: file) },
-                                logPath: Campaign.resolvePath(log, against: file),
-                                schedule: schedule, smtp: smtp, retry: retry)
+        var campaign = Campaign(
+            name: name, file: file,
+            templatePath: Campaign.resolvePath(template, against: file),
+            recipientPaths: recipients.map { Campaign.resolvePath($0, against: file) },
+            logPath: Campaign.resolvePath(log, against: file),
+            schedule: schedule, smtp: smtp, retry: retry)
         campaign.parsedSchedule = parsedSchedule
         campaign.timezone = timezone
         campaign.catchUpSeconds = catchUp
@@ -209,8 +216,9 @@ private struct Checker {
     /// `except` gives a key a message of its own (`password` in `[smtp]`).
     mutating func unknownKeys<Key>(of table: CampaignFile.Table<Key>, except special: [String: String] = [:]) {
         for unknown in table.unknownKeys {
-            problem(Key.fieldName(unknown.name), line: unknown.line,
-                    special[unknown.name] ?? "unknown key; known keys are \(CampaignFile.Table<Key>.knownKeys)")
+            problem(
+                Key.fieldName(unknown.name), line: unknown.line,
+                special[unknown.name] ?? "unknown key; known keys are \(CampaignFile.Table<Key>.knownKeys)")
         }
     }
 
@@ -221,8 +229,9 @@ private struct Checker {
         for entry in table.entries {
             let field = "templates.\(entry.name)"
             guard Self.isLanguageTag(entry.name) else {
-                problem(field, line: entry.field.line,
-                        "\"\(entry.name)\" is not a language tag; write a language code as the recipient lists' language column holds it (fr, de, pt-BR)")
+                problem(
+                    field, line: entry.field.line,
+                    "\"\(entry.name)\" is not a language tag; write a language code as the recipient lists' language column holds it (fr, de, pt-BR)")
                 continue
             }
             guard let path = entry.field.value.string, !path.isEmpty else {
@@ -251,8 +260,11 @@ private struct Checker {
         var policy = RetryPolicy.default
         unknownKeys(of: table)
         if let field = table[.maxAttempts] {
-            if let number = field.value.integer, number >= 1, number <= 100 { policy.maxAttempts = number }
-            else { problem(.maxAttempts, in: table, "must be a whole number from 1 to 100") }
+            if let number = field.value.integer, number >= 1, number <= 100 {
+                policy.maxAttempts = number
+            } else {
+                problem(.maxAttempts, in: table, "must be a whole number from 1 to 100")
+            }
         }
         func seconds(_ key: CampaignFile.RetryKey) -> Double? {
             guard let field = table[key] else { return nil }
@@ -274,23 +286,33 @@ private struct Checker {
         var limits = SendLimits.default
         unknownKeys(of: table)
         if let field = table[.concurrency] {
-            if let number = field.value.integer, number >= 1, number <= SendLimits.maxConcurrency { limits.concurrency = number }
-            else { problem(.concurrency, in: table, "must be a whole number of connections from 1 to \(SendLimits.maxConcurrency) (default 1)") }
+            if let number = field.value.integer, number >= 1, number <= SendLimits.maxConcurrency {
+                limits.concurrency = number
+            } else {
+                problem(.concurrency, in: table, "must be a whole number of connections from 1 to \(SendLimits.maxConcurrency) (default 1)")
+            }
         }
         if let field = table[.maxMessagesPerConnection] {
-            if let number = field.value.integer, number >= 1, number <= 1_000_000 { limits.maxMessagesPerConnection = number }
-            else { problem(.maxMessagesPerConnection, in: table, "must be a whole number from 1 to 1000000 (default 100)") }
+            if let number = field.value.integer, number >= 1, number <= 1_000_000 {
+                limits.maxMessagesPerConnection = number
+            } else {
+                problem(.maxMessagesPerConnection, in: table, "must be a whole number from 1 to 1000000 (default 100)")
+            }
         }
         func rate(_ key: CampaignFile.LimitsKey) -> Double? {
             guard let field = table[key] else { return nil }
             let number = field.value.integer.map(Double.init) ?? field.value.float
             let perSecond = key == .messagesPerSecond ? 1.0 : 60.0
-            if let number, number.isFinite, number <= SendLimits.maxRate, number > 0, perSecond / number <= SendLimits.maxInterval * (1 + 1e-9) { return number }
+            if let number, number.isFinite, number <= SendLimits.maxRate, number > 0, perSecond / number <= SendLimits.maxInterval * (1 + 1e-9) {
+                return number
+            }
             let least = key == .messagesPerSecond ? "1/86400 (0.0000116, one a day)" : "1/1440 (0.000695, one a day)"
             let bound = "at least \(least) and at most \(Int(SendLimits.maxRate)) (e.g. 10 or 0.5; leave the key out for no ceiling)"
-            problem(key, in: table, key == .messagesPerSecond
-                ? "must be a number of messages per second \(bound): the rate pacer spaces hand-overs 1/rate seconds apart and keeps no interval under a microsecond"
-                : "must be a number of messages per minute \(bound)")
+            problem(
+                key, in: table,
+                key == .messagesPerSecond
+                    ? "must be a number of messages per second \(bound): the rate pacer spaces hand-overs 1/rate seconds apart and keeps no interval under a microsecond"
+                    : "must be a number of messages per minute \(bound)")
             return nil
         }
         limits.messagesPerSecond = rate(.messagesPerSecond)
@@ -303,8 +325,10 @@ private struct Checker {
         unknownKeys(of: table)
         guard let field = table[.maxBytesPerLetter] else { return Campaign.defaultMaxAttachmentBytesPerLetter }
         if let number = field.value.integer, number >= 0, number <= Campaign.maxAttachmentBytesPerLetterCeiling { return number }
-        problem(.maxBytesPerLetter, in: table,
-                "must be a whole number of bytes from 0 (no attachments) to \(Campaign.maxAttachmentBytesPerLetterCeiling) (1 GiB), counted as sent (base64 with its line ends, 37% more than the files); default \(Campaign.defaultMaxAttachmentBytesPerLetter) (10 MiB)")
+        problem(
+            .maxBytesPerLetter, in: table,
+            "must be a whole number of bytes from 0 (no attachments) to \(Campaign.maxAttachmentBytesPerLetterCeiling) (1 GiB), counted as sent (base64 with its line ends, 37% more than the files); default \(Campaign.defaultMaxAttachmentBytesPerLetter) (10 MiB)"
+        )
         return Campaign.defaultMaxAttachmentBytesPerLetter
     }
 
@@ -337,7 +361,8 @@ private struct Checker {
             if let problem = DKIMSettings.nameProblem(ascii, what: "domain") {
                 self.problem(.domain, in: table, "\(problem); write the domain that signs, the one in the From address (amnesty.example)")
             } else if !ascii.contains(".") {
-                self.problem(.domain, in: table, "\"\(text)\" is not a full domain name; write the domain that signs, the one in the From address (amnesty.example)")
+                self.problem(
+                    .domain, in: table, "\"\(text)\" is not a full domain name; write the domain that signs, the one in the From address (amnesty.example)")
             } else {
                 domain = ascii
             }
@@ -354,7 +379,9 @@ private struct Checker {
         let keyFile = string(table, .privateKeyFile, required: true)
         var algorithm = DKIMSettings.Algorithm.rsaSHA256
         if let text = string(table, .algorithm, required: false) {
-            if let known = DKIMSettings.Algorithm(rawValue: text.lowercased()) { algorithm = known } else {
+            if let known = DKIMSettings.Algorithm(rawValue: text.lowercased()) {
+                algorithm = known
+            } else {
                 problem(.algorithm, in: table, "must be \"rsa-sha256\" (the default) or \"ed25519-sha256\"; found \"\(text.debugVisible)\"")
                 ok = false
             }
@@ -374,7 +401,9 @@ private struct Checker {
                     ok = false
                 }
             } else {
-                problem(.headers, in: table, "must be a list of header names, e.g. headers = [\"From\", \"To\", \"Subject\", \"Date\"]; leave it out for the default")
+                problem(
+                    .headers, in: table,
+                    "must be a list of header names, e.g. headers = [\"From\", \"To\", \"Subject\", \"Date\"]; leave it out for the default")
                 ok = false
             }
         }
@@ -384,7 +413,8 @@ private struct Checker {
 
     /// `[smtp]`; nil when its URL is missing or malformed (the other keys are checked all the same).
     mutating func smtp(_ table: CampaignFile.Table<CampaignFile.SMTPKey>) -> SMTPSettings? {
-        unknownKeys(of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
+        unknownKeys(
+            of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
         var url: SMTPURL?
         if let text = string(table, .url, required: true) {
             do { url = try SMTPURL(parsing: text) } catch {
@@ -411,13 +441,15 @@ private struct Checker {
         guard let url else { return nil }
         var settings = SMTPSettings(url: url, tls: tls, username: username, passwordEnv: passwordEnv, passwordFile: passwordFile)
         if let field = table[.allowPlaintext] {
-            if let flag = field.value.bool { settings.allowPlaintext = flag }
-            else { problem(.allowPlaintext, in: table, "must be true or false") }
+            if let flag = field.value.bool { settings.allowPlaintext = flag } else { problem(.allowPlaintext, in: table, "must be true or false") }
         }
         if let caFile = string(table, .caFile, required: false) { settings.caFile = caFile }
         if let field = table[.replyTimeoutSeconds] {
-            if let seconds = field.value.integer, seconds >= 1, seconds <= 3600 { settings.replyTimeout = seconds }
-            else { problem(.replyTimeoutSeconds, in: table, "must be a whole number of seconds from 1 to 3600 (default 600)") }
+            if let seconds = field.value.integer, seconds >= 1, seconds <= 3600 {
+                settings.replyTimeout = seconds
+            } else {
+                problem(.replyTimeoutSeconds, in: table, "must be a whole number of seconds from 1 to 3600 (default 600)")
+            }
         }
         if let message = settings.tlsProblem { problem(.tls, in: table, message) }
         return settings
@@ -425,7 +457,8 @@ private struct Checker {
 
     /// `[bounces]`; nil when a required key is missing or wrong (every key is checked all the same).
     mutating func bounces(_ table: CampaignFile.Table<CampaignFile.BouncesKey>) -> BounceSettings? {
-        unknownKeys(of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
+        unknownKeys(
+            of: table, except: ["password": "a password never goes in the campaign file; use password_env (an environment variable's name) or password_file"])
         var url: IMAPURL?
         if let text = string(table, .url, required: true) {
             do { url = try IMAPURL(parsing: text) } catch { problem(.url, in: table, error.description) }
@@ -451,8 +484,11 @@ private struct Checker {
             }
         }
         if let field = table[.pollSeconds] {
-            if let seconds = field.value.integer, seconds >= 10, seconds <= 86_400 { settings.pollSeconds = seconds }
-            else { problem(.pollSeconds, in: table, "must be a whole number of seconds from 10 to 86400 (default 300)") }
+            if let seconds = field.value.integer, seconds >= 10, seconds <= 86_400 {
+                settings.pollSeconds = seconds
+            } else {
+                problem(.pollSeconds, in: table, "must be a whole number of seconds from 10 to 86400 (default 300)")
+            }
         }
         for key in [CampaignFile.BouncesKey.verp, .suppress] {
             guard let field = table[key] else { continue }

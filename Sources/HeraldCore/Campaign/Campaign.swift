@@ -59,8 +59,10 @@ public struct Campaign: Sendable, Equatable {
     /// The largest `max_bytes_per_letter` accepted: a letter is held whole in memory while composed.
     public static let maxAttachmentBytesPerLetterCeiling = 1 << 30
 
-    public init(name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
-                schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default) {
+    public init(
+        name: String, file: String, templatePath: String, recipientPaths: [String], logPath: String,
+        schedule: String? = nil, smtp: SMTPSettings, retry: RetryPolicy = .default
+    ) {
         self.name = name
         self.file = file
         self.templatePath = templatePath

@@ -201,8 +201,11 @@ extension CampaignFile {
         do {
             document = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ValidationFailure([Diagnostic(.badConfig, file: file, line: error.source.begin.line,
-                                                "not valid TOML: \(error.description)")])
+            throw ValidationFailure([
+                Diagnostic(
+                    .badConfig, file: file, line: error.source.begin.line,
+                    "not valid TOML: \(error.description)")
+            ])
         } catch {
             throw ValidationFailure([Diagnostic(.badConfig, file: file, "not valid TOML: \(error)")])
         }
@@ -222,19 +225,22 @@ extension CampaignFile {
             return result
         }
 
-        return CampaignFile(root: table(document, at: []),
-                            smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
-                            retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
-                            limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
-                            bounces: document["bounces"]?.table.map { table($0, at: ["bounces"]) },
-                            templates: document["templates"]?.table.map { source in
-                                LanguageTable(line: locator.line(of: ["templates"]), entries: source.keys.sorted().compactMap { name in
-                                    source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
-                                })
-                            },
-                            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) },
-                            attachments: document["attachments"]?.table.map { table($0, at: ["attachments"]) },
-                            html: document["html"]?.table.map { table($0, at: ["html"]) })
+        return CampaignFile(
+            root: table(document, at: []),
+            smtp: document["smtp"]?.table.map { table($0, at: ["smtp"]) },
+            retry: document["retry"]?.table.map { table($0, at: ["retry"]) },
+            limits: document["limits"]?.table.map { table($0, at: ["limits"]) },
+            bounces: document["bounces"]?.table.map { table($0, at: ["bounces"]) },
+            templates: document["templates"]?.table.map { source in
+                LanguageTable(
+                    line: locator.line(of: ["templates"]),
+                    entries: source.keys.sorted().compactMap { name in
+                        source[name].map { LanguageTable.Entry(name: name, field: Field(value: Value($0), line: locator.line(of: ["templates", name]))) }
+                    })
+            },
+            dkim: document["dkim"]?.table.map { table($0, at: ["dkim"]) },
+            attachments: document["attachments"]?.table.map { table($0, at: ["attachments"]) },
+            html: document["html"]?.table.map { table($0, at: ["html"]) })
     }
 }
 

@@ -15,28 +15,36 @@ extension PreparedCampaign {
         var problems: [Diagnostic] = []
         var template: LetterTemplate?
         do {
-            let source = try InputFile.readText(campaign.templatePath,
-                                                missing: Diagnostic(.missingInput, file: path, line: locator.line(of: "template", in: nil), field: "template",
-                                                                    "template file \(campaign.templatePath) not found"))
+            let source = try InputFile.readText(
+                campaign.templatePath,
+                missing: Diagnostic(
+                    .missingInput, file: path, line: locator.line(of: "template", in: nil), field: "template",
+                    "template file \(campaign.templatePath) not found"))
             template = try LetterTemplate(source: source, file: campaign.templatePath, html: campaign.html)
         } catch { problems += error.diagnostics }
         var languageTemplates: [String: LetterTemplate] = [:]
         for language in campaign.languageTemplates.keys.sorted() {
             let templatePath = campaign.languageTemplates[language]!
             do {
-                let source = try InputFile.readText(templatePath,
-                                                    missing: Diagnostic(.missingInput, file: path, line: locator.line(of: ["templates", language]) ?? locator.line(of: ["templates"]),
-                                                                        field: "templates.\(language)", "template file \(templatePath) not found"))
-                languageTemplates[language] = try LetterTemplate(source: source, file: templatePath,
-                                                                 html: HTMLPolicy(remoteImages: campaign.html.remoteImages, language: language))
+                let source = try InputFile.readText(
+                    templatePath,
+                    missing: Diagnostic(
+                        .missingInput, file: path, line: locator.line(of: ["templates", language]) ?? locator.line(of: ["templates"]),
+                        field: "templates.\(language)", "template file \(templatePath) not found"))
+                languageTemplates[language] = try LetterTemplate(
+                    source: source, file: templatePath,
+                    html: HTMLPolicy(remoteImages: campaign.html.remoteImages, language: language))
             } catch { problems += error.diagnostics }
         }
         // Lists are checked streamed (UTF-8, quotes), then read row by row: never whole in memory.
         var sources: [Source] = []
         for listPath in campaign.recipientPaths {
             do {
-                try InputFile.checkReadable(listPath, missing: Diagnostic(.missingInput, file: path, line: locator.line(of: "recipients", in: nil),
-                                                                          field: "recipients", "recipient file \(listPath) not found"))
+                try InputFile.checkReadable(
+                    listPath,
+                    missing: Diagnostic(
+                        .missingInput, file: path, line: locator.line(of: "recipients", in: nil),
+                        field: "recipients", "recipient file \(listPath) not found"))
                 try RecipientReader.scan(file: listPath)
                 sources.append(.file(listPath))
             } catch { problems += error.diagnostics }
@@ -49,8 +57,9 @@ extension PreparedCampaign {
                 let key = try loadDKIMKey(settings, campaignFile: path, line: locator.line(of: "private_key_file", in: "dkim"))
                 signer = DKIMSigner(settings: settings, key: key)
                 if key.algorithm == .rsaSHA256 && key.bits < 2048 {
-                    keyWarning = Diagnostic(.badConfig, file: path, line: locator.line(of: "private_key_file", in: "dkim"), field: "dkim.private_key_file",
-                                            "a \(key.bits)-bit RSA key: RFC 8301 still allows it, but 2048 bits is what to publish now")
+                    keyWarning = Diagnostic(
+                        .badConfig, file: path, line: locator.line(of: "private_key_file", in: "dkim"), field: "dkim.private_key_file",
+                        "a \(key.bits)-bit RSA key: RFC 8301 still allows it, but 2048 bits is what to publish now")
                 }
             } catch { keyProblems = error.diagnostics }
         }
@@ -62,8 +71,9 @@ extension PreparedCampaign {
             }
             throw ValidationFailure(keyProblems)
         }
-        var prepared = try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: sources,
-                                   signer: signer, date: date)
+        var prepared = try prepare(
+            campaign: campaign, template: template, languageTemplates: languageTemplates, sources: sources,
+            signer: signer, date: date)
         if let keyWarning { prepared.warnings.insert(keyWarning, at: 0) }
         return prepared
     }

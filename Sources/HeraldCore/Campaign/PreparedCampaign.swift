@@ -78,10 +78,13 @@ public struct PreparedCampaign: Sendable {
     }
 
     /// Checks parsed lists: the template against every list and every row, every letter's header lines composed once.
-    public static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                               lists: [RecipientList], signer: DKIMSigner? = nil, date: Date) throws(ValidationFailure) -> PreparedCampaign {
-        try prepare(campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) },
-                    signer: signer, date: date)
+    public static func prepare(
+        campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
+        lists: [RecipientList], signer: DKIMSigner? = nil, date: Date
+    ) throws(ValidationFailure) -> PreparedCampaign {
+        try prepare(
+            campaign: campaign, template: template, languageTemplates: languageTemplates, sources: lists.map { .memory($0) },
+            signer: signer, date: date)
     }
 
     /// Checks the template against every list and every row, and composes every letter's
@@ -96,22 +99,27 @@ public struct PreparedCampaign: Sendable {
     ///
     /// - Parameter date: the date used for the trial composition.
     /// - Throws: `ValidationFailure` with every problem in every file.
-    static func prepare(campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
-                        sources: [Source], signer: DKIMSigner? = nil, date: Date) throws(ValidationFailure) -> PreparedCampaign {
+    static func prepare(
+        campaign: Campaign, template: LetterTemplate, languageTemplates: [String: LetterTemplate] = [:],
+        sources: [Source], signer: DKIMSigner? = nil, date: Date
+    ) throws(ValidationFailure) -> PreparedCampaign {
         var problems: [Diagnostic] = []
-        var prepared = PreparedCampaign(campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
-                                        sources: sources)
+        var prepared = PreparedCampaign(
+            campaign: campaign, template: template, warnings: [], recipientCount: 0, signer: signer,
+            sources: sources)
         var signedOne = signer == nil
         // Before any letter is checked: a field may not attach the campaign's own files.
         prepared.attachmentStore.protectFiles(of: campaign)
         prepared.languageTemplates = languageTemplates
         if !languageTemplates.isEmpty {
-            prepared.languageFingerprint = SHA256.hex(([template.fingerprint] + languageTemplates.keys.sorted().map { "\($0)=\(languageTemplates[$0]!.fingerprint)" })
-                .joined(separator: "\n"))
+            prepared.languageFingerprint = SHA256.hex(
+                ([template.fingerprint] + languageTemplates.keys.sorted().map { "\($0)=\(languageTemplates[$0]!.fingerprint)" })
+                    .joined(separator: "\n"))
         }
         // Each template once, the default first (a language may name the default's file).
         var allTemplates = [template]
-        for language in languageTemplates.keys.sorted() where !allTemplates.contains(where: { $0.file.utf8.elementsEqual(languageTemplates[language]!.file.utf8) }) {
+        for language in languageTemplates.keys.sorted()
+        where !allTemplates.contains(where: { $0.file.utf8.elementsEqual(languageTemplates[language]!.file.utf8) }) {
             allTemplates.append(languageTemplates[language]!)
         }
         // Languages the lists ask for that have no template: (list, language) → first line, count.
@@ -131,7 +139,8 @@ public struct PreparedCampaign: Sendable {
                 continue
             }
             let addressColumns = checkAddressColumns(campaign, columns: reader.columns, file: source.file)
-            let atListLevel = reader.headerProblems + allTemplates.flatMap { $0.check(columns: reader.columns, listFile: source.file) }
+            let atListLevel =
+                reader.headerProblems + allTemplates.flatMap { $0.check(columns: reader.columns, listFile: source.file) }
                 + addressColumns.problems
             problems += atListLevel
             listProblems = listProblems || !atListLevel.isEmpty
@@ -183,8 +192,11 @@ public struct PreparedCampaign: Sendable {
         guard problems.isEmpty else { throw ValidationFailure(problems) }
         for key in untranslatedOrder {
             let found = untranslated[key]!
-            prepared.warnings.append(Diagnostic(.badData, file: found.file, line: found.line, field: Campaign.languageColumn,
-                                                "\(found.count) recipient\(found.count == 1 ? " has" : "s have") language \"\(found.language)\" (first on this line), which [templates] in \(campaign.file) does not name; \(found.count == 1 ? "it gets" : "they get") the default template \(template.file)"))
+            prepared.warnings.append(
+                Diagnostic(
+                    .badData, file: found.file, line: found.line, field: Campaign.languageColumn,
+                    "\(found.count) recipient\(found.count == 1 ? " has" : "s have") language \"\(found.language)\" (first on this line), which [templates] in \(campaign.file) does not name; \(found.count == 1 ? "it gets" : "they get") the default template \(template.file)"
+                ))
         }
         try prepared.findDuplicates(keys)
         prepared.rowHashes = zip(keys, hashes).compactMap { prepared.skipped.contains($0.0.row) ? nil : $0.1 }
@@ -232,8 +244,11 @@ public struct PreparedCampaign: Sendable {
                 ordinals[id] = count[key]!
             } else {
                 skipped.insert(id)
-                warnings.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
-                                           "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (allow_duplicates = true in the campaign file sends one per row)"))
+                warnings.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: RecipientList.emailColumn,
+                        "\(recipient.address) is already listed at \(earlier.file):\(earlier.line); it will get one letter (allow_duplicates = true in the campaign file sends one per row)"
+                    ))
             }
         }
     }
@@ -254,7 +269,9 @@ public struct PreparedCampaign: Sendable {
         get throws(ListChanged) {
             var all: [Recipient] = []
             all.reserveCapacity(recipientCount)
-            try forEachRecipient { all.append($0); return true }
+            try forEachRecipient {
+                all.append($0); return true
+            }
             return all
         }
     }
@@ -266,8 +283,10 @@ public struct PreparedCampaign: Sendable {
         var present: [String] = []
         for column in campaign.addressColumns {
             if columns.contains(column) { present.append(column); continue }
-            problems.append(Diagnostic(.badData, file: file, line: 1, field: column,
-                                       "the campaign names \(column) in address_columns, but this list has no such column"))
+            problems.append(
+                Diagnostic(
+                    .badData, file: file, line: 1, field: column,
+                    "the campaign names \(column) in address_columns, but this list has no such column"))
         }
         return (problems, present)
     }
@@ -280,8 +299,10 @@ public struct PreparedCampaign: Sendable {
             let value = (recipient.fields[column] ?? "").trimmingSpaces
             if value.isEmpty { continue }
             do { _ = try EmailAddress(parsing: value) } catch {
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: column,
-                                           "\"\(value.debugVisible)\" \(error); an address column holds one plain address (a@b.example) or nothing"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: column,
+                        "\"\(value.debugVisible)\" \(error); an address column holds one plain address (a@b.example) or nothing"))
             }
         }
         return problems
@@ -337,36 +358,46 @@ public struct PreparedCampaign: Sendable {
 
     /// The message as composed, before any signature; see ``compose(_:date:occurrence:)``.
     /// Without `withBody`, the header lines only (the check before sending).
-    func composeUnsigned(_ recipient: Recipient, date: Date, occurrence: String? = nil,
-                         readingAttachments: Bool, withBody: Bool = true) throws(ValidationFailure) -> ComposedMessage {
+    func composeUnsigned(
+        _ recipient: Recipient, date: Date, occurrence: String? = nil,
+        readingAttachments: Bool, withBody: Bool = true
+    ) throws(ValidationFailure) -> ComposedMessage {
         let template = template(for: recipient)
         let letter = template.render(recipient, addressColumns: campaign.addressColumns, withBody: withBody)
         let attachments = try attachments(of: letter, template: template, recipient: recipient, reading: readingAttachments)
         var message: ComposedMessage
         do {
-            message = try MessageComposer.compose(letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
-                                                  occurrence: occurrence, attachments: attachments, messageIDKey: messageIDKey)
+            message = try MessageComposer.compose(
+                letter, campaign: campaign.name, recipientKey: recipient.key, date: date,
+                occurrence: occurrence, attachments: attachments, messageIDKey: messageIDKey)
         } catch {
             let headerLinesWithFields = Set(template.fieldUses.filter(\.inHeader).map(\.line))
-            throw ValidationFailure(error.problems.map { problem in
-                if headerLinesWithFields.contains(problem.templateLine) && !problem.templateLevel {
-                    return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: problem.field,
-                                      "\(problem.message) (rendered from \(template.file):\(problem.templateLine))")
-                }
-                return Diagnostic(.badData, file: template.file, line: problem.templateLine, field: problem.field, problem.message)
-            })
+            throw ValidationFailure(
+                error.problems.map { problem in
+                    if headerLinesWithFields.contains(problem.templateLine) && !problem.templateLevel {
+                        return Diagnostic(
+                            .badData, file: recipient.file, line: recipient.line, field: problem.field,
+                            "\(problem.message) (rendered from \(template.file):\(problem.templateLine))")
+                    }
+                    return Diagnostic(.badData, file: template.file, line: problem.templateLine, field: problem.field, problem.message)
+                })
         }
         let own = recipient.address.normalized
         let to = letter.headers.first { $0.name.lowercased() == "to" }
         guard let to, let mailboxes = to.mailboxes, mailboxes.contains(where: { $0.address.normalized == own }) else {
-            throw ValidationFailure([Diagnostic(.badData, file: template.file, line: to?.line, field: "To",
-                                                "does not name the recipient's own address; write {{\(RecipientList.emailColumn)}} in To (e.g. To: {{name}} <{{\(RecipientList.emailColumn)}}>), so that the letter goes to, and the log records, the row's address")])
+            throw ValidationFailure([
+                Diagnostic(
+                    .badData, file: template.file, line: to?.line, field: "To",
+                    "does not name the recipient's own address; write {{\(RecipientList.emailColumn)}} in To (e.g. To: {{name}} <{{\(RecipientList.emailColumn)}}>), so that the letter goes to, and the log records, the row's address"
+                )
+            ])
         }
         if let index = message.envelopeRecipients.firstIndex(where: { $0.normalized == own }), index > 0 {
             message.envelopeRecipients.insert(message.envelopeRecipients.remove(at: index), at: 0)
         }
         if campaign.bounces?.verp == true, let verp = VERP.address(base: message.envelopeFrom.description, messageID: message.messageID),
-           let address = try? EmailAddress(parsing: verp) {
+            let address = try? EmailAddress(parsing: verp)
+        {
             // `[bounces] verp`: bounces come back to `sender+TOKEN@domain`, the token naming the letter.
             // A sender whose local part leaves no room for the token (64 octets) keeps its own address.
             message.envelopeFrom = address
@@ -384,8 +415,10 @@ extension PreparedCampaign {
     ///
     /// Without `reading`, the files are only looked at (`stat`, `access`, `realpath`): their
     /// sizes as sent are computed, not measured by encoding them.
-    func attachments(of letter: RenderedLetter, template: LetterTemplate, recipient: Recipient,
-                     reading: Bool) throws(ValidationFailure) -> [AttachmentPart] {
+    func attachments(
+        of letter: RenderedLetter, template: LetterTemplate, recipient: Recipient,
+        reading: Bool
+    ) throws(ValidationFailure) -> [AttachmentPart] {
         guard !letter.attachments.isEmpty else { return [] }
         let limit = campaign.maxAttachmentBytesPerLetter
         var problems: [Diagnostic] = []
@@ -395,17 +428,21 @@ extension PreparedCampaign {
         func problem(_ error: AttachmentStore.Unusable, _ request: RenderedLetter.AttachmentRequest) -> Diagnostic {
             if !request.usesFields {
                 // The same file for every letter: said once, on the template's line.
-                return Diagnostic(.badData, file: template.file, line: request.line, field: "Attachment",
-                                  "\(error.visiblePath) \(error.reason); put the file there or fix the path")
+                return Diagnostic(
+                    .badData, file: template.file, line: request.line, field: "Attachment",
+                    "\(error.visiblePath) \(error.reason); put the file there or fix the path")
             }
-            return Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
-                              "\(error.visiblePath) \(error.reason) (attached by \(template.file):\(request.line)); \(error.advice ?? "put the file there or fix the row")")
+            return Diagnostic(
+                .badData, file: recipient.file, line: recipient.line, field: "Attachment",
+                "\(error.visiblePath) \(error.reason) (attached by \(template.file):\(request.line)); \(error.advice ?? "put the file there or fix the row")")
         }
         // Every file is looked at (stat) before any is read: a letter over the limit reads nothing.
         for request in letter.attachments {
             if let problem = request.problem {
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "Attachment",
-                                           "\(problem) (\(template.file):\(request.line))"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: "Attachment",
+                        "\(problem) (\(template.file):\(request.line))"))
                 continue
             }
             let path = Campaign.resolvePath(request.path, against: template.file)
@@ -429,7 +466,8 @@ extension PreparedCampaign {
             // Files every letter carries that are too large alone: said once, on the template.
             let over = sharedTotal > limit ? shared : sizes
             let files = over.map { "\(VisibleText.of($0.path)) (\(Self.byteCount($0.bytes)), \(Self.byteCount($0.encoded)) as sent)" }.joined(separator: ", ")
-            let message = "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64, 37% more than the files): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
+            let message =
+                "the attachments come to \(over.reduce(0) { $0 + $1.encoded }) bytes as sent (base64, 37% more than the files): \(files); a letter may carry at most \(limit) bytes of attachments ([attachments] max_bytes_per_letter in \(campaign.file), default \(Campaign.defaultMaxAttachmentBytesPerLetter), 10 MiB, a common relay limit). Make the files smaller, send a link instead, or raise the limit if the server takes larger letters (herald check shows its SIZE)"
             if sharedTotal > limit, let line = letter.attachments.first(where: { !$0.usesFields })?.line {
                 throw ValidationFailure([Diagnostic(.badData, file: template.file, line: line, field: "Attachment", message)])
             }

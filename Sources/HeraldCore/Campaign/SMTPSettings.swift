@@ -37,13 +37,16 @@ public struct SMTPSettings: Sendable, Equatable {
         }
         if tls == .none && url.secure { return "tls \"none\" contradicts an smtps:// URL" }
         if username != nil && !url.isLoopback && !url.secure && tls != .required {
-            return "AUTH over a connection that may be plaintext would expose the password; use tls = \"required\" or smtps:// (plaintext AUTH is only allowed to a loopback host)"
+            return
+                "AUTH over a connection that may be plaintext would expose the password; use tls = \"required\" or smtps:// (plaintext AUTH is only allowed to a loopback host)"
         }
         if tls == .opportunistic && !url.isLoopback && username != nil {
-            return "AUTH over opportunistic TLS, which does not check who the server is, would hand the password to anyone in the middle; use tls = \"required\" (AUTH over opportunistic TLS is only allowed to a loopback host)"
+            return
+                "AUTH over opportunistic TLS, which does not check who the server is, would hand the password to anyone in the middle; use tls = \"required\" (AUTH over opportunistic TLS is only allowed to a loopback host)"
         }
         if tls == .opportunistic && !url.isLoopback && !allowPlaintext {
-            return "tls \"opportunistic\" encrypts without checking the server's certificate, and sends in plaintext when STARTTLS is not offered; it is only allowed for a loopback host, or with allow_plaintext = true; use tls = \"required\""
+            return
+                "tls \"opportunistic\" encrypts without checking the server's certificate, and sends in plaintext when STARTTLS is not offered; it is only allowed for a loopback host, or with allow_plaintext = true; use tls = \"required\""
         }
         return nil
     }
@@ -52,7 +55,8 @@ public struct SMTPSettings: Sendable, Equatable {
     public var plaintextWarning: String? {
         guard tls != .required, !url.isLoopback else { return nil }
         if tls == .opportunistic {
-            return "warning: \(url): opportunistic TLS (allow_plaintext = true): the server's certificate is not checked, and letters go in plaintext if STARTTLS is not offered"
+            return
+                "warning: \(url): opportunistic TLS (allow_plaintext = true): the server's certificate is not checked, and letters go in plaintext if STARTTLS is not offered"
         }
         return "warning: \(url): sending without TLS (allow_plaintext = true): letters can be read on the way"
     }
@@ -136,8 +140,13 @@ public struct SMTPURL: Sendable, Equatable, CustomStringConvertible {
             let name = path.dropFirst()
             let nameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
             guard path.hasPrefix("/"), name.count <= 253, name.first != "-", name.first != ".",
-                  name.allSatisfy({ nameCharacters.contains($0) }) else {
-                throw Malformed(text: text, reason: "the part after the host, \"\(String(path).debugVisible)\", is the name Herald gives in EHLO: write a domain name (smtp://host:port/mail.example.org) or nothing")
+                name.allSatisfy({ nameCharacters.contains($0) })
+            else {
+                throw Malformed(
+                    text: text,
+                    reason:
+                        "the part after the host, \"\(String(path).debugVisible)\", is the name Herald gives in EHLO: write a domain name (smtp://host:port/mail.example.org) or nothing"
+                )
             }
             ehloName = String(name)
         }

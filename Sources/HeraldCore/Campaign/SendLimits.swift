@@ -35,8 +35,10 @@ public struct SendLimits: Sendable, Equatable {
     /// `send` after its first letter). A day is far inside that and far beyond any useful ceiling.
     public static let maxInterval: Double = 86_400
 
-    public init(concurrency: Int, maxMessagesPerConnection: Int, messagesPerSecond: Double? = nil,
-                messagesPerMinute: Double? = nil) {
+    public init(
+        concurrency: Int, maxMessagesPerConnection: Int, messagesPerSecond: Double? = nil,
+        messagesPerMinute: Double? = nil
+    ) {
         self.concurrency = concurrency
         self.maxMessagesPerConnection = maxMessagesPerConnection
         self.messagesPerSecond = messagesPerSecond

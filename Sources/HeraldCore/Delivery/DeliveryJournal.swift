@@ -57,8 +57,10 @@ public protocol DeliveryJournal: AnyObject {
     ///   - lease: the campaign's lease when held (a journal may then keep its caches).
     /// - Throws: `.unavailable` when the records cannot be read, `.damaged` for a damaged
     ///   record or one of another campaign.
-    func readHistory<State>(campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
-                            into initial: State, _ fold: (inout State, DeliveryRecord) -> Void) throws(JournalError) -> (State, JournalRead)
+    func readHistory<State>(
+        campaign: String, campaignFile: String, occurrences: Set<String?>, holding lease: (any JournalLease)?,
+        into initial: State, _ fold: (inout State, DeliveryRecord) -> Void
+    ) throws(JournalError) -> (State, JournalRead)
 
     /// Every occurrence the journal holds a record of, and nil (the campaign sent as a whole):
     /// what a bounce pass reads, since a recurring campaign's letters are spread over them.
@@ -73,12 +75,16 @@ extension DeliveryJournal {
     /// - Parameter keeping: what the ledger keeps of each recipient (`DeliveryLedger.Keeping`):
     ///   `.decisions` by default, a few bytes a letter, whatever the history; `capacity`: the
     ///   recipients expected (the list's length), room made for them at once.
-    public func openLedger(campaign: String, campaignFile: String, occurrence: String?,
-                           environment: [String: String], keeping: DeliveryLedger.Keeping = .decisions,
-                           capacity: Int = 0) throws(JournalError) -> OccurrenceLedger {
+    public func openLedger(
+        campaign: String, campaignFile: String, occurrence: String?,
+        environment: [String: String], keeping: DeliveryLedger.Keeping = .decisions,
+        capacity: Int = 0
+    ) throws(JournalError) -> OccurrenceLedger {
         let lease = try lock(campaign: campaign, campaignFile: campaignFile, environment: environment)
-        let (ledger, read) = try readHistory(campaign: campaign, campaignFile: campaignFile, occurrences: [occurrence], holding: lease,
-                                             into: DeliveryLedger(campaign: campaign, occurrence: occurrence, keeping: keeping, capacity: capacity)) { $0.apply($1) }
+        let (ledger, read) = try readHistory(
+            campaign: campaign, campaignFile: campaignFile, occurrences: [occurrence], holding: lease,
+            into: DeliveryLedger(campaign: campaign, occurrence: occurrence, keeping: keeping, capacity: capacity)
+        ) { $0.apply($1) }
         return OccurrenceLedger(lease: lease, ledger: ledger, read: read)
     }
 }

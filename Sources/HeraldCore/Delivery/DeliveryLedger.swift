@@ -51,9 +51,11 @@ public struct DeliveryLedger: Sendable, Equatable {
         /// leave its state alone.
         public var copyReports: [CopyReport]?
 
-        public init(status: DeliveryStatus, attempts: Int, messageID: String = "", time: String = "", reply: String? = nil,
-                    refused: [DeliveryOutcome.Refusal]? = nil, firstRow: Fingerprint? = nil, bounce: BounceFields? = nil,
-                    copyReports: [CopyReport]? = nil) {
+        public init(
+            status: DeliveryStatus, attempts: Int, messageID: String = "", time: String = "", reply: String? = nil,
+            refused: [DeliveryOutcome.Refusal]? = nil, firstRow: Fingerprint? = nil, bounce: BounceFields? = nil,
+            copyReports: [CopyReport]? = nil
+        ) {
             self.status = status
             self.attempts = attempts
             self.messageID = messageID
@@ -131,8 +133,10 @@ public struct DeliveryLedger: Sendable, Equatable {
     ///   a ledger that grows by doubling briefly holds its old table and its new one, about half
     ///   as much again at its peak. The room is taken by the first record folded in, so an
     ///   empty ledger passed as a fold's start (and copied) costs nothing.
-    public init(records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything,
-                capacity: Int = 0) {
+    public init(
+        records: [DeliveryRecord] = [], campaign: String, occurrence: String? = nil, keeping: Keeping = .everything,
+        capacity: Int = 0
+    ) {
         self.keeping = keeping
         self.capacity = capacity
         for record in records where record.campaign == campaign && record.occurrence == occurrence { apply(record) }
@@ -147,9 +151,10 @@ public struct DeliveryLedger: Sendable, Equatable {
         if record.status == .bounced || record.status == .delayed {
             after = Self.applyingReport(record, to: before)
         } else {
-            var entry = Entry(status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
-                              messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
-                              refused: record.refused, firstRow: before?.firstRow, copyReports: before?.copyReports)
+            var entry = Entry(
+                status: record.status, attempts: max(before?.attempts ?? 0, record.attempt),
+                messageID: record.messageID, time: record.time, reply: record.smtpReply ?? record.error,
+                refused: record.refused, firstRow: before?.firstRow, copyReports: before?.copyReports)
             if record.status == .sending {
                 if template == nil, let sha256 = record.templateSHA256 { template = Fingerprint(sha256: sha256, time: record.time) }
                 if entry.firstRow == nil, let sha256 = record.rowSHA256 { entry.firstRow = Fingerprint(sha256: sha256, time: record.time) }
@@ -239,8 +244,9 @@ public struct DeliveryLedger: Sendable, Equatable {
             return entry
         }
         guard var entry = before else {
-            return Entry(status: record.status, attempts: record.attempt, messageID: record.messageID,
-                         time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
+            return Entry(
+                status: record.status, attempts: record.attempt, messageID: record.messageID,
+                time: record.time, reply: record.diagnosticCode, bounce: record.bounce)
         }
         if entry.status == .bounced && record.status == .delayed { return nil }
         entry.status = record.status
@@ -363,8 +369,9 @@ extension DeliveryLedger {
         public func verdict() throws(ForeignRecord) {
             guard let firstForeign else { return }
             // When the campaign has no record at all, the first foreign record is the log's first.
-            throw ForeignRecord(log: log, line: firstForeign.line, recorded: firstForeign.campaign, campaign: campaign,
-                                campaignFile: campaignFile, wholeLog: !sawOwn)
+            throw ForeignRecord(
+                log: log, line: firstForeign.line, recorded: firstForeign.campaign, campaign: campaign,
+                campaignFile: campaignFile, wholeLog: !sawOwn)
         }
     }
 }

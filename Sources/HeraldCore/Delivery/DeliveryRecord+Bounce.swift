@@ -22,8 +22,10 @@ public struct BounceFields: Sendable, Equatable {
     public var imapUIDValidity: Int?
     public var imapUID: Int?
 
-    public init(dsnStatus: String? = nil, dsnRecipient: String? = nil, diagnosticCode: String? = nil, remoteMTA: String? = nil,
-                bounceMessageID: String? = nil, bounceDate: String? = nil, imapUIDValidity: Int? = nil, imapUID: Int? = nil) {
+    public init(
+        dsnStatus: String? = nil, dsnRecipient: String? = nil, diagnosticCode: String? = nil, remoteMTA: String? = nil,
+        bounceMessageID: String? = nil, bounceDate: String? = nil, imapUIDValidity: Int? = nil, imapUID: Int? = nil
+    ) {
         self.dsnStatus = dsnStatus
         self.dsnRecipient = dsnRecipient
         self.diagnosticCode = diagnosticCode
@@ -41,9 +43,10 @@ extension DeliveryRecord {
     /// The delivery-report fields as one value; nil when the record has none.
     public var bounce: BounceFields? {
         get {
-            let fields = BounceFields(dsnStatus: dsnStatus, dsnRecipient: dsnRecipient, diagnosticCode: diagnosticCode,
-                                      remoteMTA: remoteMTA, bounceMessageID: bounceMessageID, bounceDate: bounceDate,
-                                      imapUIDValidity: imapUIDValidity, imapUID: imapUID)
+            let fields = BounceFields(
+                dsnStatus: dsnStatus, dsnRecipient: dsnRecipient, diagnosticCode: diagnosticCode,
+                remoteMTA: remoteMTA, bounceMessageID: bounceMessageID, bounceDate: bounceDate,
+                imapUIDValidity: imapUIDValidity, imapUID: imapUID)
             return fields.isEmpty ? nil : fields
         }
         set {

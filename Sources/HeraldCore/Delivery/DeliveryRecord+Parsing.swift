@@ -137,7 +137,8 @@ private struct CanonicalReader {
             }
         } while expect(UInt8(ascii: ","))
         guard expect(UInt8(ascii: "}")), at == bytes.count, let time, let campaign, let recipient, let messageID, let attempt,
-              let statusText, let status = DeliveryStatus(rawValue: statusText) else { return nil }
+            let statusText, let status = DeliveryStatus(rawValue: statusText)
+        else { return nil }
         record.time = time
         record.campaign = campaign
         record.recipient = recipient

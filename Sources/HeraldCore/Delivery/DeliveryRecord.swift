@@ -94,12 +94,14 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
         case prev
     }
 
-    public init(time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
-                attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
-                templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil,
-                envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil, messageSHA256: String? = nil,
-                tlsVersion: String? = nil, tlsCipher: String? = nil, prev: String? = nil,
-                bounce: BounceFields? = nil) {
+    public init(
+        time: String, campaign: String, recipient: String, messageID: String, status: DeliveryStatus,
+        attempt: Int, smtpCode: Int? = nil, smtpReply: String? = nil, error: String? = nil,
+        templateSHA256: String? = nil, rowSHA256: String? = nil, note: String? = nil, occurrence: String? = nil,
+        envelope: [String]? = nil, refused: [DeliveryOutcome.Refusal]? = nil, messageSHA256: String? = nil,
+        tlsVersion: String? = nil, tlsCipher: String? = nil, prev: String? = nil,
+        bounce: BounceFields? = nil
+    ) {
         self.messageSHA256 = messageSHA256
         self.tlsVersion = tlsVersion
         self.tlsCipher = tlsCipher

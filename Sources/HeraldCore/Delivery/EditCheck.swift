@@ -17,15 +17,20 @@ public enum EditCheck {
             if entry?.isDone == true { return true }
             anyPending = true
             guard let first = entry?.firstRow, first.sha256 != recipient.fingerprint else { return true }
-            rows.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: "row",
-                                   "\(recipient.key)'s row changed since its first attempt at \(first.time)"))
+            rows.append(
+                Diagnostic(
+                    .badData, file: recipient.file, line: recipient.line, field: "row",
+                    "\(recipient.key)'s row changed since its first attempt at \(first.time)"))
             return true
         }
         guard anyPending else { return [] }
         guard let first = ledger.template, first.sha256 != prepared.fingerprint else { return rows }
         let sent = ledger.entries.values.count { [.sent, .bounced, .delayed].contains($0.status) }
-        return [Diagnostic(.badData, file: prepared.template.file, field: "template",
-                           "changed since this campaign started sending at \(first.time) (\(sent) letter\(sent == 1 ? "" : "s") went out with the earlier version)")]
+        return [
+            Diagnostic(
+                .badData, file: prepared.template.file, field: "template",
+                "changed since this campaign started sending at \(first.time) (\(sent) letter\(sent == 1 ? "" : "s") went out with the earlier version)")
+        ]
             + rows
     }
 }

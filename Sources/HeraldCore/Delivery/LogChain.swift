@@ -116,10 +116,14 @@ public enum LogChain {
             }
             guard let prev = record.prev else {
                 if let chainStart {
-                    return fail(number, "this record has no prev, but the log is chained from line \(chainStart): a record was inserted here, or its prev removed")
+                    return fail(
+                        number, "this record has no prev, but the log is chained from line \(chainStart): a record was inserted here, or its prev removed")
                 }
                 if let chainedWhenChecked, number >= chainedWhenChecked {
-                    return fail(number, "this record has no prev, but the log was chained from line \(chainedWhenChecked) when last checked (recorded beside it in LOG.chain): prev was removed from its records")
+                    return fail(
+                        number,
+                        "this record has no prev, but the log was chained from line \(chainedWhenChecked) when last checked (recorded beside it in LOG.chain): prev was removed from its records"
+                    )
                 }
                 verdict.unchained += 1
                 return true
@@ -131,9 +135,15 @@ public enum LogChain {
             let expected = last?.hash ?? LogChain.genesis
             guard prev == expected else {
                 if let last {
-                    return fail(number, "prev does not match the SHA-256 of line \(last.line), the record before it: line \(last.line) was edited, or records between them were removed or reordered (prev \(prev), line \(last.line) hashes to \(last.hash))")
+                    return fail(
+                        number,
+                        "prev does not match the SHA-256 of line \(last.line), the record before it: line \(last.line) was edited, or records between them were removed or reordered (prev \(prev), line \(last.line) hashes to \(last.hash))"
+                    )
                 }
-                return fail(number, "this is the log's first record, but its prev is not the chain's start (\(LogChain.genesis.prefix(8))…): records before it were removed (prev \(prev))")
+                return fail(
+                    number,
+                    "this is the log's first record, but its prev is not the chain's start (\(LogChain.genesis.prefix(8))…): records before it were removed (prev \(prev))"
+                )
             }
             return true
         }

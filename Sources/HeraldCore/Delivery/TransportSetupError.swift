@@ -16,7 +16,8 @@ public enum TransportSetupError: Error, Sendable, Equatable, CustomStringConvert
     public var description: String {
         switch self {
         case .conflictingTLS(let server, let first, let now):
-            return "\(server) is already used with tls \"\(first.rawValue)\" in this process; refusing tls \"\(now.rawValue)\" to the same server (one TLS setting per server and process)"
+            return
+                "\(server) is already used with tls \"\(first.rawValue)\" in this process; refusing tls \"\(now.rawValue)\" to the same server (one TLS setting per server and process)"
         case .unavailable(let reason):
             return reason
         }

@@ -21,7 +21,7 @@ public enum HeaderEncoder {
     static func isQSafe(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"):
+            UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"):
             return true
         default:
             return false
@@ -89,8 +89,10 @@ public enum HeaderEncoder {
     /// single character too long for any word, between its code points.
     ///
     /// - Returns: each word's bytes, and the length of all the encoded-words together.
-    private static func split(_ text: HeaderText, _ range: Range<Int>, firstLimit: Int,
-                              encoding: WordEncoding) -> (words: [Range<Int>], length: Int) {
+    private static func split(
+        _ text: HeaderText, _ range: Range<Int>, firstLimit: Int,
+        encoding: WordEncoding
+    ) -> (words: [Range<Int>], length: Int) {
         let bytes = text.bytes
         var pieces: [Piece] = []
         pieces.reserveCapacity(range.count)
@@ -127,7 +129,8 @@ public enum HeaderEncoder {
                 // Prefer to end the word just after its last space.
                 var cut = next
                 if let space = pieces[first..<next].lastIndex(where: { $0.end - $0.start == 1 && bytes[$0.start] == UInt8(ascii: " ") }),
-                   space > first {
+                    space > first
+                {
                     cut = space + 1
                 }
                 let restCount = pieces[cut..<next].reduce(0) { $0 + $1.end - $1.start }
@@ -217,7 +220,8 @@ public enum HeaderEncoder {
         let words = text.words(omittingEmpty: true)
         let tooLongToQuote = text.count > preferredLineLength - 12
         if !text.isPrintableASCII(whole) || text.containsEncodedWordStart(whole)
-            || (tooLongToQuote && !words.allSatisfy({ isAtom(text, $0) })) {
+            || (tooLongToQuote && !words.allSatisfy({ isAtom(text, $0) }))
+        {
             return mixedAtoms(text.joined(words), firstLimit: firstLimit) { !isAtom($0, $1) }
         }
         if !words.isEmpty && words.allSatisfy({ isAtom(text, $0) }) { return words.map(text.string) }
@@ -233,8 +237,10 @@ public enum HeaderEncoder {
 
     /// Words stay as they are unless `needsEncoding` says otherwise; consecutive words that
     /// need it are encoded together, so the spaces between them survive decoding.
-    private static func mixedAtoms(_ text: HeaderText, firstLimit: Int,
-                                   needsEncoding: (HeaderText, Range<Int>) -> Bool) -> [String] {
+    private static func mixedAtoms(
+        _ text: HeaderText, firstLimit: Int,
+        needsEncoding: (HeaderText, Range<Int>) -> Bool
+    ) -> [String] {
         let words = text.words(omittingEmpty: false)
         var atoms: [String] = []
         atoms.reserveCapacity(words.count)

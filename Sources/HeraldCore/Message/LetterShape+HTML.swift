@@ -6,8 +6,10 @@ extension LetterShape {
     ///   - markdown: the shape's Markdown skeleton, whose lines ``HTMLSkeleton/problems`` count.
     ///   - source: the template's body and its first line; nil when unknown (each field's
     ///     first line, or the body's, is reported then).
-    static func problems(of html: HTMLSkeleton, markdown: String, source: (text: String, firstLine: Int)?,
-                         fieldNames: [String], bodyLines: [String: Int]) -> [MessageComposer.Problem] {
+    static func problems(
+        of html: HTMLSkeleton, markdown: String, source: (text: String, firstLine: Int)?,
+        fieldNames: [String], bodyLines: [String: Int]
+    ) -> [MessageComposer.Problem] {
         guard !html.problems.isEmpty else { return [] }
         let templateLines = source.map { Self.templateLines(skeleton: markdown, template: $0.text, firstLine: $0.firstLine) }
         let fallback = source?.firstLine ?? bodyLines.values.min() ?? 1
@@ -15,11 +17,13 @@ extension LetterShape {
             let name = found.field.map { fieldNames[$0] }
             let templateLine = templateLines?[line - 1] ?? name.flatMap { bodyLines[$0] } ?? fallback
             if let name {
-                return MessageComposer.Problem(templateLine: templateLine, field: "{{\(name)}}", templateLevel: true,
-                                               message: "in this Markdown letter's HTML the field \(found.reason)")
+                return MessageComposer.Problem(
+                    templateLine: templateLine, field: "{{\(name)}}", templateLevel: true,
+                    message: "in this Markdown letter's HTML the field \(found.reason)")
             }
-            return MessageComposer.Problem(templateLine: templateLine, field: found.subject, templateLevel: true,
-                                           message: "this Markdown letter's HTML \(found.reason)")
+            return MessageComposer.Problem(
+                templateLine: templateLine, field: found.subject, templateLevel: true,
+                message: "this Markdown letter's HTML \(found.reason)")
         }
     }
 
@@ -42,7 +46,13 @@ extension LetterShape {
             var out = String.UnicodeScalarView()
             var inside = false
             for scalar in line.unicodeScalars {
-                if scalar == LetterTemplate.placeholderOpen { inside = true } else if scalar == LetterTemplate.placeholderClose { inside = false } else if !inside { out.append(scalar) }
+                if scalar == LetterTemplate.placeholderOpen {
+                    inside = true
+                } else if scalar == LetterTemplate.placeholderClose {
+                    inside = false
+                } else if !inside {
+                    out.append(scalar)
+                }
             }
             return String(out).trimmingSpaces
         }

@@ -75,18 +75,21 @@ final class LetterShape: Sendable {
     ///   - bodyLines: each field's first body line, for reporting.
     ///   - policy: what the HTML may hold, and its language.
     ///   - source: the template's body and its first line, where a problem of the HTML is found.
-    init(headerSkeleton: String, firstLine: Int, body: String?, fieldNames: [String],
-         markdown: String? = nil, bodyLines: [String: Int] = [:], policy: HTMLPolicy = HTMLPolicy(),
-         source: (text: String, firstLine: Int)? = nil) {
+    init(
+        headerSkeleton: String, firstLine: Int, body: String?, fieldNames: [String],
+        markdown: String? = nil, bodyLines: [String: Int] = [:], policy: HTMLPolicy = HTMLPolicy(),
+        source: (text: String, firstLine: Int)? = nil
+    ) {
         self.body = body.map(Skeleton.init)
         let html = markdown.map { HTMLSkeleton(markdown: $0, policy: policy) }
         self.html = html
         self.language = policy.language
         self.fieldNames = fieldNames
         self.bodyLines = bodyLines
-        self.htmlProblems = html.map { html in
-            Self.problems(of: html, markdown: markdown ?? "", source: source, fieldNames: fieldNames, bodyLines: bodyLines)
-        } ?? []
+        self.htmlProblems =
+            html.map { html in
+                Self.problems(of: html, markdown: markdown ?? "", source: source, fieldNames: fieldNames, bodyLines: bodyLines)
+            } ?? []
         var attachments: [(line: Int, path: Skeleton)] = []
         var headers: [HeaderPlan] = []
         for raw in LetterTemplate.readHeaders(headerSkeleton, firstLine: firstLine) {
@@ -105,8 +108,10 @@ final class LetterShape: Sendable {
     /// - Parameters:
     ///   - body: the body rendered for this letter, when the shape has no body skeleton.
     ///   - withBody: false for the header lines only, with an empty body (a check's letter).
-    func letter(values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil,
-                withBody: Bool = true) -> RenderedLetter {
+    func letter(
+        values: [String], recipient: Recipient, addressColumns: [String], body: String? = nil,
+        withBody: Bool = true
+    ) -> RenderedLetter {
         let headers = headers.map { plan in
             plan.constant ?? header(plan, values: values, recipient: recipient, addressColumns: addressColumns)
         }
@@ -135,8 +140,9 @@ final class LetterShape: Sendable {
         }
         switch plan.form {
         case .namedByField(let field):
-            header.problem = .init(templateLine: plan.line, field: "header", templateLevel: true,
-                                   message: "a field ({{\(field)}}) may not supply a header's name; write the name in the template")
+            header.problem = .init(
+                templateLine: plan.line, field: "header", templateLevel: true,
+                message: "a field ({{\(field)}}) may not supply a header's name; write the name in the template")
         case .text:
             break
         case .unreadable(let found):
@@ -156,7 +162,9 @@ final class LetterShape: Sendable {
                         return problem("{{\(field)}} is \"\(value.debugVisible)\", which \(error)", templateLevel: false)
                     }
                 case .field(let field):
-                    return problem("{{\(field)}} stands where an address goes, but only {{\(RecipientList.emailColumn)}} or a column listed in the campaign's address_columns may supply an address; a field may be a display name: {{\(field)}} <address>")
+                    return problem(
+                        "{{\(field)}} stands where an address goes, but only {{\(RecipientList.emailColumn)}} or a column listed in the campaign's address_columns may supply an address; a field may be a display name: {{\(field)}} <address>"
+                    )
                 case .refused(let message):
                     return problem(message)
                 }
@@ -225,19 +233,22 @@ final class LetterShape: Sendable {
             // The skeleton's structure is the template's own: report the template's text.
             return unreadable(Skeleton(String(describing: error)).shown(fieldNames))
         }
-        return .mailboxes(parts.map { part in
-            let address = Skeleton(part.address)
-            let source: AddressSource
-            if !part.address.unicodeScalars.contains(LetterTemplate.placeholderOpen) {
-                do { source = .written(try EmailAddress(parsing: part.address)) } catch {
-                    source = .refused("address \"\(part.address)\" \(error)")
+        return .mailboxes(
+            parts.map { part in
+                let address = Skeleton(part.address)
+                let source: AddressSource
+                if !part.address.unicodeScalars.contains(LetterTemplate.placeholderOpen) {
+                    do { source = .written(try EmailAddress(parsing: part.address)) } catch {
+                        source = .refused("address \"\(part.address)\" \(error)")
+                    }
+                } else if let field = address.wholeField {
+                    source = .field(fieldNames[field])
+                } else {
+                    source = .refused(
+                        "an address must be written out in the template, or be one whole field ({{\(RecipientList.emailColumn)}} or an address column), not \"\(address.shown(fieldNames))\""
+                    )
                 }
-            } else if let field = address.wholeField {
-                source = .field(fieldNames[field])
-            } else {
-                source = .refused("an address must be written out in the template, or be one whole field ({{\(RecipientList.emailColumn)}} or an address column), not \"\(address.shown(fieldNames))\"")
-            }
-            return MailboxPlan(displayName: part.displayName.map(Skeleton.init), address: source)
-        })
+                return MailboxPlan(displayName: part.displayName.map(Skeleton.init), address: source)
+            })
     }
 }

@@ -80,15 +80,17 @@ final class LetterShapes: Sendable {
 
     /// The name when it is one Mustache looks up as it is: letters, digits, `_`, `-`, `?`, `*`.
     static func plainName(_ name: Substring) -> String? {
-        let plain = !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: "*"):
-                return true
-            default:
-                return false
+        let plain =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: "*"):
+                    return true
+                default:
+                    return false
+                }
             }
-        }
         return plain ? String(name) : nil
     }
 

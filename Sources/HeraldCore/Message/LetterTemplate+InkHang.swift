@@ -18,10 +18,13 @@ extension LetterTemplate {
         for index in bytes.indices {
             if bytes[index] == UInt8(ascii: "\n") { line += 1; continue }
             guard index > lastClose, bytes[index] == UInt8(ascii: "<"), index + 1 < bytes.count,
-                  bytes[index + 1] | 0x20 == UInt8(ascii: "p"), line != lastLine else { continue }
+                bytes[index + 1] | 0x20 == UInt8(ascii: "p"), line != lastLine
+            else { continue }
             lastLine = line
-            problems.append(Diagnostic(.badData, file: file, line: line,
-                                       "\"<p\" with no \">\" after it anywhere in the body: the Markdown renderer (Ink) never finishes on it; close the tag, or write \"< p\""))
+            problems.append(
+                Diagnostic(
+                    .badData, file: file, line: line,
+                    "\"<p\" with no \">\" after it anywhere in the body: the Markdown renderer (Ink) never finishes on it; close the tag, or write \"< p\""))
         }
         return problems
     }
@@ -46,8 +49,12 @@ extension LetterTemplate {
             case UInt8(ascii: "["):
                 depth += 1
                 if depth > maximumBracketDepth {
-                    return [Diagnostic(.badData, file: file, line: line,
-                                       "more than \(maximumBracketDepth) \"[\" open at once (not closed by \"]\"): the Markdown renderer (Ink) takes time exponential in their number; close them")]
+                    return [
+                        Diagnostic(
+                            .badData, file: file, line: line,
+                            "more than \(maximumBracketDepth) \"[\" open at once (not closed by \"]\"): the Markdown renderer (Ink) takes time exponential in their number; close them"
+                        )
+                    ]
                 }
             case UInt8(ascii: "]"): depth = max(0, depth - 1)
             default: break

@@ -4,8 +4,10 @@ extension LetterTemplate {
         var reported: Set<String> = []
         var problems: [Diagnostic] = []
         for use in fieldUses where !columns.contains(use.name) && reported.insert(use.name).inserted {
-            problems.append(Diagnostic(.badData, file: file, line: use.line, field: use.name,
-                                       "the template uses a field that \(listFile) has no column for (its columns: \(columns.joined(separator: ", ")))"))
+            problems.append(
+                Diagnostic(
+                    .badData, file: file, line: use.line, field: use.name,
+                    "the template uses a field that \(listFile) has no column for (its columns: \(columns.joined(separator: ", ")))"))
         }
         return problems
     }
@@ -19,8 +21,10 @@ extension LetterTemplate {
             guard let value = recipient.fields[use.name], !reported.contains(use.name) else { continue }
             if value.containsUTF8(where: { $0 == 0 || (use.inHeader && ($0 == 0x0D || $0 == 0x0A)) }) {
                 reported.insert(use.name)
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
-                                           "holds a line break or NUL character, which is not allowed in a field used in the header lines (\(file):\(use.line)); remove it"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: use.name,
+                        "holds a line break or NUL character, which is not allowed in a field used in the header lines (\(file):\(use.line)); remove it"))
                 continue
             }
             let printed = use.enclosing.allSatisfy { section in
@@ -29,8 +33,10 @@ extension LetterTemplate {
             // Empty once its spaces and tabs are trimmed.
             if !use.isSection && printed && !value.containsUTF8(where: { $0 != 0x20 && $0 != 0x09 }) {
                 reported.insert(use.name)
-                problems.append(Diagnostic(.badData, file: recipient.file, line: recipient.line, field: use.name,
-                                           "is empty, but the letter prints it (\(file):\(use.line)); fill it in"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: recipient.file, line: recipient.line, field: use.name,
+                        "is empty, but the letter prints it (\(file):\(use.line)); fill it in"))
             }
         }
         return problems
@@ -78,11 +84,13 @@ extension LetterTemplate {
                 placed.append(key)
             }
         }
-        let shape = LetterShape(headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed,
-                                markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines,
-                                policy: htmlPolicy, source: bodySource)
-        return shape.letter(values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
-                            addressColumns: addressColumns, body: withBody ? body.render(context) : "")
+        let shape = LetterShape(
+            headerSkeleton: header.render(skeletonContext), firstLine: headerFirstLine, body: nil, fieldNames: placed,
+            markdown: isMarkdown ? body.render(skeletonContext) : nil, bodyLines: bodyLines,
+            policy: htmlPolicy, source: bodySource)
+        return shape.letter(
+            values: placed.map { recipient.fields[$0] ?? "" }, recipient: recipient,
+            addressColumns: addressColumns, body: withBody ? body.render(context) : "")
     }
 
     /// Each field's first line in the body.
@@ -97,10 +105,11 @@ extension LetterTemplate {
         shapes.shape(key) {
             let context = shapes.skeletonContext(key)
             let bodySkeleton = body.render(context)
-            return LetterShape(headerSkeleton: header.render(context), firstLine: headerFirstLine,
-                               body: bodySkeleton, fieldNames: shapes.names,
-                               markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines,
-                               policy: htmlPolicy, source: bodySource)
+            return LetterShape(
+                headerSkeleton: header.render(context), firstLine: headerFirstLine,
+                body: bodySkeleton, fieldNames: shapes.names,
+                markdown: isMarkdown ? bodySkeleton : nil, bodyLines: bodyLines,
+                policy: htmlPolicy, source: bodySource)
         }
     }
 
@@ -110,22 +119,25 @@ extension LetterTemplate {
     public func marked(_ recipient: Recipient, addressColumns: [String] = []) -> MarkedLetter {
         guard let shapes else {
             let letter = render(recipient, addressColumns: addressColumns)
-            return MarkedLetter(headers: letter.headers.map { .init(name: $0.name, value: .init([.text($0.value)])) },
-                                body: .init([.text(letter.body)]), fieldsMarked: false)
+            return MarkedLetter(
+                headers: letter.headers.map { .init(name: $0.name, value: .init([.text($0.value)])) },
+                body: .init([.text(letter.body)]), fieldsMarked: false)
         }
         let (key, values) = shapes.states(of: recipient)
         let shape = shape(key, of: shapes)
         func marked(_ skeleton: Skeleton) -> MarkedLetter.Text {
-            MarkedLetter.Text(skeleton.pieces.map { piece in
-                switch piece {
-                case .text(let text): .text(text)
-                case .field(let number): .field(name: shapes.names[number], value: values[number])
-                }
-            })
+            MarkedLetter.Text(
+                skeleton.pieces.map { piece in
+                    switch piece {
+                    case .text(let text): .text(text)
+                    case .field(let number): .field(name: shapes.names[number], value: values[number])
+                    }
+                })
         }
         let body = shape.body.map(marked) ?? .init([.text(render(recipient, addressColumns: addressColumns).body)])
-        return MarkedLetter(headers: shape.headers.map { .init(name: $0.name.filled(values), value: marked($0.value)) },
-                            body: body, fieldsMarked: shape.body != nil)
+        return MarkedLetter(
+            headers: shape.headers.map { .init(name: $0.name.filled(values), value: marked($0.value)) },
+            body: body, fieldsMarked: shape.body != nil)
     }
 
     /// Opens and closes a placeholder in a skeleton (Unicode private-use scalars, which a

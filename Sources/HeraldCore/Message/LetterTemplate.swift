@@ -63,8 +63,11 @@ public struct LetterTemplate: Sendable {
             firstLine = 2
         }
         guard let blank = lines.firstIndex(where: { $0.trimmingSpaces.isEmpty }), blank > 0 else {
-            throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine,
-                                                "a template starts with header lines (From:, To:, Subject:), then a blank line, then the body")])
+            throw ValidationFailure([
+                Diagnostic(
+                    .badData, file: file, line: firstLine,
+                    "a template starts with header lines (From:, To:, Subject:), then a blank line, then the body")
+            ])
         }
         // `Content-Type: text/markdown` declares the body's syntax; it is not a header of the
         // message (Herald writes Content-Type), so its line is left blank (line numbers stay).
@@ -79,26 +82,32 @@ public struct LetterTemplate: Sendable {
         let bodyFirstLine = firstLine + blank + 1
         self.headerFirstLine = firstLine
         self.bodySource = (bodyText, bodyFirstLine)
-        var problems = Self.unsupportedTags(headerText, file: file, firstLine: firstLine)
+        var problems =
+            Self.unsupportedTags(headerText, file: file, firstLine: firstLine)
             + Self.unsupportedTags(bodyText, file: file, firstLine: bodyFirstLine)
         for (offset, line) in lines[..<blank].enumerated()
         where line.unicodeScalars.contains(where: { $0 == Self.placeholderOpen || $0 == Self.placeholderClose }) {
-            problems.append(Diagnostic(.badData, file: file, line: firstLine + offset,
-                                       "holds the private-use character U+E000 or U+E001, which Herald reserves in header lines; remove it"))
+            problems.append(
+                Diagnostic(
+                    .badData, file: file, line: firstLine + offset,
+                    "holds the private-use character U+E000 or U+E001, which Herald reserves in header lines; remove it"))
         }
         if markdown {
             problems += Self.nonPlainTags(bodyText, file: file, firstLine: bodyFirstLine)
             problems += Self.unclosedParagraphTags(bodyText, file: file, firstLine: bodyFirstLine)
             problems += Self.deeplyNestedBrackets(bodyText, file: file, firstLine: bodyFirstLine)
             if bodyText.unicodeScalars.contains(where: { $0 == Self.placeholderOpen || $0 == Self.placeholderClose }) {
-                problems.append(Diagnostic(.badData, file: file, line: bodyFirstLine,
-                                           "the body holds the private-use character U+E000 or U+E001, which Herald reserves in a Markdown letter; remove it"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: file, line: bodyFirstLine,
+                        "the body holds the private-use character U+E000 or U+E001, which Herald reserves in a Markdown letter; remove it"))
             }
         }
         if !problems.isEmpty { throw ValidationFailure(problems) }
         self.header = try Self.parse(headerText, file: file, firstLine: firstLine)
         self.body = try Self.parse(bodyText, file: file, firstLine: bodyFirstLine)
-        self.fieldUses = Self.scan(headerText, firstLine: firstLine, inHeader: true)
+        self.fieldUses =
+            Self.scan(headerText, firstLine: firstLine, inHeader: true)
             + Self.scan(bodyText, firstLine: bodyFirstLine, inHeader: false)
         self.shapes = LetterShapes(header: headerText, body: bodyText)
     }
@@ -121,8 +130,11 @@ public struct LetterTemplate: Sendable {
             var name = Substring(content)
             if let sigil = name.first, "#^/&".contains(sigil) { name = Substring(String(name.dropFirst()).trimmingSpaces) }
             if LetterShapes.plainName(name) == nil {
-                problems.append(Diagnostic(.badData, file: file, line: line, field: "{{\(content)}}",
-                                           "a Markdown letter uses plain field names only ({{name}}, {{#flag}}…{{/flag}}), so that its HTML can be rendered once and every value escaped"))
+                problems.append(
+                    Diagnostic(
+                        .badData, file: file, line: line, field: "{{\(content)}}",
+                        "a Markdown letter uses plain field names only ({{name}}, {{#flag}}…{{/flag}}), so that its HTML can be rendered once and every value escaped"
+                    ))
             }
         }
         return problems
@@ -132,8 +144,11 @@ public struct LetterTemplate: Sendable {
         do {
             return try MustacheTemplate(string: textPragma + text)
         } catch let error as MustacheTemplate.ParserError {
-            throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine + error.context.lineNumber - 1,
-                                                "template syntax error: \(error.error) in \"\(error.context.line.trimmingSpaces)\"")])
+            throw ValidationFailure([
+                Diagnostic(
+                    .badData, file: file, line: firstLine + error.context.lineNumber - 1,
+                    "template syntax error: \(error.error) in \"\(error.context.line.trimmingSpaces)\"")
+            ])
         } catch {
             throw ValidationFailure([Diagnostic(.badData, file: file, line: firstLine, "template syntax error: \(error)")])
         }

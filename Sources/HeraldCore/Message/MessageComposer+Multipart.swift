@@ -20,8 +20,10 @@ extension MessageComposer {
     /// - Parameters:
     ///   - text: the text/plain part, line ends normalised.
     ///   - html: the whole HTML document, or nil for no alternative.
-    static func multipart(text: NormalizedBody, html: String?, attachments: [AttachmentPart],
-                          messageID: String, into out: inout [UInt8]) {
+    static func multipart(
+        text: NormalizedBody, html: String?, attachments: [AttachmentPart],
+        messageID: String, into out: inout [UInt8]
+    ) {
         // The first part: the text, or the alternative of text and HTML.
         var firstHeaders: [UInt8] = []
         var firstBody: [UInt8] = []
@@ -47,8 +49,9 @@ extension MessageComposer {
         }
         let boundary = MIMEBoundary.make(messageID: messageID, role: "mixed")
         let delimiter = Array("--\(boundary)\r\n".utf8)
-        out.reserveCapacity(out.count + firstHeaders.count + firstBody.count + 256
-                            + attachments.reduce(0) { $0 + $1.encoded.count + $1.headers.count + delimiter.count + 2 })
+        out.reserveCapacity(
+            out.count + firstHeaders.count + firstBody.count + 256
+                + attachments.reduce(0) { $0 + $1.encoded.count + $1.headers.count + delimiter.count + 2 })
         out += contentTypeLine("multipart/mixed", boundary: boundary)
         out += "\r\n".utf8
         out += delimiter

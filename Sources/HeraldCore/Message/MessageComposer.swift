@@ -47,9 +47,11 @@ public enum MessageComposer {
     /// This is where a message's final bytes are produced (``ComposedMessage/data``): a
     /// signature over the whole message (DKIM) belongs after this call.
     ///   - messageIDKey: the campaign's secret for its Message-IDs (``MessageIDKey``); nil: the unkeyed form.
-    public static func compose(_ letter: RenderedLetter, campaign: String, recipientKey: String,
-                               date: Date, occurrence: String? = nil,
-                               attachments: [AttachmentPart] = [], messageIDKey: MessageIDKey? = nil) throws(ComposeFailure) -> ComposedMessage {
+    public static func compose(
+        _ letter: RenderedLetter, campaign: String, recipientKey: String,
+        date: Date, occurrence: String? = nil,
+        attachments: [AttachmentPart] = [], messageIDKey: MessageIDKey? = nil
+    ) throws(ComposeFailure) -> ComposedMessage {
         var problems: [Problem] = letter.problems
         var seen: [String] = []  // single headers met so far (seven at most: a list beats a set)
         var lines: [UInt8] = []
@@ -61,8 +63,10 @@ public enum MessageComposer {
         for header in letter.headers {
             let lower = header.name.lowercased()
             func problem(_ message: String, templateLevel: Bool = false) {
-                problems.append(Problem(templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
-                                        templateLevel: templateLevel, message: message))
+                problems.append(
+                    Problem(
+                        templateLine: header.line, field: header.name.isEmpty ? "header" : header.name,
+                        templateLevel: templateLevel, message: message))
             }
             let single = singleHeaders.contains(lower)
             if let found = header.problem {
@@ -71,8 +75,9 @@ public enum MessageComposer {
                 continue
             }
             guard isValidName(header.name) else {
-                problem("\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line",
-                        templateLevel: true)
+                problem(
+                    "\"\(header.value.debugVisible)\" is not a header line (`Name: value`); the header block ends at the first blank line",
+                    templateLevel: true)
                 continue
             }
             if managedHeaders.contains(lower) {
@@ -120,13 +125,16 @@ public enum MessageComposer {
         }
         let firstLine = letter.headers.first?.line ?? 1
         for required in ["From", "To", "Subject"] where !seen.contains(required.lowercased()) {
-            problems.append(Problem(templateLine: firstLine, field: required, templateLevel: true,
-                                    message: "is missing from the template's header lines"))
+            problems.append(
+                Problem(
+                    templateLine: firstLine, field: required, templateLevel: true,
+                    message: "is missing from the template's header lines"))
         }
         guard problems.isEmpty, let from, let subject else { throw ComposeFailure(problems: problems) }
 
-        let messageID = MessageID.make(campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
-                                       occurrence: occurrence, key: messageIDKey)
+        let messageID = MessageID.make(
+            campaign: campaign, recipientKey: recipientKey, domain: from.address.domain,
+            occurrence: occurrence, key: messageIDKey)
         let body = NormalizedBody(letter.body)
         let plain = body.isASCII && body.longestLine <= HeaderEncoder.maximumLineLength
         lines += "Date: ".utf8
@@ -141,15 +149,17 @@ public enum MessageComposer {
             }
             lines += "\r\nMIME-Version: 1.0\r\n".utf8
             multipart(text: body, html: html, attachments: attachments, messageID: messageID, into: &lines)
-            var message = ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                                          subject: subject, data: lines)
+            var message = ComposedMessage(
+                envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+                subject: subject, data: lines)
             message.dateRange = dateRange
             return message
         }
         lines += "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8
         lines += (plain ? "7bit\r\n" : "quoted-printable\r\n").utf8
-        var message = ComposedMessage(envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
-                                      subject: subject, data: assemble(headers: lines, body: body, plain: plain))
+        var message = ComposedMessage(
+            envelopeFrom: from.address, envelopeRecipients: unique(envelope), messageID: messageID,
+            subject: subject, data: assemble(headers: lines, body: body, plain: plain))
         message.dateRange = dateRange
         return message
     }
@@ -174,7 +184,8 @@ public enum MessageComposer {
     /// Appends the folded header: its mailboxes for an address header, else its value as unstructured text.
     private static func encode(_ header: RenderedLetter.Header, lowercased lower: String, mailboxes: [Mailbox]?, into lines: inout [UInt8]) {
         let room = HeaderEncoder.firstLineRoom(for: header.name)
-        let atoms = mailboxes.map { HeaderEncoder.mailboxListAtoms($0, firstLimit: room) }
+        let atoms =
+            mailboxes.map { HeaderEncoder.mailboxListAtoms($0, firstLimit: room) }
             ?? HeaderEncoder.unstructuredAtoms(header.value, firstLimit: room)
         HeaderEncoder.fold(name: canonicalName(header.name, lowercased: lower), atoms: atoms, into: &lines)
     }

@@ -12,8 +12,10 @@ public enum MessageID {
     /// computable by anyone without the key, so that knowing a row's address and the campaign
     /// name is not enough to forge a bounce of its letter. Without a key (only tests and tools
     /// that compose outside a campaign's state) it is the plain SHA-256 of the same input.
-    public static func make(campaign: String, recipientKey: String, domain: String, occurrence: String? = nil,
-                            key: MessageIDKey? = nil) -> String {
+    public static func make(
+        campaign: String, recipientKey: String, domain: String, occurrence: String? = nil,
+        key: MessageIDKey? = nil
+    ) -> String {
         var input = Array(campaign.utf8)
         input.append(0)
         input += recipientKey.utf8

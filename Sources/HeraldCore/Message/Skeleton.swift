@@ -109,7 +109,10 @@ extension Skeleton {
         for number in fields {
             let value = values[number]
             if value.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 == 0 }) {
-                return (path, "{{\(names[number])}} is \"\(value.debugVisible)\", which holds a / or \\; a field may name a file, not a folder, in an attachment's path")
+                return (
+                    path,
+                    "{{\(names[number])}} is \"\(value.debugVisible)\", which holds a / or \\; a field may name a file, not a folder, in an attachment's path"
+                )
             }
         }
         // Which segments a value reaches into: mark the filled path's bytes that come from values.
@@ -126,7 +129,10 @@ extension Skeleton {
             let stop = bytes[end] == UInt8(ascii: "/") ? end : end + 1
             let segment = bytes[start..<stop]
             if fromValue[start..<stop].contains(true) && (segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8)) {
-                return (path, "a field makes the path \"\(path.debugVisible)\" step into \"\(String(decoding: segment, as: UTF8.self))\"; a field may name a file, not a folder, in an attachment's path")
+                return (
+                    path,
+                    "a field makes the path \"\(path.debugVisible)\" step into \"\(String(decoding: segment, as: UTF8.self))\"; a field may name a file, not a folder, in an attachment's path"
+                )
             }
             start = end + 1
         }

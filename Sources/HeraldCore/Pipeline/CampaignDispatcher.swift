@@ -93,10 +93,12 @@ public final class CampaignDispatcher {
     ///     the claim sizing, and slept on for backoffs and rate slots.
     ///   - random: uniform in [0, 1), for backoff jitter.
     ///   - claimLimit: the most letters claimed with one sync of the log (see `ClaimBatch`).
-    public init(prepared: PreparedCampaign, ledger: DeliveryLedger, transports: sending [any MailTransport],
-                journal: any DeliveryJournal, clock: any HeraldClock,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
-                claimLimit: Int = 64) {
+    public init(
+        prepared: PreparedCampaign, ledger: DeliveryLedger, transports: sending [any MailTransport],
+        journal: any DeliveryJournal, clock: any HeraldClock,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+        claimLimit: Int = 64
+    ) {
         precondition(!transports.isEmpty, "a run needs at least one transport")
         self.occurrence = occurrence
         self.prepared = prepared
@@ -110,12 +112,15 @@ public final class CampaignDispatcher {
     }
 
     /// A run over one connection.
-    public convenience init(prepared: PreparedCampaign, ledger: DeliveryLedger, transport: sending any MailTransport,
-                            journal: any DeliveryJournal, clock: any HeraldClock,
-                            random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
-                            claimLimit: Int = 64) {
-        self.init(prepared: prepared, ledger: ledger, transports: [transport], journal: journal, clock: clock,
-                  random: random, occurrence: occurrence, claimLimit: claimLimit)
+    public convenience init(
+        prepared: PreparedCampaign, ledger: DeliveryLedger, transport: sending any MailTransport,
+        journal: any DeliveryJournal, clock: any HeraldClock,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, occurrence: String? = nil,
+        claimLimit: Int = 64
+    ) {
+        self.init(
+            prepared: prepared, ledger: ledger, transports: [transport], journal: journal, clock: clock,
+            random: random, occurrence: occurrence, claimLimit: claimLimit)
     }
 
     /// Runs the campaign once (a dispatcher runs once: the run takes its transports): letters
@@ -132,16 +137,19 @@ public final class CampaignDispatcher {
     ///   - onRecord: called with each record once it is written, by the run's one writer, one
     ///     call at a time, in log order (for progress output).
     /// - Throws: `JournalFailure` when the log cannot be written: then nothing more is sent.
-    public func run(resendInDoubt: Bool = false,
-                    onRecord: @escaping (DeliveryRecord) -> Void = { _ in }) async throws -> Report {
+    public func run(
+        resendInDoubt: Bool = false,
+        onRecord: @escaping (DeliveryRecord) -> Void = { _ in }
+    ) async throws -> Report {
         precondition(transports.count == connections, "a dispatcher runs once")
         let configuration = DispatchMachine.Configuration(
             campaign: prepared.campaign.name, fingerprint: prepared.fingerprint, occurrence: occurrence,
             batch: ClaimBatch(connections: connections, limit: claimLimit), retry: prepared.campaign.retry,
             limits: prepared.campaign.limits, ledger: ledger, resendInDoubt: resendInDoubt, suppressed: suppressed)
-        let runner = DispatchRunner(prepared: prepared, journal: journal, clock: clock, random: random, occurrence: occurrence,
-                                    approved: approved, onRecord: onRecord,
-                                    machine: DispatchMachine(configuration, connections: connections))
+        let runner = DispatchRunner(
+            prepared: prepared, journal: journal, clock: clock, random: random, occurrence: occurrence,
+            approved: approved, onRecord: onRecord,
+            machine: DispatchMachine(configuration, connections: connections))
         return try await runner.run(transports: transports)
     }
 
@@ -182,10 +190,13 @@ public final class CampaignDispatcher {
         public var description: String {
             var lines = ["\(underlying)"]
             for letter in inDoubt {
-                lines.append("in doubt: \(letter.recipient) \(letter.messageID) (\(letter.reason ?? "")): check, then `herald send --resend-in-doubt` or record the answer with `herald resolve`")
+                lines.append(
+                    "in doubt: \(letter.recipient) \(letter.messageID) (\(letter.reason ?? "")): check, then `herald send --resend-in-doubt` or record the answer with `herald resolve`"
+                )
             }
             for letter in unsent {
-                lines.append("not sent: \(letter.recipient) \(letter.messageID): claimed in the log but never handed to the server; the next run may list it in doubt")
+                lines.append(
+                    "not sent: \(letter.recipient) \(letter.messageID): claimed in the log but never handed to the server; the next run may list it in doubt")
             }
             return lines.joined(separator: "\n")
         }

@@ -356,8 +356,10 @@ struct DispatchMachine {
     }
 
     /// A server's answer: logged first (an in-doubt one writes nothing), then counted.
-    private mutating func answer(_ outcome: DeliveryOutcome, of letter: Letter, on connection: Int, proof: HandOverProof?,
-                                 random: Double, now: Date) -> [Action] {
+    private mutating func answer(
+        _ outcome: DeliveryOutcome, of letter: Letter, on connection: Int, proof: HandOverProof?,
+        random: Double, now: Date
+    ) -> [Action] {
         guard var record = outcomeRecord(outcome, letter, now: now) else {
             return advance(now: now, logged: outcome, of: letter, on: connection, random: random)
         }
@@ -378,8 +380,10 @@ struct DispatchMachine {
     }
 
     /// Counts a logged outcome, and decides the retry or the end it calls for.
-    private mutating func advance(now: Date, logged outcome: DeliveryOutcome, of letter: Letter, on connection: Int,
-                                  random: Double) -> [Action] {
+    private mutating func advance(
+        now: Date, logged outcome: DeliveryOutcome, of letter: Letter, on connection: Int,
+        random: Double
+    ) -> [Action] {
         connections[connection] = .idle
         let policy = configuration.retry
         var actions: [Action] = []
@@ -500,7 +504,8 @@ struct DispatchMachine {
         }
         actions += produce(now: now)
         if pending == nil && !finished && composing == nil && !reading && listEnded && pendingRecipients.isEmpty
-            && queueHead == queue.count && connections.allSatisfy({ $0 == .idle }) {
+            && queueHead == queue.count && connections.allSatisfy({ $0 == .idle })
+        {
             // Every letter answered: the log is made durable and the run ends.
             if let next = closing() { actions.append(next) }
         }
@@ -617,16 +622,18 @@ struct DispatchMachine {
     // MARK: Records
 
     private func doubt(_ letter: Letter, _ outcome: DeliveryOutcome) -> InDoubt {
-        InDoubt(recipient: letter.recipient.key, messageID: letter.message.messageID,
-                reason: "the server's answer (\(CampaignDispatcher.describe(outcome))) could not be logged")
+        InDoubt(
+            recipient: letter.recipient.key, messageID: letter.message.messageID,
+            reason: "the server's answer (\(CampaignDispatcher.describe(outcome))) could not be logged")
     }
 
     /// The record an outcome is logged as; nil for one in doubt (the intent stays the last word).
     private func outcomeRecord(_ outcome: DeliveryOutcome, _ letter: Letter, now: Date) -> DeliveryRecord? {
         switch outcome {
         case .accepted(let code, let reply, let refused):
-            return record(.sent, letter, now: now, code: code, reply: reply,
-                          error: reply == nil ? CampaignDispatcher.noReplyCaptured : nil, refused: refused)
+            return record(
+                .sent, letter, now: now, code: code, reply: reply,
+                error: reply == nil ? CampaignDispatcher.noReplyCaptured : nil, refused: refused)
         case .rejected(let code, let reply): return record(.failed, letter, now: now, code: code, reply: reply)
         case .deferred(let code, let reply, let error): return record(.deferred, letter, now: now, code: code, reply: reply, error: error)
         case .inDoubt: return nil
@@ -640,28 +647,34 @@ struct DispatchMachine {
 
     /// The intent of a letter's attempt: claimed before the letter is handed over.
     func intent(_ letter: Letter, now: Date) -> DeliveryRecord {
-        DeliveryRecord(time: RFC5322Date.rfc3339(now), campaign: configuration.campaign, recipient: letter.recipient.key,
-                       messageID: letter.message.messageID, status: .sending, attempt: letter.attempt,
-                       templateSHA256: configuration.fingerprint, rowSHA256: letter.recipient.fingerprint,
-                       occurrence: configuration.occurrence, envelope: letter.message.envelopeRecipients.map(\.description))
+        DeliveryRecord(
+            time: RFC5322Date.rfc3339(now), campaign: configuration.campaign, recipient: letter.recipient.key,
+            messageID: letter.message.messageID, status: .sending, attempt: letter.attempt,
+            templateSHA256: configuration.fingerprint, rowSHA256: letter.recipient.fingerprint,
+            occurrence: configuration.occurrence, envelope: letter.message.envelopeRecipients.map(\.description))
     }
 
-    private func record(_ status: DeliveryStatus, _ letter: Letter, now: Date, code: Int? = nil, reply: String? = nil,
-                        error: String? = nil, refused: [DeliveryOutcome.Refusal] = []) -> DeliveryRecord {
-        DeliveryRecord(time: RFC5322Date.rfc3339(now), campaign: configuration.campaign, recipient: letter.recipient.key,
-                       messageID: letter.message.messageID, status: status, attempt: letter.attempt,
-                       smtpCode: code, smtpReply: reply, error: error, occurrence: configuration.occurrence,
-                       envelope: status == .sent ? letter.message.envelopeRecipients.map(\.description) : nil,
-                       refused: refused.isEmpty ? nil : refused)
+    private func record(
+        _ status: DeliveryStatus, _ letter: Letter, now: Date, code: Int? = nil, reply: String? = nil,
+        error: String? = nil, refused: [DeliveryOutcome.Refusal] = []
+    ) -> DeliveryRecord {
+        DeliveryRecord(
+            time: RFC5322Date.rfc3339(now), campaign: configuration.campaign, recipient: letter.recipient.key,
+            messageID: letter.message.messageID, status: status, attempt: letter.attempt,
+            smtpCode: code, smtpReply: reply, error: error, occurrence: configuration.occurrence,
+            envelope: status == .sent ? letter.message.envelopeRecipients.map(\.description) : nil,
+            refused: refused.isEmpty ? nil : refused)
     }
 
     /// The error of the `deferred` record of a letter found not to be the approved one, with
     /// the real cause: the attached files that changed, else that its bytes or envelope differ.
     static func notApproved(_ mismatch: ApprovedLetters.Mismatch) -> String {
         let files = mismatch.changedFiles.map(\.path)
-        let cause = files.isEmpty
+        let cause =
+            files.isEmpty
             ? "its bytes or envelope differ from the approved letter's"
-            : (files.count == 1 ? "the attached file \(files[0]) changed" : "the attached files \(files.joined(separator: ", ")) changed") + " since the approval was checked"
+            : (files.count == 1 ? "the attached file \(files[0]) changed" : "the attached files \(files.joined(separator: ", ")) changed")
+                + " since the approval was checked"
         return "not handed to the server: it is not the letter approved (\(cause))"
     }
 }

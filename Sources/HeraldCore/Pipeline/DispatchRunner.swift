@@ -42,8 +42,9 @@ struct DispatchRunner {
                     guard let transport = handOff.take(index) else { preconditionFailure("one transport per connection") }
                     let inbox = inboxes[index]
                     group.addTask {
-                        await Self.connection(index, transport: transport, inbox: inbox, events: events,
-                                              approved: approved, prepared: prepared)
+                        await Self.connection(
+                            index, transport: transport, inbox: inbox, events: events,
+                            approved: approved, prepared: prepared)
                     }
                 }
                 let result = await drive(events: events, inboxes: inboxes, group: &group)
@@ -59,8 +60,10 @@ struct DispatchRunner {
     }
 
     /// The writer: feeds the machine one event at a time and performs what it asks.
-    private func drive(events: PipelineChannel<Message>, inboxes: [PipelineChannel<DispatchMachine.Letter>],
-                       group: inout DiscardingTaskGroup) async -> Result<CampaignDispatcher.Report, CampaignDispatcher.JournalFailure> {
+    private func drive(
+        events: PipelineChannel<Message>, inboxes: [PipelineChannel<DispatchMachine.Letter>],
+        group: inout DiscardingTaskGroup
+    ) async -> Result<CampaignDispatcher.Report, CampaignDispatcher.JournalFailure> {
         var machine = self.machine
         var cursor = RecipientCursor(prepared)
         var actions = machine.handle(.start, now: clock.now())
@@ -160,8 +163,10 @@ struct DispatchRunner {
 
     /// A connection: hands over each letter it is given (checking it against the approval
     /// first) and reports the answer, until the run closes its inbox.
-    private static func connection(_ index: Int, transport: any MailTransport, inbox: PipelineChannel<DispatchMachine.Letter>,
-                                   events: PipelineChannel<Message>, approved: ApprovedLetters?, prepared: PreparedCampaign) async {
+    private static func connection(
+        _ index: Int, transport: any MailTransport, inbox: PipelineChannel<DispatchMachine.Letter>,
+        events: PipelineChannel<Message>, approved: ApprovedLetters?, prepared: PreparedCampaign
+    ) async {
         while let letter = await inbox.receive() {
             // The bytes about to leave, hashed: a letter that is not the approved one is not
             // handed over (an attached file replaced since the approval was checked).

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads CSV rows (RFC 4180: `,` between fields, `"` quoting, CRLF, LF or a lone CR ending a
@@ -174,8 +174,7 @@ struct CSVRowReader {
         var previousCR = false
         while let byte = take() {
             guard byte == Self.quote else {
-                if byte == Self.lf { if !previousCR { breaks += 1 } }
-                else if byte == Self.cr { breaks += 1 }
+                if byte == Self.lf { if !previousCR { breaks += 1 } } else if byte == Self.cr { breaks += 1 }
                 previousCR = byte == Self.cr
                 field.append(byte)
                 continue

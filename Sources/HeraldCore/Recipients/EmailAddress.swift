@@ -109,7 +109,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         var at: Int?
         for (offset, byte) in bytes.enumerated() {
             if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F)
-                || (beforePrevious == 0xE2 && previous == 0x80 && (byte == 0xA8 || byte == 0xA9)) {
+                || (beforePrevious == 0xE2 && previous == 0x80 && (byte == 0xA8 || byte == 0xA9))
+            {
                 return (true, false, nil)
             }
             if byte >= 0x80 { isASCII = false }

@@ -77,9 +77,7 @@ extension Mailbox {
             var unescaped = ""
             var escaped = false
             for character in name.dropFirst().dropLast() {
-                if escaped { unescaped.append(character); escaped = false }
-                else if character == "\\" { escaped = true }
-                else { unescaped.append(character) }
+                if escaped { unescaped.append(character); escaped = false } else if character == "\\" { escaped = true } else { unescaped.append(character) }
             }
             name = unescaped
         } else if name.contains("\"") {

@@ -38,9 +38,13 @@ public struct RecipientList: Sendable, Equatable {
             var breaks = 0
             var previousCR = false
             for scalar in field.unicodeScalars {
-                if scalar == "\n" { if !previousCR { breaks += 1 }; previousCR = false }
-                else if scalar == "\r" { breaks += 1; previousCR = true }
-                else { previousCR = false }
+                if scalar == "\n" {
+                    if !previousCR { breaks += 1 }; previousCR = false
+                } else if scalar == "\r" {
+                    breaks += 1; previousCR = true
+                } else {
+                    previousCR = false
+                }
             }
             return count + breaks
         }
@@ -54,11 +58,13 @@ public struct RecipientList: Sendable, Equatable {
         func diagnostic(file: String) -> Diagnostic {
             switch self {
             case .unterminated(let line):
-                return Diagnostic(.badData, file: file, line: line,
-                                  "a quoted field opened here is never closed; close it with '\"' (write a quote inside a field as \"\")")
+                return Diagnostic(
+                    .badData, file: file, line: line,
+                    "a quoted field opened here is never closed; close it with '\"' (write a quote inside a field as \"\")")
             case .textAfterClosingQuote(let line):
-                return Diagnostic(.badData, file: file, line: line,
-                                  "text follows a closing quote; quote the whole field and write a quote inside it as \"\"")
+                return Diagnostic(
+                    .badData, file: file, line: line,
+                    "text follows a closing quote; quote the whole field and write a quote inside it as \"\"")
             }
         }
     }
@@ -94,8 +100,7 @@ struct QuoteScanner {
         }
         switch scalar {
         case "\"":
-            if atFieldStart { inQuotes = true; openedAt = line }
-            else if justClosed { inQuotes = true }  // "" inside a quoted field: an escaped quote
+            if atFieldStart { inQuotes = true; openedAt = line } else if justClosed { inQuotes = true }  // "" inside a quoted field: an escaped quote
             atFieldStart = false
         case ",", "\n", "\r":
             atFieldStart = true

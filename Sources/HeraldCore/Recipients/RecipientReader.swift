@@ -69,8 +69,9 @@ public final class RecipientReader {
         var problems: [Diagnostic] = []
         var seen: Set<String> = []
         for column in columns {
-            if column.isEmpty { problems.append(Diagnostic(.badData, file: file, line: 1, "the header row has an empty column name")) }
-            else if !seen.insert(column).inserted {
+            if column.isEmpty {
+                problems.append(Diagnostic(.badData, file: file, line: 1, "the header row has an empty column name"))
+            } else if !seen.insert(column).inserted {
                 problems.append(Diagnostic(.badData, file: file, line: 1, field: column, "column appears twice in the header row"))
             }
         }
@@ -102,8 +103,10 @@ public final class RecipientReader {
             line += 1 + breaks
             if row.count == 1 && row[0].isEmpty { continue }  // blank line
             guard row.count == columns.count else {
-                return .problem(Diagnostic(.badData, file: file, line: rowLine,
-                                           "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
+                return .problem(
+                    Diagnostic(
+                        .badData, file: file, line: rowLine,
+                        "has \(row.count) fields but the header has \(columns.count); quote fields that contain commas"))
             }
             var hasher = Hasher()
             hasher.combine(rowLine)
@@ -116,8 +119,10 @@ public final class RecipientReader {
                 let address = try EmailAddress(parsing: row[emailIndex].trimmingSpaces)
                 return .recipient(Recipient(file: file, line: rowLine, fields: fields, address: address))
             } catch {
-                return .problem(Diagnostic(.badData, file: file, line: rowLine, field: RecipientList.emailColumn,
-                                           "\"\(row[emailIndex].debugVisible)\" \(error)"))
+                return .problem(
+                    Diagnostic(
+                        .badData, file: file, line: rowLine, field: RecipientList.emailColumn,
+                        "\"\(row[emailIndex].debugVisible)\" \(error)"))
             }
         }
         return nil

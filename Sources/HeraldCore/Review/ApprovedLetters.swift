@@ -42,10 +42,14 @@ public final class ApprovedLetters: Sendable {
         public var description: String {
             var lines: [String] = []
             for file in changedFiles {
-                lines.append("\(campaign): the attachment \(file.path) changed since the approval was checked (sha256 \(file.then.prefix(12))… then, \(file.now.prefix(12))… now)")
+                lines.append(
+                    "\(campaign): the attachment \(file.path) changed since the approval was checked (sha256 \(file.then.prefix(12))… then, \(file.now.prefix(12))… now)"
+                )
             }
             let why = changedFiles.isEmpty ? "its bytes or envelope differ from the approved letter's" : "it would carry the changed file"
-            lines.append("\(campaign): the letter to \(recipient) is not the approved one (manifest hash \(manifestSHA256)): \(why); it was not sent, nor any letter after it. The letters before it were sent and logged; review again (herald preview), then approve the new hash")
+            lines.append(
+                "\(campaign): the letter to \(recipient) is not the approved one (manifest hash \(manifestSHA256)): \(why); it was not sent, nor any letter after it. The letters before it were sent and logged; review again (herald preview), then approve the new hash"
+            )
             return lines.joined(separator: "\n")
         }
     }

@@ -4,8 +4,10 @@ extension ReviewManifest {
     /// The input files that differ, one line each; empty when all are the same.
     public static func inputChanges(reviewed: [Input], current: [Input]) -> [String] {
         var lines: [String] = []
-        let roles = ["campaign": "the campaign file", "template": "the template", "recipients": "the recipient list",
-                     "attachment": "the attachment"]
+        let roles = [
+            "campaign": "the campaign file", "template": "the template", "recipients": "the recipient list",
+            "attachment": "the attachment",
+        ]
         func name(_ input: Input) -> String { "\(roles[input.role] ?? input.role) \(input.path)" }
         // Matched by role and place among that role's files (a list renamed is still the second list).
         var currentByRole: [String: [Input]] = [:]
@@ -21,7 +23,9 @@ extension ReviewManifest {
                 case (let then?, let current?) where then.sha256 != current.sha256:
                     if role == "campaign", let before = then.settings, let now = current.settings {
                         let changes = settingChanges(reviewed: before, current: now)
-                        lines.append("\(name(current)) changed what its letters are since the review: " + (changes.isEmpty ? "its settings differ" : changes.joined(separator: "; ")))
+                        lines.append(
+                            "\(name(current)) changed what its letters are since the review: "
+                                + (changes.isEmpty ? "its settings differ" : changes.joined(separator: "; ")))
                     } else {
                         lines.append("\(name(current)) changed since the review (sha256 \(then.sha256.prefix(12))… then, \(current.sha256.prefix(12))… now)")
                     }

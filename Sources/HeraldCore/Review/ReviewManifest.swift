@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The frozen record of what a review saw: the SHA-256 of every input (the campaign's
@@ -108,8 +109,10 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     /// (`[templates]`, in language order), each list.
     public static func inputs(of campaign: Campaign) throws(Unreadable) -> [Input] {
         let settings = settings(of: campaign)
-        var inputs = [Input(role: "campaign", path: campaign.file, sha256: settingsHash(settings), settings: settings),
-                      Input(role: "template", path: campaign.templatePath, sha256: try fileHash(campaign.templatePath))]
+        var inputs = [
+            Input(role: "campaign", path: campaign.file, sha256: settingsHash(settings), settings: settings),
+            Input(role: "template", path: campaign.templatePath, sha256: try fileHash(campaign.templatePath)),
+        ]
         // Each language's template (`[templates]`), in language order, each file once: so a
         // refusal names the one that changed (its letters' hashes cover it either way).
         var templates: Set<String> = [campaign.templatePath]
@@ -173,8 +176,9 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
         /// Adds the next letter (in sending order) and returns its manifest entry.
         @discardableResult
         public func add(key: String, message: ComposedMessage, file: String? = nil) -> Letter {
-            let letter = Letter(recipient: key, envelope: message.envelopeRecipients.map(\.description),
-                                sha256: ReviewManifest.letterHash(message), file: file)
+            let letter = Letter(
+                recipient: key, envelope: message.envelopeRecipients.map(\.description),
+                sha256: ReviewManifest.letterHash(message), file: file)
             hasher.update("letter \(letter.sha256) \(key) \(letter.envelope.joined(separator: " "))\n")
             count += 1
             return letter
@@ -254,16 +258,20 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
     /// letter must be when it is handed over (``ApprovedLetters``), as it is sent for
     /// `occurrence` (a recurring campaign's letters carry it in their Message-ID, which the
     /// manifest leaves out: those letters are composed twice, once for each).
-    public static func bind(_ prepared: PreparedCampaign, occurrence: String?,
-                            visit: (Letter) -> Void = { _ in }) throws -> (summary: Summary, approved: ApprovedLetters) {
+    public static func bind(
+        _ prepared: PreparedCampaign, occurrence: String?,
+        visit: (Letter) -> Void = { _ in }
+    ) throws -> (summary: Summary, approved: ApprovedLetters) {
         let result = try compute(prepared, binding: occurrence.map { .some($0) } ?? .some(nil), visit: visit)
         return (result.summary, result.approved!)
     }
 
     /// The one pass behind ``compute(_:visit:)`` and ``bind(_:occurrence:visit:)``;
     /// `binding` nil: no handover digests kept.
-    private static func compute(_ prepared: PreparedCampaign, binding: String??,
-                                visit: (Letter) -> Void) throws -> (summary: Summary, approved: ApprovedLetters?) {
+    private static func compute(
+        _ prepared: PreparedCampaign, binding: String??,
+        visit: (Letter) -> Void
+    ) throws -> (summary: Summary, approved: ApprovedLetters?) {
         let builder = Builder(campaign: prepared.campaign.name, inputs: try inputs(of: prepared.campaign))
         let attachments = AttachmentInputs()
         var digests: [String: ApprovedLetters.Digest] = [:]
@@ -285,11 +293,13 @@ public struct ReviewManifest: Sendable, Codable, Equatable {
             }
         }
         if let failure { throw failure }
-        let summary = Summary(inputs: builder.inputs, count: builder.count, manifestSHA256: builder.finish(),
-                              attachments: attachments.inputs)
+        let summary = Summary(
+            inputs: builder.inputs, count: builder.count, manifestSHA256: builder.finish(),
+            attachments: attachments.inputs)
         let approved = binding.map { occurrence in
-            ApprovedLetters(campaign: prepared.campaign.name, manifestSHA256: summary.manifestSHA256, occurrence: occurrence,
-                            digests: digests, attachments: attachments.byPath)
+            ApprovedLetters(
+                campaign: prepared.campaign.name, manifestSHA256: summary.manifestSHA256, occurrence: occurrence,
+                digests: digests, attachments: attachments.byPath)
         }
         return (summary, approved)
     }

@@ -80,12 +80,14 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         if source.hasPrefix("@") {
             let name = source.lowercased()
             if name == "@reboot" {
-                throw ParseError(field: "expression", text: source,
-                                 problem: "is not supported: a campaign schedule needs times, and @reboot has none")
+                throw ParseError(
+                    field: "expression", text: source,
+                    problem: "is not supported: a campaign schedule needs times, and @reboot has none")
             }
             guard let expansion = Self.macros[name] else {
-                throw ParseError(field: "expression", text: source,
-                                 problem: "is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)")
+                throw ParseError(
+                    field: "expression", text: source,
+                    problem: "is not a known macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)")
             }
             body = expansion
         }
@@ -107,11 +109,16 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         let domFree = dayOfMonth.hasBareStar || (dayOfMonth.bits == Field.dayOfMonth.all && parts[4].contains("*"))
         let dowFree = dayOfWeek.hasBareStar || (dayOfWeek.bits == Field.dayOfWeek.all && parts[2].contains("*"))
         if !domFree && !dowFree {
-            daySelectors = [DaySelector(daysOfMonth: dayOfMonth.bits, daysOfWeek: nil),
-                            DaySelector(daysOfMonth: nil, daysOfWeek: dayOfWeek.bits)]
+            daySelectors = [
+                DaySelector(daysOfMonth: dayOfMonth.bits, daysOfWeek: nil),
+                DaySelector(daysOfMonth: nil, daysOfWeek: dayOfWeek.bits),
+            ]
         } else {
-            daySelectors = [DaySelector(daysOfMonth: domFree ? nil : dayOfMonth.bits,
-                                        daysOfWeek: dowFree ? nil : dayOfWeek.bits)]
+            daySelectors = [
+                DaySelector(
+                    daysOfMonth: domFree ? nil : dayOfMonth.bits,
+                    daysOfWeek: dowFree ? nil : dayOfWeek.bits)
+            ]
         }
         self.description = source
         self.minutes = minute.bits
@@ -135,8 +142,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         guard let firstDay = selectedDays.first else { return nil }
         let longest = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         if selectedMonths.contains(where: { firstDay <= longest[$0] }) { return nil }
-        let monthNames = ["", "January", "February", "March", "April", "May", "June", "July", "August",
-                          "September", "October", "November", "December"]
+        let monthNames = [
+            "", "January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December",
+        ]
         func ordinal(_ day: Int) -> String {
             let suffix = (11...13).contains(day % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][day % 10] ?? "th"
             return "\(day)\(suffix)"
@@ -322,8 +331,10 @@ extension CronExpression {
         static let dayOfMonth = Field(name: "day-of-month", low: 1, high: 31, cycleHigh: 31, names: [:], nameHint: nil)
         static let month = Field(
             name: "month", low: 1, high: 12, cycleHigh: 12,
-            names: ["JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
-                    "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12],
+            names: [
+                "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+                "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+            ],
             nameHint: "a month name (JAN-DEC)")
         static let dayOfWeek = Field(
             name: "day-of-week", low: 0, high: 7, cycleHigh: 6,

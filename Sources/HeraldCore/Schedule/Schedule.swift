@@ -36,8 +36,9 @@ public enum Schedule: Sendable, Equatable {
         let zone = try Self.zone(named: timeZone)
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
-            throw ParseError(message: "the schedule is empty; give an RFC 3339 time such as "
-                + "\"2026-12-01T09:00:00+01:00\" or a cron expression such as \"0 9 * * MON\"")
+            throw ParseError(
+                message: "the schedule is empty; give an RFC 3339 time such as "
+                    + "\"2026-12-01T09:00:00+01:00\" or a cron expression such as \"0 9 * * MON\"")
         }
         if Self.looksLikeDate(trimmed) {
             self = .once(try Self.instant(rfc3339: trimmed))
@@ -81,7 +82,8 @@ public enum Schedule: Sendable, Equatable {
     private static func zone(named name: String?) throws(ParseError) -> TimeZone {
         guard let name else { return TimeZone(identifier: "UTC")! }
         let upper = name.uppercased()
-        let offsetStyle = (upper.hasPrefix("GMT") || upper.hasPrefix("UTC"))
+        let offsetStyle =
+            (upper.hasPrefix("GMT") || upper.hasPrefix("UTC"))
             && upper.dropFirst(3).first.map { $0 == "+" || $0 == "-" } == true
         guard !offsetStyle, !name.isEmpty, let zone = TimeZone(identifier: name) else {
             throw ParseError(message: "unknown time zone \"\(name)\"; use an IANA name such as \"Europe/Brussels\" or \"UTC\"")

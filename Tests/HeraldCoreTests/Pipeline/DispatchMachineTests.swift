@@ -1,6 +1,7 @@
 import Foundation
 import HeraldTestSupport
 import Testing
+
 @testable import HeraldCore
 
 /// Every decision of the send pipeline, driven event by event with a made-up time: no
@@ -34,8 +35,10 @@ import Testing
         var autoCompose = true
         var ended: Machine.Action?
 
-        init(_ csv: String, connections: Int = 1, retry: RetryPolicy = .default, limits: SendLimits = .default,
-             ledger: [DeliveryRecord] = [], suppressed: Set<String> = [], resendInDoubt: Bool = false, claimLimit: Int = 64) throws {
+        init(
+            _ csv: String, connections: Int = 1, retry: RetryPolicy = .default, limits: SendLimits = .default,
+            ledger: [DeliveryRecord] = [], suppressed: Set<String> = [], resendInDoubt: Bool = false, claimLimit: Int = 64
+        ) throws {
             var prepared = try TestData.prepared(csv, retry: retry)
             prepared.campaign.limits = limits
             self.prepared = prepared
@@ -232,8 +235,11 @@ import Testing
         driver.answer("r1@x.example", Self.ok)
         let report = try #require(driver.report)
         #expect(report.sent == 1 && report.deferred == 0)
-        #expect(driver.statuses == ["r1@x.example sending 1", "r1@x.example deferred 1", "r1@x.example sending 2", "r1@x.example deferred 2",
-                                    "r1@x.example sending 3", "r1@x.example sent 3"])
+        #expect(
+            driver.statuses == [
+                "r1@x.example sending 1", "r1@x.example deferred 1", "r1@x.example sending 2", "r1@x.example deferred 2",
+                "r1@x.example sending 3", "r1@x.example sent 3",
+            ])
     }
 
     @Test func retriesThatRunOutLeaveTheLetterDeferredAndTheRunGoesOn() throws {

@@ -64,8 +64,8 @@ enum DKIMCanonicalization {
     /// (RFC 6376 errata 1384: the CR LF the simple form adds is not added here).
     static func appendRelaxedBody(_ body: ArraySlice<UInt8>, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + body.count + 2)
-        var emptyLines = 0      // empty lines seen and not yet written: written only if text follows
-        var lineStart = true    // nothing of the current line written yet
+        var emptyLines = 0  // empty lines seen and not yet written: written only if text follows
+        var lineStart = true  // nothing of the current line written yet
         var pendingSpace = false
         var index = body.startIndex
         let end = body.endIndex

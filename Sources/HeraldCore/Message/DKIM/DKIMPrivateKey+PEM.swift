@@ -50,7 +50,8 @@ extension DKIMPrivateKey {
     static func pkcs8Algorithm(_ der: [UInt8]) -> PKCS8Algorithm? {
         var outer = DER(der[...])
         guard var info = outer.element(tag: 0x30), info.content(tag: 0x02) != nil,
-              var identifier = info.element(tag: 0x30), let oid = identifier.content(tag: 0x06) else { return nil }
+            var identifier = info.element(tag: 0x30), let oid = identifier.content(tag: 0x06)
+        else { return nil }
         if oid.elementsEqual(rsaEncryptionOID) { return .rsa }
         if oid.elementsEqual(ed25519OID) { return .ed25519 }
         return .other
@@ -61,8 +62,9 @@ extension DKIMPrivateKey {
     static func pkcs8Ed25519Seed(_ der: [UInt8]) -> [UInt8]? {
         var outer = DER(der[...])
         guard var info = outer.element(tag: 0x30), info.content(tag: 0x02) != nil,
-              var identifier = info.element(tag: 0x30), let oid = identifier.content(tag: 0x06), oid.elementsEqual(ed25519OID),
-              let wrapped = info.content(tag: 0x04) else { return nil }
+            var identifier = info.element(tag: 0x30), let oid = identifier.content(tag: 0x06), oid.elementsEqual(ed25519OID),
+            let wrapped = info.content(tag: 0x04)
+        else { return nil }
         var inner = DER(wrapped)
         guard let seed = inner.content(tag: 0x04), seed.count == 32 else { return nil }
         return Array(seed)

@@ -61,11 +61,18 @@ public struct DKIMPrivateKey: Sendable {
             switch Self.pkcs8Algorithm(block.der) {
             case .rsa: kind = .rsaSHA256
             case .ed25519: kind = .ed25519SHA256
-            case .other: throw Problem(description: "holds a private key of a kind DKIM does not sign with (neither RSA nor Ed25519); generate one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`")
+            case .other:
+                throw Problem(
+                    description:
+                        "holds a private key of a kind DKIM does not sign with (neither RSA nor Ed25519); generate one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`"
+                )
             case nil: throw Problem(description: "the PRIVATE KEY block is not a PKCS #8 key (damaged or truncated?); generate the key again")
             }
         case "ENCRYPTED PRIVATE KEY":
-            throw Problem(description: "the key is encrypted with a passphrase, which Herald cannot ask for; write an unencrypted copy readable only by the sender (`openssl pkey -in KEY -out KEY.plain`, then chmod 600)")
+            throw Problem(
+                description:
+                    "the key is encrypted with a passphrase, which Herald cannot ask for; write an unencrypted copy readable only by the sender (`openssl pkey -in KEY -out KEY.plain`, then chmod 600)"
+            )
         case "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
             throw Problem(description: "holds a \(block.label.lowercased()), not a private key; name the private key file (its public half goes in DNS)")
         case "EC PRIVATE KEY":
@@ -76,7 +83,10 @@ public struct DKIMPrivateKey: Sendable {
         guard kind == algorithm else {
             let wanted = algorithm == .rsaSHA256 ? "an RSA key" : "an Ed25519 key"
             let found = kind == .rsaSHA256 ? "an RSA key" : "an Ed25519 key"
-            throw Problem(description: "holds \(found), but algorithm \"\(algorithm.rawValue)\" signs with \(wanted); set algorithm = \"\(kind.rawValue)\", or name \(wanted)'s file")
+            throw Problem(
+                description:
+                    "holds \(found), but algorithm \"\(algorithm.rawValue)\" signs with \(wanted); set algorithm = \"\(kind.rawValue)\", or name \(wanted)'s file"
+            )
         }
         switch kind {
         case .rsaSHA256:
@@ -87,7 +97,8 @@ public struct DKIMPrivateKey: Sendable {
             material = .rsa(key)
         case .ed25519SHA256:
             guard let seed = Self.pkcs8Ed25519Seed(block.der),
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
+                let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+            else {
                 throw Problem(description: "is not a readable Ed25519 private key; generate one with `openssl genpkey -algorithm ed25519`")
             }
             material = .ed25519(Ed25519Key(key))

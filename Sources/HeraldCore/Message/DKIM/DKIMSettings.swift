@@ -31,11 +31,15 @@ public struct DKIMSettings: Sendable, Equatable {
     /// Signed when the campaign does not say otherwise: every field that says who the letter
     /// is from and to, what it is, when and how it is encoded. `Sender`, `Reply-To` and `Cc`
     /// are named even when a letter has none, so none can be added on the way.
-    public static let defaultHeaders = ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID",
-                                        "MIME-Version", "Content-Type", "Content-Transfer-Encoding"]
+    public static let defaultHeaders = [
+        "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID",
+        "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+    ]
 
-    public init(domain: String, selector: String, privateKeyFile: String, algorithm: Algorithm = .rsaSHA256,
-                headers: [String] = DKIMSettings.defaultHeaders) {
+    public init(
+        domain: String, selector: String, privateKeyFile: String, algorithm: Algorithm = .rsaSHA256,
+        headers: [String] = DKIMSettings.defaultHeaders
+    ) {
         self.domain = domain
         self.selector = selector
         self.privateKeyFile = privateKeyFile

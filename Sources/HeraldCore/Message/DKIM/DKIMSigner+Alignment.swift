@@ -13,7 +13,9 @@ extension DKIMSigner {
         let signing = settings.domain.lowercased()
         func organisation(_ domain: String) -> ArraySlice<Substring> { domain.split(separator: ".").suffix(2) }
         if organisation(fromDomain) == organisation(signing) { return nil }
-        return Diagnostic(.badConfig, file: campaignFile, field: "dkim.domain",
-                          "the letters are From \(from.domain) but signed for \(settings.domain); receivers checking DMARC will not count this signature for \(from.domain). Sign with domain = \"\(fromDomain)\" (or a domain of the same organisation)")
+        return Diagnostic(
+            .badConfig, file: campaignFile, field: "dkim.domain",
+            "the letters are From \(from.domain) but signed for \(settings.domain); receivers checking DMARC will not count this signature for \(from.domain). Sign with domain = \"\(fromDomain)\" (or a domain of the same organisation)"
+        )
     }
 }

@@ -90,8 +90,10 @@ struct HTMLInspector {
     static let linkAttributes: Set<String> = ["href", "action", "formaction", "cite", "longdesc", "usemap", "itemtype", "xml:base", "xlink:href"]
 
     /// Attributes a browser reads as an address to load from while showing the letter.
-    static let resourceAttributes: Set<String> = ["src", "srcset", "imagesrcset", "poster", "background", "data", "lowsrc", "dynsrc",
-                                                  "codebase", "archive", "classid", "icon", "manifest", "profile", "attributionsrc"]
+    static let resourceAttributes: Set<String> = [
+        "src", "srcset", "imagesrcset", "poster", "background", "data", "lowsrc", "dynsrc",
+        "codebase", "archive", "classid", "icon", "manifest", "profile", "attributionsrc",
+    ]
 
     /// Attributes that are only text to a browser: a field may stand anywhere in their quoted value.
     static let textAttributes: Set<String> = [
@@ -177,18 +179,27 @@ struct HTMLInspector {
             if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == ">" { index += 3; break }
             if case .char("-") = unit, char(at: 1) == "-", char(at: 2) == "!", char(at: 3) == ">" { index += 4; break }
             if case .field(let number) = unit {
-                problems.append(Problem(field: number, subject: "<!--", reason: "stands inside an HTML comment, where a value such as -- or > can end the comment early and make what it hides live; move the field out of the comment"))
+                problems.append(
+                    Problem(
+                        field: number, subject: "<!--",
+                        reason:
+                            "stands inside an HTML comment, where a value such as -- or > can end the comment early and make what it hides live; move the field out of the comment"
+                    ))
             }
             body.append(unit)
             index += 1
         }
         if Self.text(Array(body.prefix(8))).lowercased().hasPrefix("[if") {
-            problems.append(Problem(field: nil, subject: "<!--[if", reason: "has a conditional comment, markup that Outlook reads and other checks cannot see; remove it"))
+            problems.append(
+                Problem(field: nil, subject: "<!--[if", reason: "has a conditional comment, markup that Outlook reads and other checks cannot see; remove it"))
         }
         var inner = HTMLInspector(units: body.filter { if case .char = $0 { true } else { false } }, policy: policy)
         inner.run()
         for found in inner.problems {
-            problems.append(Problem(field: found.field, subject: found.subject, reason: found.reason + " (inside an HTML comment, which a mail client may end early and show live: remove it from the comment too)"))
+            problems.append(
+                Problem(
+                    field: found.field, subject: found.subject,
+                    reason: found.reason + " (inside an HTML comment, which a mail client may end early and show live: remove it from the comment too)"))
         }
     }
 
@@ -208,7 +219,8 @@ struct HTMLInspector {
     }
 
     /// The refusal of a field right after `<`, with how to write an address instead.
-    static let afterTagOpen = "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or leave out the angle brackets"
+    static let afterTagOpen =
+        "stands right after a literal <, where a browser reads the value as a tag (it can run script, load an image or hide text; an address written <{{email}}> vanishes from the HTML part); write the address as a link, [{{email}}](mailto:{{email}}), or leave out the angle brackets"
 
     /// Skips a bogus comment or declaration up to `terminator`; a field in it is refused (a
     /// value could end it early, or make it swallow what follows).
@@ -217,7 +229,10 @@ struct HTMLInspector {
             index += 1
             if unit == .char(terminator) { return }
             if case .field(let number) = unit {
-                problems.append(Problem(field: number, subject: "<!", reason: "stands inside \(what), where a value could end it early and make what it hides live; move the field out of it"))
+                problems.append(
+                    Problem(
+                        field: number, subject: "<!",
+                        reason: "stands inside \(what), where a value could end it early and make what it hides live; move the field out of it"))
             }
         }
     }
@@ -264,7 +279,10 @@ struct HTMLInspector {
             }
         }
         // The page's frame follows the letter: a tag left open would take the frame's markup into it.
-        problems.append(Problem(field: nil, subject: "<\(name.lowercased())>", reason: "has a <\(name.lowercased())> tag that is never closed (no > after it, or an attribute's quote left open); close it"))
+        problems.append(
+            Problem(
+                field: nil, subject: "<\(name.lowercased())>",
+                reason: "has a <\(name.lowercased())> tag that is never closed (no > after it, or an attribute's quote left open); close it"))
         return (name.lowercased(), attributes)
     }
 
@@ -310,7 +328,10 @@ struct HTMLInspector {
 
     private mutating func check(element: String, attributes: [Attribute]) {
         if let why = Self.refusedElements[element] {
-            problems.append(Problem(field: nil, subject: "<\(element)>", reason: "has a <\(element)> element, which \(why); a letter loads nothing from elsewhere and runs no script: remove it"))
+            problems.append(
+                Problem(
+                    field: nil, subject: "<\(element)>",
+                    reason: "has a <\(element)> element, which \(why); a letter loads nothing from elsewhere and runs no script: remove it"))
         }
         for attribute in attributes {
             check(attribute, of: element)
@@ -324,7 +345,12 @@ struct HTMLInspector {
             return
         }
         if name.unicodeScalars.contains(where: { $0 == "\"" || $0 == "'" || $0 == "<" || $0 == "`" }) {
-            problems.append(Problem(field: nil, subject: "<\(element)>", reason: "has a malformed <\(element)> tag (an attribute named \(name)): Ink does not read a link's title, [text](address \"title\"); write the address alone"))
+            problems.append(
+                Problem(
+                    field: nil, subject: "<\(element)>",
+                    reason:
+                        "has a malformed <\(element)> tag (an attribute named \(name)): Ink does not read a link's title, [text](address \"title\"); write the address alone"
+                ))
             return
         }
         let fields = attribute.value.compactMap { unit -> Int? in if case .field(let number) = unit { number } else { nil } }
@@ -334,23 +360,34 @@ struct HTMLInspector {
         }
         if name.hasPrefix("on") && name.count > 2 {
             if let number = fields.first {
-                problems.append(Problem(field: number, subject: name, reason: "stands in the event handler \(name), which a browser runs as script (character references decoded first)"))
+                problems.append(
+                    Problem(
+                        field: number, subject: name,
+                        reason: "stands in the event handler \(name), which a browser runs as script (character references decoded first)"))
             } else {
-                problems.append(Problem(field: nil, subject: name, reason: "has an event handler (\(name) on <\(element)>), which is script; a letter runs no script: remove it"))
+                problems.append(
+                    Problem(
+                        field: nil, subject: name, reason: "has an event handler (\(name) on <\(element)>), which is script; a letter runs no script: remove it"
+                    ))
             }
             return
         }
         let written = Self.text(attribute.value)
         if name == "style" {
             if let number = fields.first {
-                problems.append(Problem(field: number, subject: name, reason: "stands in a style attribute, which a browser reads as CSS (it can load from elsewhere)"))
+                problems.append(
+                    Problem(field: number, subject: name, reason: "stands in a style attribute, which a browser reads as CSS (it can load from elsewhere)"))
             } else if let found = Self.remoteCSS(written) {
-                problems.append(Problem(field: nil, subject: name, reason: "has a style attribute on <\(element)> with \(found), which can load from elsewhere; use plain CSS properties only"))
+                problems.append(
+                    Problem(
+                        field: nil, subject: name,
+                        reason: "has a style attribute on <\(element)> with \(found), which can load from elsewhere; use plain CSS properties only"))
             }
             return
         }
         if name == "ping" {
-            problems.append(Problem(field: fields.first, subject: name, reason: "has a ping attribute, which reports every click to an address (tracking): remove it"))
+            problems.append(
+                Problem(field: fields.first, subject: name, reason: "has a ping attribute, which reports every click to an address (tracking): remove it"))
             return
         }
         if Self.linkAttributes.contains(name) {
@@ -358,7 +395,12 @@ struct HTMLInspector {
         } else if Self.resourceAttributes.contains(name) {
             checkResource(attribute, of: element, fields: fields, written: written)
         } else if let number = fields.first, !(Self.textAttributes.contains(name) || name.hasPrefix("aria-") || name.hasPrefix("data-")) {
-            problems.append(Problem(field: number, subject: name, reason: "stands in the attribute \(name), which a browser may read as code or an address; a field may stand in text, in a text attribute (alt, title, …) or in a link's address after its https://"))
+            problems.append(
+                Problem(
+                    field: number, subject: name,
+                    reason:
+                        "stands in the attribute \(name), which a browser may read as code or an address; a field may stand in text, in a text attribute (alt, title, …) or in a link's address after its https://"
+                ))
         }
     }
 
@@ -367,21 +409,33 @@ struct HTMLInspector {
         let name = attribute.name
         if written.hasPrefix("<") {
             let verb = fields.isEmpty ? "has" : "stands in"
-            problems.append(Problem(field: fields.first, subject: name, reason: "\(verb) a link address in angle brackets, [text](<address>), which Ink keeps as a literal <; write [text](address)"))
+            problems.append(
+                Problem(
+                    field: fields.first, subject: name,
+                    reason: "\(verb) a link address in angle brackets, [text](<address>), which Ink keeps as a literal <; write [text](address)"))
             return
         }
         if let number = fields.first {
             let lowered = Self.text(Array(attribute.value.prefix { if case .char = $0 { true } else { false } })).lowercased()
             guard Self.fixedStarts.contains(where: { lowered.hasPrefix($0) }) else {
-                problems.append(Problem(field: number, subject: name, reason: "stands where it could choose the scheme of a link's address (javascript:), even after spaces or character references; write the address's beginning in the template, e.g. https://example.org/{{page}}"))
+                problems.append(
+                    Problem(
+                        field: number, subject: name,
+                        reason:
+                            "stands where it could choose the scheme of a link's address (javascript:), even after spaces or character references; write the address's beginning in the template, e.g. https://example.org/{{page}}"
+                    ))
                 return
             }
         }
         switch Self.scheme(written) {
         case .some(.some(let scheme)) where !Self.linkSchemes.contains(scheme):
-            problems.append(Problem(field: nil, subject: name, reason: "has a link to a \(scheme): address (on <\(element)>); a letter links only to https:, http: or mailto: addresses"))
+            problems.append(
+                Problem(
+                    field: nil, subject: name,
+                    reason: "has a link to a \(scheme): address (on <\(element)>); a letter links only to https:, http: or mailto: addresses"))
         case .some(nil):
-            problems.append(Problem(field: nil, subject: name, reason: "has a link address whose scheme is hidden in a character reference; write it plainly (https://…)"))
+            problems.append(
+                Problem(field: nil, subject: name, reason: "has a link address whose scheme is hidden in a character reference; write it plainly (https://…)"))
         default:
             break
         }
@@ -398,23 +452,35 @@ struct HTMLInspector {
             let fixed = start.hasPrefix("https://") || start.hasPrefix("http://")
             if remoteImage && name == "src" && fixed { return }
             if remoteImage {
-                problems.append(Problem(field: number, subject: name, reason: "stands where it could choose the address an image loads from; write the address's beginning in the template, e.g. https://example.org/{{image}}"))
+                problems.append(
+                    Problem(
+                        field: number, subject: name,
+                        reason:
+                            "stands where it could choose the address an image loads from; write the address's beginning in the template, e.g. https://example.org/{{image}}"
+                    ))
                 return
             }
             // Otherwise the resource itself is refused below: it loads from elsewhere.
         }
         // A srcset is a list of candidates, any of which a browser may load: each address is checked.
         let addresses = Self.candidateLists.contains(name) ? Self.srcsetAddresses(Self.decodeReferences(written)) : [written]
-        let allowed = fields.isEmpty && !addresses.isEmpty && addresses.allSatisfy { address in
-            let scheme = Self.candidateLists.contains(name) ? Self.scheme(decoded: address) : Self.scheme(address)
-            if case .some(.some(let found)) = scheme, found == "data" || found == "cid" { return true }
-            if remoteImage, case .some(.some(let found)) = scheme, found == "https" || found == "http" { return true }
-            return false
-        }
+        let allowed =
+            fields.isEmpty && !addresses.isEmpty
+            && addresses.allSatisfy { address in
+                let scheme = Self.candidateLists.contains(name) ? Self.scheme(decoded: address) : Self.scheme(address)
+                if case .some(.some(let found)) = scheme, found == "data" || found == "cid" { return true }
+                if remoteImage, case .some(.some(let found)) = scheme, found == "https" || found == "http" { return true }
+                return false
+            }
         if allowed { return }
         let what = element == "img" ? "image" : "resource"
         let allow = element == "img" ? "; to allow remote images, set remote_images = true in the campaign's [html] table" : ""
-        problems.append(Problem(field: nil, subject: name, reason: "has <\(element) \(name)=…>, which loads \(element == "img" ? "an" : "a") \(what) from elsewhere when the letter is opened (a remote \(what) can tell the sender who read the letter, and when)\(allow)"))
+        problems.append(
+            Problem(
+                field: nil, subject: name,
+                reason:
+                    "has <\(element) \(name)=…>, which loads \(element == "img" ? "an" : "a") \(what) from elsewhere when the letter is opened (a remote \(what) can tell the sender who read the letter, and when)\(allow)"
+            ))
     }
 
     // MARK: Values

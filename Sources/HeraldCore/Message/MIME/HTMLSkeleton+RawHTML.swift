@@ -29,7 +29,13 @@ extension HTMLSkeleton {
             }
             lineStart = character.isNewline
             if fenced || character != "<" {
-                if !fenced, character == "`" { index = (characters[(index + 1)...].firstIndex(of: "`") ?? index) + 1 } else if character == "\\" { index += 2 } else { index += 1 }
+                if !fenced, character == "`" {
+                    index = (characters[(index + 1)...].firstIndex(of: "`") ?? index) + 1
+                } else if character == "\\" {
+                    index += 2
+                } else {
+                    index += 1
+                }
                 continue
             }
             guard let root = element(at: index, in: characters) else { index += 1; continue }
@@ -83,8 +89,10 @@ extension HTMLSkeleton {
         var problem: (problem: HTMLInspector.Problem, line: Int)?
     }
 
-    private static func swallowed(from start: Int, root: (name: String, selfClosing: Bool, end: Int), characters: [Character],
-                                  html: String) -> RawRest? {
+    private static func swallowed(
+        from start: Int, root: (name: String, selfClosing: Bool, end: Int), characters: [Character],
+        html: String
+    ) -> RawRest? {
         // Ink must really have copied the rest (a `<` in code, say, is not a tag).
         guard html.contains(String(characters[start...].reversed().drop(while: \.isWhitespace).reversed())) else { return nil }
         let rest = String(characters[root.end...])
@@ -97,12 +105,19 @@ extension HTMLSkeleton {
         let added = rendered.filter { $0 == "<" }.count - rest.filter { $0 == "<" }.count
         guard added > 2 || (added > 0 && !rendered.hasPrefix("<p>")) else { return found }
         let tag = "<\(root.name.lowercased())>"
-        let fix = switch root.name.lowercased() {
-        case "br": "write <br/>, or end the line there instead (a short line keeps its break)"
-        case "img", "hr", "wbr", "input", "source", "area", "col", "track": "write it self-closed: <\(root.name) … />"
-        default: "close it with </\(root.name)> where it ends, or self-close it: <\(root.name) … />"
-        }
-        found.problem = (HTMLInspector.Problem(field: nil, subject: tag, reason: "has \(tag) left open, so Ink copies the rest of the letter after it as raw HTML: its paragraphs, short lines and Markdown (*emphasis*, [links](…)) would show unrendered in the HTML part; \(fix)"), line)
+        let fix =
+            switch root.name.lowercased() {
+            case "br": "write <br/>, or end the line there instead (a short line keeps its break)"
+            case "img", "hr", "wbr", "input", "source", "area", "col", "track": "write it self-closed: <\(root.name) … />"
+            default: "close it with </\(root.name)> where it ends, or self-close it: <\(root.name) … />"
+            }
+        found.problem = (
+            HTMLInspector.Problem(
+                field: nil, subject: tag,
+                reason:
+                    "has \(tag) left open, so Ink copies the rest of the letter after it as raw HTML: its paragraphs, short lines and Markdown (*emphasis*, [links](…)) would show unrendered in the HTML part; \(fix)"
+            ), line
+        )
         return found
     }
 }

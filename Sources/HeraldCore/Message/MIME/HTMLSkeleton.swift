@@ -68,7 +68,10 @@ struct HTMLSkeleton: Sendable {
             // A rule (`---`, `***`, `___`) or a heading's underline (`===`) is its own block, not a short line.
             if let mark = trimmed.first, "-*_=".contains(mark), trimmed.allSatisfy({ $0 == mark || $0 == " " }) { continue }
             if line.hasSuffix("  ") || line.hasSuffix("\\") || trimmed.hasPrefix("|") || trimmed.hasPrefix("#") || trimmed.hasPrefix("<")
-                || (trimmed.hasPrefix("[") && trimmed.contains("]:")) { continue }
+                || (trimmed.hasPrefix("[") && trimmed.contains("]:"))
+            {
+                continue
+            }
             // Where Ink ends the paragraph anyway (code, a table, a list, a heading, HTML), a break would carry it on.
             if next.hasPrefix("```") || next.hasPrefix("~~~") || next.hasPrefix("|") { continue }
             if let first = nextLine.first, "#<`-".contains(first) { continue }
