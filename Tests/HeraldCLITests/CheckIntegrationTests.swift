@@ -14,7 +14,8 @@ import Testing
 
     /// The server's commands once the probe's connection has closed.
     static func commands(_ server: SMTPTestServer) -> [String] {
-        usleep(200_000)
+        // The server records the session when it ends: wait for its QUIT (a condition, not a fixed sleep).
+        _ = waitUntil(5) { server.commands().contains { $0.uppercased().hasPrefix("QUIT") } }
         return server.commands()
     }
 

@@ -113,8 +113,8 @@ import Testing
             "slow", schedule: DaemonIntegrationTests.rfc3339(Date().addingTimeInterval(1)), recipients: 1,
             server: server, extra: Self.slowRetry)
         let daemon = try folder.start()
+        // The deferred record is written just before the backoff's sleep begins on the clock.
         #expect(waitUntil(30) { folder.log("slow").contains { $0["status"] as? String == "deferred" } })
-        usleep(300_000)
         let signalled = Date()
         daemon.signal(SIGTERM)
         let result = daemon.wait(timeout: 60)
