@@ -198,9 +198,9 @@ import Testing
     }
 
     @Test func aGracefulShutdownMidFiringFinishesTheLetterInFlightAndLeavesNothingInDoubt() async throws {
-        // 300 letters at 30 ms each: about 9 s of sending, so a shutdown after the first few
+        // 300 letters at 100 ms each: about 30 s of sending, so a shutdown after the first few
         // comes long before the end even on a loaded machine.
-        let server = try SMTPTestServer(faults: ["--data-delay", "0.03"])
+        let server = try SMTPTestServer(faults: ["--data-delay", "0.1"])
         let folder = DaemonIntegrationTests.CampaignFolder()
         let path = folder.add("big", schedule: Self.rfc3339(Self.start.addingTimeInterval(1)), recipients: 300, server: server)
         let daemon = Self.daemon(folder)

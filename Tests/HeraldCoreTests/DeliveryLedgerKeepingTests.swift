@@ -67,4 +67,24 @@ import Testing
         #expect(ledger["a@x.example"] == DeliveryLedger.Entry(status: .sent, attempts: 1))
         #expect(ledger["b@x.example"] == nil)
     }
+
+    /// The review's break: an address recorded in NFC and listed again in NFD (a list re-saved on
+    /// macOS) is one recipient, as `String` equality and the list's duplicate check say, in
+    /// every keeping; before, the hashed ledger keyed on UTF-8 bytes and a second letter went.
+    @Test(arguments: [DeliveryLedger.Keeping.decisions, .table, .everything])
+    func canonicallyEquivalentKeysAreOneRecipient(keeping: DeliveryLedger.Keeping) {
+        let nfc = "minist\u{E8}re@gov.example"
+        let nfd = "ministe\u{300}re@gov.example"
+        #expect(nfc == nfd && Array(nfc.utf8) != Array(nfd.utf8), "the two forms differ in bytes, not as strings")
+        var ledger = DeliveryLedger(campaign: "c", keeping: keeping)
+        ledger.apply(
+            DeliveryRecord(
+                time: "t1", campaign: "c", recipient: nfc, messageID: "<1@x>", status: .sending, attempt: 1))
+        ledger.apply(
+            DeliveryRecord(
+                time: "t2", campaign: "c", recipient: nfc, messageID: "<1@x>", status: .sent, attempt: 1,
+                smtpReply: "250 ok"))
+        #expect(ledger[nfd]?.isDone == true, "the NFD form finds the NFC form's letter done")
+        #expect(ledger[nfd]?.status == .sent)
+    }
 }

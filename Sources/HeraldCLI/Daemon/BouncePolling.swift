@@ -60,7 +60,11 @@ struct BouncePolling {
         mailboxes = paths.compactMap { path in
             let campaign: Campaign
             do {
-                campaign = try Campaign.parse(String(contentsOfFile: path, encoding: .utf8), file: path)
+                // Through the campaign reader's own check: a FIFO or a device named `*.toml` is
+                // refused by what it is, never opened (a read could block the poller).
+                let text = try InputFile.readText(
+                    path, missing: Diagnostic(.missingInput, file: path, "campaign file not found"), kind: .badConfig)
+                campaign = try Campaign.parse(text, file: path)
             } catch {
                 // The scheduler reports the file too, if it is a campaign of its own; this says
                 // that its mailbox, if it has one, is not read until the file is fixed.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The state of every recipient of one occurrence of a campaign, folded from its delivery log.
 ///
 /// Pure: built from records, so resume logic is tested without files. Compact: each
@@ -272,8 +274,14 @@ extension DeliveryLedger {
     public struct RecipientHash: Hashable, Sendable {
         let a: UInt32, b: UInt32, c: UInt32, d: UInt32
 
+        /// The hash of the key's canonical (NFC) form: two keys are one recipient exactly when
+        /// Swift's `String` says they are equal (canonical equivalence), as the list's duplicate
+        /// check and the ledger's earlier `[String: …]` table did. An address re-saved in NFD (a
+        /// macOS export) is the same recipient, never a second letter. ASCII keys, nearly all,
+        /// are their own canonical form and skip the normalisation.
         init(_ key: String) {
-            let digest = SHA256.digest(Array(key.utf8))
+            let bytes = key.utf8.allSatisfy { $0 < 0x80 } ? Array(key.utf8) : Array(key.precomposedStringWithCanonicalMapping.utf8)
+            let digest = SHA256.digest(bytes)
             func word(_ at: Int) -> UInt32 {
                 UInt32(digest[at]) << 24 | UInt32(digest[at + 1]) << 16 | UInt32(digest[at + 2]) << 8 | UInt32(digest[at + 3])
             }

@@ -69,6 +69,9 @@ struct DispatchMachine {
         case timerFired
         /// A stop was requested (a signal, the daemon's shutdown): finish the letters held, send no more.
         case stopRequested
+        /// A connection saw the stop just before handing its letter over, and did not: the
+        /// letter gets a `deferred` record (`notHandedOver`), as one still queued does.
+        case stoppedBeforeHandOver(connection: Int)
     }
 
     /// Work done at once by the run's one writer, whose result is the next event.
@@ -152,6 +155,11 @@ struct DispatchMachine {
     private var pacer: RatePacer?
     /// The connection holding the rate pacer, from its wait to its hand-over.
     private var pacerHolder: Int?
+    /// Where the next search for a connection waiting for the pacer starts: the one after the
+    /// last served, so every connection gets its turn (always starting at the first let two
+    /// connections take every slot while the letters claimed for the others waited, claimed
+    /// and unanswered, to the end of the campaign).
+    private var pacerNext = 0
     /// Letters accepted or refused so far, and when the first was handed over: the rate that sizes claims.
     private var answered = 0
     private var firstHandOver: Date?
@@ -218,6 +226,19 @@ struct DispatchMachine {
             break
         case .stopRequested:
             if report.stop == nil && failure == nil { report.stop = .interrupted }
+        case .stoppedBeforeHandOver(let connection):
+            guard case .busy(let letter) = connections[connection] else {
+                preconditionFailure("a letter given back by a connection holding none")
+            }
+            connections[connection] = .idle
+            if report.stop == nil && failure == nil { report.stop = .interrupted }
+            // A retry's letter had its new intent claimed: like a retry cut short, it counts as deferred.
+            if letter.tries > 1 { report.deferred += 1 }
+            if failure != nil {
+                failureUnsent.append(InDoubt(recipient: letter.recipient.key, messageID: letter.message.messageID))
+            } else {
+                ask(.release, .write(record(.deferred, letter, now: now, error: Self.notHandedOver)))
+            }
         }
         return advance(now: now)
     }
@@ -486,8 +507,10 @@ struct DispatchMachine {
             connections[index] = .awaitingPacer(letter, retry: false)
         }
         // The rate pacer, to one connection at a time.
-        for index in connections.indices where pacerHolder == nil {
+        for offset in connections.indices where pacerHolder == nil {
+            let index = (pacerNext + offset) % connections.count
             guard case .awaitingPacer(let letter, let retry) = connections[index] else { continue }
+            pacerNext = (index + 1) % connections.count
             guard let pacer else {
                 actions += release(letter, on: index, retry: retry, now: now)
                 continue

@@ -19,6 +19,7 @@ struct DispatchRunner {
         case notApproved(connection: Int, ApprovedLetters.Mismatch)
         case timerFired
         case stopRequested
+        case stoppedBeforeHandOver(connection: Int)
     }
 
     let prepared: PreparedCampaign
@@ -129,6 +130,7 @@ struct DispatchRunner {
         case .notApproved(let connection, let mismatch): .notApproved(connection: connection, mismatch)
         case .timerFired: .timerFired
         case .stopRequested: .stopRequested
+        case .stoppedBeforeHandOver(let connection): .stoppedBeforeHandOver(connection: connection)
         }
     }
 
@@ -172,6 +174,12 @@ struct DispatchRunner {
             // handed over (an attached file replaced since the approval was checked).
             if let approved, !approved.matches(key: letter.recipient.key, message: letter.message) {
                 events.send(.notApproved(connection: index, approved.mismatch(letter.recipient, in: prepared)))
+                continue
+            }
+            // A stop seen now (the run's task cancelled, and with it this child) keeps the letter:
+            // the signal may have come while the writer was claiming it, and nothing starts after one.
+            if Task.isCancelled {
+                events.send(.stoppedBeforeHandOver(connection: index))
                 continue
             }
             let outcome = await transport.deliver(letter.message)

@@ -306,6 +306,31 @@ import Testing
         #expect(driver.handedOver.count == 3)
     }
 
+    /// The review's break: with four connections and a rate ceiling, the pacer always went to the
+    /// lowest-numbered waiting connection, so connections 3 and 4 each held a claimed letter to
+    /// the end of the campaign (named in doubt after any crash). Each connection gets its turn.
+    @Test func theRateCeilingServesEveryConnectionInTurn() throws {
+        let limits = SendLimits(concurrency: 4, maxMessagesPerConnection: 100, messagesPerSecond: 5)
+        var driver = try Driver(Self.csv(12), connections: 4, limits: limits)
+        driver.send(.start)
+        var answered = Set<String>()
+        for _ in 0..<40 where driver.report == nil {
+            // Each letter handed over is answered at once; then time moves to the next slot.
+            for letter in driver.handedOver.map(\.letter.recipient.key) where !answered.contains(letter) {
+                answered.insert(letter)
+                driver.answer(letter, Self.ok)
+            }
+            if let next = driver.sleeps.last, next > driver.now {
+                driver.now = next
+                driver.send(.timerFired)
+            }
+        }
+        #expect(driver.report?.sent == 12)
+        let perConnection = Dictionary(grouping: driver.handedOver.map(\.connection), by: { $0 }).mapValues(\.count)
+        // Before: the first two connections took every slot (5/5/1/1 here, 19/19/1/1 on 40 letters).
+        #expect(perConnection.count == 4 && perConnection.values.allSatisfy { $0 >= 2 }, "\(perConnection)")
+    }
+
     // MARK: Stops
 
     @Test func aStopLetsEachConnectionFinishItsLetterAndReleasesTheRestClaimed() throws {
@@ -329,6 +354,22 @@ import Testing
         let released = driver.log.filter { $0.error == Machine.notHandedOver }.map(\.recipient)
         #expect(released == queued, "every letter claimed but not handed over gets its deferred record")
         #expect(DeliveryLedger(records: driver.log, campaign: "test-campaign").entries.values.allSatisfy { !$0.isInDoubt })
+        #expect(driver.durable == driver.log.count)
+    }
+
+    /// The review's break: a signal that came while the writer was claiming a batch still let
+    /// the claimed letters go to the server. A connection that sees the stop just before its
+    /// hand-over gives the letter back; it gets a `deferred` record and nothing more is sent.
+    @Test func aLetterGivenBackAtTheStopIsDeferredNotSent() throws {
+        var driver = try Driver(Self.csv(3), connections: 1)
+        driver.send(.start)
+        let held = try #require(driver.handedOver.first)
+        driver.send(.stoppedBeforeHandOver(connection: held.connection))
+        let report = try #require(driver.report)
+        #expect(report.stop == .interrupted && report.sent == 0 && report.deferred == 0)
+        #expect(driver.statuses == ["r1@x.example sending 1", "r1@x.example deferred 1"])
+        #expect(driver.log.last?.error == Machine.notHandedOver)
+        #expect(driver.handedOver.count == 1, "nothing else handed over")
         #expect(driver.durable == driver.log.count)
     }
 
