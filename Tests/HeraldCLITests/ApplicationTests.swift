@@ -366,7 +366,7 @@ enum CampaignCommand: String, CaseIterable, Sendable {
         let errors = Lines()
         let stop = StopSwitch()
         stop.pull()
-        let task = Task {
+        let task = Task(executorPreference: DedicatedExecutor.current) {
             let parts = ApplicationParts(
                 output: { _ in }, errors: { errors.append($0) }, clock: SkippingClock(now: Harness.now),
                 environment: environment, makeTransport: { _ throws(TransportSetupError) in transport })

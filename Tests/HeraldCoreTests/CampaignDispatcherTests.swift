@@ -25,7 +25,7 @@ import Testing
         let dispatcher = CampaignDispatcher(
             prepared: prepared, ledger: DeliveryLedger(records: journal.records, campaign: prepared.campaign.name),
             transport: transport, journal: journal, clock: clock, random: { 0.5 })
-        let task = Task { try await dispatcher.run(resendInDoubt: resendInDoubt) }
+        let task = Task(executorPreference: DedicatedExecutor.current) { try await dispatcher.run(resendInDoubt: resendInDoubt) }
         stop.attach(task)
         return (try await task.value, transport)
     }
@@ -132,7 +132,7 @@ import Testing
         let dispatcher = CampaignDispatcher(
             prepared: prepared, ledger: DeliveryLedger(campaign: prepared.campaign.name),
             transport: transport, journal: journal, clock: clock, random: { 0.5 })
-        let task = Task { try await dispatcher.run() }
+        let task = Task(executorPreference: DedicatedExecutor.current) { try await dispatcher.run() }
         #expect(await clock.waitForSleepers(1), "the run waits out its backoff on the clock")
         task.cancel()
         let report = try await task.value

@@ -9,6 +9,11 @@ import Dispatch
 public final class DedicatedExecutor: TaskExecutor {
     private let queue: DispatchQueue
 
+    /// The executor the current test runs on (`OffCooperativePool`), for the unstructured tasks
+    /// it starts: `Task {}` does not inherit an executor preference, so a test's `Task` must be
+    /// given it (`Task(executorPreference: DedicatedExecutor.current)`) or it lands on the pool.
+    @TaskLocal public static var current: DedicatedExecutor?
+
     public init(label: String = "herald.test.executor") {
         queue = DispatchQueue(label: label)
     }

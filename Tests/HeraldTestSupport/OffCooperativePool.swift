@@ -5,8 +5,9 @@ import Testing
 /// Why: in a combined run the synchronous tests that wait for a `herald` subprocess block the
 /// cooperative pool's threads (about one per core) for seconds at a time, and an async test on
 /// that pool (a run on a mock clock, the in-process daemon) then waits behind them and times
-/// out. Child tasks and `Task {}` inherit the executor preference, so the whole run under test
-/// stays on the test's own thread; libcurl's blocking calls still go to their own threads.
+/// out. Child tasks inherit the executor preference; an unstructured `Task` a test starts must be
+/// given it (`Task(executorPreference: DedicatedExecutor.current)`). libcurl's blocking calls
+/// still go to their own threads.
 public struct OffCooperativePool: TestTrait, SuiteTrait, TestScoping {
     public var isRecursive: Bool { true }
 
@@ -14,7 +15,8 @@ public struct OffCooperativePool: TestTrait, SuiteTrait, TestScoping {
         for test: Test, testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await DedicatedExecutor(label: "herald.test.\(test.name)").run { try await function() }
+        let executor = DedicatedExecutor(label: "herald.test.\(test.name)")
+        try await DedicatedExecutor.$current.withValue(executor) { try await executor.run { try await function() } }
     }
 }
 
