@@ -41,7 +41,10 @@ struct DispatchRunner {
                 for index in inboxes.indices {
                     guard let transport = handOff.take(index) else { preconditionFailure("one transport per connection") }
                     let inbox = inboxes[index]
-                    group.addTask {
+                    // On the transport's own thread when it has one: the connection and its
+                    // blocking hand-overs then run there, with no hop per letter.
+                    let executor = transport.deliveryExecutor
+                    group.addTask(executorPreference: executor) {
                         await Self.connection(index, transport: transport, inbox: inbox, events: events,
                                               approved: approved, prepared: prepared)
                     }
