@@ -38,18 +38,24 @@ struct DispatchRunner {
         let result = await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group -> Result<CampaignDispatcher.Report, CampaignDispatcher.JournalFailure> in
                 let (prepared, approved) = (self.prepared, self.approved)
+                // With one connection, the writer runs where it does: the two take turns on one
+                // thread, and a letter's way writer → connection → writer wakes no other thread.
+                var writerExecutor: (any TaskExecutor)?
                 for index in inboxes.indices {
                     guard let transport = handOff.take(index) else { preconditionFailure("one transport per connection") }
                     let inbox = inboxes[index]
                     // On the transport's own thread when it has one: the connection and its
                     // blocking hand-overs then run there, with no hop per letter.
                     let executor = transport.deliveryExecutor
+                    if inboxes.count == 1 { writerExecutor = executor }
                     group.addTask(executorPreference: executor) {
                         await Self.connection(index, transport: transport, inbox: inbox, events: events,
                                               approved: approved, prepared: prepared)
                     }
                 }
-                let result = await drive(events: events, inboxes: inboxes, group: &group)
+                let result = await withTaskExecutorPreference(writerExecutor) {
+                    await drive(events: events, inboxes: inboxes, group: &group)
+                }
                 // The connections are idle (the machine finished): let them go, and end the timers.
                 for inbox in inboxes { inbox.close() }
                 group.cancelAll()
@@ -82,7 +88,8 @@ struct DispatchRunner {
                     let chunks = max(1, min(recipients.count, composers))
                     for chunk in 0..<chunks {
                         let part = stride(from: chunk, to: recipients.count, by: chunks).map { ($0, recipients[$0]) }
-                        group.addTask {
+                        // Composing stays parallel, on Swift's pool, wherever the writer runs.
+                        group.addTask(executorPreference: globalConcurrentExecutor) {
                             var results: [(index: Int, result: Result<ComposedMessage, ValidationFailure>)] = []
                             results.reserveCapacity(part.count)
                             for (index, recipient) in part {
