@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Not thread-safe: use it from one thread or task at a time. A run with `[limits] concurrency = N`
 /// creates N transports, each owned by one connection task of the pipeline, which hands letters
-/// over through the async `deliver` (CurlTransport+Async.swift) on the transport's own thread:
+/// over through the async `deliver` (CurlTransport+Async.swift) on the transport's own thread
+/// (`deliveryExecutor`, which that task prefers, so it runs there itself):
 /// N connections, each with its own handle and thread. After `maxMessagesPerConnection` messages the connection is closed and the next
 /// message opens a new one, as MTAs that limit messages per session expect.
 public final class CurlTransport: MailTransport {
@@ -29,9 +30,8 @@ public final class CurlTransport: MailTransport {
     /// The hash of the bytes of the last accepted letter and its connection's TLS (see `MailTransport`).
     public private(set) var lastHandOver: HandOverProof?
     /// The one thread the async `deliver` runs blocking transfers on (CurlTransport+Async.swift):
-    /// started at the first, shut down with the transport.
-    let deliveryThread = NIOThreadPool(numberOfThreads: 1)
-    var deliveryThreadStarted = false
+    /// made at the first, stopped with the transport.
+    var deliveryThread: DeliveryThread?
     private static let noSMTPUTF8 = "the server does not offer SMTPUTF8, which this message's non-ASCII address needs (RFC 6531); not sent"
 
     /// The TLS mode each server (scheme://host:port) was first used with in this process.
@@ -54,10 +54,6 @@ public final class CurlTransport: MailTransport {
         self.endpoint = endpoint
         self.session = Session(tracer: endpoint.trace.map(Tracer.init))
         do { try configure() } catch { throw .unavailable(error.description) }
-    }
-
-    deinit {
-        if deliveryThreadStarted { deliveryThread.shutdownGracefully { _ in } }
     }
 
     /// Options that stay the same for every message on this handle. One TLS setting per

@@ -63,6 +63,51 @@ import Testing
         #expect(inside.withLock { $0.most } == 4, "four letters were in the hands of four connections at once")
     }
 
+    /// A task executor on a dispatch queue that counts the jobs it runs.
+    final class CountingExecutor: TaskExecutor {
+        private let queue = DispatchQueue(label: "herald.test.connection")
+        let jobs = Atomic(0)
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            let executor = asUnownedTaskExecutor()
+            jobs.add(1, ordering: .relaxed)
+            queue.async { job.runSynchronously(on: executor) }
+        }
+    }
+
+    @Test(arguments: [1, 4])
+    func eachConnectionRunsOnItsTransportsExecutor(connections: Int) async throws {
+        let journal = MemoryJournal()
+        let executors = (0..<connections).map { _ in CountingExecutor() }
+        // For each connection: the letters it handed over, and how many of them its task
+        // preferred its own transport's executor for.
+        let seen = Mutex(Array(repeating: (letters: 0, onOwn: 0), count: connections))
+        var transports: [any MailTransport] = []
+        for (index, executor) in executors.enumerated() {
+            let transport = ScriptedTransport(journal: journal)
+            transport.deliveryExecutor = executor
+            let own = executor.asUnownedTaskExecutor()
+            transport.onDeliver = { _ in
+                let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor }
+                seen.withLock { $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0 }
+                // Hold each connection a little, so that every one gets letters.
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+            transports.append(transport)
+        }
+        let prepared = try Self.prepared(40)
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+                                            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
+        let report = try await dispatcher.run()
+        #expect(report.sent == 40)
+        for (index, counts) in seen.withLock({ $0 }).enumerated() {
+            #expect(counts.letters > 0, "connection \(index) handed letters over")
+            #expect(counts.onOwn == counts.letters, "connection \(index) ran on its transport's executor for every letter")
+            #expect(executors[index].jobs.load(ordering: .relaxed) >= counts.letters, "its jobs ran on that executor")
+        }
+    }
+
     @Test func aRefusedLoginStopsEverySenderAndLeavesNothingInDoubt() async throws {
         let journal = MemoryJournal()
         let transport = ScriptedTransport(journal: journal, replies: ["r5@x.example": [.authenticationFailed(code: 535, reply: "535 no")]])

@@ -18,6 +18,13 @@ public final class ScriptedTransport: MailTransport, @unchecked Sendable {
         set { lock.withLock { onDeliverHook = newValue } }
     }
 
+    private var executor: (any TaskExecutor)?
+    /// Where the owning task should run (nil by default, as for a transport that does not block).
+    public var deliveryExecutor: (any TaskExecutor)? {
+        get { lock.withLock { executor } }
+        set { lock.withLock { executor = newValue } }
+    }
+
     public init(journal: MemoryJournal, replies: [String: [DeliveryOutcome]] = [:]) {
         self.journal = journal
         self.script = replies

@@ -15,9 +15,15 @@ public protocol MailTransport: AnyObject {
     /// hand-over (hash of the bytes, TLS); nil when it attests nothing. Read by the task
     /// that called `deliver`, before its next call.
     var lastHandOver: HandOverProof? { get }
+    /// Where this transport's hand-overs run, when it has a place of its own (a thread for a
+    /// blocking client); nil when any executor will do. The task that owns the transport runs
+    /// on it (prefers it), so a hand-over does not hop to another thread and back per letter.
+    var deliveryExecutor: (any TaskExecutor)? { get }
 }
 
 extension MailTransport {
     /// A transport that attests nothing (the default).
     public var lastHandOver: HandOverProof? { nil }
+    /// No executor of its own (the default): the owning task runs where Swift puts it.
+    public var deliveryExecutor: (any TaskExecutor)? { nil }
 }

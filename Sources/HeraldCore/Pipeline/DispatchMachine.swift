@@ -499,7 +499,12 @@ struct DispatchMachine {
             guard var letter = queue[queueHead] else { preconditionFailure("a queued slot emptied before its turn") }
             queue[queueHead] = nil
             queueHead += 1
-            if queueHead > 1024 && queueHead * 2 > queue.count {
+            // Letters taken leave the queue soon (each holds its message's bytes): at once when
+            // none wait, else once they are half the queue (a shift of at most a batch or two).
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead >= 16 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)
                 queueHead = 0
             }

@@ -7,7 +7,10 @@ import Foundation
 /// Why this shape: the machine decides, this only does. The writer takes one event at a time
 /// and does the journal work a step asks for before the next event (so records reach the log
 /// one at a time, in order, and `onRecord` sees them so); composing, the costliest step of a
-/// letter, stays off the writer and parallel; a connection only hands letters over. A stop is
+/// letter, stays off the writer and parallel (on Swift's pool); a connection only hands letters
+/// over, on its transport's `deliveryExecutor` when it has one (the blocking transfer then runs
+/// in the connection's own job), and with one connection the writer runs there too: the two
+/// take turns on one thread instead of waking each other's for every letter. A stop is
 /// the cancellation of the calling task: it becomes the machine's one `stopRequested`, and the
 /// run still takes in the answers of the letters its connections hold (`PipelineChannel`
 /// waits are not ended by cancellation, and a transport's hand-over is not cut short).
@@ -36,19 +39,28 @@ struct DispatchRunner {
     func run(transports handOff: TransportHandOff) async throws -> CampaignDispatcher.Report {
         let events = PipelineChannel<Message>()
         let inboxes = (0..<machine.connections.count).map { _ in PipelineChannel<DispatchMachine.Letter>() }
+        // With one connection, the writer runs where it does: the two take turns on one
+        // thread, and a letter's way writer → connection → writer wakes no other thread.
+        // Held here until every child task is over (the timers inherit the preference).
+        var writerExecutor: (any TaskExecutor)?
         let result = await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group -> Result<CampaignDispatcher.Report, CampaignDispatcher.JournalFailure> in
                 let (prepared, approved) = (self.prepared, self.approved)
                 for index in inboxes.indices {
                     guard let transport = handOff.take(index) else { preconditionFailure("one transport per connection") }
                     let inbox = inboxes[index]
-                    group.addTask {
-                        await Self.connection(
-                            index, transport: transport, inbox: inbox, events: events,
-                            approved: approved, prepared: prepared)
+                    // On the transport's own thread when it has one: the connection and its
+                    // blocking hand-overs then run there, with no hop per letter.
+                    let executor = transport.deliveryExecutor
+                    if inboxes.count == 1 { writerExecutor = executor }
+                    group.addTask(executorPreference: executor) {
+                        await Self.connection(index, transport: transport, inbox: inbox, events: events,
+                                              approved: approved, prepared: prepared)
                     }
                 }
-                let result = await drive(events: events, inboxes: inboxes, group: &group)
+                let result = await withTaskExecutorPreference(writerExecutor) {
+                    await drive(events: events, inboxes: inboxes, group: &group)
+                }
                 // The connections are idle (the machine finished): let them go, and end the timers.
                 for inbox in inboxes { inbox.close() }
                 group.cancelAll()
@@ -57,6 +69,7 @@ struct DispatchRunner {
         } onCancel: {
             events.send(.stopRequested)
         }
+        withExtendedLifetime(writerExecutor) {}
         return try result.get()
     }
 
@@ -83,7 +96,8 @@ struct DispatchRunner {
                     let chunks = max(1, min(recipients.count, composers))
                     for chunk in 0..<chunks {
                         let part = stride(from: chunk, to: recipients.count, by: chunks).map { ($0, recipients[$0]) }
-                        group.addTask {
+                        // Composing stays parallel, on Swift's pool, wherever the writer runs.
+                        group.addTask(executorPreference: globalConcurrentExecutor) {
                             var results: [(index: Int, result: Result<ComposedMessage, ValidationFailure>)] = []
                             results.reserveCapacity(part.count)
                             for (index, recipient) in part {
