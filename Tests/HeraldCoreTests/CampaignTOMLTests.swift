@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite struct CampaignTOMLTests {
+@Suite(.offCooperativePool) struct CampaignTOMLTests {
     static let file = "/srv/herald/campaigns/dialogue.toml"
 
     static let minimal = """

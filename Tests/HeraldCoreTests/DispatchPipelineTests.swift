@@ -90,15 +90,18 @@ import Testing
             let own = executor.asUnownedTaskExecutor()
             transport.onDeliver = { _ in
                 let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor }
-                seen.withLock { $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0 }
+                seen.withLock {
+                    $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0
+                }
                 // Hold each connection a little, so that every one gets letters.
                 try? await Task.sleep(for: .milliseconds(1))
             }
             transports.append(transport)
         }
         let prepared = try Self.prepared(40)
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
         let report = try await dispatcher.run()
         #expect(report.sent == 40)
         for (index, counts) in seen.withLock({ $0 }).enumerated() {
@@ -167,7 +170,7 @@ import Testing
     }
 }
 
-@Suite struct ClaimBatchTests {
+@Suite(.offCooperativePool) struct ClaimBatchTests {
     @Test func startsWithOneLetterPerConnection() {
         #expect(ClaimBatch(connections: 4).size(answered: 0, elapsed: 0) == 4)
     }
@@ -178,7 +181,7 @@ import Testing
     }
 }
 
-@Suite struct RatePacerTests {
+@Suite(.offCooperativePool) struct RatePacerTests {
     @Test func noCeilingNoPacer() {
         #expect(RatePacer(.default) == nil)
     }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite struct HeaderEncoderTests {
+@Suite(.offCooperativePool) struct HeaderEncoderTests {
     // MARK: Helpers
 
     /// A complete message around the given folded header lines, for the strict oracle.

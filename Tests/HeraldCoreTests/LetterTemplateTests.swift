@@ -3,7 +3,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite struct LetterTemplateTests {
+@Suite(.offCooperativePool) struct LetterTemplateTests {
     static let header = "From: a@org.example\nTo: {{email}}\nSubject: s\n\n"
 
     @Test(arguments: [

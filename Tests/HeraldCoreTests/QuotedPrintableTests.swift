@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite struct QuotedPrintableTests {
+@Suite(.offCooperativePool) struct QuotedPrintableTests {
     // MARK: Exact encodings (worked out by hand from RFC 2045 §6.7)
 
     @Test(arguments: [

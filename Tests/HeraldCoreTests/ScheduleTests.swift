@@ -3,7 +3,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite struct ScheduleTests {
+@Suite(.offCooperativePool) struct ScheduleTests {
     // MARK: One-shot instants
 
     @Test(arguments: [

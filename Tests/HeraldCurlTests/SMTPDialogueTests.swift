@@ -1,9 +1,10 @@
+import HeraldTestSupport
 import Testing
 
 @testable import HeraldCurl
 
 /// Pairing libcurl's commands with the server's replies, as the transport sees them.
-@Suite struct SMTPDialogueTests {
+@Suite(.offCooperativePool) struct SMTPDialogueTests {
     static func run(_ events: [String]) -> SMTPDialogue {
         var dialogue = SMTPDialogue()
         for event in events {

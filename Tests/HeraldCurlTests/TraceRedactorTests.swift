@@ -1,8 +1,9 @@
 import Foundation
 import HeraldCurl
+import HeraldTestSupport
 import Testing
 
-@Suite struct TraceRedactorTests {
+@Suite(.offCooperativePool) struct TraceRedactorTests {
     static let secret = Data("\u{0}press\u{0}hunter2".utf8).base64EncodedString()
 
     @Test func authPlainLineIsRedacted() {
