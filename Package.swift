@@ -80,9 +80,7 @@ let package = Package(
             dependencies: ["HeraldCLI"]
         ),
         // Helpers shared by the test targets: the real SMTP server, subprocesses, the Python oracle.
-        .target(
-            name: "HeraldTestSupport", dependencies: ["HeraldCore", .product(name: "NIOPosix", package: "swift-nio")],
-            path: "Tests/HeraldTestSupport"),
+        .target(name: "HeraldTestSupport", dependencies: ["HeraldCore"], path: "Tests/HeraldTestSupport"),
         // Fixtures are read by path (PackagePaths), not as bundle resources.
         // CSV.swift: the oracle `CSVRowReader` (Herald's own CSV reader) is tested against.
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport", .product(name: "CSV", package: "CSV.swift")],

@@ -7,7 +7,7 @@ import Testing
 /// approval covers (the letters and whom they go to, not the transport); and a one-shot
 /// campaign approved after its firing was skipped is sent by the running daemon. Real
 /// `herald` processes against a real SMTP server (aiosmtpd).
-@Suite(.offCooperativePool, .tags(.integration)) struct ApprovalBindingIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalBindingIntegrationTests {
     static let template = """
         From: "Office of the Secretary General" <office@org.example>
         To: {{name}} <{{email}}>

@@ -7,7 +7,7 @@ import Testing
 /// whatever folder the preview and the send ran from; an edit of `log =` does not send every
 /// letter again; a recurring campaign's approval sends nothing due before it. Real `herald`
 /// processes against a real SMTP server (aiosmtpd).
-@Suite(.offCooperativePool, .tags(.integration)) struct ApprovalFollowThroughIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalFollowThroughIntegrationTests {
     static func hash(of preview: Subprocess.Result) throws -> String {
         let line = try #require(preview.stdout.split(separator: "\n").first { $0.hasPrefix("manifest hash: ") }, "\(preview)")
         return String(line.dropFirst("manifest hash: ".count))

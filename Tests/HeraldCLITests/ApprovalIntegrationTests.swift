@@ -6,7 +6,7 @@ import Testing
 /// approves; `send --approve`, `approve` and the daemon recompute it from the current files,
 /// and refuse (exit 77, nothing sent) after any change, naming it. Real `herald` processes
 /// against a real SMTP server (aiosmtpd).
-@Suite(.offCooperativePool, .tags(.integration)) struct ApprovalIntegrationTests {
+@Suite(.tags(.integration)) struct ApprovalIntegrationTests {
     /// A campaign with its own copy of the real letter and list, so a test can edit them.
     static func campaign(url: String = "smtp://127.0.0.1:9", extra: String = "") -> TestCampaign {
         let template = (try? String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)) ?? ""

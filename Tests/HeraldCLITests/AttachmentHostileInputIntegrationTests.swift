@@ -4,7 +4,7 @@ import Testing
 
 /// The hostile review's attacks on attachments and logs, through the built `herald` and the
 /// test server: each is refused before anything is sent, never hangs, and prints nothing raw.
-@Suite(.offCooperativePool, .tags(.integration)) struct AttachmentHostileInputIntegrationTests {
+@Suite(.tags(.integration)) struct AttachmentHostileInputIntegrationTests {
     /// A campaign with relative paths, run from its own folder (as the review's scripts did).
     static func campaign(attachment: String?, csv: String, extra: String = "") -> TemporaryDirectory {
         let folder = TemporaryDirectory("herald-hostile")

@@ -4,7 +4,7 @@ import Testing
 
 /// Attachments through the command line and the test server: a link out of the folder and a
 /// letter too heavy are refused before anything is sent; the preview holds one letter at a time.
-@Suite(.offCooperativePool, .tags(.integration)) struct AttachmentSafetyIntegrationTests {
+@Suite(.tags(.integration)) struct AttachmentSafetyIntegrationTests {
     static let csv = "email,name,country\na@x.example,Ann,Austria\nb@x.example,Bo,Belgium\n"
 
     /// A sparse file (no disk used) of `size` bytes.

@@ -6,7 +6,7 @@ import Testing
 /// and a folder the server does not have. The forged-report logic this suite's fixtures build
 /// (a real Message-ID about an address the letter never went to, a Cc's report, hostile
 /// terminal escapes) runs in-process over a mailbox in memory: BounceCommandTests.
-@Suite(.offCooperativePool, .serialized, .tags(.integration, .dovecot)) struct BounceForgeryIntegrationTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct BounceForgeryIntegrationTests {
     static let cc = "archive@amnesty.example"
     /// Row → Message-ID token. The attacker received letter 1; the victim is row 2.
     static let letters: [(String, String)] = [

@@ -6,7 +6,7 @@ import Testing
 /// corpus delivered into its INBOX is attributed, recorded and moved, or left in place as
 /// specified; a second run records nothing; a kill -9 between the log's sync and the move
 /// loses and duplicates nothing; a wrong password exits 77; plaintext IMAP off loopback is refused.
-@Suite(.offCooperativePool, .serialized, .tags(.integration, .dovecot)) struct BouncesIntegrationTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct BouncesIntegrationTests {
     static let fixtures = PackagePaths.path("Tests/HeraldCoreTests/Fixtures/bounces")
 
     /// The fixture letters' recipients and Message-ID hashes (see BounceFixtures in the core tests).
@@ -244,7 +244,7 @@ import Testing
 /// `herald send` of a campaign with `[bounces] suppress = true` skips the addresses on the
 /// suppression list beside its log (a real aiosmtpd server receives the others), says so per
 /// letter and in its summary, writes nothing for them, and writes again once one is removed.
-@Suite(.offCooperativePool, .tags(.integration)) struct SuppressionSendIntegrationTests {
+@Suite(.tags(.integration)) struct SuppressionSendIntegrationTests {
     @Test func aSuppressedAddressGetsNoLetterUntilRemoved() throws {
         let server = try SMTPTestServer()
         let folder = TemporaryDirectory("herald-suppressed-send")

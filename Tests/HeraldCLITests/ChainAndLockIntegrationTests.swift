@@ -6,7 +6,7 @@ import Testing
 /// Issue 18, "Proof of dispatch and the lock": a broken chain stops a send (and `validate` says
 /// so), one campaign has one sender whatever log it is given, and `status` and `resolve` read
 /// the log without the letters' inputs. Against the real test server, counting what it stored.
-@Suite(.offCooperativePool, .tags(.integration)) struct ChainAndLockIntegrationTests {
+@Suite(.tags(.integration)) struct ChainAndLockIntegrationTests {
     static func lines(_ campaign: TestCampaign) -> [String] {
         (campaign.folder.read("delivery.jsonl") ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }

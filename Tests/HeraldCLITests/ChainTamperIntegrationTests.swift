@@ -6,7 +6,7 @@ import Testing
 /// Issue 18, the hostile review of "A broken chain must stop a send" and "One campaign, one
 /// sender, whatever the log": each way it found to have `send` mail a letter twice with exit 0,
 /// now refused. Against the real test server, counting the copies of each Message-ID it stored.
-@Suite(.offCooperativePool, .tags(.integration)) struct ChainTamperIntegrationTests {
+@Suite(.tags(.integration)) struct ChainTamperIntegrationTests {
     static func counts(_ server: SMTPTestServer) -> [String: Int] {
         ChainAndLockIntegrationTests.counts(server)
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// `herald check` against real servers: what it reports, its exit statuses (those `send`
 /// would end with), and that the server never receives `MAIL`.
-@Suite(.offCooperativePool, .tags(.integration)) struct CheckIntegrationTests {
+@Suite(.tags(.integration)) struct CheckIntegrationTests {
     static let password = "check-Pa55word-only-for-this-test"
     static let variable = "HERALD_TEST_PASSWORD"
 

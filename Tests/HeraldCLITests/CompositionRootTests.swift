@@ -6,7 +6,7 @@ import Testing
 /// the daemon constructs the file journal, a lock, the suppression file, libcurl's transport,
 /// probe or IMAP mailbox (they reach them through the parts' factories), so a command run
 /// in-process over in-memory parts touches none of them.
-@Suite(.offCooperativePool) struct CompositionRootTests {
+@Suite struct CompositionRootTests {
     static let adapters = ["FileJournal", "CampaignLock", "CampaignFileLock", "SuppressionFile", "CurlTransport", "SMTPProbe", "CurlIMAPMailbox"]
 
     @Test func noFileOfHeraldCLIButApplicationPartsConstructsAnAdapter() throws {

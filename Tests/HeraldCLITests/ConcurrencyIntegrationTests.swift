@@ -4,7 +4,7 @@ import Testing
 
 /// `[limits]` against a real SMTP server: several connections, messages per connection and
 /// the rate ceiling, judged by what the server received.
-@Suite(.offCooperativePool, .tags(.integration)) struct ConcurrencyIntegrationTests {
+@Suite(.tags(.integration)) struct ConcurrencyIntegrationTests {
     @Test func fourConnectionsDeliverEveryLetterExactlyOnce() throws {
         let server = try SMTPTestServer(faults: ["--data-delay", "0.01"])
         let campaign = FaultIntegrationTests.bulkCampaign(200, extra: "[limits]\nconcurrency = 4\nmax_messages_per_connection = 10\n")

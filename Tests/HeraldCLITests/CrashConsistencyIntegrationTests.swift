@@ -16,7 +16,7 @@ import Testing
 /// with how the engine commits the log (batches of intents per fsync), and from run to run
 /// when batch sizes follow the measured sending rate. A crashed run whose schedule made
 /// fewer calls than K ends normally, which is accepted when its own count says so.
-@Suite(.offCooperativePool, .tags(.integration)) struct CrashConsistencyIntegrationTests {
+@Suite(.tags(.integration)) struct CrashConsistencyIntegrationTests {
     static let letters = 20
     /// Trials run side by side (each a crashed send, a rerun and a status).
     static let width = 3

@@ -5,7 +5,7 @@ import Testing
 /// DKIM end to end: the `herald` binary signs the real campaign's letters, sends them to a
 /// real SMTP server (aiosmtpd), and dkimpy verifies what the server received, byte for byte as
 /// it arrived, with the public key handed to it through its `dnsfunc` hook.
-@Suite(.offCooperativePool, .tags(.integration)) struct DKIMIntegrationTests {
+@Suite(.tags(.integration)) struct DKIMIntegrationTests {
     static func dkimTable(key: String, algorithm: String) -> String {
         """
         [dkim]

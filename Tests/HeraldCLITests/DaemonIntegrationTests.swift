@@ -6,7 +6,7 @@ import Testing
 /// (SIGHUP reloads, SIGTERM stops after the letter in flight) and its log format. Every wait is
 /// on a condition (a log line, the server's mail). Timing, catch-up, skipping and approvals are
 /// tested in-process on a mock clock (`DaemonServiceTests`).
-@Suite(.offCooperativePool, .tags(.integration)) struct DaemonIntegrationTests {
+@Suite(.tags(.integration)) struct DaemonIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

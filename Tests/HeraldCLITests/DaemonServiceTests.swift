@@ -8,7 +8,7 @@ import Testing
 /// The daemon's services in this process on a mock clock (`InProcessDaemon`), against a real
 /// SMTP server (aiosmtpd): firing on time, catch-up, skipping, reloads, approvals, the bounce
 /// poller's interval and a graceful shutdown mid-firing. Time moves only when a test moves it.
-@Suite(.offCooperativePool) struct DaemonServiceTests {
+@Suite struct DaemonServiceTests {
     /// 1999-02-01T00:00:00Z: a minute boundary, far from the wall clock.
     static let start = Date(timeIntervalSince1970: 917_827_200)
 

@@ -5,7 +5,7 @@ import Testing
 /// Who a letter goes to, against a real SMTP server (aiosmtpd): the envelope is the row's
 /// address and the addresses the template names, no field value can change it, and each
 /// envelope recipient's fate (and the server's own words) reaches the log.
-@Suite(.offCooperativePool, .tags(.integration)) struct EnvelopeIntegrationTests {
+@Suite(.tags(.integration)) struct EnvelopeIntegrationTests {
     /// The real letter with one more header line after `To:`.
     static func letter(adding line: String) -> String {
         let source = (try? String(contentsOfFile: PackagePaths.path("Templates/eu-china-dialogue-1999.mustache"), encoding: .utf8)) ?? ""

@@ -4,7 +4,7 @@ import Testing
 
 /// Faults injected by a real SMTP server and by killing real `herald` processes; every test
 /// asserts on what the server received, not only on what Herald says.
-@Suite(.offCooperativePool, .tags(.integration)) struct FaultIntegrationTests {
+@Suite(.tags(.integration)) struct FaultIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

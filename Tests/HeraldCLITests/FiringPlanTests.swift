@@ -1,13 +1,12 @@
 import Foundation
 import HeraldCore
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCLI
 
 /// The daemon's firing plan as a pure function of schedule, log history, recipients and
 /// `now`: no clock, no file, no process.
-@Suite(.offCooperativePool) struct FiringPlanTests {
+@Suite struct FiringPlanTests {
     static let campaign = "plan"
     static let recipients = ["a@plan.example", "b@plan.example"]
 

@@ -5,7 +5,7 @@ import Testing
 /// A Markdown letter's HTML part through the release path: `herald send` refuses a template
 /// that would track or run script (exit 65 at its line, nothing sent), and sends a remote
 /// image only when the campaign file's `[html] remote_images = true` says so.
-@Suite(.offCooperativePool, .tags(.integration)) struct HTMLLetterIntegrationTests {
+@Suite(.tags(.integration)) struct HTMLLetterIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

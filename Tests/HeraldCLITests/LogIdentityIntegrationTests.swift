@@ -4,7 +4,7 @@ import Testing
 
 /// One delivery log belongs to one campaign, and every path to one log meets one lock
 /// (issue 8, "nothing sent twice"). Real `herald` processes against a real SMTP server.
-@Suite(.offCooperativePool, .tags(.integration)) struct LogIdentityIntegrationTests {
+@Suite(.tags(.integration)) struct LogIdentityIntegrationTests {
     /// The 1999 campaign's 15 rows, then 15 more with addresses of their own: 30 letters.
     static func thirtyRecipients() -> String {
         let lines = realRecipientRows()

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Memory does not grow with the recipient list: the lists are streamed, never held.
-@Suite(.offCooperativePool, .tags(.integration)) struct MemoryIntegrationTests {
+@Suite(.tags(.integration)) struct MemoryIntegrationTests {
     /// The peak resident memory of `herald validate` on a campaign of `rows` rows, in KiB.
     static func peakKiB(rows: Int) throws -> Int {
         let folder = TemporaryDirectory("herald-memory")

@@ -6,7 +6,7 @@ import Testing
 /// command that composes its letters): nobody who knows a row's address and the campaign's
 /// name can compute its letter's Message-ID, yet preview and send give every letter the same
 /// one, and a second run repeats it. Python's `hmac` is the oracle; the key is never printed.
-@Suite(.offCooperativePool, .tags(.integration)) struct MessageIDKeyIntegrationTests {
+@Suite(.tags(.integration)) struct MessageIDKeyIntegrationTests {
     /// Each previewed letter's log key and Message-ID, from the manifest and the `.eml` files.
     static func previewedIDs(_ folder: String) throws -> [String: String] {
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])

@@ -13,7 +13,7 @@ func rawTerminalControls(_ text: String) -> [UInt32] {
 
 /// Outside text (CSV values, server replies) reaches warnings, the preview table, `send`, `status`
 /// and `check` with its controls visible; the log keeps it exactly.
-@Suite(.offCooperativePool, .tags(.integration)) struct OutsideTextOutputIntegrationTests {
+@Suite(.tags(.integration)) struct OutsideTextOutputIntegrationTests {
     /// A server's reply with terminal escapes: `send` and `status` show it, the log keeps it exactly.
     @Test func aServersRepliesAreShownNotInterpreted() throws {
         let hostile = "5.1.1 \u{1B}]0;pwned\u{07}\u{1B}[2J\u{7F}no such user"  // SMTP replies are ASCII

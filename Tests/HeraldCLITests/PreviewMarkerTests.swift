@@ -1,12 +1,11 @@
 import Foundation
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCLI
 
 /// The preview record, written letter by letter: whole, or cut short by a crash, it lists
 /// every file the preview started.
-@Suite(.offCooperativePool) struct PreviewMarkerTests {
+@Suite struct PreviewMarkerTests {
     @Test func aRecordWrittenLetterByLetterReadsBack() throws {
         let folder = NSTemporaryDirectory() + "herald-marker-\(UUID().uuidString)"
         let target = try PreviewWriter.inspect(folder, campaign: "c\"q")

@@ -1,12 +1,11 @@
 import Foundation
 import HeraldCore
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCLI
 
 /// The terminal's progress line: what it says, and that it is redrawn sparingly.
-@Suite(.offCooperativePool) struct ProgressLineTests {
+@Suite struct ProgressLineTests {
     @Test func saysDoneOfTotalRateTimeLeftAndFailures() {
         #expect(
             ProgressLine.text(verb: "sending", done: 1_234, total: 10_000, failed: 2, deferred: 1, elapsed: 3)

@@ -6,7 +6,7 @@ import Testing
 /// Proof of dispatch end to end: a real send over STARTTLS writes a chained log whose `sent`
 /// records carry the hash of the bytes the server stored and the TLS used; `verify-log` finds
 /// an edited, a deleted and a reordered record; `status` shows the chain's state.
-@Suite(.offCooperativePool, .tags(.integration)) struct ProofOfDispatchIntegrationTests {
+@Suite(.tags(.integration)) struct ProofOfDispatchIntegrationTests {
     static func lines(_ campaign: TestCampaign) -> [String] {
         (campaign.folder.read("delivery.jsonl") ?? "").split(separator: "\n").map(String.init)
     }

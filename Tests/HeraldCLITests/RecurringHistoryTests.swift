@@ -11,7 +11,7 @@ import Testing
 /// process, through the daemon's own path (`CampaignScheduler.load` for the plan, `DaemonFiring.fire` for
 /// each firing, `FiringPlan.firing(after:)` for the next), reads the same few bytes of its
 /// log at every firing, reaches its first letter as quickly, and does not grow.
-@Suite(.offCooperativePool) struct RecurringHistoryTests {
+@Suite struct RecurringHistoryTests {
     /// Accepts every letter at once, noting when the first of a firing was handed over.
     final class Stopwatch: MailTransport, @unchecked Sendable {
         private let lock = NSLock()

@@ -8,7 +8,7 @@ import Testing
 /// The daemon's idle wait and its turns: a reload request ends a sleep on the clock without the
 /// clock moving and is never missed; a cancellation ends either wait at once; jobs run one at a
 /// time. Each test runs on a `DedicatedExecutor`, off the cooperative pool the subprocess tests hold.
-@Suite(.offCooperativePool) struct ReloadSignalTests {
+@Suite struct ReloadSignalTests {
     /// Set when a sleep returned.
     final class Done: Sendable {
         let flag = Atomic<Bool>(false)

@@ -8,7 +8,7 @@ import Testing
 /// The review page (`index.html`): every letter with its values marked, hostile values
 /// escaped (checked by Python's html.parser, `Tests/Support/check_review_page.py`), and a
 /// bound on its size however many letters.
-@Suite(.offCooperativePool) struct ReviewPageTests {
+@Suite struct ReviewPageTests {
     static let template = """
         From: Press Office <press@org.example>
         To: {{name}} <{{email}}>

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Markdown letters, attachments and languages through the real command line and a real SMTP server.
-@Suite(.offCooperativePool, .tags(.integration)) struct RichLetterIntegrationTests {
+@Suite(.tags(.integration)) struct RichLetterIntegrationTests {
     static let template = """
         From: "Office of the Secretary General" <office@org.example>
         To: {{name}} <{{email}}>

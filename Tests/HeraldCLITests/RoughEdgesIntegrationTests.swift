@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 8, "rough edges": closed pipes, SIGHUP, the bare command and --version, what
 /// `validate` checks, preview folders, text that is not UTF-8, cron expressions that never fire.
-@Suite(.offCooperativePool, .tags(.integration)) struct RoughEdgesIntegrationTests {
+@Suite(.tags(.integration)) struct RoughEdgesIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

@@ -7,7 +7,7 @@ import Testing
 
 /// `SecretSource`: the password from the variable or file the campaign names, read at send
 /// time; every refusal names the source and its exit status, never the password.
-@Suite(.offCooperativePool) struct SecretSourceTests {
+@Suite struct SecretSourceTests {
     let folder = TemporaryDirectory("herald-secret")
 
     /// A campaign file in `folder` with these `[smtp]` settings (nothing is read but the secret's source).

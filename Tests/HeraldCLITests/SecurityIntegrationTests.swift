@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// TLS verification and SMTP AUTH against a real server with a throwaway CA made in the test.
-@Suite(.offCooperativePool, .tags(.integration)) struct SecurityIntegrationTests {
+@Suite(.tags(.integration)) struct SecurityIntegrationTests {
     static let password = "s3cret-Pa55word-only-for-this-test"
 
     /// Certificates from `Tests/Support/make_certs.py`: ca, other-ca, good, wrong-host, expired.

@@ -5,7 +5,7 @@ import HeraldTestSupport
 import Testing
 
 /// The `herald` binary against a real SMTP server (aiosmtpd) started on a free loopback port.
-@Suite(.offCooperativePool, .tags(.integration)) struct SendIntegrationTests {
+@Suite(.tags(.integration)) struct SendIntegrationTests {
     @Test func sendsTheLetterToAllFifteenGovernmentsAsPreviewed() throws {
         let server = try SMTPTestServer()
         let campaign = TestCampaign()

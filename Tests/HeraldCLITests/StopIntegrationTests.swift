@@ -5,7 +5,7 @@ import Testing
 /// Issue 9, "one stop path": every way of asking a real `herald` process to stop ends in the
 /// same graceful stop: signals blocked or ignored by the parent, SIGINT, a stop during a
 /// backoff wait, and the daemon's idle wait.
-@Suite(.offCooperativePool, .tags(.integration)) struct StopIntegrationTests {
+@Suite(.tags(.integration)) struct StopIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

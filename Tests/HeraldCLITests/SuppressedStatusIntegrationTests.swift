@@ -4,7 +4,7 @@ import Testing
 
 /// `herald status` shows a row that `send` skips for the suppression list as `suppressed`
 /// (`status --json` counts it there, not in `pending`) until its address is removed.
-@Suite(.offCooperativePool, .tags(.integration)) struct SuppressedStatusIntegrationTests {
+@Suite(.tags(.integration)) struct SuppressedStatusIntegrationTests {
     @Test func aSuppressedRowIsSuppressedInStatusUntilRemoved() throws {
         let server = try SMTPTestServer()
         let folder = TemporaryDirectory("herald-suppressed-status")

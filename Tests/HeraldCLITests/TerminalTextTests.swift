@@ -1,10 +1,9 @@
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCLI
 
 /// `TerminalText.visible`: what a terminal would act on is shown, everything else printed as it is.
-@Suite(.offCooperativePool) struct TerminalTextTests {
+@Suite struct TerminalTextTests {
     @Test func controlsDELC1AndBidiControlsBecomeVisible() {
         #expect(TerminalText.visible("a\u{1B}]0;title\u{07}\u{1B}[2Jb") == #"a\u001B]0;title\u0007\u001B[2Jb"#)
         #expect(TerminalText.visible("x\u{7F}\u{9B}31m\u{85}") == #"x\u007F\u009B31m\u0085"#)

@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// Bad input: a clear `file:line: field: …` message, a sysexits code, and nothing sent.
-@Suite(.offCooperativePool, .tags(.integration)) struct ValidationIntegrationTests {
+@Suite(.tags(.integration)) struct ValidationIntegrationTests {
     static let template = """
         From: Office <office@org.example>
         To: {{name}} <{{email}}>

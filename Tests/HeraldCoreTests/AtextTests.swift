@@ -4,7 +4,7 @@ import Testing
 
 /// RFC 5322 `atext`, kept once (`Atext.set`): what an address's local part may hold
 /// and what a display-name word may hold unquoted are the same characters.
-@Suite(.offCooperativePool) struct AtextTests {
+@Suite struct AtextTests {
     @Test func theSetIsRFC5322s() {
         let expected = Set(("abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "0123456789" + "!#$%&'*+-/=?^_`{|}~").utf8)
         #expect(Atext.set == expected)

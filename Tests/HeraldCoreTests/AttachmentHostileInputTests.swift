@@ -7,7 +7,7 @@ import Testing
 /// Attachments against the hostile review of issue 18: names the kernel tells apart and Swift
 /// `String` does not (NFC/NFD, U+212A KELVIN SIGN), fields reaching Herald's own files, control
 /// characters in a value, link loops, files that grow between the check and the read.
-@Suite(.offCooperativePool) struct AttachmentHostileInputTests {
+@Suite struct AttachmentHostileInputTests {
     /// Writes `text` at `path` byte for byte (no Foundation path handling in between).
     static func make(_ path: String, _ text: String) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

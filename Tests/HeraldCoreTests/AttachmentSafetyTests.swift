@@ -6,7 +6,7 @@ import Testing
 
 /// Attachments against a careless or hostile input: links out of the folder, names that
 /// mislead a mail reader or break a strict parser, files too large for a letter.
-@Suite(.offCooperativePool) struct AttachmentSafetyTests {
+@Suite struct AttachmentSafetyTests {
     static let csv = "email,country\nminister@x.example,Germany\n"
 
     /// A folder with a template attaching `files/{{country}}` (or `path`) and a `Germany` file in `files/`.

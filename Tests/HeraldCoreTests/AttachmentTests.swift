@@ -5,7 +5,7 @@ import Testing
 @testable import HeraldCore
 
 /// `Attachment:` lines: files as base64 parts of multipart/mixed, read once, checked before sending.
-@Suite(.offCooperativePool) struct AttachmentTests {
+@Suite struct AttachmentTests {
     @Test func anAttachmentRoundTripsByteForByteThroughTheStrictParser() throws {
         let message = try RichLetterFixtures.letter("attached.mustache")
         let report = try EmailOracle.check(bytes: message.data)

@@ -54,7 +54,7 @@ enum LegacyBodyEncoding {
 
 /// Compares the byte-level quoted-printable encoder, line-end normaliser and body assembly
 /// with the String implementations they replaced, on thousands of generated bodies.
-@Suite(.offCooperativePool) struct BodyEncodingDifferentialTests {
+@Suite struct BodyEncodingDifferentialTests {
     /// Pieces a body is made of: words, the characters quoted-printable treats specially,
     /// every kind of line end, 2-, 3- and 4-byte scalars, controls.
     static let pieces: [String] = [

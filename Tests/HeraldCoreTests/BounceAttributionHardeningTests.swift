@@ -1,5 +1,4 @@
 import Foundation
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCore
@@ -8,7 +7,7 @@ import Testing
 /// letter that never went out is not counted (B2), a text bounce quoting the letter's `To`
 /// is about the address after its failure statement (B3), a report with several
 /// per-recipient groups loses none of them (B4), and a bounce naming two letters is left alone (B5).
-@Suite(.offCooperativePool) struct BounceAttributionHardeningTests {
+@Suite struct BounceAttributionHardeningTests {
     static let campaign = "eu-china-dialogue"
     static let row = "minister@foreign.ministry.example"
     static let cc = "archive@amnesty.example"

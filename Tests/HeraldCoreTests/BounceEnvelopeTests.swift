@@ -7,7 +7,7 @@ import Testing
 /// refused addresses): a report carrying a real Message-ID but a stranger's `Final-Recipient`
 /// is left as unattributed, and only a permanent failure of the row's own address puts an
 /// address on the suppression list.
-@Suite(.offCooperativePool) struct BounceEnvelopeTests {
+@Suite struct BounceEnvelopeTests {
     static let campaign = "eu-china-dialogue"
     static let row = "minister@foreign.ministry.example"
     static let cc = "archive@amnesty.example"

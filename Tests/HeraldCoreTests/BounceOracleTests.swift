@@ -7,7 +7,7 @@ import Testing
 /// The bounce parser's RFC 3464 fields against Python's `email` package (policy.default) via
 /// `Tests/Support/dsn_fields.py`: the same per-recipient fields, returned and referenced
 /// Message-IDs, own Message-ID and Date on every fixture.
-@Suite(.offCooperativePool) struct BounceOracleTests {
+@Suite struct BounceOracleTests {
     struct Oracle: Decodable {
         struct Recipient: Decodable {
             var final_recipient, original_recipient, action, status, diagnostic_code, remote_mta: String?

@@ -7,7 +7,7 @@ import Testing
 /// `BounceMessage` and `BounceAttribution` on the fixture corpus: each message's kind,
 /// report and letter, in LF and CRLF form; auto-replies, strangers and other campaigns' bounces
 /// are never counted.
-@Suite(.offCooperativePool) struct BounceParsingTests {
+@Suite struct BounceParsingTests {
     @Test func theCorpusIsComplete() {
         #expect(Set(BounceFixtures.names) == Set(BounceFixtures.expected.keys))
     }

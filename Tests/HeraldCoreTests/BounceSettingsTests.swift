@@ -4,7 +4,7 @@ import Testing
 @testable import HeraldCore
 
 /// `[bounces]` in the campaign file, and VERP on the letters it asks for.
-@Suite(.offCooperativePool) struct BounceSettingsTests {
+@Suite struct BounceSettingsTests {
     static func parse(_ bounces: String) -> Result<Campaign, ValidationFailure> {
         let text = """
             name = "c"

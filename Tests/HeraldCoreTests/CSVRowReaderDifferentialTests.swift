@@ -11,7 +11,7 @@ import Testing
 /// inside quotes, empty fields, a byte-order mark, text after a closing quote, an unclosed
 /// quote, non-ASCII text), read from memory and from a file cut into 64 KiB chunks, the
 /// rows must be the same, and so must the line breaks counted inside each row.
-@Suite(.offCooperativePool) struct CSVRowReaderDifferentialTests {
+@Suite struct CSVRowReaderDifferentialTests {
     /// The pieces a generated text is made of.
     static let pieces = [
         "a", "bc", "Zoë", "Ελένη", "\u{1F600}", " ", "\t", ",", ",", "\"", "\"\"", "\r\n", "\n", "\r",

@@ -5,7 +5,7 @@ import Testing
 
 /// Campaign files written with dotted keys (`smtp.url = …` at the top level) and inline tables
 /// (`smtp = { url = "…" }`): read like `[smtp]`, and every problem on the line it is on.
-@Suite(.offCooperativePool) struct CampaignTOMLShapeTests {
+@Suite struct CampaignTOMLShapeTests {
     static let file = "/srv/herald/campaigns/dialogue.toml"
 
     /// Lines 1-4; the SMTP settings follow from line 5.
@@ -151,7 +151,7 @@ import Testing
 }
 
 /// `TOMLKeyLocator` alone: the line of every key path of a document.
-@Suite(.offCooperativePool) struct TOMLKeyLocatorTests {
+@Suite struct TOMLKeyLocatorTests {
     @Test func findsHeadersDottedKeysAndNestedInlineTables() {
         let locator = TOMLKeyLocator(
             """
@@ -206,7 +206,7 @@ import Testing
 }
 
 /// `CampaignFile`: the raw shape a campaign file decodes into, before validation.
-@Suite(.offCooperativePool) struct CampaignFileTests {
+@Suite struct CampaignFileTests {
     typealias RootKey = CampaignFile.RootKey
 
     @Test func keepsEveryKeyAsWrittenWithItsLine() throws {
@@ -267,7 +267,7 @@ import Testing
 }
 
 /// `SMTPURL`: parsed once, keeping the text as written.
-@Suite(.offCooperativePool) struct SMTPURLTests {
+@Suite struct SMTPURLTests {
     @Test func keepsTheTextAndNamesTheServer() throws {
         let url = try SMTPURL(parsing: "SMTP://Mail.Example/ehlo")
         #expect(url.text == "SMTP://Mail.Example/ehlo" && url.description == url.text)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct CampaignTOMLTests {
+@Suite struct CampaignTOMLTests {
     static let file = "/srv/herald/campaigns/dialogue.toml"
 
     static let minimal = """

@@ -7,7 +7,7 @@ import Testing
 /// The one civil-date computation (`CivilDate`), checked against Foundation's Gregorian
 /// calendar, and the date formats built on it (`RFC5322Date`), checked against the
 /// Calendar-based formatting they replaced.
-@Suite(.offCooperativePool) struct CivilDateTests {
+@Suite struct CivilDateTests {
     static let utc = TimeZone(identifier: "UTC")!
 
     static func calendar(_ zone: TimeZone) -> Calendar {

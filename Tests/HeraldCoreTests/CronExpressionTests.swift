@@ -35,7 +35,7 @@ enum CronTestTime {
     }
 }
 
-@Suite(.offCooperativePool) struct CronExpressionTests {
+@Suite struct CronExpressionTests {
     static let utc = TimeZone(identifier: "UTC")!
 
     // MARK: Valid expressions and when they fire (UTC; worked out by hand from a calendar)

@@ -6,7 +6,7 @@ import Testing
 
 /// Cron expressions that can never fire (a day of month no selected month has) are refused
 /// when a schedule is parsed, with the months and days named.
-@Suite(.offCooperativePool) struct CronNeverFiresTests {
+@Suite struct CronNeverFiresTests {
     @Test(arguments: [
         ("0 0 30 2 *", "February has no 30th"),
         ("0 0 31 2 *", "February has no 31st"),

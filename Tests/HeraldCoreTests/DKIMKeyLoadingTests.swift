@@ -7,7 +7,7 @@ import Testing
 /// The DKIM key file, read and parsed once by `PreparedCampaign.load`: every way it can be
 /// wrong is a campaign-file diagnostic on `private_key_file`'s line (exit 78), saying what to
 /// do, and never showing the key.
-@Suite(.offCooperativePool) struct DKIMKeyLoadingTests {
+@Suite struct DKIMKeyLoadingTests {
     /// A campaign in a fresh folder signing with `keyFile` (relative to the campaign file).
     static func campaign(keyFile: String, algorithm: String? = nil, domain: String = "org.example") -> (TemporaryDirectory, String) {
         let folder = TemporaryDirectory("herald-dkim-load")

@@ -4,7 +4,7 @@ import Testing
 @testable import HeraldCore
 
 /// `[dkim]` in the campaign file: names, algorithm and header list checked where written (exit 78).
-@Suite(.offCooperativePool) struct DKIMSettingsTOMLTests {
+@Suite struct DKIMSettingsTOMLTests {
     static func campaign(_ dkim: String) -> String {
         CampaignTOMLTests.withSMTP("url = \"smtp://127.0.0.1:25\"") + "\n\n[dkim]\n" + dkim
     }

@@ -25,7 +25,7 @@ enum DKIMTestKeys {
 
 /// DKIM signing (RFC 6376, RFC 8463), judged by dkimpy with the public key handed over through
 /// its `dnsfunc` hook: relaxed canonicalisation, the signature field, over-signing, hostile letters.
-@Suite(.offCooperativePool) struct DKIMSignerTests {
+@Suite struct DKIMSignerTests {
     static let date = Date(timeIntervalSince1970: 1_764_400_000)
 
     func verify(_ bytes: [UInt8], _ algorithm: DKIMSettings.Algorithm) throws -> DKIMOracle.Report {

@@ -8,7 +8,7 @@ import Testing
 /// the `.everything` ledger does: the same state and attempts for every recipient, and the same
 /// Message-ID, row fingerprint and time for every letter not done; a `.table` ledger shows what
 /// the full one shows but a done letter's Message-ID.
-@Suite(.offCooperativePool) struct DeliveryLedgerKeepingTests {
+@Suite struct DeliveryLedgerKeepingTests {
     @Test func decidesAsTheFullLedgerOnRandomHistories() {
         var random = SplitMix(seed: 19)
         let recipients = (0..<40).map { "r\($0)@x.example" }

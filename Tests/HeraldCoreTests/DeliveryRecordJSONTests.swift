@@ -6,7 +6,7 @@ import Testing
 
 /// The hand-written log encoder against `JSONEncoder` (sorted keys, slashes unescaped), the
 /// oracle it replaced: byte-identical lines on a random corpus of hostile values.
-@Suite(.offCooperativePool) struct DeliveryRecordJSONTests {
+@Suite struct DeliveryRecordJSONTests {
     static func oracle(_ record: DeliveryRecord) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

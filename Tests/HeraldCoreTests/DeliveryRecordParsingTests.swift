@@ -7,7 +7,7 @@ import Testing
 /// The log's fast reader (`DeliveryRecord.parseCanonical`) against `JSONDecoder`, the oracle it
 /// stands in for: on every line it accepts it must give the decoder's record, and the lines it
 /// declines must still parse (through the decoder) exactly as before.
-@Suite(.offCooperativePool) struct DeliveryRecordParsingTests {
+@Suite struct DeliveryRecordParsingTests {
     static func oracle(_ line: String) -> DeliveryRecord? {
         try? JSONDecoder().decode(DeliveryRecord.self, from: Data(line.utf8))
     }

@@ -90,18 +90,15 @@ import Testing
             let own = executor.asUnownedTaskExecutor()
             transport.onDeliver = { _ in
                 let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor }
-                seen.withLock {
-                    $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0
-                }
+                seen.withLock { $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0 }
                 // Hold each connection a little, so that every one gets letters.
                 try? await Task.sleep(for: .milliseconds(1))
             }
             transports.append(transport)
         }
         let prepared = try Self.prepared(40)
-        let dispatcher = CampaignDispatcher(
-            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
+        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+                                            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
         let report = try await dispatcher.run()
         #expect(report.sent == 40)
         for (index, counts) in seen.withLock({ $0 }).enumerated() {
@@ -170,7 +167,7 @@ import Testing
     }
 }
 
-@Suite(.offCooperativePool) struct ClaimBatchTests {
+@Suite struct ClaimBatchTests {
     @Test func startsWithOneLetterPerConnection() {
         #expect(ClaimBatch(connections: 4).size(answered: 0, elapsed: 0) == 4)
     }
@@ -181,7 +178,7 @@ import Testing
     }
 }
 
-@Suite(.offCooperativePool) struct RatePacerTests {
+@Suite struct RatePacerTests {
     @Test func noCeilingNoPacer() {
         #expect(RatePacer(.default) == nil)
     }

@@ -3,7 +3,7 @@ import HeraldCore
 import Testing
 
 /// `EditCheck`: edits to the template or a pending row, made after a campaign started sending.
-@Suite(.offCooperativePool) struct EditCheckTests {
+@Suite struct EditCheckTests {
     static let csv = "email,name\na@x.example,Ann\nb@x.example,Bob\nc@x.example,Cy\n"
 
     static func prepared(_ csv: String = csv, template: String = TestData.simpleTemplate) throws -> PreparedCampaign {

@@ -8,7 +8,7 @@ import Testing
 /// texts: the same address accepted with the same parts, or the same problem, for ASCII
 /// addresses and for those where `String`'s characters matter (a combining mark after `@`
 /// or a dot, marks and letters of other scripts, internationalised domains, controls).
-@Suite(.offCooperativePool) struct EmailAddressDifferentialTests {
+@Suite struct EmailAddressDifferentialTests {
     /// `EmailAddress(parsing:)` before it worked on bytes, kept as the reference. Do not change it.
     enum Legacy {
         static let labelCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)

@@ -2,7 +2,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct EmailAddressTests {
+@Suite struct EmailAddressTests {
     /// The case of a problem without its detail text, so tables can name the expected one.
     enum ProblemKind: String, Sendable {
         case empty, controlCharacter, nonASCII, missingAt, multipleAt, invalidLocalPart, invalidDomain, tooLong

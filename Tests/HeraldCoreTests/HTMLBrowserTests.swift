@@ -8,7 +8,7 @@ import Testing
 /// browser when the check is left out, and the letters it accepts, with hostile values in
 /// every field, resolve no link to `javascript:` and run no handler.
 /// Chromium is installed by `make deps`; without it these tests fail (they are not skipped).
-@Suite(.offCooperativePool, .tags(.integration, .browser)) struct HTMLBrowserTests {
+@Suite(.tags(.integration, .browser)) struct HTMLBrowserTests {
     static let pwn = "document.body.setAttribute('data-pwned','yes')"
 
     /// The page a template's body would make for one value, with the check left out.

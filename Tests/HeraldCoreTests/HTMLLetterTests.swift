@@ -5,7 +5,7 @@ import Testing
 @testable import HeraldCore
 
 /// Markdown letters: a text part and an HTML part rendered by Ink, field values data in both.
-@Suite(.offCooperativePool) struct HTMLLetterTests {
+@Suite struct HTMLLetterTests {
     @Test func aMarkdownTemplateIsSentAsTextAndHTMLThatTheStrictParserAccepts() throws {
         let message = try RichLetterFixtures.letter("markdown.md")
         let report = try EmailOracle.check(bytes: message.data)

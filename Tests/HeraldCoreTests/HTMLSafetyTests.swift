@@ -7,7 +7,7 @@ import Testing
 /// A Markdown letter's HTML part runs nothing, loads nothing and links only to the web or
 /// mail: fields where a browser would read them as code or a scheme are refused at their
 /// line, and so is the template's own script, frame, remote resource or `javascript:` link.
-@Suite(.offCooperativePool) struct HTMLSafetyTests {
+@Suite struct HTMLSafetyTests {
     static let attack = "javascript:alert(1)"
 
     /// The template with `body` as its line 7, refused (or not) for a row whose `url` is `value`.

@@ -9,7 +9,7 @@ import Testing
 /// of generated values: among them the characters where `String`'s idea of a character and
 /// Foundation's differ from a byte's (combining marks and joiners after a space, a quote or
 /// `=?`, prepended marks, regional indicators, CR LF).
-@Suite(.offCooperativePool) struct HeaderAtomsDifferentialTests {
+@Suite struct HeaderAtomsDifferentialTests {
     static let pieces = [
         "Pierre", "Sané", "Secretary", "General", "of", "Amnesty", "International", "O'Brien", "x", "1999",
         " ", " ", " ", "  ", ",", ".", "\"", "\\", "=?", "?=", "=", "?", "_", "(", ")", "<", ">", "@", ";", ":",

@@ -70,7 +70,7 @@ enum LegacyEncodedWords {
     }
 }
 
-@Suite(.offCooperativePool) struct HeaderEncoderDifferentialTests {
+@Suite struct HeaderEncoderDifferentialTests {
     static let pieces = [
         "Pierre", "Sané", "Secretary", "General", "of", "Amnesty", "International", " ", " ", "  ", ",", ".", "\"", "=?",
         "?=", "_", "=", "(", ")", "<", ">", "@", "Ødegård", "Žofia", "Ďurišová-Kráľová", "Ελληνική", "人权", "中华人民共和国",

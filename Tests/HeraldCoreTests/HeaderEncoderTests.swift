@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct HeaderEncoderTests {
+@Suite struct HeaderEncoderTests {
     // MARK: Helpers
 
     /// A complete message around the given folded header lines, for the strict oracle.

@@ -5,7 +5,7 @@ import Testing
 
 /// A Markdown body that Ink 0.6.0 never finishes rendering (found by FuzzHTML) is refused
 /// when the template is read, at its line, instead of hanging `validate` while memory grows.
-@Suite(.offCooperativePool) struct InkHangTests {
+@Suite struct InkHangTests {
     static let header = "From: a@org.example\nTo: {{email}}\nSubject: s\n\n"
 
     @Test(arguments: [
@@ -37,7 +37,7 @@ import Testing
 }
 
 /// Brackets nested deeper than Ink renders in reasonable time are refused at their line.
-@Suite(.offCooperativePool) struct InkBracketDepthTests {
+@Suite struct InkBracketDepthTests {
     @Test func nineOpenBracketsAreRefusedAtTheLineOfTheNinth() {
         let body = "Dear {{name}},\n\n" + String(repeating: "x [", count: 5) + "\n" + String(repeating: "x [", count: 20) + "y\n"
         do {
@@ -65,7 +65,7 @@ import Testing
 
 /// A Markdown letter that opens with a `---` rule is rendered, not read as Ink's front matter
 /// (on which Ink 0.6.0 trapped: found by FuzzHTML).
-@Suite(.offCooperativePool) struct InkFrontMatterTests {
+@Suite struct InkFrontMatterTests {
     @Test(arguments: ["---\n\nDear {{name}},\n\nYours\n", "---\nDear {{name}},\n", "\n  ---\n\nDear {{name}}\n"])
     func aLetterOpeningWithARuleRendersItsRuleAndText(body: String) throws {
         let list = try RecipientList.parse("email,name\nx@y.example,Jo\n", file: "l.csv")

@@ -5,7 +5,7 @@ import Testing
 @testable import HeraldCore
 
 /// `[templates]`: a template per language, chosen by the list's `language` column.
-@Suite(.offCooperativePool) struct LanguageTemplateTests {
+@Suite struct LanguageTemplateTests {
     static let base = """
         name = "c"
         template = "letter.md"

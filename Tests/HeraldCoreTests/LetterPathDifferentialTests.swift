@@ -15,7 +15,7 @@ import Testing
 /// values are empty, flags in any case, texts with quotes, commas, brackets, tags,
 /// placeholder characters, line breaks and every script; each template renders many rows,
 /// so that most letters come from a shape made for an earlier one.
-@Suite(.offCooperativePool) struct LetterPathDifferentialTests {
+@Suite struct LetterPathDifferentialTests {
     static let date = Date(timeIntervalSince1970: 918_000_000)
 
     static let froms = [

@@ -3,7 +3,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct LetterTemplateTests {
+@Suite struct LetterTemplateTests {
     static let header = "From: a@org.example\nTo: {{email}}\nSubject: s\n\n"
 
     @Test(arguments: [

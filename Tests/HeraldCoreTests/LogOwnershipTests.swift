@@ -1,9 +1,8 @@
 import HeraldCore
-import HeraldTestSupport
 import Testing
 
 /// One delivery log belongs to one campaign (`DeliveryLedger.OwnershipCheck`).
-@Suite(.offCooperativePool) struct LogOwnershipTests {
+@Suite struct LogOwnershipTests {
     static func record(_ campaign: String, _ recipient: String = "a@x.example", _ status: DeliveryStatus = .sent) -> DeliveryRecord {
         DeliveryRecord(time: "2026-11-29T00:00:00Z", campaign: campaign, recipient: recipient, messageID: "<m@x>", status: status, attempt: 1)
     }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct MailboxParsingTests {
+@Suite struct MailboxParsingTests {
     /// A parsed list reduced to comparable pairs: (display name or nil, address as written).
     static func pairs(_ text: String) throws -> [(String?, String)] {
         try Mailbox.parseList(text).map { ($0.displayName, $0.address.description) }

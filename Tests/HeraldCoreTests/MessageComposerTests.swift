@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct MessageComposerTests {
+@Suite struct MessageComposerTests {
     static let date = Date(timeIntervalSince1970: 918_000_000)  // Wed, 03 Feb 1999 00:00:00 +0000
 
     func compose(_ headers: [(String, String)], body: String = "Body\n") throws(ComposeFailure) -> ComposedMessage {

@@ -5,7 +5,7 @@ import Testing
 
 /// Keyed Message-IDs: HMAC-SHA256 (checked against RFC 4231) under the campaign's secret,
 /// stable for the same key and inputs, unrelated to the unkeyed hash anyone can compute.
-@Suite(.offCooperativePool) struct MessageIDKeyTests {
+@Suite struct MessageIDKeyTests {
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     @Test func hmacMatchesRFC4231() {

@@ -6,7 +6,7 @@ import Testing
 
 /// One golden message per rich shape, byte for byte. Regenerate after a deliberate change with
 /// HERALD_UPDATE_GOLDEN=1 and review the diff.
-@Suite(.offCooperativePool) struct MultipartGoldenTests {
+@Suite struct MultipartGoldenTests {
     @Test(arguments: [
         ("markdown.md", "rich-markdown.eml"),
         ("attached.mustache", "rich-attachment.eml"),

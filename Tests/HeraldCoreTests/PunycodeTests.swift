@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct PunycodeTests {
+@Suite struct PunycodeTests {
     /// RFC 3492 §7.1 sample strings (lowercased, as IDNA maps them).
     @Test(arguments: [
         ("bücher", "bcher-kva"),

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct QuotedPrintableTests {
+@Suite struct QuotedPrintableTests {
     // MARK: Exact encodings (worked out by hand from RFC 2045 §6.7)
 
     @Test(arguments: [

@@ -7,7 +7,7 @@ import Testing
 /// The one RFC 3339 parser (`RFC3339.parse`), and that every caller reads a text the same way:
 /// a campaign's one-shot `schedule` (`Schedule`) and `--after` / logged occurrences
 /// (`RFC5322Date.parseRFC3339`).
-@Suite(.offCooperativePool) struct RFC3339Tests {
+@Suite struct RFC3339Tests {
     static func seconds(_ text: String) throws -> Double {
         try RFC3339.parse(text).timeIntervalSince1970
     }

@@ -7,7 +7,7 @@ import Testing
 /// Compares the byte-by-byte date formats with the `String(format:)` ones they replaced,
 /// on instants across the whole clamped range: years before 1000 and before year 0 (C's
 /// `%04d` writes `-005`), beyond 9999, fractions, NaN and the infinities.
-@Suite(.offCooperativePool) struct RFC5322DateDifferentialTests {
+@Suite struct RFC5322DateDifferentialTests {
     /// The formats before, kept as the reference. Do not change them.
     enum Legacy {
         static func format(_ date: Date) -> String { LegacyLetterPath.legacyDate(date) }

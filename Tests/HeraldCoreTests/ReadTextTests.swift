@@ -5,7 +5,7 @@ import Testing
 @testable import HeraldCore
 
 /// Text files that are not UTF-8: the line and byte of the first bad sequence, and the right kind.
-@Suite(.offCooperativePool) struct ReadTextTests {
+@Suite struct ReadTextTests {
     @Test(
         arguments: [
             (Array("plain ASCII\nand more\n".utf8), nil as Int?, nil as Int?),

@@ -6,7 +6,7 @@ import Testing
 
 /// A field value never adds, removes or changes a recipient: address headers are read from
 /// the template's structure, and a value is only ever a display name or one whole address.
-@Suite(.offCooperativePool) struct RecipientIntegrityTests {
+@Suite struct RecipientIntegrityTests {
     static func prepare(_ csv: String, template: String, addressColumns: [String] = []) throws(ValidationFailure) -> PreparedCampaign {
         var campaign = TestData.campaign()
         campaign.addressColumns = addressColumns

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct RecipientListTests {
+@Suite struct RecipientListTests {
     static func parse(_ text: String, file: String = "people.csv") throws(ValidationFailure) -> RecipientList {
         try RecipientList.parse(text, file: file)
     }

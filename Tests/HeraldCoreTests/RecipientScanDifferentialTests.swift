@@ -10,7 +10,7 @@ import Testing
 /// bytes, overlong forms, surrogates, code points past U+10FFFF, sequences cut short, at the
 /// end too), quotes, commas and line ends, both accept the same files and refuse the others
 /// with the same diagnostic, line and byte included.
-@Suite(.offCooperativePool) struct RecipientScanDifferentialTests {
+@Suite struct RecipientScanDifferentialTests {
     static let pieces: [[UInt8]] = [
         Array("a".utf8), Array("bc".utf8), Array("Zoë".utf8), Array("Ελένη".utf8), Array("\u{1F600}".utf8), Array("\u{FEFF}".utf8),
         [0x2C], [0x2C], [0x22], [0x22, 0x22], [0x0D, 0x0A], [0x0A], [0x0D], Array("\"x,y\"".utf8), Array("\"a\nb\"".utf8),

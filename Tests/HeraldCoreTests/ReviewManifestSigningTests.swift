@@ -7,7 +7,7 @@ import Testing
 /// A signed campaign's review hash: the `DKIM-Signature` field (its `t=` and `b=` change with
 /// the time of composing) is left out, as the `Date` value is, so a preview and a later send of
 /// the same inputs give the same hash, while a change to the letter still changes it.
-@Suite(.offCooperativePool) struct ReviewManifestSigningTests {
+@Suite struct ReviewManifestSigningTests {
     static let previewDate = Date(timeIntervalSince1970: 1_764_400_000)
     static let sendDate = Date(timeIntervalSince1970: 1_764_486_461)
 

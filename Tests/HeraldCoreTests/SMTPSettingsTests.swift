@@ -2,7 +2,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct SMTPSettingsTests {
+@Suite struct SMTPSettingsTests {
     static func parse(_ smtp: String) throws(ValidationFailure) -> Campaign {
         try Campaign.parse(CampaignTOMLTests.withSMTP(smtp), file: "/srv/campaigns/c.toml")
     }
@@ -44,7 +44,7 @@ import Testing
     }
 }
 
-@Suite(.offCooperativePool) struct CampaignPathTests {
+@Suite struct CampaignPathTests {
     @Test(arguments: [
         ("Campaigns/c.toml", "../Templates/t.mustache", "Templates/t.mustache"),
         ("c.toml", "t.mustache", "t.mustache"),

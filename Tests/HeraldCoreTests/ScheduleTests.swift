@@ -3,7 +3,7 @@ import Testing
 
 @testable import HeraldCore
 
-@Suite(.offCooperativePool) struct ScheduleTests {
+@Suite struct ScheduleTests {
     // MARK: One-shot instants
 
     @Test(arguments: [

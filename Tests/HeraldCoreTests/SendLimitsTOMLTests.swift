@@ -4,7 +4,7 @@ import Testing
 @testable import HeraldCore
 
 /// `[limits]`: connections, messages per connection and rate ceilings, checked where written.
-@Suite(.offCooperativePool) struct SendLimitsTOMLTests {
+@Suite struct SendLimitsTOMLTests {
     static func campaign(_ limits: String) -> String {
         CampaignTOMLTests.withSMTP("url = \"smtp://127.0.0.1:25\"") + "\n\n[limits]\n" + limits
     }

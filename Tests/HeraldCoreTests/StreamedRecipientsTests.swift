@@ -6,7 +6,7 @@ import Testing
 
 /// Recipient lists read from disk row by row: the same rows as a whole parse, and a list
 /// edited between the check and the send is noticed at the changed row.
-@Suite(.offCooperativePool) struct StreamedRecipientsTests {
+@Suite struct StreamedRecipientsTests {
     static let csv = "email,name\r\nann@x.example,Ann\r\nbo@x.example,\"Bo, \"\"the\"\" second\"\r\nann@X.example,Ann again\r\ncy@x.example,Cy\r\n"
 
     static func prepareFile(_ text: String, in folder: TemporaryDirectory, allowDuplicates: Bool = false) throws -> PreparedCampaign {

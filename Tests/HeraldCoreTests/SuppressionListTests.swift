@@ -4,7 +4,7 @@ import Testing
 @testable import HeraldCore
 
 /// The suppression file's text: entries among comments and other lines, removal keeping the rest.
-@Suite(.offCooperativePool) struct SuppressionListTests {
+@Suite struct SuppressionListTests {
     static let text =
         SuppressionList.header + "a@x.example\t2026-11-29T10:00:00Z\tc\t5.1.1\tsmtp; 550 unknown\n"
         + "# a comment an operator wrote\n" + "B@Y.example\t2026-11-29T11:00:00Z\tc\t5.2.1\tdisabled\n" + "not an entry\n"

@@ -1,6 +1,5 @@
 import CCurl
 import HeraldCore
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCurl
@@ -8,7 +7,7 @@ import Testing
 /// A letter libcurl reports as sent is logged with the server's reply to the end of the
 /// message as received, and with none when none was captured: never a reply the server
 /// did not send.
-@Suite(.offCooperativePool) struct AcceptedReplyTests {
+@Suite struct AcceptedReplyTests {
     /// A transport that never connects: `classify` only reads the dialogue it is given.
     static func transport() throws -> CurlTransport {
         try CurlTransport(endpoint: SMTPEndpoint(url: "smtp://accepted-reply.invalid:2525", tls: .none))

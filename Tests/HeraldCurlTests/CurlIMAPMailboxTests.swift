@@ -7,7 +7,7 @@ import Testing
 
 /// The bounce mailbox's errors quote the failing command's own answer (its tagged `NO` or
 /// `BAD`), never the `LOGOUT`'s `OK` read after it, and name the two fetches apart.
-@Suite(.offCooperativePool, .serialized, .tags(.integration, .dovecot)) struct CurlIMAPMailboxTests {
+@Suite(.serialized, .tags(.integration, .dovecot)) struct CurlIMAPMailboxTests {
     @Test func theRefusalIsTheLastTaggedNoOrBadNotTheLogoutsOK() {
         let session = """
             * OK [CAPABILITY IMAP4rev1] ready\r

@@ -5,7 +5,7 @@ import HeraldTestSupport
 import Testing
 
 /// libcurl against a real SMTP server (aiosmtpd) on loopback: every test starts its own.
-@Suite(.offCooperativePool, .tags(.integration)) struct CurlTransportIntegrationTests {
+@Suite(.tags(.integration)) struct CurlTransportIntegrationTests {
     static func message(to recipient: String, body: String = "Hello.\r\n") throws -> ComposedMessage {
         let letter = RenderedLetter(
             headers: [

@@ -15,7 +15,7 @@ import Testing
 /// (`CURLOPT_MAIL_RCPT_ALLOWFAILS`) and keeps the session. These tests pin both down against
 /// the real test server over STARTTLS, so a libcurl that starts keeping sessions (or resuming
 /// TLS on reconnect, which 7.88 never does after STARTTLS) shows up here, and print the cost.
-@Suite(.offCooperativePool, .tags(.integration)) struct RefusedRecipientSessionTests {
+@Suite(.tags(.integration)) struct RefusedRecipientSessionTests {
     struct Figures: CustomStringConvertible {
         var letters = 0, refused = 0, connections = 0, quits = 0, fullHandshakes = 0, resumedHandshakes = 0
         var seconds = 0.0

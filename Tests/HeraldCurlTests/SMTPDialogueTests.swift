@@ -1,10 +1,9 @@
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCurl
 
 /// Pairing libcurl's commands with the server's replies, as the transport sees them.
-@Suite(.offCooperativePool) struct SMTPDialogueTests {
+@Suite struct SMTPDialogueTests {
     static func run(_ events: [String]) -> SMTPDialogue {
         var dialogue = SMTPDialogue()
         for event in events {

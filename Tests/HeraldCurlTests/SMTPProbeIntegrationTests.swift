@@ -6,7 +6,7 @@ import Testing
 
 /// `SMTPProbe` (libcurl connect-only) against the real test server: what it learns, and that
 /// the server never receives `MAIL`. Every test starts its own server.
-@Suite(.offCooperativePool, .tags(.integration)) struct SMTPProbeIntegrationTests {
+@Suite(.tags(.integration)) struct SMTPProbeIntegrationTests {
     static let password = "probe-Pa55word-only-for-this-test"
 
     static func endpoint(

@@ -1,4 +1,3 @@
-import HeraldTestSupport
 import Testing
 
 @testable import HeraldCurl
@@ -6,7 +5,7 @@ import Testing
 /// How `check` reads the server's `SIZE` (RFC 1870): digits only, and the smallest when a
 /// server announces it more than once (hostile review of issue 18: `SIZE -1` was read as a
 /// limit of -1 bytes and "ok"; `SIZE 100000` then `SIZE 5000` was read as 100000).
-@Suite(.offCooperativePool) struct SMTPProbeSizeTests {
+@Suite struct SMTPProbeSizeTests {
     static func limit(_ capabilities: [String]) -> Int? {
         var report = SMTPProbe.Report()
         report.capabilities = capabilities

@@ -1,9 +1,8 @@
 import Foundation
 import HeraldCurl
-import HeraldTestSupport
 import Testing
 
-@Suite(.offCooperativePool) struct TraceRedactorTests {
+@Suite struct TraceRedactorTests {
     static let secret = Data("\u{0}press\u{0}hunter2".utf8).base64EncodedString()
 
     @Test func authPlainLineIsRedacted() {

@@ -6,7 +6,7 @@ import Testing
 /// The campaign lock belongs to the log file, not to the path it was reached by. Within one
 /// process two `flock`s on two open descriptions of one file conflict just as two processes'
 /// do, so these run in-process.
-@Suite(.offCooperativePool) struct CampaignLockTests {
+@Suite struct CampaignLockTests {
     func expectBusy(_ path: String, _ comment: Comment) {
         do {
             let second = try CampaignLock(logPath: path, campaign: "c")
@@ -79,7 +79,7 @@ import Testing
 }
 
 /// The campaign's lock remembers the delivery log it was last sent to, across locks.
-@Suite(.offCooperativePool) struct CampaignFileLockMemoryTests {
+@Suite struct CampaignFileLockMemoryTests {
     @Test func theLastLogIsRememberedBesideTheLockAndReplacedWhole() throws {
         let folder = TemporaryDirectory("herald-lastlog")
         let campaign = folder.write("c.toml", "name = \"c\"\n")

@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 18, hostile review: the campaign-name lock's folder (`RuntimeFolder`) and the lock on
 /// the name (`CampaignFileLock`) that every run of the user meets, whatever the campaign's folder.
-@Suite(.offCooperativePool) struct CampaignNameLockTests {
+@Suite struct CampaignNameLockTests {
     @Test func twoCampaignFilesOfOneNameInTwoFoldersCannotBothBeLocked() throws {
         let run = TemporaryDirectory("herald-run")
         let one = TemporaryDirectory("herald-one"), two = TemporaryDirectory("herald-two")

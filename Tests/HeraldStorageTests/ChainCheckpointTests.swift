@@ -9,7 +9,7 @@ import Testing
 /// `ChainCheckpoint`): a log checked once is read again only from where the last check ended,
 /// and every change that shows on the file (shorter, edited in place, replaced, the record at
 /// the checkpoint changed) sends the check back to the log's start.
-@Suite(.offCooperativePool) struct ChainCheckpointTests {
+@Suite struct ChainCheckpointTests {
     static func lock(_ path: String) throws -> CampaignLock { try CampaignLock(logPath: path, campaign: "c") }
 
     static func check(_ path: String, _ lock: CampaignLock?, accepting: Bool = false) throws -> ChainCheck {

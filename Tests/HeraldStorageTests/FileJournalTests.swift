@@ -5,7 +5,7 @@ import HeraldTestSupport
 import Testing
 
 /// The delivery log on disk: records go to the file the log's path names, or nowhere.
-@Suite(.offCooperativePool) struct FileJournalTests {
+@Suite struct FileJournalTests {
     static func record(_ recipient: String, _ status: DeliveryStatus = .sent) -> DeliveryRecord {
         DeliveryRecord(time: "2026-11-29T00:00:00Z", campaign: "c", recipient: recipient, messageID: "<m@x>", status: status, attempt: 1)
     }

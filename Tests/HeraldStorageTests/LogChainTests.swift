@@ -8,7 +8,7 @@ import Testing
 /// record's `prev` is the SHA-256 of the line before it, edits, deletions and reorderings are
 /// found at the first record that no longer chains, and a resumed log (through the index, after
 /// a torn line) chains from the last record actually in the file.
-@Suite(.offCooperativePool) struct LogChainTests {
+@Suite struct LogChainTests {
     static func record(_ recipient: String, _ status: DeliveryStatus, occurrence: String? = nil) -> DeliveryRecord {
         DeliveryRecord(
             time: "2026-11-29T09:00:00Z", campaign: "c", recipient: recipient, messageID: "<\(recipient)>",

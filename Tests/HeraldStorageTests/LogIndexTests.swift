@@ -8,7 +8,7 @@ import Testing
 /// The delivery log's index (`LOG.index`): a read of one occurrence reads that occurrence's
 /// records, and an index that is missing, stale or damaged is noticed and rebuilt, never
 /// believed: whatever happens to it, a read finds exactly what a scan of the whole log finds.
-@Suite(.offCooperativePool) struct LogIndexTests {
+@Suite struct LogIndexTests {
     static let campaign = "c"
     static let occurrences = ["2026-11-29T09:00:00Z", "2026-11-29T09:01:00Z", "2026-11-29T09:02:00Z"]
 

@@ -8,7 +8,7 @@ import Testing
 
 /// `LOG.key`: created once, 0600, whole or not at all, and every later reader (or a racing
 /// creator) gets the same key; a file others may read, or that is not a key, is refused.
-@Suite(.offCooperativePool) struct MessageIDKeyFileTests {
+@Suite struct MessageIDKeyFileTests {
     @Test func theFirstCallCreatesAPrivateKeyAndLaterCallsReadIt() throws {
         let folder = TemporaryDirectory("herald-key")
         let file = MessageIDKeyFile(besideLog: folder.file("logs/delivery.jsonl"))

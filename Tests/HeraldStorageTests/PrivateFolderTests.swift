@@ -5,7 +5,7 @@ import HeraldTestSupport
 import Testing
 
 /// The one way Herald creates a folder (the log's, the lock's, a preview's): 0700.
-@Suite(.offCooperativePool) struct PrivateFolderTests {
+@Suite struct PrivateFolderTests {
     static func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }

@@ -8,7 +8,7 @@ import Testing
 /// threads, no clock, no sleeping. The driver plays the runner: it answers the machine's
 /// immediate work at once (reading rows, a journal in an array), composes when asked, and
 /// keeps what the machine handed over and the sleeps it asked for.
-@Suite(.offCooperativePool) struct DispatchMachineTests {
+@Suite struct DispatchMachineTests {
     typealias Machine = DispatchMachine
 
     static let start = Date(timeIntervalSince1970: 1_000)
