@@ -69,11 +69,11 @@ test: lint build
 	$(SWIFT) test --skip-build --filter '$(ALONE_SUITES)'
 	$(MAKE) --no-print-directory fuzz-replay
 
-# The suites that run a send or the daemon in this process on a mock clock, run on their own
+# The suites and tests that run a send or the daemon in this process on a mock clock, run on their own
 # after the rest: the other suites' synchronous tests wait for herald subprocesses on Swift's
 # cooperative pool (one thread per core), and a run in this process waiting behind them for
 # seconds would fail its waits on the condition it watches (seen in combined runs on 2 cores).
-ALONE_SUITES = CampaignDispatcherTests|DispatchPipelineTests|DaemonServiceTests|ReloadSignalTests
+ALONE_SUITES = CampaignDispatcherTests|DispatchPipelineTests|DaemonServiceTests|ReloadSignalTests|theDaemonRefusesEachFiringOfABrokenLog|integrationTheDaemonPollsTheMailbox
 
 # The review page in a real headless browser (Tests/Support/browser_test.sh): preview the 1999
 # campaign, load its index.html in Debian's Chromium (installed when missing), check there is no

@@ -90,15 +90,18 @@ import Testing
             let own = executor.asUnownedTaskExecutor()
             transport.onDeliver = { _ in
                 let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor }
-                seen.withLock { $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0 }
+                seen.withLock {
+                    $0[index].letters += 1; $0[index].onOwn += preferred == own ? 1 : 0
+                }
                 // Hold each connection a little, so that every one gets letters.
                 try? await Task.sleep(for: .milliseconds(1))
             }
             transports.append(transport)
         }
         let prepared = try Self.prepared(40)
-        let dispatcher = CampaignDispatcher(prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
-                                            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
+        let dispatcher = CampaignDispatcher(
+            prepared: prepared, ledger: DeliveryLedger(records: [], campaign: prepared.campaign.name),
+            transports: transports, journal: journal, clock: SkippingClock(), random: { 0.5 })
         let report = try await dispatcher.run()
         #expect(report.sent == 40)
         for (index, counts) in seen.withLock({ $0 }).enumerated() {
@@ -142,11 +145,12 @@ import Testing
         #expect(report.sent == 10)
         let times = handOvers.withLock { $0 }.sorted()
         #expect(times.count == 11, "ten letters and one retry")
-        let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
-        // On the run's clock: never closer than the interval, and no slot wasted.
-        #expect(gaps.allSatisfy { $0 > 0.05 - 1e-6 }, "\(gaps)")
+        // On the run's clock, read by the connections as they hand over (a clock that jumps on
+        // every sleep, so one reading may come a slot late, never early): eleven hand-overs span
+        // at least ten intervals (no burst past the ceiling) and at most one more (no slot
+        // wasted). Each gap is held exactly, deterministically, by DispatchMachineTests.
         let span = try #require(times.last).timeIntervalSince(try #require(times.first))
-        #expect(abs(span - 0.5) < 1e-6, "ten intervals, paced but not stalled: \(span) s")
+        #expect(span > 0.5 - 1e-6 && span < 0.55 + 1e-6, "ten intervals, paced but not stalled: \(span) s")
     }
 
     @Test func aJournalFailureNamesWhatLeftAndWhatDidNot() async throws {

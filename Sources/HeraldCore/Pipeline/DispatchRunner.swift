@@ -54,8 +54,9 @@ struct DispatchRunner {
                     let executor = transport.deliveryExecutor
                     if inboxes.count == 1 { writerExecutor = executor }
                     group.addTask(executorPreference: executor) {
-                        await Self.connection(index, transport: transport, inbox: inbox, events: events,
-                                              approved: approved, prepared: prepared)
+                        await Self.connection(
+                            index, transport: transport, inbox: inbox, events: events,
+                            approved: approved, prepared: prepared)
                     }
                 }
                 let result = await withTaskExecutorPreference(writerExecutor) {
