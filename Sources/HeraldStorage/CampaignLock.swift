@@ -122,12 +122,24 @@ public final class CampaignLock {
     /// The pid of the process holding the flock on the open file `fd`: from the kernel's
     /// lock table where there is one (it knows the holder even when the log was reached by
     /// a hard link, whose pid file is elsewhere), else from the pid file.
+    ///
+    /// Both are asked again for up to half a second before "?" is answered: the kernel's table
+    /// was seen to miss a held lock for a moment on a loaded machine (CI: "pid ?" for a lock
+    /// this very process held), and the holder writes its pid just after taking the lock.
     static func holder(of fd: Int32, pidFile: String) -> String {
-        if let pid = kernelFlockHolder(of: fd) { return pid }
-        let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
-        guard pidFD >= 0 else { return "?" }
-        defer { close(pidFD) }
-        return readPid(pidFD)
+        for _ in 0..<50 {
+            if let pid = kernelFlockHolder(of: fd) { return pid }
+            let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
+            if pidFD >= 0 {
+                var buffer = [UInt8](repeating: 0, count: 32)
+                let count = pread(pidFD, &buffer, buffer.count, 0)
+                close(pidFD)
+                let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if !pid.isEmpty { return pid }
+            }
+            usleep(10_000)
+        }
+        return "?"
     }
 
     /// Reads the pid a lock holder wrote; the holder writes it just after taking the lock,
