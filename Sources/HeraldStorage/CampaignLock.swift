@@ -131,11 +131,8 @@ public final class CampaignLock {
             if let pid = kernelFlockHolder(of: fd) { return pid }
             let pidFD = open(pidFile, O_RDONLY | O_CLOEXEC)
             if pidFD >= 0 {
-                var buffer = [UInt8](repeating: 0, count: 32)
-                let count = pread(pidFD, &buffer, buffer.count, 0)
-                close(pidFD)
-                let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if !pid.isEmpty { return pid }
+                defer { close(pidFD) }
+                if let pid = writtenPid(pidFD) { return pid }
             }
             usleep(10_000)
         }
@@ -146,13 +143,18 @@ public final class CampaignLock {
     /// so an empty file is given a moment before "?" is answered.
     static func readPid(_ fd: Int32) -> String {
         for _ in 0..<50 {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let count = pread(fd, &buffer, buffer.count, 0)
-            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !pid.isEmpty { return pid }
+            if let pid = writtenPid(fd) { return pid }
             usleep(10_000)
         }
         return "?"
+    }
+
+    /// The pid in a lock's pid file as it is now; nil while the file is empty (or unreadable).
+    static func writtenPid(_ fd: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return pid.isEmpty ? nil : pid
     }
 
     /// Linux's `/proc/locks`: `1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF`, the device as
@@ -160,9 +162,7 @@ public final class CampaignLock {
     static func kernelFlockHolder(of fd: Int32) -> String? {
         var info = stat()
         // Ignorable: without /proc/locks (not Linux, no procfs) the holder is not known, which nil says.
-        guard fstat(fd, &info) == 0,
-            let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8)
-        else { return nil }
+        guard fstat(fd, &info) == 0, let table = procLocks() else { return nil }
         // glibc's encoding of dev_t (gnu_dev_major, gnu_dev_minor).
         let device = UInt64(truncatingIfNeeded: info.st_dev)
         let major = (device >> 8) & 0xfff | (device >> 32) & 0xffff_f000
@@ -179,6 +179,22 @@ public final class CampaignLock {
             return String(pid)
         }
         return nil
+    }
+
+    /// `/proc/locks` read whole, with `read` until its end: procfs gives the file no size, and
+    /// the table of a busy machine (a test run's servers and senders) is longer than one buffer.
+    static func procLocks() -> String? {
+        let fd = open("/proc/locks", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(fd, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
+            bytes += chunk.prefix(count)
+        }
     }
 
     static func lastError() -> String { String(cString: strerror(errno)) }

@@ -35,10 +35,7 @@ extension Application {
             do throws(BounceMailboxError) { mailbox = try parts.makeMailbox(endpoint) } catch { throw Self.failure(error) }
             var pass = BounceRun(settings: settings, attribution: attribution)
             let report: BounceRun.Report
-            // A bounce pass appends through the journal's blocking `BounceRun.Log` side.
-            guard let bounceLog = journal as? any BounceRun.Log else {
-                throw CommandFailure(.config, "\(journal.location): this journal cannot take bounce records")
-            }
+            let bounceLog = try blockingLog(of: journal, for: "bounce records")
             do throws(BounceRun.Failure) {
                 let suppression = settings.suppress ? parts.openSuppressionList(log) : nil
                 // Checked between messages: a stop (the daemon's shutdown: its task cancelled) ends the

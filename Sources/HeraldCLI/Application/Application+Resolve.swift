@@ -38,14 +38,10 @@ extension Application {
                 time: RFC5322Date.rfc3339(parts.clock.now()), campaign: name, recipient: key,
                 messageID: entry.messageID, status: status, attempt: entry.attempts,
                 note: "resolved by an operator (herald resolve) after status \(entry.isInDoubt ? "in doubt" : entry.status.rawValue)")
-            // A resolve is one short append on its command's own thread: through the journal's
-            // blocking side (`BounceRun.Log`, which the file and memory journals give).
-            guard let log = journal as? any BounceRun.Log else {
-                throw CommandFailure(.config, "\(journal.location): this journal cannot take a resolve record")
-            }
+            let appender = try blockingLog(of: journal, for: "a resolve record")
             do {
-                try log.record(record)
-                try log.sync()
+                try appender.record(record)
+                try appender.sync()
             } catch {
                 throw CommandFailure(.ioError, "\(error)")
             }

@@ -155,6 +155,17 @@ public final class Application {
         }
     }
 
+    /// The journal's blocking append side (`BounceRun.Log`: the file and memory journals give
+    /// it), through which a command's one short write goes on its own thread (a bounce pass,
+    /// a resolve) rather than through the async pipeline seam.
+    /// - Throws: 78 for a journal that has none, naming `what` could not be written.
+    func blockingLog(of journal: any DeliveryJournal, for what: String) throws(CommandFailure) -> any BounceRun.Log {
+        guard let log = journal as? any BounceRun.Log else {
+            throw CommandFailure(.config, "\(journal.location): this journal cannot take \(what)")
+        }
+        return log
+    }
+
     /// Prints a read's warning and keeps what it cost in `lastLogRead`.
     private func note(_ read: JournalRead) {
         if let warning = read.warning { parts.errors("warning: \(warning)") }
